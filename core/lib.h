@@ -1,0 +1,141 @@
+/* core/lib.h - libconvo: the only door from tui and the CLIs to the database.
+ *
+ * No curses, no CSV. A struct core_conn is one libpq connection with its
+ * prepared statements; it belongs to one thread at a time, except
+ * core_conn_cancel(), which any thread may call. */
+#ifndef CONVO_CORE_LIB_H
+#define CONVO_CORE_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Errors are values. X(code, message) */
+#define CORE_STATUS_LIST(X)                                              \
+    X(CORE_OK, "ok")                                                     \
+    X(CORE_ERR_USAGE, "invalid argument")                                \
+    X(CORE_ERR_CONNECT, "cannot connect to the database")                \
+    X(CORE_ERR_LOST, "connection to the database lost")                  \
+    X(CORE_ERR_QUERY, "database query failed")                           \
+    X(CORE_ERR_CURSOR, "invalid cursor")                                 \
+    X(CORE_ERR_TERM, "invalid search term")                              \
+    X(CORE_ERR_CANCELLED, "cancelled")                                   \
+    X(CORE_ERR_NOMEM, "out of memory")
+
+enum core_status {
+#define CORE_STATUS_ENUM(code, msg) code,
+    CORE_STATUS_LIST(CORE_STATUS_ENUM)
+#undef CORE_STATUS_ENUM
+};
+
+const char *core_status_message(enum core_status status);
+
+/* The longest search term accepted, in characters. */
+#define CORE_TERM_MAX_CHARS 200
+/* The default and largest page sizes. */
+#define CORE_PAGE_DEFAULT 50
+#define CORE_PAGE_MAX 1000
+
+/* ---- connection --------------------------------------------------------- */
+
+struct core_conn;
+
+/* conninfo: a libpq conninfo string or URI; NULL or "" means the libpq
+ * environment (PG* variables), else DATABASE_URL. On failure returns NULL and
+ * writes a one-line message (never a password) into err. */
+struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen);
+void core_conn_close(struct core_conn *conn);
+
+/* Last error as one line, for the status bar or stderr. */
+const char *core_conn_error(const struct core_conn *conn);
+
+/* True when the last call found the server gone; the next call reconnects. */
+bool core_conn_lost(const struct core_conn *conn);
+
+/* Try to reconnect now. CORE_OK when the connection is usable again. */
+enum core_status core_conn_reset(struct core_conn *conn);
+
+/* Cancel the statement running on conn. Safe from any thread, any time. */
+void core_conn_cancel(struct core_conn *conn);
+
+/* The underlying PGconn, for the seeder only (core/conn.h declares it). */
+
+/* ---- rows and pages ------------------------------------------------------ */
+
+enum core_match {
+    CORE_MATCH_CONTENT = 1 << 0,
+    CORE_MATCH_NAME = 1 << 1,
+    CORE_MATCH_PHONE = 1 << 2,
+};
+
+/* One conversation (list views) or one message (conversation view).
+ * Strings are owned by the page. */
+struct core_row {
+    int32_t contact_id;
+    const char *name;
+    const char *phone_number;
+    int64_t message_id;
+    bool outbound;            /* direction: false = inbound ("in") */
+    const char *content;
+    int64_t created_at_us;    /* microseconds since the Unix epoch, UTC */
+    const char *created_at;   /* ISO 8601 with offset, as the server printed it */
+    unsigned matched;         /* enum core_match bits; 0 outside search */
+};
+
+struct core_page {
+    struct core_row *rows;
+    size_t count;
+    /* Opaque cursor for the next page, NULL at the end. Owned by the page. */
+    char *next_cursor;
+    double elapsed_ms;        /* wall time spent in core for this answer */
+    /* Search only: false when the time budget ran out before the page was
+     * full; call core_search_next() again to continue. */
+    bool complete;
+    /* Search progress: messages examined, and the oldest instant down to
+     * which content has been searched completely (0 = everything). */
+    int64_t scanned_rows;
+    int64_t searched_back_to_us;
+    void *priv;               /* storage behind the strings */
+};
+
+void core_page_free(struct core_page *page);
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* Recent conversations, newest first. cursor NULL or "" = first page.
+ * limit 0 = CORE_PAGE_DEFAULT. */
+enum core_status core_recent(struct core_conn *conn, const char *cursor,
+                             size_t limit, struct core_page *out);
+
+/* One contact's messages, newest first, paged by cursor. */
+enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
+                               const char *cursor, size_t limit,
+                               struct core_page *out);
+
+/* Validate a search term: CORE_ERR_TERM for invalid UTF-8 or more than
+ * CORE_TERM_MAX_CHARS characters. */
+enum core_status core_term_check(const char *term);
+
+/* An incremental search. Open it with a term and an optional cursor, then
+ * call next() with a time budget until the page is complete. An empty term
+ * behaves as core_recent(). */
+struct core_search;
+
+enum core_status core_search_open(struct core_conn *conn, const char *term,
+                                  const char *cursor, struct core_search **out);
+
+/* Fill out with up to limit rows, spending at most budget_ms (0 = no limit)
+ * before returning a partial page (out->complete == false). Rows already
+ * returned by an earlier partial call of the same search are returned again
+ * together with the new ones, so each answer is a whole prefix of the page. */
+enum core_status core_search_next(struct core_search *search, size_t limit,
+                                  double budget_ms, struct core_page *out);
+
+void core_search_close(struct core_search *search);
+
+/* Convenience: a complete page, no budget. */
+enum core_status core_search(struct core_conn *conn, const char *term,
+                             const char *cursor, size_t limit,
+                             struct core_page *out);
+
+#endif
