@@ -1,0 +1,26 @@
+# tests/lib.sh - shared helpers for the shell-driven db and tui suites.
+# Sourced, not run. Expects PGHOST/PGPORT/PGUSER from ./test (or ./run env).
+set -euo pipefail
+
+TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCHEMA_DIR=$TESTS_ROOT/../schema
+
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+pass() { printf 'ok: %s\n' "$*"; }
+
+# q SQL: one value (or rows, tab-separated) from PGDATABASE.
+q() { psql -X -q -v ON_ERROR_STOP=1 -At -F $'\t' -c "$1"; }
+
+# fresh_db NAME: an empty database with the schema applied; exports
+# PGDATABASE=NAME and drops it when the test exits.
+fresh_db() {
+    local name=$1 f
+    psql -X -q -d postgres -c "drop database if exists \"$name\" with (force)" >/dev/null
+    psql -X -q -d postgres -c "create database \"$name\"" >/dev/null
+    export PGDATABASE=$name
+    for f in "$SCHEMA_DIR"/[0-9]*.sql; do
+        psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f "$f" >/dev/null 2>&1 \
+            || fail "schema $(basename "$f") did not apply"
+    done
+    trap "psql -X -q -d postgres -c 'drop database if exists \"$name\" with (force)' >/dev/null 2>&1 || true" EXIT
+}
