@@ -1,0 +1,448 @@
+/* core/conn.c - finding the database, one libpq session, prepared
+ * statements, binary parameters, cancel and reconnect. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn.h"
+#include "internal.h"
+
+#ifndef CONVO_SOURCE_ROOT
+#define CONVO_SOURCE_ROOT "."
+#endif
+
+/* PostgreSQL counts binary timestamps from 2000-01-01. */
+#define PG_EPOCH_US INT64_C(946684800000000)
+
+static const char *const status_messages[] = {
+#define CORE_STATUS_MSG(code, msg) msg,
+    CORE_STATUS_LIST(CORE_STATUS_MSG)
+#undef CORE_STATUS_MSG
+};
+
+const char *core_status_message(enum core_status status)
+{
+    if ((size_t)status >= sizeof status_messages / sizeof status_messages[0])
+        return "unknown error";
+    return status_messages[status];
+}
+
+double core_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- finding the database ----------------------------------------------- */
+
+static bool env_set(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v;
+}
+
+const char *core_conninfo_resolve(const char *conninfo)
+{
+    static char embedded[1024];
+    if (conninfo && *conninfo)
+        return conninfo;
+    static const char *const pgvars[] = {"PGHOST", "PGHOSTADDR", "PGPORT",
+                                         "PGDATABASE", "PGUSER", "PGSERVICE"};
+    for (size_t i = 0; i < sizeof pgvars / sizeof pgvars[0]; i++)
+        if (env_set(pgvars[i]))
+            return "";
+    if (env_set("DATABASE_URL"))
+        return getenv("DATABASE_URL");
+    /* The cluster that ./run starts, unless CONVO_STATE moved it. */
+    const char *state = getenv("CONVO_STATE");
+    snprintf(embedded, sizeof embedded,
+             "host='%s%s' port=5432 dbname=convo user=convo",
+             state && *state ? state : CONVO_SOURCE_ROOT "/.convo", "/sock");
+    return embedded;
+}
+
+/* One line, no trailing newline. */
+static void set_error(struct core_conn *conn, const char *prefix, const char *msg)
+{
+    snprintf(conn->err, sizeof conn->err, "%s%s%s", prefix ? prefix : "",
+             prefix && msg && *msg ? ": " : "", msg ? msg : "");
+    for (char *p = conn->err; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    size_t n = strlen(conn->err);
+    while (n > 0 && conn->err[n - 1] == ' ')
+        conn->err[--n] = '\0';
+}
+
+static void forget_prepared(struct core_conn *conn)
+{
+    for (size_t i = 0; i < conn->nprepared; i++)
+        free(conn->prepared[i]);
+    conn->nprepared = 0;
+}
+
+static void drop_session(struct core_conn *conn)
+{
+    pthread_mutex_lock(&conn->cancel_lock);
+    if (conn->cancel)
+        PQfreeCancel(conn->cancel);
+    conn->cancel = NULL;
+    pthread_mutex_unlock(&conn->cancel_lock);
+    if (conn->pg)
+        PQfinish(conn->pg);
+    conn->pg = NULL;
+    forget_prepared(conn);
+    conn->busy = NULL;
+}
+
+static enum core_status start_session(struct core_conn *conn)
+{
+    PGconn *pg = PQconnectdb(conn->conninfo);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        set_error(conn, core_status_message(CORE_ERR_CONNECT),
+                  pg ? PQerrorMessage(pg) : "out of memory");
+        if (pg)
+            PQfinish(pg);
+        return CORE_ERR_CONNECT;
+    }
+    /* Binary timestamps are integers only on servers built that way (all
+     * since 10); a JIT compile would cost more than any query here. */
+    const char *ints = PQparameterStatus(pg, "integer_datetimes");
+    if (!ints || strcmp(ints, "on") != 0) {
+        set_error(conn, core_status_message(CORE_ERR_CONNECT),
+                  "server without integer timestamps");
+        PQfinish(pg);
+        return CORE_ERR_CONNECT;
+    }
+    PGresult *r = PQexec(pg, "SET jit = off; SET application_name = 'convo'");
+    PQclear(r);
+    conn->pg = pg;
+    pthread_mutex_lock(&conn->cancel_lock);
+    conn->cancel = PQgetCancel(pg);
+    pthread_mutex_unlock(&conn->cancel_lock);
+    conn->lost = false;
+    conn->err[0] = '\0';
+    conn->parts_loaded_ms = 0;
+    return CORE_OK;
+}
+
+struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen)
+{
+    struct core_conn *conn = calloc(1, sizeof *conn);
+    if (!conn) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", core_status_message(CORE_ERR_NOMEM));
+        return NULL;
+    }
+    pthread_mutex_init(&conn->cancel_lock, NULL);
+    atomic_init(&conn->cancel_requested, false);
+    conn->conninfo = strdup(core_conninfo_resolve(conninfo));
+    if (!conn->conninfo || start_session(conn) != CORE_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s",
+                     conn->conninfo ? conn->err : core_status_message(CORE_ERR_NOMEM));
+        core_conn_close(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+void core_conn_close(struct core_conn *conn)
+{
+    if (!conn)
+        return;
+    if (conn->busy)
+        core_conn_settle(conn);
+    drop_session(conn);
+    free(conn->prepared);
+    free(conn->parts);
+    free(conn->conninfo);
+    pthread_mutex_destroy(&conn->cancel_lock);
+    free(conn);
+}
+
+PGconn *core_conn_pg(struct core_conn *conn)
+{
+    if (core_conn_ready(conn) != CORE_OK)
+        return NULL;
+    return conn->pg;
+}
+
+const char *core_conn_error(const struct core_conn *conn)
+{
+    return conn ? conn->err : "";
+}
+
+bool core_conn_lost(const struct core_conn *conn)
+{
+    return conn && conn->lost;
+}
+
+enum core_status core_conn_reset(struct core_conn *conn)
+{
+    drop_session(conn);
+    enum core_status st = start_session(conn);
+    if (st != CORE_OK)
+        conn->lost = true;
+    return st;
+}
+
+void core_conn_cancel(struct core_conn *conn)
+{
+    if (!conn)
+        return;
+    atomic_store(&conn->cancel_requested, true);
+    char buf[256];
+    pthread_mutex_lock(&conn->cancel_lock);
+    if (conn->cancel)
+        PQcancel(conn->cancel, buf, sizeof buf);
+    pthread_mutex_unlock(&conn->cancel_lock);
+}
+
+enum core_status core_conn_ready(struct core_conn *conn)
+{
+    if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK && !conn->lost)
+        return CORE_OK;
+    return core_conn_reset(conn);
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+enum core_status core_conn_fail(struct core_conn *conn, const char *what,
+                                const PGresult *res)
+{
+    const char *msg = res ? PQresultErrorMessage(res) : "";
+    if (!msg || !*msg)
+        msg = PQerrorMessage(conn->pg);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!conn->pg || PQstatus(conn->pg) != CONNECTION_OK ||
+        (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0))) {
+        conn->lost = true;
+        set_error(conn, core_status_message(CORE_ERR_LOST), msg);
+        return CORE_ERR_LOST;
+    }
+    if (state && strcmp(state, "57014") == 0) {
+        set_error(conn, core_status_message(CORE_ERR_CANCELLED), NULL);
+        return CORE_ERR_CANCELLED;
+    }
+    set_error(conn, what, msg);
+    return CORE_ERR_QUERY;
+}
+
+enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
+                                   const char *sql)
+{
+    for (size_t i = 0; i < conn->nprepared; i++)
+        if (strcmp(conn->prepared[i], name) == 0)
+            return CORE_OK;
+    if (conn->nprepared == conn->capprepared) {
+        size_t cap = conn->capprepared ? conn->capprepared * 2 : 32;
+        char **p = realloc(conn->prepared, cap * sizeof *p);
+        if (!p)
+            return CORE_ERR_NOMEM;
+        conn->prepared = p;
+        conn->capprepared = cap;
+    }
+    PGresult *r = PQprepare(conn->pg, name, sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        enum core_status st = core_conn_fail(conn, "cannot prepare a statement", r);
+        PQclear(r);
+        return st;
+    }
+    PQclear(r);
+    char *copy = strdup(name);
+    if (!copy)
+        return CORE_ERR_NOMEM;
+    conn->prepared[conn->nprepared++] = copy;
+    return CORE_OK;
+}
+
+void core_param_text(struct core_params *p, const char *s)
+{
+    p->values[p->n] = s;
+    p->lengths[p->n] = 0;
+    p->formats[p->n] = 0;
+    p->n++;
+}
+
+static void put_be64(char *b, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        b[i] = (char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+void core_param_int8(struct core_params *p, int64_t v)
+{
+    put_be64(p->buf[p->n], (uint64_t)v);
+    p->values[p->n] = p->buf[p->n];
+    p->lengths[p->n] = 8;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+void core_param_int4(struct core_params *p, int32_t v)
+{
+    uint32_t u = (uint32_t)v;
+    char *b = p->buf[p->n];
+    b[0] = (char)(u >> 24);
+    b[1] = (char)(u >> 16);
+    b[2] = (char)(u >> 8);
+    b[3] = (char)u;
+    p->values[p->n] = b;
+    p->lengths[p->n] = 4;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+void core_param_time(struct core_params *p, int64_t us)
+{
+    /* +-infinity map onto PostgreSQL's own infinities. */
+    if (us == CORE_US_INF || us == CORE_US_NINF)
+        core_param_int8(p, us);
+    else
+        core_param_int8(p, us - PG_EPOCH_US);
+}
+
+static uint64_t get_be(const char *b, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | (unsigned char)b[i];
+    return v;
+}
+
+int32_t core_get_int4(const PGresult *r, int row, int col)
+{
+    return (int32_t)(uint32_t)get_be(PQgetvalue(r, row, col), 4);
+}
+
+int64_t core_get_int8(const PGresult *r, int row, int col)
+{
+    return (int64_t)get_be(PQgetvalue(r, row, col), 8);
+}
+
+int64_t core_get_time(const PGresult *r, int row, int col)
+{
+    int64_t v = core_get_int8(r, row, col);
+    if (v == CORE_US_INF || v == CORE_US_NINF)
+        return v;
+    return v + PG_EPOCH_US;
+}
+
+bool core_get_bool(const PGresult *r, int row, int col)
+{
+    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] != 0;
+}
+
+static enum core_status before_statement(struct core_conn *conn, const char *name,
+                                         const char *sql)
+{
+    if (conn->busy)
+        core_conn_settle(conn);
+    enum core_status st = core_conn_ready(conn);
+    if (st != CORE_OK)
+        return st;
+    return core_conn_prepare(conn, name, sql);
+}
+
+PGresult *core_conn_exec(struct core_conn *conn, const char *name,
+                         const char *sql, const struct core_params *params,
+                         enum core_status *status)
+{
+    *status = before_statement(conn, name, sql);
+    if (*status != CORE_OK)
+        return NULL;
+    PGresult *r = PQexecPrepared(conn->pg, name, params->n, params->values,
+                                 params->lengths, params->formats, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *status = core_conn_fail(conn, "query failed", r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+enum core_status core_conn_send(struct core_conn *conn, const char *name,
+                                const char *sql, const struct core_params *params)
+{
+    enum core_status st = before_statement(conn, name, sql);
+    if (st != CORE_OK)
+        return st;
+    if (!PQsendQueryPrepared(conn->pg, name, params->n, params->values,
+                             params->lengths, params->formats, 1))
+        return core_conn_fail(conn, "cannot send a query", NULL);
+    return CORE_OK;
+}
+
+bool core_conn_wait(struct core_conn *conn, double deadline_ms,
+                    enum core_status *status)
+{
+    *status = CORE_OK;
+    for (;;) {
+        if (!PQconsumeInput(conn->pg)) {
+            *status = core_conn_fail(conn, "lost while waiting", NULL);
+            return true;
+        }
+        if (!PQisBusy(conn->pg))
+            return true;
+        int timeout = -1;
+        if (deadline_ms > 0) {
+            double left = deadline_ms - core_now_ms();
+            if (left <= 0)
+                return false;
+            timeout = (int)left + 1;
+        }
+        struct pollfd pfd = {.fd = PQsocket(conn->pg), .events = POLLIN};
+        int n = poll(&pfd, 1, timeout);
+        if (n < 0 && errno != EINTR) {
+            *status = core_conn_fail(conn, "poll failed", NULL);
+            return true;
+        }
+    }
+}
+
+PGresult *core_conn_take(struct core_conn *conn, enum core_status *status)
+{
+    PGresult *res = NULL, *r;
+    *status = CORE_OK;
+    while ((r = PQgetResult(conn->pg)) != NULL) {
+        if (res)
+            PQclear(res);
+        res = r;
+    }
+    if (!res || (PQresultStatus(res) != PGRES_TUPLES_OK &&
+                 PQresultStatus(res) != PGRES_COMMAND_OK)) {
+        *status = core_conn_fail(conn, "query failed", res);
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+void core_conn_settle(struct core_conn *conn)
+{
+    struct core_search *s = conn->busy;
+    conn->busy = NULL;
+    if (s)
+        core_search_abandon(s);
+    if (!conn->pg || PQstatus(conn->pg) != CONNECTION_OK)
+        return;
+    if (PQisBusy(conn->pg)) {
+        char buf[256];
+        pthread_mutex_lock(&conn->cancel_lock);
+        if (conn->cancel)
+            PQcancel(conn->cancel, buf, sizeof buf);
+        pthread_mutex_unlock(&conn->cancel_lock);
+    }
+    PGresult *r;
+    while ((r = PQgetResult(conn->pg)) != NULL)
+        PQclear(r);
+    if (PQstatus(conn->pg) != CONNECTION_OK)
+        conn->lost = true;
+}

@@ -1,0 +1,149 @@
+/* core/cursor.c - opaque page cursors.
+ *
+ * A cursor carries the position of the last row shown plus what it belongs
+ * to, so that a cursor from another list or one edited by hand is refused
+ * rather than silently paging somewhere else. The checksum is keyed but the
+ * key ships with the program: it detects edits, it is not a secret. */
+#include <string.h>
+
+#include "internal.h"
+
+#define CURSOR_VERSION 1
+#define CURSOR_BYTES 33
+#define CURSOR_MAC_BYTES 7
+#define CURSOR_KEY UINT64_C(0x636f6e766f637572) /* "convocur" */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t core_hash64(const void *data, size_t len, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = mix64(seed ^ (len * UINT64_C(0x9e3779b97f4a7c15)));
+    while (len > 0) {
+        uint64_t block = 0;
+        size_t n = len < 8 ? len : 8;
+        for (size_t i = 0; i < n; i++)
+            block |= (uint64_t)p[i] << (8 * i);
+        h = mix64(h ^ block) + UINT64_C(0x9e3779b97f4a7c15);
+        p += n;
+        len -= n;
+    }
+    return mix64(h);
+}
+
+uint64_t core_term_context(const char *term)
+{
+    return core_hash64(term, strlen(term), UINT64_C(0x7465726d)); /* "term" */
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void put64(unsigned char *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+void core_cursor_encode(enum core_cursor_kind kind, uint64_t context,
+                        struct core_pos pos, char out[CORE_CURSOR_LEN + 1])
+{
+    unsigned char b[CURSOR_BYTES];
+    b[0] = CURSOR_VERSION;
+    b[1] = (unsigned char)kind;
+    put64(b + 2, (uint64_t)pos.us);
+    put64(b + 10, (uint64_t)pos.id);
+    put64(b + 18, context);
+    uint64_t mac = core_hash64(b, 26, CURSOR_KEY);
+    for (int i = 0; i < CURSOR_MAC_BYTES; i++)
+        b[26 + i] = (unsigned char)(mac >> (8 * i));
+    char *o = out;
+    for (int i = 0; i < CURSOR_BYTES; i += 3) {
+        uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
+        *o++ = b64[(v >> 18) & 63];
+        *o++ = b64[(v >> 12) & 63];
+        *o++ = b64[(v >> 6) & 63];
+        *o++ = b64[v & 63];
+    }
+    *o = '\0';
+}
+
+static int b64_value(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+enum core_status core_cursor_decode(const char *text, enum core_cursor_kind kind,
+                                    uint64_t context, struct core_pos *pos,
+                                    const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *pos = CORE_POS_TOP;
+    *why = NULL;
+    if (!text || !*text)
+        return CORE_OK;
+    if (strlen(text) != CORE_CURSOR_LEN) {
+        *why = "cursor has the wrong length";
+        return CORE_ERR_CURSOR;
+    }
+    unsigned char b[CURSOR_BYTES];
+    for (int i = 0, j = 0; i < CORE_CURSOR_LEN; i += 4, j += 3) {
+        uint32_t v = 0;
+        for (int k = 0; k < 4; k++) {
+            int d = b64_value(text[i + k]);
+            if (d < 0) {
+                *why = "cursor holds a character that is not base64url";
+                return CORE_ERR_CURSOR;
+            }
+            v = v << 6 | (uint32_t)d;
+        }
+        b[j] = (unsigned char)(v >> 16);
+        b[j + 1] = (unsigned char)(v >> 8);
+        b[j + 2] = (unsigned char)v;
+    }
+    uint64_t mac = core_hash64(b, 26, CURSOR_KEY);
+    for (int i = 0; i < CURSOR_MAC_BYTES; i++) {
+        if (b[26 + i] != (unsigned char)(mac >> (8 * i))) {
+            *why = "cursor checksum does not match (edited or truncated)";
+            return CORE_ERR_CURSOR;
+        }
+    }
+    if (b[0] != CURSOR_VERSION) {
+        *why = "cursor from another version of convo";
+        return CORE_ERR_CURSOR;
+    }
+    if (b[1] != (unsigned char)kind) {
+        *why = b[1] == CORE_CURSOR_RECENT ? "cursor belongs to the recent list"
+             : b[1] == CORE_CURSOR_SEARCH ? "cursor belongs to a search"
+             : b[1] == CORE_CURSOR_MESSAGES ? "cursor belongs to a conversation"
+             : "cursor of an unknown kind";
+        return CORE_ERR_CURSOR;
+    }
+    if (get64(b + 18) != context) {
+        *why = kind == CORE_CURSOR_SEARCH ? "cursor belongs to a search for another term"
+                                          : "cursor belongs to another conversation";
+        return CORE_ERR_CURSOR;
+    }
+    pos->us = (int64_t)get64(b + 2);
+    pos->id = (int64_t)get64(b + 10);
+    return CORE_OK;
+}

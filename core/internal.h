@@ -1,0 +1,151 @@
+/* core/internal.h - what the core modules share and nobody else sees.
+ * Unit tests include it to reach cursors and term handling directly. */
+#ifndef CONVO_CORE_INTERNAL_H
+#define CONVO_CORE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lib.h"
+
+/* ---- positions ----------------------------------------------------------
+ * A message's place in the one order every list uses: (created_at, id),
+ * compared as a pair. Time in microseconds since the Unix epoch. */
+struct core_pos {
+    int64_t us;
+    int64_t id;
+};
+
+#define CORE_US_INF INT64_MAX
+#define CORE_US_NINF INT64_MIN
+static const struct core_pos CORE_POS_TOP = {CORE_US_INF, INT64_MAX};
+static const struct core_pos CORE_POS_BOTTOM = {CORE_US_NINF, INT64_MIN};
+
+static inline int core_pos_cmp(struct core_pos a, struct core_pos b)
+{
+    if (a.us != b.us)
+        return a.us < b.us ? -1 : 1;
+    if (a.id != b.id)
+        return a.id < b.id ? -1 : 1;
+    return 0;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+double core_now_ms(void);
+
+/* ---- cursors --------------------------------------------------------------
+ * Text: base64url of version, kind, position, a context hash (the search
+ * term or the contact), and a keyed checksum over all of it. */
+enum core_cursor_kind {
+    CORE_CURSOR_RECENT = 'R',
+    CORE_CURSOR_SEARCH = 'S',
+    CORE_CURSOR_MESSAGES = 'M',
+};
+
+#define CORE_CURSOR_LEN 44 /* characters, without the NUL */
+
+uint64_t core_hash64(const void *data, size_t len, uint64_t seed);
+void core_cursor_encode(enum core_cursor_kind kind, uint64_t context,
+                        struct core_pos pos, char out[CORE_CURSOR_LEN + 1]);
+/* CORE_OK with *pos set, or CORE_ERR_CURSOR; a NULL or empty text is the
+ * top of the list. why (optional) says what was wrong. */
+enum core_status core_cursor_decode(const char *text, enum core_cursor_kind kind,
+                                    uint64_t context, struct core_pos *pos,
+                                    const char **why);
+uint64_t core_term_context(const char *term);
+
+/* ---- terms ---------------------------------------------------------------- */
+/* Number of UTF-8 characters, or -1 when text is not valid UTF-8. */
+long core_utf8_chars(const char *text);
+/* '%' + term with % _ \ escaped + '%', for ILIKE. Caller frees. */
+char *core_like_pattern(const char *term);
+/* For phone-like terms (only digits and + - ( ) . space, at least one
+ * digit): '%' + digits + '%'. Otherwise an empty string. Caller frees. */
+char *core_digits_pattern(const char *term);
+/* True when pg_trgm can extract a selective trigram from the pattern: the
+ * term holds a run of at least 3 word characters. */
+bool core_term_indexable(const char *term);
+
+/* ---- pages ---------------------------------------------------------------- */
+/* Start an empty page; rows are added with core_page_add. */
+void core_page_init(struct core_page *page);
+/* Append a row, copying its strings into the page. */
+enum core_status core_page_add(struct core_page *page, const struct core_row *row);
+enum core_status core_page_set_cursor(struct core_page *page, const char *cursor);
+void core_format_time(int64_t us, char out[40]);
+
+/* ---- connection ----------------------------------------------------------- */
+struct core_part; /* search.c: one message partition */
+struct core_search;
+
+struct core_conn {
+    PGconn *pg;
+    char *conninfo;
+    char err[512];
+    bool lost;
+    pthread_mutex_t cancel_lock;
+    PGcancel *cancel;
+    atomic_bool cancel_requested;
+    /* Names of the statements prepared on this session. */
+    char **prepared;
+    size_t nprepared, capprepared;
+    /* The search whose statement is still running on the server, if any. */
+    struct core_search *busy;
+    /* Partition map, loaded by search.c. */
+    struct core_part *parts;
+    size_t nparts;
+    double parts_loaded_ms;
+};
+
+/* A parameter list for a prepared statement: text or binary values. */
+struct core_params {
+    int n;
+    const char *values[12];
+    int lengths[12];
+    int formats[12];
+    char buf[12][8];
+};
+void core_param_text(struct core_params *p, const char *s);
+void core_param_int4(struct core_params *p, int32_t v);
+void core_param_int8(struct core_params *p, int64_t v);
+void core_param_time(struct core_params *p, int64_t us);
+
+/* Make sure the session is usable, reconnecting when it was lost. */
+enum core_status core_conn_ready(struct core_conn *conn);
+/* Prepare sql under name once per session. */
+enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
+                                   const char *sql);
+/* Run a prepared statement, binary results. NULL on error (conn->err set,
+ * *status says which). The caller clears the result. */
+PGresult *core_conn_exec(struct core_conn *conn, const char *name,
+                         const char *sql, const struct core_params *params,
+                         enum core_status *status);
+/* Asynchronous form: send, then wait with a deadline, then take the result. */
+enum core_status core_conn_send(struct core_conn *conn, const char *name,
+                                const char *sql, const struct core_params *params);
+/* CORE_OK when the result is ready; CORE_ERR_CANCELLED never (that shows in
+ * the result); returns false-like CORE_ERR_USAGE on timeout. */
+bool core_conn_wait(struct core_conn *conn, double deadline_ms,
+                    enum core_status *status);
+PGresult *core_conn_take(struct core_conn *conn, enum core_status *status);
+/* Cancel and drain whatever is still running (the search left it busy). */
+void core_conn_settle(struct core_conn *conn);
+enum core_status core_conn_fail(struct core_conn *conn, const char *what,
+                                const PGresult *res);
+
+/* Binary result fields. */
+int32_t core_get_int4(const PGresult *r, int row, int col);
+int64_t core_get_int8(const PGresult *r, int row, int col);
+int64_t core_get_time(const PGresult *r, int row, int col);
+bool core_get_bool(const PGresult *r, int row, int col);
+
+void core_search_abandon(struct core_search *search); /* search.c */
+
+/* recent.c */
+size_t core_clamp_limit(size_t limit);
+/* Columns: contact id, name, phone, message id, outbound, content, created_at. */
+enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
+                                       size_t limit);
+
+#endif

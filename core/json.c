@@ -1,0 +1,60 @@
+/* core/json.c - the JSON the CLIs print. */
+#include <string.h>
+
+#include "json.h"
+
+void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void json_page(FILE *f, const char *key, const struct core_page *page, bool search)
+{
+    fprintf(f, "{\"%s\": [", key);
+    for (size_t i = 0; i < page->count; i++) {
+        const struct core_row *r = &page->rows[i];
+        fprintf(f, "%s\n  {\"contact_id\": %d, \"name\": ", i ? "," : "", (int)r->contact_id);
+        json_string(f, r->name);
+        fputs(", \"phone_number\": ", f);
+        json_string(f, r->phone_number);
+        fprintf(f, ", \"message_id\": %lld, \"direction\": \"%s\", \"content\": ",
+                (long long)r->message_id, r->outbound ? "out" : "in");
+        json_string(f, r->content);
+        fputs(", \"created_at\": ", f);
+        json_string(f, r->created_at);
+        if (search) {
+            fputs(", \"matched\": [", f);
+            const char *sep = "";
+            if (r->matched & CORE_MATCH_CONTENT) { fprintf(f, "%s\"content\"", sep); sep = ", "; }
+            if (r->matched & CORE_MATCH_NAME) { fprintf(f, "%s\"name\"", sep); sep = ", "; }
+            if (r->matched & CORE_MATCH_PHONE) { fprintf(f, "%s\"phone\"", sep); }
+            fputc(']', f);
+        }
+        fputc('}', f);
+    }
+    fprintf(f, "%s], \"next_cursor\": ", page->count ? "\n" : "");
+    if (page->next_cursor)
+        json_string(f, page->next_cursor);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"elapsed_ms\": %.3f", page->elapsed_ms);
+    if (search)
+        fprintf(f, ", \"scanned_rows\": %lld, \"complete\": %s",
+                (long long)page->scanned_rows, page->complete ? "true" : "false");
+    fputs("}\n", f);
+}

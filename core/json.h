@@ -1,0 +1,14 @@
+/* core/json.h - the JSON the CLIs print. */
+#ifndef CONVO_CORE_JSON_H
+#define CONVO_CORE_JSON_H
+
+#include <stdio.h>
+
+#include "lib.h"
+
+/* A JSON string literal, with control characters and invalid bytes escaped. */
+void json_string(FILE *f, const char *s);
+/* {"<key>": [...], "next_cursor": ..., "elapsed_ms": N[, progress]} */
+void json_page(FILE *f, const char *key, const struct core_page *page, bool search);
+
+#endif

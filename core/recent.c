@@ -1,0 +1,122 @@
+/* core/recent.c - the recent-conversations list and one conversation's
+ * messages: keyset pages over an index, constant cost at any depth. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The trigger-kept pointer makes the list one range scan of
+ * contacts_last_message; the message itself is one primary-key probe into
+ * the partition that holds it. */
+static const char recent_sql[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+    " FROM contacts c"
+    " JOIN messages m ON m.created_at = c.last_message_at AND m.id = c.last_message_id"
+    " WHERE c.last_message_id IS NOT NULL"
+    "   AND (c.last_message_at, c.last_message_id) < ($1, $2)"
+    " ORDER BY c.last_message_at DESC, c.last_message_id DESC"
+    " LIMIT $3";
+
+static const char messages_sql[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    " WHERE m.contact_id = $1 AND (m.created_at, m.id) < ($2, $3)"
+    " ORDER BY m.created_at DESC, m.id DESC"
+    " LIMIT $4";
+
+size_t core_clamp_limit(size_t limit)
+{
+    if (limit == 0)
+        return CORE_PAGE_DEFAULT;
+    return limit > CORE_PAGE_MAX ? CORE_PAGE_MAX : limit;
+}
+
+/* Rows in the shared column order above, up to limit of them. */
+enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
+                                       size_t limit)
+{
+    size_t n = (size_t)PQntuples(r);
+    for (size_t i = 0; i < n && i < limit; i++) {
+        int k = (int)i;
+        char when[40];
+        struct core_row row = {
+            .contact_id = core_get_int4(r, k, 0),
+            .name = PQgetvalue(r, k, 1),
+            .phone_number = PQgetvalue(r, k, 2),
+            .message_id = core_get_int8(r, k, 3),
+            .outbound = core_get_bool(r, k, 4),
+            .content = PQgetvalue(r, k, 5),
+            .created_at_us = core_get_time(r, k, 6),
+        };
+        core_format_time(row.created_at_us, when);
+        row.created_at = when;
+        enum core_status st = core_page_add(out, &row);
+        if (st != CORE_OK)
+            return st;
+    }
+    return CORE_OK;
+}
+
+static enum core_status keyset_page(struct core_conn *conn, const char *name,
+                                    const char *sql, struct core_params *p,
+                                    enum core_cursor_kind kind, uint64_t context,
+                                    size_t limit, struct core_page *out, double t0)
+{
+    enum core_status st;
+    core_param_int8(p, (int64_t)limit + 1);
+    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
+    if (!r)
+        return st;
+    st = core_rows_from_result(out, r, limit);
+    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0) {
+        const struct core_row *last = &out->rows[out->count - 1];
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(kind, context,
+                           (struct core_pos){last->created_at_us, last->message_id}, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
+enum core_status core_recent(struct core_conn *conn, const char *cursor,
+                             size_t limit, struct core_page *out)
+{
+    double t0 = core_now_ms();
+    core_page_init(out);
+    atomic_store(&conn->cancel_requested, false);
+    struct core_pos pos;
+    const char *why;
+    if (core_cursor_decode(cursor, CORE_CURSOR_RECENT, 0, &pos, &why) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        return CORE_ERR_CURSOR;
+    }
+    struct core_params p = {0};
+    core_param_time(&p, pos.us);
+    core_param_int8(&p, pos.id);
+    return keyset_page(conn, "convo_recent", recent_sql, &p, CORE_CURSOR_RECENT, 0,
+                       core_clamp_limit(limit), out, t0);
+}
+
+enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
+                               const char *cursor, size_t limit,
+                               struct core_page *out)
+{
+    double t0 = core_now_ms();
+    core_page_init(out);
+    atomic_store(&conn->cancel_requested, false);
+    struct core_pos pos;
+    const char *why;
+    if (core_cursor_decode(cursor, CORE_CURSOR_MESSAGES, (uint64_t)(uint32_t)contact_id,
+                           &pos, &why) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        return CORE_ERR_CURSOR;
+    }
+    struct core_params p = {0};
+    core_param_int4(&p, contact_id);
+    core_param_time(&p, pos.us);
+    core_param_int8(&p, pos.id);
+    return keyset_page(conn, "convo_messages", messages_sql, &p, CORE_CURSOR_MESSAGES,
+                       (uint64_t)(uint32_t)contact_id, core_clamp_limit(limit), out, t0);
+}

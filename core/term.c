@@ -1,0 +1,109 @@
+/* core/term.c - what a search term may be and how it reaches SQL.
+ * The term is always a parameter; here it only gets LIKE's escapes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+long core_utf8_chars(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    long n = 0;
+    while (*s) {
+        unsigned c = *s;
+        int len;
+        unsigned min;
+        if (c < 0x80) {
+            s++;
+            n++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2, min = 0x80, c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3, min = 0x800, c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4, min = 0x10000, c &= 0x07;
+        } else {
+            return -1;
+        }
+        for (int i = 1; i < len; i++) {
+            if ((s[i] & 0xc0) != 0x80)
+                return -1;
+            c = c << 6 | (s[i] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return -1;
+        s += len;
+        n++;
+    }
+    return n;
+}
+
+enum core_status core_term_check(const char *term)
+{
+    if (!term)
+        return CORE_OK;
+    long n = core_utf8_chars(term);
+    if (n < 0 || n > CORE_TERM_MAX_CHARS)
+        return CORE_ERR_TERM;
+    return CORE_OK;
+}
+
+char *core_like_pattern(const char *term)
+{
+    size_t n = strlen(term);
+    char *p = malloc(2 * n + 3), *o = p;
+    if (!p)
+        return NULL;
+    *o++ = '%';
+    for (const char *s = term; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+char *core_digits_pattern(const char *term)
+{
+    size_t n = strlen(term);
+    char *p = malloc(n + 3), *o = p;
+    if (!p)
+        return NULL;
+    bool digit = false;
+    *o++ = '%';
+    for (const char *s = term; *s; s++) {
+        if (*s >= '0' && *s <= '9') {
+            *o++ = *s;
+            digit = true;
+        } else if (!strchr("+-(). ", *s)) {
+            digit = false;
+            break;
+        }
+    }
+    if (!digit) {
+        p[0] = '\0';
+        return p;
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+bool core_term_indexable(const char *term)
+{
+    int run = 0;
+    for (const unsigned char *s = (const unsigned char *)term; *s; s++) {
+        bool word = (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+                    (*s >= 'A' && *s <= 'Z') || *s >= 0x80;
+        /* A multibyte character counts once: skip continuation bytes. */
+        if (word && (*s & 0xc0) == 0x80)
+            continue;
+        run = word ? run + 1 : 0;
+        if (run >= 3)
+            return true;
+    }
+    return false;
+}
