@@ -1,0 +1,538 @@
+/* tui/chat.c - one conversation as a chat: oldest message at the top,
+ * newest at the bottom, inbound on the left and outbound on the right.
+ *
+ * Pages arrive newest first from core_messages(); older pages are fetched
+ * when the user scrolls near the top. The scroll position is counted in
+ * lines from the bottom, so a page of older messages arriving above the
+ * view never moves what the user is reading. `/` finds text among the
+ * loaded messages and fetches older pages until a match or the start. */
+#include "tui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT };
+
+struct line {
+    uint32_t msg;
+    uint8_t kind;
+    uint32_t from, to;   /* cells of LN_TEXT */
+};
+
+struct msgview {
+    struct cells cells;
+    int width;           /* widest line */
+    size_t first_line;   /* its meta line */
+    bool match;
+};
+
+static struct {
+    bool open;
+    uint64_t gen;
+    int32_t contact_id;
+    char *name, *phone;
+    struct core_page *pages;
+    size_t npages;
+    const struct core_row **msgs;    /* oldest first */
+    size_t n;
+    char *older_cursor;
+    bool end, loading;
+    double t_req, latency_ms;
+    struct msgview *mv;
+    struct line *lines;
+    size_t nlines, cap;
+    int laid_cols;
+    bool relayout;
+    size_t off;                      /* lines below the bottom of the view */
+    struct prompt prompt;
+    struct hl hl;
+    bool finding;                    /* a find term is in force */
+    long match;                      /* message of the current match, -1 */
+    int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
+    char err[200];
+} chat;
+
+static int view_height(void)
+{
+    int h = LINES - 3;
+    return h < 1 ? 1 : h;
+}
+
+static int bubble_width(void)
+{
+    int w = COLS * 3 / 4;
+    if (w > COLS - 6)
+        w = COLS - 6;
+    return w < 8 ? 8 : w;
+}
+
+static void request_older(void)
+{
+    if (chat.loading || chat.end)
+        return;
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_MESSAGES;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->cursor = chat.older_cursor ? xstrdup(chat.older_cursor) : NULL;
+    chat.loading = true;
+    chat.t_req = now_ms();
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void free_layout(void)
+{
+    if (chat.mv) {
+        for (size_t i = 0; i < chat.n; i++)
+            cells_free(&chat.mv[i].cells);
+    }
+    free(chat.mv);
+    chat.mv = NULL;
+}
+
+void chat_close(void)
+{
+    free_layout();
+    for (size_t i = 0; i < chat.npages; i++)
+        core_page_free(&chat.pages[i]);
+    free(chat.pages);
+    free(chat.msgs);
+    free(chat.lines);
+    free(chat.name);
+    free(chat.phone);
+    free(chat.older_cursor);
+    hl_free(&chat.hl);
+    memset(&chat, 0, sizeof chat);
+    chat.match = -1;
+}
+
+static void push_line(uint32_t msg, int kind, size_t from, size_t to)
+{
+    if (chat.nlines == chat.cap) {
+        chat.cap = chat.cap ? chat.cap * 2 : 256;
+        chat.lines = xrealloc(chat.lines, chat.cap * sizeof *chat.lines);
+    }
+    chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
+}
+
+static void layout(void)
+{
+    free_layout();
+    chat.mv = xcalloc(chat.n + 1, sizeof *chat.mv);
+    chat.nlines = 0;
+    push_line(0, chat.end ? LN_START : LN_MORE, 0, 0);
+    int bw = bubble_width();
+    size_t *wrap = NULL, nwrap = 0, wcap = 0;
+    for (size_t i = 0; i < chat.n; i++) {
+        const struct core_row *m = chat.msgs[i];
+        struct msgview *v = &chat.mv[i];
+        cells_build(&v->cells, m->content, &chat.hl, 0, 0);
+        for (size_t c = 0; c < v->cells.n; c++)
+            if (v->cells.v[c].kind == CK_MATCH)
+                v->match = true;
+        if (i == 0 || day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us))
+            push_line((uint32_t)i, LN_DAY, 0, 0);
+        v->first_line = chat.nlines;
+        push_line((uint32_t)i, LN_META, 0, 0);
+        nwrap = 0;
+        cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
+        for (size_t k = 0; k + 1 < nwrap; k += 2) {
+            int w = cells_width(&v->cells, wrap[k], wrap[k + 1]);
+            if (w > v->width)
+                v->width = w;
+            push_line((uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
+        }
+    }
+    free(wrap);
+    chat.laid_cols = COLS;
+    chat.relayout = false;
+}
+
+static size_t max_off(void)
+{
+    size_t h = (size_t)view_height();
+    return chat.nlines > h ? chat.nlines - h : 0;
+}
+
+static void clamp_off(void)
+{
+    if (chat.off > max_off())
+        chat.off = max_off();
+}
+
+/* Scroll so that message i shows with some lines of context below it. */
+static void reveal(long i)
+{
+    if (i < 0 || (size_t)i >= chat.n)
+        return;
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    size_t h = (size_t)view_height();
+    size_t line = chat.mv[i].first_line;
+    size_t bottom = line + h / 2;
+    if (bottom >= chat.nlines)
+        bottom = chat.nlines - 1;
+    chat.off = chat.nlines - 1 - bottom;
+    clamp_off();
+}
+
+/* The message at the bottom of the view. */
+static long bottom_msg(void)
+{
+    if (chat.nlines == 0 || chat.n == 0)
+        return -1;
+    size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    return chat.lines[b].kind == LN_MORE || chat.lines[b].kind == LN_START ? 0
+                                                                          : (long)chat.lines[b].msg;
+}
+
+/* Find a match from message `from` in direction dir (-1 older, +1 newer),
+ * including `from` itself. */
+static void find_from(long from, int dir)
+{
+    if (!chat.finding || chat.hl.n == 0)
+        return;
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    for (long i = from; i >= 0 && i < (long)chat.n; i += dir) {
+        if (chat.mv[i].match) {
+            chat.match = i;
+            chat.find_dir = 0;
+            reveal(i);
+            return;
+        }
+    }
+    if (dir < 0 && !chat.end) {
+        chat.find_dir = -1;    /* continue when older messages arrive */
+        request_older();
+    } else {
+        chat.find_dir = 0;
+        snprintf(app.message, sizeof app.message, "no %s match", dir < 0 ? "older" : "newer");
+        app.message_error = false;
+    }
+}
+
+void chat_open(const struct core_row *row, const char *term)
+{
+    chat_close();
+    chat.open = true;
+    chat.gen = gen_next();
+    chat.contact_id = row->contact_id;
+    chat.name = xstrdup(row->name);
+    chat.phone = xstrdup(row->phone_number);
+    chat.match = -1;
+    chat.relayout = true;
+    app.message[0] = 0;
+    if (term && *term && (row->matched & CORE_MATCH_CONTENT)) {
+        /* Opened from a search: go to the message that matched. */
+        hl_set(&chat.hl, term);
+        chat.finding = true;
+        chat.find_dir = -1;
+        size_t len = 0;
+        mbstate_t st;
+        memset(&st, 0, sizeof st);
+        const char *s = term;
+        size_t left = strlen(term);
+        while (left > 0 && len < CORE_TERM_MAX_CHARS) {
+            wchar_t wc;
+            size_t k = mbrtowc(&wc, s, left, &st);
+            if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+                break;
+            chat.prompt.buf[len++] = wc;
+            s += k;
+            left -= k;
+        }
+        chat.prompt.len = len;
+    }
+    request_older();
+}
+
+void chat_answer(struct response *r)
+{
+    if (!chat.open || r->gen != chat.gen) {
+        response_free(r);
+        return;
+    }
+    chat.loading = false;
+    if (r->status != CORE_OK) {
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        response_free(r);
+        return;
+    }
+    struct core_page *p = &r->page;
+    chat.latency_ms = p->elapsed_ms;
+    chat.pages = xrealloc(chat.pages, (chat.npages + 1) * sizeof *chat.pages);
+    chat.pages[chat.npages++] = *p;
+    r->have_page = false;
+    p = &chat.pages[chat.npages - 1];
+    free(chat.older_cursor);
+    chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
+    chat.end = chat.older_cursor == NULL;
+    /* Older rows go in front, oldest first. */
+    free_layout();
+    const struct core_row **msgs = xmalloc((chat.n + p->count + 1) * sizeof *msgs);
+    for (size_t i = 0; i < p->count; i++)
+        msgs[i] = &p->rows[p->count - 1 - i];
+    if (chat.n)
+        memcpy(msgs + p->count, chat.msgs, chat.n * sizeof *msgs);
+    free(chat.msgs);
+    chat.msgs = msgs;
+    chat.n += p->count;
+    if (chat.match >= 0)
+        chat.match += (long)p->count;
+    chat.relayout = true;
+    response_free(r);
+    if (chat.find_dir < 0) {
+        long from = chat.match >= 0 ? chat.match - 1 : (long)p->count - 1;
+        if (chat.npages == 1)
+            from = (long)chat.n - 1;
+        find_from(from, -1);
+    }
+}
+
+void chat_tick(void)
+{
+    if (!chat.open)
+        return;
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    clamp_off();
+    size_t h = (size_t)view_height();
+    size_t bottom = chat.nlines - 1 - chat.off;
+    size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
+    if (top < h)
+        request_older();
+}
+
+bool chat_busy(double *since)
+{
+    if (!chat.open || !chat.loading)
+        return false;
+    *since = chat.t_req;
+    return true;
+}
+
+bool chat_prompt_active(void)
+{
+    return chat.prompt.active;
+}
+
+static void find_set_from_prompt(void)
+{
+    char term[CORE_TERM_MAX_CHARS * 4 + 1];
+    prompt_utf8(&chat.prompt, term, sizeof term);
+    hl_set(&chat.hl, term);
+    chat.finding = *term != 0;
+    chat.relayout = true;
+    chat.match = -1;
+}
+
+void chat_key_prompt(int is_key, wint_t ch)
+{
+    long anchor = bottom_msg();
+    switch (prompt_key(&chat.prompt, is_key, ch)) {
+    case 1:
+        app.message[0] = 0;
+        find_set_from_prompt();
+        find_from(anchor, -1);
+        break;
+    case 2:
+        chat.prompt.active = false;
+        if (chat.prompt.len == 0)
+            find_set_from_prompt();
+        break;
+    case 3:
+        chat.prompt.active = false;
+        chat.prompt.len = 0;
+        chat.find_dir = 0;
+        find_set_from_prompt();
+        break;
+    default:
+        if (is_key) {
+            enum action a = keys_lookup((int)ch, VIEW_CHAT);
+            if (a >= ACT_DOWN && a <= ACT_BOTTOM)
+                chat_action(a, 1);
+        }
+        break;
+    }
+}
+
+void chat_action(enum action a, int count)
+{
+    long h = view_height();
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    switch (a) {
+    case ACT_UP: chat.off += (size_t)count; break;
+    case ACT_DOWN: chat.off = chat.off > (size_t)count ? chat.off - (size_t)count : 0; break;
+    case ACT_PAGE_UP: chat.off += (size_t)(h * count); break;
+    case ACT_PAGE_DOWN: chat.off = chat.off > (size_t)(h * count) ? chat.off - (size_t)(h * count) : 0; break;
+    case ACT_HALF_UP: chat.off += (size_t)(h / 2 > 0 ? h / 2 : 1); break;
+    case ACT_HALF_DOWN: {
+        size_t d = (size_t)(h / 2 > 0 ? h / 2 : 1);
+        chat.off = chat.off > d ? chat.off - d : 0;
+        break;
+    }
+    case ACT_TOP: chat.off = max_off(); break;
+    case ACT_BOTTOM: chat.off = 0; break;
+    case ACT_SEARCH:
+        chat.prompt.active = true;
+        chat.prompt.len = 0;
+        app.message[0] = 0;
+        break;
+    case ACT_FIND_NEXT:
+        if (chat.finding)
+            find_from((chat.match >= 0 ? chat.match : bottom_msg() + 1) - 1, -1);
+        break;
+    case ACT_FIND_PREV:
+        if (chat.finding)
+            find_from((chat.match >= 0 ? chat.match : bottom_msg() - 1) + 1, +1);
+        break;
+    case ACT_BACK:
+        chat_close();
+        app.view = VIEW_LIST;
+        app.message[0] = 0;
+        return;
+    default:
+        break;
+    }
+    clamp_off();
+}
+
+void chat_wheel(int dir)
+{
+    chat_action(dir < 0 ? ACT_UP : ACT_DOWN, 3);
+}
+
+static void draw_line(int y, const struct line *ln)
+{
+    fill(y, 0, COLS, EL_TEXT, false);
+    const char *bar = theme.utf8 ? "\u2502" : "|";
+    switch (ln->kind) {
+    case LN_MORE:
+        put_text(y, 2, COLS - 4,
+                 chat.loading ? (theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
+                              : (theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
+                 EL_DIM, false);
+        return;
+    case LN_START: {
+        const char *t = "start of the conversation";
+        int w = (int)strlen(t);
+        put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
+        return;
+    }
+    case LN_DAY: {
+        char day[64], t[96];
+        fmt_day(day, sizeof day, chat.msgs[ln->msg]->created_at_us);
+        snprintf(t, sizeof t, theme.utf8 ? "\u2500\u2500 %s \u2500\u2500" : "-- %s --", day);
+        int w = (int)strlen(day) + 6;
+        put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
+        return;
+    }
+    default:
+        break;
+    }
+    const struct core_row *m = chat.msgs[ln->msg];
+    const struct msgview *v = &chat.mv[ln->msg];
+    enum elem side = m->outbound ? EL_OUT : EL_IN;
+    bool current = (long)ln->msg == chat.match;
+    if (ln->kind == LN_META) {
+        char clock[16];
+        fmt_clock(clock, sizeof clock, m->created_at_us);
+        if (m->outbound) {
+            char t[64];
+            snprintf(t, sizeof t, "%s%s \u00b7 you", current ? "\u25b6 " : "", clock);
+            int w = (int)strlen(t) - (current ? 4 : 0) - 1;
+            put_text(y, COLS - 2 - w, w + 1, t, side, false);
+        } else {
+            int x = 1;
+            if (current)
+                x += put_text(y, x, 2, "\u25b6 ", EL_IN, false);
+            x += text_draw(y, x, COLS / 2, chat.name, NULL, 0, side, false);
+            char t[32];
+            snprintf(t, sizeof t, " \u00b7 %s", clock);
+            put_text(y, x, COLS - x, t, EL_DIM, false);
+        }
+        return;
+    }
+    int bw = bubble_width();
+    if (m->outbound) {
+        int x = COLS - 3 - v->width;
+        if (x < 1)
+            x = 1;
+        cells_draw(y, x, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
+        put_text(y, COLS - 2, 1, bar, side, false);
+    } else {
+        put_text(y, 1, 1, bar, side, false);
+        cells_draw(y, 3, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
+    }
+}
+
+void chat_draw(void)
+{
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    clamp_off();
+    /* Header: who this is. */
+    fill(0, 0, COLS, EL_HEADER, false);
+    int x = put_text(0, 0, COLS, theme.utf8 ? " \u2190 " : " < ", EL_HEADER, false);
+    x += text_draw(0, x, COLS / 2, chat.name, NULL, 0, EL_HEADER, false);
+    x += put_text(0, x, 3, "  ", EL_HEADER, false);
+    text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
+
+    int h = view_height();
+    size_t bottom = chat.nlines - 1 - chat.off;
+    for (int i = 0; i < h; i++) {
+        int y = h - i;   /* rows 1..h, bottom up */
+        if (bottom < (size_t)i) {
+            fill(y, 0, COLS, EL_TEXT, false);
+            continue;
+        }
+        draw_line(y, &chat.lines[bottom - (size_t)i]);
+    }
+
+    char left[300], n[32];
+    fmt_count(n, sizeof n, (long long)chat.n);
+    if (chat.finding && !chat.prompt.active && chat.find_dir < 0)
+        snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
+    else if (chat.n == 0 && chat.loading)
+        snprintf(left, sizeof left, " loading\u2026");
+    else
+        snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
+                 chat.n == 1 ? "" : "s", chat.end ? "" : " loaded, older above");
+    if (chat.finding) {
+        size_t matches = 0, pos = 0;
+        for (size_t i = 0; i < chat.n; i++) {
+            if (chat.mv[i].match) {
+                matches++;
+                if ((long)i >= chat.match)
+                    pos++;
+            }
+        }
+        size_t len = strlen(left);
+        if (chat.match >= 0)
+            snprintf(left + len, sizeof left - len, " \u00b7 match %zu of %zu%s", pos, matches,
+                     chat.end ? "" : "+");
+        else
+            snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
+    }
+    double since = 0;
+    bool busy = chat_busy(&since) && now_ms() - since >= 200.0;
+    status_draw(left, NULL, chat.latency_ms, busy);
+
+    int y = LINES - 1;
+    if (chat.prompt.active) {
+        prompt_draw(&chat.prompt, y, "find: ");
+    } else {
+        fill(y, 0, COLS, EL_TEXT, false);
+        if (app.message[0])
+            put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
+        else if (chat.finding)
+            put_text(y, 1, COLS - 2, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back",
+                     EL_DIM, false);
+        else
+            put_text(y, 1, COLS - 2, "j/k scroll \u00b7 / find \u00b7 g oldest \u00b7 G newest \u00b7 q back",
+                     EL_DIM, false);
+    }
+}

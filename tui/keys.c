@@ -1,0 +1,192 @@
+/* tui/keys.c - every key binding in one table, the help screen drawn from
+ * it, and the line editor of the search boxes. */
+#include "tui.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#define CTRL(c) ((c) & 0x1f)
+#define ESC 27
+
+const struct binding bindings[] = {
+    {'j', "j", ACT_DOWN, ON_LIST | ON_CHAT},
+    {KEY_DOWN, "\u2193", ACT_DOWN, ON_LIST | ON_CHAT},
+    {CTRL('n'), "Ctrl-N", ACT_DOWN, ON_LIST | ON_CHAT},
+    {'k', "k", ACT_UP, ON_LIST | ON_CHAT},
+    {KEY_UP, "\u2191", ACT_UP, ON_LIST | ON_CHAT},
+    {CTRL('p'), "Ctrl-P", ACT_UP, ON_LIST | ON_CHAT},
+    {KEY_NPAGE, "PgDn", ACT_PAGE_DOWN, ON_LIST | ON_CHAT},
+    {' ', "Space", ACT_PAGE_DOWN, ON_LIST | ON_CHAT},
+    {CTRL('f'), "Ctrl-F", ACT_PAGE_DOWN, ON_LIST | ON_CHAT},
+    {KEY_PPAGE, "PgUp", ACT_PAGE_UP, ON_LIST | ON_CHAT},
+    {CTRL('b'), "Ctrl-B", ACT_PAGE_UP, ON_LIST | ON_CHAT},
+    {CTRL('d'), "Ctrl-D", ACT_HALF_DOWN, ON_LIST | ON_CHAT},
+    {CTRL('u'), "Ctrl-U", ACT_HALF_UP, ON_LIST | ON_CHAT},
+    {'g', "g", ACT_TOP, ON_LIST | ON_CHAT},
+    {KEY_HOME, "Home", ACT_TOP, ON_LIST | ON_CHAT},
+    {'G', "G", ACT_BOTTOM, ON_LIST | ON_CHAT},
+    {KEY_END, "End", ACT_BOTTOM, ON_LIST | ON_CHAT},
+    {'\r', "Enter", ACT_OPEN, ON_LIST},
+    {'\n', NULL, ACT_OPEN, ON_LIST},
+    {KEY_ENTER, NULL, ACT_OPEN, ON_LIST},
+    {'l', "l", ACT_OPEN, ON_LIST},
+    {KEY_RIGHT, "\u2192", ACT_OPEN, ON_LIST},
+    {'/', "/", ACT_SEARCH, ON_LIST | ON_CHAT},
+    {'n', "n", ACT_FIND_NEXT, ON_CHAT},
+    {'N', "N", ACT_FIND_PREV, ON_CHAT},
+    {ESC, "Esc", ACT_CLEAR, ON_LIST},
+    {'q', "q", ACT_BACK, ON_CHAT},
+    {ESC, "Esc", ACT_BACK, ON_CHAT},
+    {'h', "h", ACT_BACK, ON_CHAT},
+    {KEY_LEFT, "\u2190", ACT_BACK, ON_CHAT},
+    {'?', "?", ACT_HELP, ON_LIST | ON_CHAT},
+    {KEY_F(1), "F1", ACT_HELP, ON_LIST | ON_CHAT},
+    {CTRL('l'), "Ctrl-L", ACT_REDRAW, ON_LIST | ON_CHAT},
+    {'q', "q", ACT_QUIT, ON_LIST},
+};
+const size_t bindings_count = sizeof bindings / sizeof bindings[0];
+
+static const char *const action_help[ACT_COUNT] = {
+    [ACT_DOWN] = "down one row",
+    [ACT_UP] = "up one row",
+    [ACT_PAGE_DOWN] = "page down",
+    [ACT_PAGE_UP] = "page up",
+    [ACT_HALF_DOWN] = "half a page down",
+    [ACT_HALF_UP] = "half a page up",
+    [ACT_TOP] = "first row / oldest message",
+    [ACT_BOTTOM] = "last loaded row / newest message",
+    [ACT_OPEN] = "open the conversation",
+    [ACT_BACK] = "back to the list",
+    [ACT_SEARCH] = "search (list) / find text (conversation)",
+    [ACT_FIND_NEXT] = "next match, older",
+    [ACT_FIND_PREV] = "previous match, newer",
+    [ACT_CLEAR] = "clear the search filter",
+    [ACT_HELP] = "this help",
+    [ACT_REDRAW] = "redraw the screen",
+    [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
+};
+
+enum action keys_lookup(int key, enum view view)
+{
+    unsigned on = view == VIEW_CHAT ? ON_CHAT : ON_LIST;
+    for (size_t i = 0; i < bindings_count; i++)
+        if (bindings[i].key == key && (bindings[i].views & on))
+            return bindings[i].action;
+    return ACT_NONE;
+}
+
+void help_draw(void)
+{
+    static const enum action order[] = {
+        ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
+        ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
+        ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
+    };
+    int n = (int)(sizeof order / sizeof order[0]);
+    int w = COLS - 4 < 64 ? COLS - 4 : 64;
+    int h = n + 6 < LINES - 2 ? n + 6 : LINES - 2;
+    int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
+    for (int y = y0; y < y0 + h; y++)
+        fill(y, x0, w, EL_STATUS, false);
+    put_text(y0, x0 + 2, w - 4, "Keys", EL_STATUS_WARN, false);
+    put_text(y0 + 1, x0 + 2, w - 4, "In the search box letters are text; Enter keeps, Esc clears.",
+             EL_STATUS, false);
+    for (int i = 0; i < n && y0 + 3 + i < y0 + h - 1; i++) {
+        char keys[80] = "";
+        size_t len = 0;
+        for (size_t b = 0; b < bindings_count; b++) {
+            if (bindings[b].action != order[i] || !bindings[b].label)
+                continue;
+            if (strstr(keys, bindings[b].label) && strlen(bindings[b].label) > 1)
+                continue;
+            len += (size_t)snprintf(keys + len, sizeof keys - len, "%s%s", len ? " " : "",
+                                    bindings[b].label);
+            if (len >= sizeof keys)
+                break;
+        }
+        put_text(y0 + 3 + i, x0 + 2, 22, keys, EL_STATUS_WARN, false);
+        put_text(y0 + 3 + i, x0 + 25, w - 27, action_help[order[i]], EL_STATUS, false);
+    }
+    put_text(y0 + h - 1, x0 + 2, w - 4, "any key closes this help", EL_STATUS, false);
+}
+
+int prompt_key(struct prompt *p, int is_key, wint_t ch)
+{
+    if (is_key) {
+        switch (ch) {
+        case KEY_BACKSPACE:
+            if (p->len > 0)
+                p->len--;
+            return 1;
+        case KEY_ENTER:
+            return 2;
+        default:
+            return 0;
+        }
+    }
+    switch (ch) {
+    case '\r':
+    case '\n':
+        return 2;
+    case ESC:
+        return 3;
+    case 0x7f:
+    case CTRL('h'):
+        if (p->len > 0)
+            p->len--;
+        return 1;
+    case CTRL('u'):
+        p->len = 0;
+        return 1;
+    case CTRL('w'):
+        while (p->len > 0 && p->buf[p->len - 1] == L' ')
+            p->len--;
+        while (p->len > 0 && p->buf[p->len - 1] != L' ')
+            p->len--;
+        return 1;
+    default:
+        break;
+    }
+    if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || wcwidth((wchar_t)ch) < 0)
+        return 0;
+    if (p->len < CORE_TERM_MAX_CHARS)
+        p->buf[p->len++] = (wchar_t)ch;
+    return 1;
+}
+
+void prompt_utf8(const struct prompt *p, char *out, size_t len)
+{
+    mbstate_t st;
+    size_t o = 0;
+    memset(&st, 0, sizeof st);
+    for (size_t i = 0; i < p->len; i++) {
+        char buf[MB_LEN_MAX];
+        size_t k = wcrtomb(buf, p->buf[i], &st);
+        if (k == (size_t)-1 || o + k + 1 > len)
+            continue;
+        memcpy(out + o, buf, k);
+        o += k;
+    }
+    out[o] = 0;
+}
+
+void prompt_draw(const struct prompt *p, int y, const char *label)
+{
+    char text[CORE_TERM_MAX_CHARS * 4 + 1];
+    fill(y, 0, COLS, EL_TEXT, false);
+    int x = put_text(y, 0, COLS, label, EL_PROMPT, false);
+    prompt_utf8(p, text, sizeof text);
+    /* Show the end of a long term: that is where the typing happens. */
+    struct cells c = {0};
+    cells_build(&c, text, NULL, TEXT_ONELINE, 0);
+    size_t from = 0;
+    while (from < c.n && cells_width(&c, from, c.n) > COLS - x - 2)
+        from++;
+    x += cells_draw(y, x, COLS - x - 1, &c, from, c.n, EL_PROMPT, false);
+    cells_free(&c);
+    style_set(EL_TEXT, true);
+    if (x < COLS)
+        mvaddch(y, x, ' ' | A_REVERSE);
+}

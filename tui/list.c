@@ -1,0 +1,711 @@
+/* tui/list.c - the list of conversations: recent ones, or the rows of a
+ * search.
+ *
+ * A model is one source of rows (recent, or one search term) cut into pages
+ * of TUI_PAGE rows. Every page remembers the keyset cursor that fetches it,
+ * but only the pages near the viewport keep their rows: the rest are freed
+ * and fetched again by cursor when the user scrolls back, so memory stays
+ * bounded however far the user scrolls. A search being typed lives in
+ * `pending` until its first rows arrive; until then the previous rows stay
+ * on screen. */
+#include "tui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Pages kept around the viewport, and how far away they are dropped. */
+#define KEEP_MARGIN_ROWS TUI_PAGE
+#define DROP_SLOTS 3
+#define SPINNER_AFTER_MS 200.0
+
+struct slot {
+    char *cursor;           /* fetches this page; NULL = first page */
+    struct core_page page;
+    bool resident;          /* page holds rows */
+    bool loading;
+    bool loaded;            /* a final answer came once: count is known */
+    size_t start, count;
+    double t_req;
+};
+
+struct model {
+    uint64_t gen;
+    char *term;             /* "" = recent conversations */
+    struct slot *slots;
+    size_t nslots, cap;
+    size_t cur, top;
+    size_t pending_move;
+    double latency_ms;
+    bool searching;         /* the first page is still streaming */
+    int64_t scanned, back_to;
+    double t_start;         /* the keystroke that asked for it */
+    bool measured;
+    char err[200];
+};
+
+static struct model *shown, *pending, *saved;
+static struct prompt prompt;
+static struct hl hl;
+static double search_lat[4096];
+static size_t nsearch_lat;
+static double measure_due;   /* keystroke time of a search to time when drawn */
+
+static int view_height(void)
+{
+    int h = LINES - 4;
+    return h < 1 ? 1 : h;
+}
+
+static size_t model_rows(const struct model *m)
+{
+    const struct slot *last = &m->slots[m->nslots - 1];
+    return last->start + (last->loaded || last->resident ? last->count : 0);
+}
+
+static bool model_more(const struct model *m)
+{
+    return !m->slots[m->nslots - 1].loaded;
+}
+
+static struct slot *slot_add(struct model *m, const char *cursor, size_t start)
+{
+    if (m->nslots == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->slots = xrealloc(m->slots, m->cap * sizeof *m->slots);
+    }
+    struct slot *s = &m->slots[m->nslots++];
+    memset(s, 0, sizeof *s);
+    s->cursor = cursor ? xstrdup(cursor) : NULL;
+    s->start = start;
+    return s;
+}
+
+static void slot_drop(struct slot *s)
+{
+    if (s->resident)
+        core_page_free(&s->page);
+    s->resident = false;
+}
+
+static void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nslots; i++) {
+        slot_drop(&m->slots[i]);
+        free(m->slots[i].cursor);
+    }
+    free(m->slots);
+    free(m->term);
+    free(m);
+}
+
+static void slot_request(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_PAGE;
+    req->gen = m->gen;
+    req->slot = k;
+    req->term = xstrdup(m->term);
+    req->cursor = s->cursor ? xstrdup(s->cursor) : NULL;
+    s->loading = true;
+    s->t_req = now_ms();
+    worker_submit(WORKER_LIST, req);
+}
+
+static struct model *model_new(const char *term)
+{
+    struct model *m = xcalloc(1, sizeof *m);
+    m->gen = gen_next();
+    m->term = xstrdup(term);
+    m->t_start = now_ms();
+    slot_add(m, NULL, 0);
+    slot_request(m, 0);
+    return m;
+}
+
+/* A model coming back on screen gets a new generation, which also makes
+ * the worker drop whatever an abandoned search still had queued. */
+static void model_retag(struct model *m)
+{
+    m->gen = gen_next();
+    for (size_t i = 0; i < m->nslots; i++)
+        m->slots[i].loading = false;
+    m->pending_move = 0;
+}
+
+/* The slot holding row i (the last slot for rows past the end). */
+static size_t slot_of(const struct model *m, size_t i)
+{
+    size_t lo = 0, hi = m->nslots - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (m->slots[mid].start <= i)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+static const struct core_row *row_at(const struct model *m, size_t i)
+{
+    const struct slot *s = &m->slots[slot_of(m, i)];
+    if (!s->resident || i < s->start || i - s->start >= s->page.count)
+        return NULL;
+    return &s->page.rows[i - s->start];
+}
+
+static void scroll_into_view(struct model *m)
+{
+    size_t h = (size_t)view_height();
+    size_t rows = model_rows(m);
+    if (rows > 0 && m->cur >= rows)
+        m->cur = rows - 1;
+    if (m->top + h > rows)
+        m->top = rows > h ? rows - h : 0;
+    if (m->cur < m->top)
+        m->top = m->cur;
+    if (m->cur >= m->top + h)
+        m->top = m->cur - h + 1;
+}
+
+static void model_move(struct model *m, long d, bool page)
+{
+    size_t rows = model_rows(m);
+    if (rows == 0) {
+        if (d > 0 && model_more(m))
+            m->pending_move += (size_t)d;
+        return;
+    }
+    long target = (long)m->cur + d;
+    if (target < 0)
+        target = 0;
+    if ((size_t)target >= rows) {
+        if (model_more(m)) {
+            m->pending_move += (size_t)target - (rows - 1);
+            if (m->pending_move > TUI_PAGE)
+                m->pending_move = TUI_PAGE;
+        }
+        target = (long)rows - 1;
+    }
+    if (page) {
+        long top = (long)m->top + d;
+        long maxtop = (long)rows - view_height();
+        if (top > maxtop)
+            top = maxtop;
+        if (top < 0)
+            top = 0;
+        m->top = (size_t)top;
+    }
+    m->cur = (size_t)target;
+    scroll_into_view(m);
+}
+
+/* ---- answers from the worker -------------------------------------------- */
+
+static void slot_fill(struct model *m, size_t k, struct response *r)
+{
+    struct slot *s = &m->slots[k];
+    slot_drop(s);
+    s->page = r->page;
+    r->have_page = false;
+    s->resident = true;
+    size_t old = s->count;
+    bool was_loaded = s->loaded;
+    s->count = s->page.count;
+    if (r->final) {
+        s->loading = false;
+        s->loaded = true;
+        m->latency_ms = s->page.elapsed_ms;
+    }
+    if (k == 0) {
+        m->searching = !r->final;
+        m->scanned = s->page.scanned_rows;
+        m->back_to = s->page.searched_back_to_us;
+        if (r->final)
+            m->latency_ms = s->page.elapsed_ms;
+    }
+    if (was_loaded && old != s->count) {
+        /* The data moved under a page fetched again: shift what follows. */
+        for (size_t j = k + 1; j < m->nslots; j++)
+            m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+    }
+    if (r->final && k == m->nslots - 1 && s->page.next_cursor && s->count > 0)
+        slot_add(m, s->page.next_cursor, s->start + s->count);
+}
+
+static void promote_pending(void)
+{
+    if (shown && shown->term[0] == 0 && !saved)
+        saved = shown;
+    else
+        model_free(shown);
+    shown = pending;
+    pending = NULL;
+    hl_set(&hl, shown->term);
+}
+
+void list_answer(struct response *r)
+{
+    struct model *m = NULL;
+    if (pending && r->gen == pending->gen)
+        m = pending;
+    else if (shown && r->gen == shown->gen)
+        m = shown;
+    if (!m || r->slot >= m->nslots) {
+        response_free(r);
+        return;
+    }
+    struct slot *s = &m->slots[r->slot];
+    if (r->status != CORE_OK) {
+        s->loading = false;
+        snprintf(m->err, sizeof m->err, "%s", r->err);
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        if (m == pending)
+            promote_pending();
+        response_free(r);
+        return;
+    }
+    m->err[0] = 0;
+    if (m == pending && !r->final && r->page.count == 0) {
+        /* Nothing to show yet: keep the old rows, report progress. */
+        pending->searching = true;
+        pending->scanned = r->page.scanned_rows;
+        pending->back_to = r->page.searched_back_to_us;
+        response_free(r);
+        return;
+    }
+    slot_fill(m, r->slot, r);
+    if (m == pending)
+        promote_pending();
+    if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
+        m->measured = true;
+        measure_due = m->t_start;
+    }
+    if (m->pending_move) {
+        size_t d = m->pending_move;
+        m->pending_move = 0;
+        model_move(m, (long)d, false);
+    }
+    response_free(r);
+}
+
+/* ---- prefetch and forgetting -------------------------------------------- */
+
+void list_tick(void)
+{
+    struct model *m = shown;
+    if (!m)
+        return;
+    size_t h = (size_t)view_height();
+    size_t rows = model_rows(m);
+    size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
+    size_t to = m->top + h + KEEP_MARGIN_ROWS;
+    size_t lo = slot_of(m, from);
+    size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
+    for (size_t k = lo; k <= hi; k++) {
+        struct slot *s = &m->slots[k];
+        if (!s->resident && !s->loading)
+            slot_request(m, k);
+    }
+    for (size_t k = 0; k < m->nslots; k++) {
+        struct slot *s = &m->slots[k];
+        if (s->resident && s->loaded && (k + DROP_SLOTS < lo || k > hi + DROP_SLOTS))
+            slot_drop(s);
+    }
+}
+
+bool list_busy(double *since)
+{
+    const struct model *ms[2] = {shown, pending};
+    bool busy = false;
+    for (int i = 0; i < 2; i++) {
+        const struct model *m = ms[i];
+        if (!m)
+            continue;
+        for (size_t k = 0; k < m->nslots; k++) {
+            if (m->slots[k].loading) {
+                if (!busy || m->slots[k].t_req < *since)
+                    *since = m->slots[k].t_req;
+                busy = true;
+            }
+        }
+    }
+    return busy;
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+static void show_recent(void)
+{
+    model_free(pending);
+    pending = NULL;
+    if (shown && shown->term[0] == 0) {
+        model_retag(shown);
+    } else if (saved) {
+        model_free(shown);
+        shown = saved;
+        saved = NULL;
+        model_retag(shown);
+    } else {
+        model_free(shown);
+        shown = model_new("");
+    }
+    hl_set(&hl, NULL);
+    /* An abandoned search must not keep the connection busy. */
+    worker_supersede(WORKER_LIST, shown->gen);
+}
+
+static void search(const char *term)
+{
+    if (!*term) {
+        show_recent();
+        return;
+    }
+    if (core_term_check(term) != CORE_OK) {
+        snprintf(app.message, sizeof app.message, "search term too long or not valid UTF-8");
+        app.message_error = true;
+        return;
+    }
+    if (pending && strcmp(pending->term, term) == 0)
+        return;
+    if (!pending && shown && strcmp(shown->term, term) == 0)
+        return;
+    model_free(pending);
+    pending = model_new(term);
+}
+
+bool list_prompt_active(void)
+{
+    return prompt.active;
+}
+
+void list_key_prompt(int is_key, wint_t ch)
+{
+    char term[CORE_TERM_MAX_CHARS * 4 + 1];
+    switch (prompt_key(&prompt, is_key, ch)) {
+    case 1:
+        prompt_utf8(&prompt, term, sizeof term);
+        app.message[0] = 0;
+        search(term);
+        break;
+    case 2:
+        prompt.active = false;
+        prompt_utf8(&prompt, term, sizeof term);
+        if (!*term)
+            show_recent();
+        break;
+    case 3:
+        prompt.active = false;
+        prompt.len = 0;
+        show_recent();
+        break;
+    default:
+        if (is_key) {
+            enum action a = keys_lookup((int)ch, VIEW_LIST);
+            if (a >= ACT_DOWN && a <= ACT_BOTTOM)
+                list_action(a, 1);
+        }
+        break;
+    }
+}
+
+/* ---- actions ------------------------------------------------------------ */
+
+void list_action(enum action a, int count)
+{
+    struct model *m = shown;
+    long h = view_height();
+    if (!m)
+        return;
+    switch (a) {
+    case ACT_DOWN: model_move(m, count, false); break;
+    case ACT_UP: model_move(m, -count, false); break;
+    case ACT_PAGE_DOWN: model_move(m, h * count, true); break;
+    case ACT_PAGE_UP: model_move(m, -h * count, true); break;
+    case ACT_HALF_DOWN: model_move(m, h / 2 > 0 ? h / 2 : 1, true); break;
+    case ACT_HALF_UP: model_move(m, -(h / 2 > 0 ? h / 2 : 1), true); break;
+    case ACT_TOP:
+        m->cur = m->top = 0;
+        m->pending_move = 0;
+        break;
+    case ACT_BOTTOM: {
+        size_t rows = model_rows(m);
+        m->cur = rows ? rows - 1 : 0;
+        scroll_into_view(m);
+        break;
+    }
+    case ACT_OPEN: {
+        const struct core_row *row = row_at(m, m->cur);
+        if (row) {
+            chat_open(row, m->term);
+            app.view = VIEW_CHAT;
+        }
+        break;
+    }
+    case ACT_SEARCH:
+        prompt.active = true;
+        app.message[0] = 0;
+        break;
+    case ACT_CLEAR:
+        if (m->term[0] || pending) {
+            prompt.len = 0;
+            show_recent();
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void list_click(int y)
+{
+    struct model *m = shown;
+    if (!m || y < 2 || y >= 2 + view_height())
+        return;
+    size_t i = m->top + (size_t)(y - 2);
+    if (i < model_rows(m))
+        m->cur = i;
+}
+
+void list_wheel(int dir)
+{
+    if (shown)
+        model_move(shown, dir * 3, false);
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+struct columns {
+    int name, phone, dir, text, when;
+};
+
+static struct columns columns(void)
+{
+    struct columns c;
+    int w = COLS;
+    c.when = w >= 60 ? 10 : 7;
+    c.dir = 3;
+    c.phone = w >= 80 ? 15 : 0;
+    c.name = w / 5;
+    if (c.name > 22)
+        c.name = 22;
+    if (c.name < 10)
+        c.name = 10;
+    /* 1 margin + spaces between columns + 1 margin */
+    c.text = w - 1 - c.name - 1 - (c.phone ? c.phone + 1 : 0) - c.dir - 1 - 1 - c.when - 1;
+    if (c.text < 4)
+        c.text = 4;
+    return c;
+}
+
+static void draw_row(int y, const struct model *m, size_t i, const struct columns *c,
+                     int64_t now_us)
+{
+    bool sel = i == m->cur;
+    const struct core_row *row = row_at(m, i);
+    fill(y, 0, COLS, EL_TEXT, sel);
+    if (!row) {
+        put_text(y, 1 + c->name + 1, COLS - c->name - 2,
+                 theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, sel);
+        return;
+    }
+    int x = 1;
+    text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+    x += c->name + 1;
+    if (c->phone) {
+        text_draw(y, x, c->phone, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
+        x += c->phone + 1;
+    }
+    put_text(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
+    x += c->dir + 1;
+    text_draw(y, x, c->text, row->content, &hl, 0, EL_TEXT, sel);
+    char when[32];
+    fmt_when(when, sizeof when, row->created_at_us, now_us);
+    int ww = (int)strlen(when);
+    put_text(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
+}
+
+static void draw_header(void)
+{
+    char title[300];
+    fill(0, 0, COLS, EL_HEADER, false);
+    if (shown && shown->term[0]) {
+        snprintf(title, sizeof title, " convo \u00b7 search");
+    } else {
+        snprintf(title, sizeof title, " convo \u00b7 recent conversations");
+    }
+    int used = put_text(0, 0, COLS, title, EL_HEADER, false);
+    if (shown && shown->term[0] && used + 4 < COLS) {
+        put_text(0, used, 2, " \u201c", EL_HEADER, false);
+        used += 2;
+        used += text_draw(0, used, COLS - used - 12 > 0 ? COLS - used - 12 : 0,
+                          shown->term, NULL, 0, EL_HEADER, false);
+        put_text(0, used, 1, "\u201d", EL_HEADER, false);
+    }
+    const char *hint = "? help  q quit ";
+    int hw = (int)strlen(hint);
+    if (COLS - hw > used + 14)
+        put_text(0, COLS - hw, hw, hint, EL_HEADER_DIM, false);
+}
+
+static void draw_titles(const struct columns *c)
+{
+    fill(1, 0, COLS, EL_DIM, false);
+    int x = 1;
+    put_text(1, x, c->name, "NAME", EL_DIM, false);
+    x += c->name + 1;
+    if (c->phone) {
+        put_text(1, x, c->phone, "PHONE", EL_DIM, false);
+        x += c->phone + 1;
+    }
+    put_text(1, x, c->dir, "DIR", EL_DIM, false);
+    x += c->dir + 1;
+    put_text(1, x, c->text, "MESSAGE", EL_DIM, false);
+    put_text(1, COLS - 5, 4, "WHEN", EL_DIM, false);
+}
+
+static void draw_status(void)
+{
+    char left[300], n[32], n2[32];
+    const struct model *m = shown;
+    double lat = 0;
+    left[0] = 0;
+    if (pending && pending->searching) {
+        fmt_count(n, sizeof n, pending->scanned);
+        if (pending->back_to > 0) {
+            char day[40];
+            fmt_day(day, sizeof day, pending->back_to);
+            snprintf(left, sizeof left, " searching\u2026 %s messages scanned, back to %s", n, day);
+        } else {
+            snprintf(left, sizeof left, " searching\u2026 %s messages scanned", n);
+        }
+    } else if (m) {
+        size_t rows = model_rows(m);
+        bool more = model_more(m);
+        fmt_count(n, sizeof n, (long long)rows);
+        const char *what = m->term[0] ? (rows == 1 && !more ? "match" : "matches")
+                                      : (rows == 1 && !more ? "conversation" : "conversations");
+        if (m->searching) {
+            fmt_count(n2, sizeof n2, m->scanned);
+            snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
+        } else if (rows == 0 && more) {
+            snprintf(left, sizeof left, " loading\u2026");
+        } else {
+            snprintf(left, sizeof left, " %s%s %s%s", rows ? "" : "no ", rows ? n : "", what,
+                     more ? ", more" : "");
+        }
+        if (rows > 0) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->cur + 1);
+            snprintf(left + len, sizeof left - len, " \u00b7 row %s", n);
+        }
+    }
+    if (m)
+        lat = m->latency_ms;
+    if (pending && pending->latency_ms > 0)
+        lat = pending->latency_ms;
+    double since = 0;
+    bool busy = list_busy(&since) && now_ms() - since >= SPINNER_AFTER_MS;
+    status_draw(left, NULL, lat, busy);
+}
+
+static void draw_prompt_line(void)
+{
+    int y = LINES - 1;
+    if (prompt.active) {
+        prompt_draw(&prompt, y, "/");
+        return;
+    }
+    fill(y, 0, COLS, EL_TEXT, false);
+    if (app.message[0]) {
+        put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
+    } else if (shown && shown->term[0]) {
+        int x = 1 + put_text(y, 1, COLS - 2, "filter: ", EL_DIM, false);
+        x += text_draw(y, x, COLS - x - 1, shown->term, NULL, 0, EL_PROMPT, false);
+        put_text(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
+    } else {
+        put_text(y, 1, COLS - 2,
+                 "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit",
+                 EL_DIM, false);
+    }
+}
+
+void list_draw(void)
+{
+    struct columns c = columns();
+    int h = view_height();
+    int64_t now_us = wall_us();
+    draw_header();
+    draw_titles(&c);
+    if (shown)
+        scroll_into_view(shown);
+    for (int i = 0; i < h; i++) {
+        int y = 2 + i;
+        size_t idx = shown ? shown->top + (size_t)i : 0;
+        if (!shown) {
+            fill(y, 0, COLS, EL_TEXT, false);
+            continue;
+        }
+        size_t rows = model_rows(shown);
+        if (idx < rows) {
+            draw_row(y, shown, idx, &c, now_us);
+        } else {
+            fill(y, 0, COLS, EL_TEXT, false);
+            if (idx == rows && model_more(shown) && (rows > 0 || !pending))
+                put_text(y, 1 + c.name + 1, COLS - c.name - 2,
+                         theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
+            else if (idx == 0 && rows == 0 && !model_more(shown) && !pending)
+                put_text(y, 1 + c.name + 1, COLS - c.name - 2,
+                         shown->term[0] ? "no conversation matches" : "no conversations yet",
+                         EL_DIM, false);
+        }
+    }
+    draw_status();
+    draw_prompt_line();
+}
+
+/* Called after the screen was updated: closes a keystroke-to-results
+ * measurement. */
+void list_drawn(double t)
+{
+    if (measure_due > 0) {
+        if (nsearch_lat < sizeof search_lat / sizeof search_lat[0])
+            search_lat[nsearch_lat++] = t - measure_due;
+        measure_due = 0;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void list_stats(FILE *f)
+{
+    if (nsearch_lat == 0)
+        return;
+    qsort(search_lat, nsearch_lat, sizeof search_lat[0], cmp_double);
+    fprintf(f, "search_keystroke_to_results_ms n=%zu p50=%.1f p95=%.1f max=%.1f\n",
+            nsearch_lat, search_lat[nsearch_lat / 2],
+            search_lat[(nsearch_lat * 95) / 100 < nsearch_lat ? (nsearch_lat * 95) / 100 : nsearch_lat - 1],
+            search_lat[nsearch_lat - 1]);
+}
+
+void list_init(void)
+{
+    shown = model_new("");
+}
+
+void list_free(void)
+{
+    model_free(shown);
+    model_free(pending);
+    model_free(saved);
+    shown = pending = saved = NULL;
+    hl_free(&hl);
+}

@@ -1,0 +1,315 @@
+/* tui/main.c - convo: a terminal browser of recent conversations with live
+ * search. Parses the command line, owns the event loop (poll on the
+ * terminal, the workers' answers and the signal pipe), and draws a frame
+ * when something changed: curses then sends only the cells that differ. */
+#include "tui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct app app;
+
+static double key_lat[65536];
+static size_t nkey_lat;
+
+static void usage(FILE *f)
+{
+    fputs("usage: convo [--db CONNINFO] [--no-mouse]\n"
+          "\n"
+          "Browse the most recent conversations and search them as you type.\n"
+          "\n"
+          "  --db CONNINFO  a libpq conninfo string or URI; without it the libpq\n"
+          "                 environment (PGHOST, PGDATABASE, ...) or DATABASE_URL\n"
+          "  --no-mouse     leave the mouse to the terminal (text selection)\n"
+          "  --help         this text\n"
+          "\n"
+          "Keys: j/k move, Enter open, / search, ? help, q quit.\n"
+          "NO_COLOR set in the environment turns colours off.\n",
+          f);
+}
+
+void status_draw(const char *left, const char *right_extra, double latency_ms, bool busy)
+{
+    static const char *const frames_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838",
+                                              "\u283c", "\u2834", "\u2826", "\u2827",
+                                              "\u2807", "\u280f"};
+    static const char *const frames_ascii[] = {"|", "/", "-", "\\"};
+    int y = LINES - 2;
+    bool lost = false;
+    for (int i = 0; i < WORKER_COUNT; i++)
+        if (app.conn[i] == CONN_RECONNECTING)
+            lost = true;
+    fill(y, 0, COLS, EL_STATUS, false);
+    char right[160];
+    size_t len = 0;
+    right[0] = 0;
+    if (right_extra)
+        len += (size_t)snprintf(right + len, sizeof right - len, "%s \u00b7 ", right_extra);
+    if (latency_ms > 0 && len < sizeof right)
+        len += (size_t)snprintf(right + len, sizeof right - len, "%.1f ms \u00b7 ", latency_ms);
+    const char *conn = lost ? "reconnecting..." : "connected";
+    int rw = (int)strlen(conn) + 1;
+    int lw = 0;
+    {
+        /* Width of the right text, which is ASCII but for the dots. */
+        for (const char *s = right; *s; s++)
+            if (((unsigned char)*s & 0xc0) != 0x80)
+                lw++;
+    }
+    int x_conn = COLS - rw;
+    int x_right = x_conn - lw;
+    int x_spin = x_right - 2;
+    int avail = x_spin - 1;
+    put_text(y, 0, avail > 0 ? avail : 0, left, EL_STATUS, false);
+    if (busy && x_spin > 0) {
+        int f = (int)(now_ms() / 100.0);
+        const char *frame = theme.utf8 ? frames_utf8[f % 10] : frames_ascii[f % 4];
+        put_text(y, x_spin, 1, frame, EL_STATUS_WARN, false);
+    }
+    if (x_right > 0)
+        put_text(y, x_right, lw, right, EL_STATUS, false);
+    if (x_conn > 0)
+        put_text(y, x_conn, rw, conn, lost ? EL_STATUS_WARN : EL_STATUS, false);
+}
+
+static void draw_too_small(void)
+{
+    char t[96];
+    for (int y = 0; y < LINES; y++)
+        fill(y, 0, COLS, EL_TEXT, false);
+    snprintf(t, sizeof t, "terminal too small: %dx%d, convo needs %dx%d", COLS, LINES,
+             TUI_MIN_COLS, TUI_MIN_LINES);
+    int w = (int)strlen(t);
+    int x = (COLS - w) / 2;
+    put_text(LINES / 2, x > 0 ? x : 0, COLS, t, EL_TEXT, false);
+}
+
+static void draw(void)
+{
+    erase();
+    if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES) {
+        draw_too_small();
+    } else {
+        if (app.view == VIEW_CHAT)
+            chat_draw();
+        else
+            list_draw();
+        if (app.help)
+            help_draw();
+    }
+    refresh();
+}
+
+static bool handle_key(int is_key, wint_t ch)
+{
+    if (app.help) {
+        app.help = false;
+        return true;
+    }
+    if (is_key && ch == KEY_MOUSE) {
+        MEVENT ev;
+        if (getmouse(&ev) != OK)
+            return true;
+        int dir = 0;
+        if (ev.bstate & BUTTON4_PRESSED)
+            dir = -1;
+        else if (ev.bstate & BUTTON5_PRESSED)
+            dir = 1;
+        if (app.view == VIEW_CHAT) {
+            if (dir)
+                chat_wheel(dir);
+        } else if (dir) {
+            list_wheel(dir);
+        } else if (ev.bstate & BUTTON1_PRESSED) {
+            list_click(ev.y);
+        }
+        return true;
+    }
+    if (app.view == VIEW_LIST && list_prompt_active()) {
+        list_key_prompt(is_key, ch);
+        return true;
+    }
+    if (app.view == VIEW_CHAT && chat_prompt_active()) {
+        chat_key_prompt(is_key, ch);
+        return true;
+    }
+    enum action a = keys_lookup((int)ch, app.view);
+    if (!is_key && ch >= 0x80)
+        a = ACT_NONE;
+    switch (a) {
+    case ACT_QUIT:
+        return false;
+    case ACT_HELP:
+        app.help = true;
+        break;
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    case ACT_NONE:
+        break;
+    default:
+        if (app.message[0] && !app.message_error)
+            app.message[0] = 0;
+        if (app.view == VIEW_CHAT)
+            chat_action(a, 1);
+        else
+            list_action(a, 1);
+        break;
+    }
+    return true;
+}
+
+static void dispatch_answers(void)
+{
+    struct response *r;
+    while ((r = workers_take())) {
+        if (r->kind == RESP_STATE) {
+            app.conn[r->worker] = r->state;
+            response_free(r);
+        } else if (r->worker == WORKER_LIST) {
+            list_answer(r);
+        } else {
+            chat_answer(r);
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void write_stats(void)
+{
+    const char *path = getenv("CONVO_STATS");
+    if (!path || !*path)
+        return;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    if (nkey_lat > 0) {
+        qsort(key_lat, nkey_lat, sizeof key_lat[0], cmp_double);
+        size_t p95 = nkey_lat * 95 / 100;
+        if (p95 >= nkey_lat)
+            p95 = nkey_lat - 1;
+        fprintf(f, "keystroke_to_screen_ms n=%zu p50=%.2f p95=%.2f max=%.2f\n", nkey_lat,
+                key_lat[nkey_lat / 2], key_lat[p95], key_lat[nkey_lat - 1]);
+    }
+    list_stats(f);
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    const char *conninfo = NULL;
+    bool mouse = true;
+    setlocale(LC_ALL, "");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            conninfo = argv[++i];
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            conninfo = argv[i] + 5;
+        } else if (strcmp(argv[i], "--no-mouse") == 0) {
+            mouse = false;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "convo: unknown argument: %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    app.mouse = mouse;
+
+    char err[512];
+    if (!workers_start(conninfo, err, sizeof err)) {
+        fprintf(stderr, "convo: %s\n", err);
+        workers_stop();
+        return 1;
+    }
+    int sig_pipe[2];
+    if (pipe(sig_pipe) != 0)
+        die("pipe: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    term_signals(sig_pipe[1]);
+    atexit(term_restore);
+    term_init(mouse);
+    nodelay(stdscr, TRUE);
+    list_init();
+
+    bool dirty = true, running = true;
+    double key_t0 = 0;
+    while (running && !term_quit_requested()) {
+        dispatch_answers();
+        list_tick();
+        if (app.view == VIEW_CHAT)
+            chat_tick();
+        if (dirty) {
+            draw();
+            double t = now_ms();
+            list_drawn(t);
+            if (key_t0 > 0 && nkey_lat < sizeof key_lat / sizeof key_lat[0])
+                key_lat[nkey_lat++] = t - key_t0;
+            key_t0 = 0;
+            dirty = false;
+        }
+        double since = 0;
+        bool busy = list_busy(&since) || (app.view == VIEW_CHAT && chat_busy(&since));
+        struct pollfd fds[3] = {
+            {STDIN_FILENO, POLLIN, 0},
+            {workers_wake_fd(), POLLIN, 0},
+            {sig_pipe[0], POLLIN, 0},
+        };
+        int n = poll(fds, 3, busy ? 100 : 30000);
+        if (n < 0 && errno != EINTR)
+            die("poll: %s", strerror(errno));
+        if (n <= 0)
+            dirty = true;   /* spinner, relative times, or a resize */
+        if (n > 0 && (fds[2].revents & POLLIN)) {
+            char buf[64];
+            while (read(sig_pipe[0], buf, sizeof buf) > 0)
+                ;
+        }
+        if (n > 0 && (fds[1].revents & POLLIN)) {
+            workers_drain_wake();
+            dirty = true;
+        }
+        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
+            break;
+        if (n > 0 && (fds[0].revents & POLLIN))
+            key_t0 = now_ms();
+        /* Drain every pending key before drawing once; resizes collapse. */
+        wint_t ch;
+        int rc;
+        bool resized = false;
+        while (running && (rc = get_wch(&ch)) != ERR) {
+            int is_key = rc == KEY_CODE_YES;
+            if (is_key && ch == KEY_RESIZE) {
+                resized = true;
+                continue;
+            }
+            running = handle_key(is_key, ch);
+            dirty = true;
+        }
+        if (resized) {
+            clearok(curscr, TRUE);
+            dirty = true;
+        }
+    }
+    term_restore();
+    workers_stop();
+    chat_close();
+    list_free();
+    write_stats();
+    return 0;
+}

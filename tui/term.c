@@ -1,0 +1,259 @@
+/* tui/term.c - the terminal: curses set-up and restore, the colour theme
+ * (NO_COLOR, 8 and 256 colours on the terminal's own background) and the
+ * signals that must leave the terminal as it was found. */
+#include "tui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct theme theme;
+
+static volatile sig_atomic_t curses_active;
+static volatile sig_atomic_t quit_flag;
+static int signal_wake_fd = -1;
+
+void term_restore(void)
+{
+    if (curses_active) {
+        curses_active = 0;
+        endwin();
+        fflush(stdout);
+    }
+}
+
+_Noreturn void die(const char *fmt, ...)
+{
+    va_list ap;
+    term_restore();
+    fputs("convo: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void on_quit_signal(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    quit_flag = 1;
+    if (signal_wake_fd >= 0) {
+        ssize_t n = write(signal_wake_fd, "q", 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+static void on_fatal_signal(int sig)
+{
+    /* Best effort: a crash must not leave the terminal in raw mode. */
+    term_restore();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+#endif
+
+bool term_quit_requested(void)
+{
+    return quit_flag != 0;
+}
+
+void term_signals(int wake_fd)
+{
+    struct sigaction sa;
+    signal_wake_fd = wake_fd;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_quit_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+#endif
+}
+
+static short next_pair = 1;
+
+static short mkpair(short fg, short bg)
+{
+    short p = next_pair;
+    if (p >= COLOR_PAIRS || init_pair(p, fg, bg) == ERR)
+        return 0;
+    next_pair++;
+    return p;
+}
+
+static void set_el(enum elem e, attr_t a, short pair, attr_t asel, short psel)
+{
+    theme.el[e][0] = (struct style){a, pair};
+    theme.el[e][1] = (struct style){asel, psel};
+}
+
+static void theme_mono(void)
+{
+    theme.color = false;
+    set_el(EL_TEXT, A_NORMAL, 0, A_REVERSE, 0);
+    set_el(EL_DIM, A_NORMAL, 0, A_REVERSE, 0);
+    set_el(EL_NAME, A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    set_el(EL_IN, A_NORMAL, 0, A_REVERSE, 0);
+    set_el(EL_OUT, A_NORMAL, 0, A_REVERSE, 0);
+    set_el(EL_MATCH, A_UNDERLINE | A_BOLD, 0, A_REVERSE | A_UNDERLINE | A_BOLD, 0);
+    set_el(EL_CTRL, A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    set_el(EL_HEADER, A_REVERSE | A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    set_el(EL_HEADER_DIM, A_REVERSE, 0, A_REVERSE, 0);
+    set_el(EL_STATUS, A_REVERSE, 0, A_REVERSE, 0);
+    set_el(EL_STATUS_WARN, A_REVERSE | A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    set_el(EL_PROMPT, A_BOLD, 0, A_BOLD, 0);
+    set_el(EL_ERROR, A_BOLD, 0, A_BOLD, 0);
+}
+
+static void theme_256(void)
+{
+    const short SEL = 237;
+    short p;
+    theme.color = true;
+    set_el(EL_TEXT, A_NORMAL, 0, A_NORMAL, mkpair(-1, SEL));
+    set_el(EL_DIM, A_NORMAL, mkpair(245, -1), A_NORMAL, mkpair(250, SEL));
+    set_el(EL_NAME, A_BOLD, 0, A_BOLD, theme.el[EL_TEXT][1].pair);
+    set_el(EL_IN, A_NORMAL, mkpair(73, -1), A_NORMAL, mkpair(80, SEL));
+    set_el(EL_OUT, A_NORMAL, mkpair(141, -1), A_NORMAL, mkpair(183, SEL));
+    p = mkpair(16, 220);
+    set_el(EL_MATCH, A_BOLD, p, A_BOLD, p);
+    set_el(EL_CTRL, A_BOLD, mkpair(203, -1), A_BOLD, mkpair(210, SEL));
+    p = mkpair(255, 24);
+    set_el(EL_HEADER, A_BOLD, p, A_BOLD, p);
+    p = mkpair(153, 24);
+    set_el(EL_HEADER_DIM, A_NORMAL, p, A_NORMAL, p);
+    p = mkpair(252, 236);
+    set_el(EL_STATUS, A_NORMAL, p, A_NORMAL, p);
+    p = mkpair(214, 236);
+    set_el(EL_STATUS_WARN, A_BOLD, p, A_BOLD, p);
+    set_el(EL_PROMPT, A_BOLD, 0, A_BOLD, 0);
+    p = mkpair(203, -1);
+    set_el(EL_ERROR, A_BOLD, p, A_BOLD, p);
+}
+
+static void theme_8(void)
+{
+    short p;
+    theme.color = true;
+    set_el(EL_TEXT, A_NORMAL, 0, A_REVERSE, 0);
+    set_el(EL_DIM, A_DIM, 0, A_REVERSE, 0);
+    set_el(EL_NAME, A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    p = mkpair(COLOR_CYAN, -1);
+    set_el(EL_IN, A_NORMAL, p, A_REVERSE, p);
+    p = mkpair(COLOR_MAGENTA, -1);
+    set_el(EL_OUT, A_NORMAL, p, A_REVERSE, p);
+    p = mkpair(COLOR_BLACK, COLOR_YELLOW);
+    set_el(EL_MATCH, A_NORMAL, p, A_NORMAL, p);
+    p = mkpair(COLOR_RED, -1);
+    set_el(EL_CTRL, A_BOLD, p, A_BOLD | A_REVERSE, p);
+    p = mkpair(COLOR_WHITE, COLOR_BLUE);
+    set_el(EL_HEADER, A_BOLD, p, A_BOLD, p);
+    p = mkpair(COLOR_CYAN, COLOR_BLUE);
+    set_el(EL_HEADER_DIM, A_NORMAL, p, A_NORMAL, p);
+    set_el(EL_STATUS, A_REVERSE, 0, A_REVERSE, 0);
+    set_el(EL_STATUS_WARN, A_REVERSE | A_BOLD, 0, A_REVERSE | A_BOLD, 0);
+    set_el(EL_PROMPT, A_BOLD, 0, A_BOLD, 0);
+    p = mkpair(COLOR_RED, -1);
+    set_el(EL_ERROR, A_BOLD, p, A_BOLD, p);
+}
+
+void term_init(bool mouse)
+{
+    const char *no_color = getenv("NO_COLOR");
+    const char *cs = nl_langinfo(CODESET);
+
+    theme.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        die("needs a terminal on standard input and output");
+    if (!initscr())
+        die("cannot initialise the terminal");
+    curses_active = 1;
+    cbreak();
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    leaveok(stdscr, TRUE);
+
+    if (no_color && *no_color) {
+        theme_mono();
+    } else if (has_colors() && start_color() != ERR && use_default_colors() != ERR) {
+        if (COLORS >= 256)
+            theme_256();
+        else
+            theme_8();
+    } else {
+        theme_mono();
+    }
+    if (mouse) {
+        mouseinterval(0);
+        mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    }
+}
+
+void style_set(enum elem e, bool sel)
+{
+    const struct style *s = &theme.el[e][sel ? 1 : 0];
+    attr_set(s->attr, s->pair, NULL);
+}
+
+void fill(int y, int x, int w, enum elem e, bool sel)
+{
+    if (w <= 0)
+        return;
+    style_set(e, sel);
+    move(y, x);
+    for (int i = 0; i < w; i++)
+        addch(' ');
+}
+
+int put_text(int y, int x, int w, const char *s, enum elem e, bool sel)
+{
+    mbstate_t st;
+    int used = 0;
+    size_t len = strlen(s);
+    memset(&st, 0, sizeof st);
+    style_set(e, sel);
+    move(y, x);
+    while (len > 0 && used < w) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+            wc = L'?';
+            k = 1;
+            memset(&st, 0, sizeof st);
+        }
+        int cw = wcwidth(wc);
+        if (cw < 0)
+            cw = 1, wc = L'?';
+        if (used + cw > w)
+            break;
+        wchar_t one[2] = {wc, 0};
+        addwstr(one);
+        used += cw;
+        s += k;
+        len -= k;
+    }
+    return used;
+}

@@ -1,0 +1,340 @@
+/* tui/text.c - untrusted text from the database made safe for the screen.
+ *
+ * Every string is decoded into cells: one cell per screen character, with
+ * its width from wcwidth and combining marks attached to the character they
+ * modify. Control characters (ESC among them), C1 controls, bidirectional
+ * overrides and undecodable bytes become visible escapes such as ^[ or <9b>,
+ * so nothing from a message ever reaches the terminal as a command. */
+#include "tui.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    struct cell *cell = &c->v[c->n++];
+    memset(cell->wc, 0, sizeof cell->wc);
+    cell->wc[0] = wc;
+    cell->width = (uint8_t)width;
+    cell->kind = (uint8_t)kind;
+}
+
+static void cells_push_ascii(struct cells *c, const char *s, int kind)
+{
+    for (; *s; s++)
+        cells_push(c, (wchar_t)(unsigned char)*s, 1, kind);
+}
+
+void cells_free(struct cells *c)
+{
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+void hl_free(struct hl *hl)
+{
+    free(hl->w);
+    free(hl->digits);
+    memset(hl, 0, sizeof *hl);
+}
+
+/* The term may match a phone number by its digits alone (DESIGN.md). */
+static bool phone_like(const wchar_t *w, size_t n)
+{
+    bool digit = false;
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] >= L'0' && w[i] <= L'9')
+            digit = true;
+        else if (!wcschr(L"+-(). ", w[i]))
+            return false;
+    }
+    return digit;
+}
+
+void hl_set(struct hl *hl, const char *term)
+{
+    hl_free(hl);
+    if (!term || !*term)
+        return;
+    size_t len = strlen(term);
+    hl->w = xmalloc((len + 1) * sizeof(wchar_t));
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    const char *s = term;
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+            wc = (wchar_t)(unsigned char)*s;
+            k = 1;
+            memset(&st, 0, sizeof st);
+        }
+        hl->w[hl->n++] = (wchar_t)towlower((wint_t)wc);
+        s += k;
+        len -= k;
+    }
+    if (phone_like(hl->w, hl->n)) {
+        hl->digits = xmalloc((hl->n + 1) * sizeof(wchar_t));
+        for (size_t i = 0; i < hl->n; i++)
+            if (hl->w[i] >= L'0' && hl->w[i] <= L'9')
+                hl->digits[hl->nd++] = hl->w[i];
+    }
+}
+
+/* Marks in mask[] the characters of w that belong to a match of hl. */
+static void mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
+                         bool phone, bool *mask)
+{
+    bool any = false;
+    if (!hl || hl->n == 0 || n < hl->n)
+        goto digits;
+    for (size_t i = 0; i + hl->n <= n; i++) {
+        size_t j = 0;
+        while (j < hl->n && (wchar_t)towlower((wint_t)w[i + j]) == hl->w[j])
+            j++;
+        if (j == hl->n) {
+            for (j = 0; j < hl->n; j++)
+                mask[i + j] = true;
+            any = true;
+            i += hl->n - 1;
+        }
+    }
+digits:
+    if (any || !phone || !hl || hl->nd == 0)
+        return;
+    /* Digits of the term among the digits of the number, skipping the
+     * punctuation between them. */
+    size_t *pos = xmalloc((n + 1) * sizeof *pos), nd = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] >= L'0' && w[i] <= L'9')
+            pos[nd++] = i;
+    for (size_t i = 0; i + hl->nd <= nd; i++) {
+        size_t j = 0;
+        while (j < hl->nd && w[pos[i + j]] == hl->digits[j])
+            j++;
+        if (j == hl->nd) {
+            for (size_t k = pos[i]; k <= pos[i + hl->nd - 1]; k++)
+                mask[k] = true;
+            break;
+        }
+    }
+    free(pos);
+}
+
+static bool is_bidi_control(wchar_t wc)
+{
+    return (wc >= 0x202A && wc <= 0x202E) || (wc >= 0x2066 && wc <= 0x2069) ||
+           wc == 0x200E || wc == 0x200F || wc == 0x061C;
+}
+
+/* Undecodable bytes are kept apart from real characters in this range. */
+#define RAW_BYTE_BASE 0x110000
+
+void cells_build(struct cells *out, const char *s, const struct hl *hl,
+                 unsigned flags, int max_cols)
+{
+    out->n = 0;
+    if (!s)
+        s = "";
+    size_t len = strlen(s);
+    /* A list row shows one screen line: decoding more is wasted work. */
+    if (max_cols > 0 && len > (size_t)max_cols * 4 + 16)
+        len = (size_t)max_cols * 4 + 16;
+    wchar_t *w = xmalloc((len + 1) * sizeof *w);
+    size_t n = 0;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-2)
+            break;   /* cut inside a character by the limit above */
+        if (k == (size_t)-1 || k == 0) {
+            wc = (wchar_t)(RAW_BYTE_BASE + (unsigned char)*s);
+            k = 1;
+            memset(&st, 0, sizeof st);
+        }
+        w[n++] = wc;
+        s += k;
+        len -= k;
+    }
+    bool *mask = xcalloc(n + 1, sizeof *mask);
+    mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
+
+    int cols = 0;
+    for (size_t i = 0; i < n; i++) {
+        wchar_t wc = w[i];
+        int kind = mask[i] ? CK_MATCH : CK_TEXT;
+        char esc[16];
+        if (max_cols > 0 && cols > max_cols)
+            break;
+        size_t before = out->n;
+        if (wc >= RAW_BYTE_BASE) {
+            snprintf(esc, sizeof esc, "\\x%02x", (unsigned)(wc - RAW_BYTE_BASE));
+            cells_push_ascii(out, esc, CK_CTRL);
+        } else if (wc == L'\n') {
+            if (flags & TEXT_ONELINE)
+                cells_push(out, theme.utf8 ? 0x21B5 : L'|', 1, CK_CTRL);
+            else
+                cells_push(out, 0, 0, CK_BREAK);
+        } else if (wc == L'\t') {
+            cells_push(out, L' ', 1, kind);
+        } else if (wc < 0x20 || wc == 0x7f) {
+            esc[0] = '^';
+            esc[1] = (char)(wc ^ 0x40);
+            esc[2] = 0;
+            cells_push_ascii(out, esc, CK_CTRL);
+        } else if (wc >= 0x80 && wc < 0xa0) {
+            snprintf(esc, sizeof esc, "<%02x>", (unsigned)wc);
+            cells_push_ascii(out, esc, CK_CTRL);
+        } else if (is_bidi_control(wc)) {
+            snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)wc);
+            cells_push_ascii(out, esc, CK_CTRL);
+        } else if (wc == 0x200D) {
+            /* Zero-width joiner: terminals disagree on joined emoji widths,
+             * so the parts are shown side by side and columns stay true. */
+        } else {
+            int cw = wcwidth(wc);
+            if (cw < 0) {
+                snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)wc);
+                cells_push_ascii(out, esc, CK_CTRL);
+            } else if (cw == 0) {
+                if (out->n > 0 && out->v[out->n - 1].kind != CK_CTRL &&
+                    out->v[out->n - 1].kind != CK_BREAK) {
+                    struct cell *prev = &out->v[out->n - 1];
+                    size_t k = 1;
+                    while (k < CCHARW_MAX && prev->wc[k])
+                        k++;
+                    if (k < CCHARW_MAX)
+                        prev->wc[k] = wc;
+                }
+            } else {
+                cells_push(out, wc, cw, kind);
+            }
+        }
+        for (size_t j = before; j < out->n; j++)
+            cols += out->v[j].width;
+    }
+    free(mask);
+    free(w);
+}
+
+int cells_width(const struct cells *c, size_t from, size_t to)
+{
+    int w = 0;
+    for (size_t i = from; i < to && i < c->n; i++)
+        w += c->v[i].width;
+    return w;
+}
+
+static void cell_put(const struct cell *cell, enum elem base, bool sel)
+{
+    enum elem e = base;
+    if (cell->kind == CK_MATCH)
+        e = EL_MATCH;
+    else if (cell->kind == CK_CTRL)
+        e = EL_CTRL;
+    const struct style *s = &theme.el[e][sel ? 1 : 0];
+    cchar_t cc;
+    if (setcchar(&cc, cell->wc, s->attr, s->pair, NULL) == ERR) {
+        wchar_t q[2] = {L'?', 0};
+        setcchar(&cc, q, s->attr, s->pair, NULL);
+    }
+    add_wch(&cc);
+}
+
+int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
+               size_t to, enum elem base, bool sel)
+{
+    if (to > c->n)
+        to = c->n;
+    if (w <= 0)
+        return 0;
+    int total = cells_width(c, from, to);
+    int limit = total > w ? w - 1 : w;
+    int used = 0;
+    move(y, x);
+    for (size_t i = from; i < to; i++) {
+        const struct cell *cell = &c->v[i];
+        if (cell->kind == CK_BREAK)
+            continue;
+        if (used + cell->width > limit)
+            break;
+        cell_put(cell, base, sel);
+        used += cell->width;
+    }
+    if (total > w) {
+        style_set(base, sel);
+        while (used < w - 1) {
+            addch(' ');
+            used++;
+        }
+        wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
+        addwstr(ell);
+        used++;
+    }
+    return used;
+}
+
+int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
+              unsigned flags, enum elem base, bool sel)
+{
+    static struct cells c;   /* main thread only: reused to spare malloc */
+    cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
+    return cells_draw(y, x, w, &c, 0, c.n, base, sel);
+}
+
+size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
+                  size_t *cap)
+{
+    size_t start = 0, count = 0;
+    if (w < 1)
+        w = 1;
+    while (start <= c->n) {
+        size_t i = start, last_space = (size_t)-1;
+        int used = 0;
+        bool hard = false;
+        while (i < c->n) {
+            const struct cell *cell = &c->v[i];
+            if (cell->kind == CK_BREAK) {
+                hard = true;
+                break;
+            }
+            if (used + cell->width > w)
+                break;
+            if (cell->wc[0] == L' ')
+                last_space = i;
+            used += cell->width;
+            i++;
+        }
+        size_t end = i, next = i;
+        if (hard) {
+            next = i + 1;
+        } else if (i < c->n) {
+            if (last_space != (size_t)-1 && last_space > start) {
+                end = last_space;
+                next = last_space + 1;
+            } else if (i == start) {
+                end = next = i + 1;   /* a cell wider than the line */
+            }
+        }
+        if (*nlines + 2 > *cap) {
+            *cap = *cap ? *cap * 2 : 64;
+            *lines = xrealloc(*lines, *cap * sizeof **lines);
+        }
+        (*lines)[(*nlines)++] = start;
+        (*lines)[(*nlines)++] = end;
+        count++;
+        if (next >= c->n && !hard)
+            break;
+        if (hard && next >= c->n)
+            break;
+        start = next;
+    }
+    return count;
+}

@@ -1,0 +1,246 @@
+/* tui/tui.h - the pieces of the convo terminal program and how they meet.
+ *
+ * Modules: term (curses set-up, colours, signals), text (untrusted UTF-8 to
+ * safe screen cells), worker (database threads and the answer queue), list
+ * (recent conversations and search), chat (one conversation), keys (the
+ * binding table and help), main (the event loop). Only the main thread calls
+ * curses; workers talk to it through the queue in worker.c. */
+#ifndef CONVO_TUI_H
+#define CONVO_TUI_H
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "lib.h"
+
+#define TUI_PAGE CORE_PAGE_DEFAULT
+#define TUI_MIN_COLS 40
+#define TUI_MIN_LINES 8
+
+/* ---- util ---------------------------------------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+double now_ms(void);                          /* monotonic */
+/* Time of a message for a list row: relative when recent, else a date. */
+void fmt_when(char *buf, size_t len, int64_t at_us, int64_t now_us);
+void fmt_clock(char *buf, size_t len, int64_t at_us);   /* 14:05 */
+void fmt_day(char *buf, size_t len, int64_t at_us);     /* Tue 14 Mar 2025 */
+long day_number(int64_t at_us);                          /* local calendar day */
+void fmt_count(char *buf, size_t len, long long n);     /* 12,345 */
+int64_t wall_us(void);
+
+/* ---- term: colours, attributes, signals --------------------------------- */
+
+enum elem {
+    EL_TEXT, EL_DIM, EL_NAME, EL_IN, EL_OUT, EL_MATCH, EL_CTRL,
+    EL_HEADER, EL_HEADER_DIM, EL_STATUS, EL_STATUS_WARN, EL_PROMPT, EL_ERROR,
+    EL_COUNT
+};
+
+struct style {
+    attr_t attr;
+    short pair;
+};
+
+struct theme {
+    struct style el[EL_COUNT][2];   /* [element][selected row?] */
+    bool color;
+    bool utf8;
+};
+
+extern struct theme theme;
+
+void term_init(bool mouse);
+void term_restore(void);          /* idempotent, callable from atexit */
+void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
+bool term_quit_requested(void);
+_Noreturn void die(const char *fmt, ...);
+void style_set(enum elem e, bool sel);
+/* Fill columns [x, x+w) of row y with blanks in element e. */
+void fill(int y, int x, int w, enum elem e, bool sel);
+/* Draw plain ASCII/UTF-8 program text (trusted) clipped to w columns. */
+int put_text(int y, int x, int w, const char *s, enum elem e, bool sel);
+
+/* ---- text: untrusted strings to cells ------------------------------------ */
+
+enum cell_kind { CK_TEXT, CK_MATCH, CK_CTRL, CK_BREAK };
+
+struct cell {
+    wchar_t wc[CCHARW_MAX + 1];   /* base char, combining marks, 0 */
+    uint8_t width;                /* 0 only for CK_BREAK */
+    uint8_t kind;
+};
+
+struct cells {
+    struct cell *v;
+    size_t n, cap;
+};
+
+/* A search term prepared for case-insensitive highlighting. */
+struct hl {
+    wchar_t *w;        /* lower-cased */
+    size_t n;
+    wchar_t *digits;   /* digits of the term when it may match a phone */
+    size_t nd;
+};
+
+void hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
+void hl_free(struct hl *hl);
+
+enum { TEXT_ONELINE = 1, TEXT_PHONE = 2 };
+/* Decode s (at most max_cols columns of it when > 0), make every control
+ * character and escape sequence visible, attach combining marks and mark
+ * matches of hl. */
+void cells_build(struct cells *out, const char *s, const struct hl *hl,
+                 unsigned flags, int max_cols);
+void cells_free(struct cells *c);
+int cells_width(const struct cells *c, size_t from, size_t to);
+/* Draw cells [from, to) at (y, x) in at most w columns, ending in an
+ * ellipsis when cut; base is the element of ordinary text. Returns columns
+ * used. */
+int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
+               size_t to, enum elem base, bool sel);
+/* Draw an untrusted string on one line. */
+int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
+              unsigned flags, enum elem base, bool sel);
+/* Word-wrap cells into lines of at most w columns: pairs (from, to) are
+ * appended to *lines. Returns the number of lines. */
+size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
+                  size_t *cap);
+
+/* ---- worker: database threads -------------------------------------------- */
+
+enum req_kind { REQ_PAGE, REQ_MESSAGES };
+
+struct request {
+    enum req_kind kind;
+    uint64_t gen;
+    size_t slot;
+    char *term;        /* REQ_PAGE: "" = recent conversations */
+    char *cursor;      /* NULL = first page */
+    int32_t contact_id;
+    struct request *next;
+};
+
+enum resp_kind { RESP_PAGE, RESP_STATE };
+
+enum conn_state { CONN_OK, CONN_RECONNECTING };
+
+struct response {
+    enum resp_kind kind;
+    int worker;
+    uint64_t gen;
+    size_t slot;
+    enum core_status status;
+    struct core_page page;
+    bool have_page;
+    bool final;                 /* last answer to this request */
+    enum conn_state state;      /* RESP_STATE */
+    char err[200];
+    struct response *next;
+};
+
+enum { WORKER_LIST, WORKER_CHAT, WORKER_COUNT };
+
+/* Open every worker's connection (on failure: message in err, false). */
+bool workers_start(const char *conninfo, char *err, size_t errlen);
+void workers_stop(void);
+int workers_wake_fd(void);     /* readable when answers wait */
+void workers_drain_wake(void);
+/* Queue a request; requests of older generations still queued are dropped
+ * and a running one of an older generation is cancelled. */
+void worker_submit(int worker, struct request *req);
+/* Make every request older than gen stale (dropped or cancelled). */
+void worker_supersede(int worker, uint64_t gen);
+struct response *workers_take(void);   /* NULL when none */
+void response_free(struct response *r);
+uint64_t gen_next(void);
+
+/* ---- the application ----------------------------------------------------- */
+
+enum view { VIEW_LIST, VIEW_CHAT };
+
+enum action {
+    ACT_NONE, ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN,
+    ACT_HALF_UP, ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH,
+    ACT_FIND_NEXT, ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_QUIT, ACT_REDRAW,
+    ACT_COUNT
+};
+
+enum { ON_LIST = 1, ON_CHAT = 2 };
+
+struct binding {
+    int key;               /* a KEY_* code or a character */
+    const char *label;
+    enum action action;
+    unsigned views;
+};
+
+extern const struct binding bindings[];
+extern const size_t bindings_count;
+enum action keys_lookup(int key, enum view view);
+void help_draw(void);
+
+struct prompt {
+    bool active;
+    wchar_t buf[CORE_TERM_MAX_CHARS + 1];
+    size_t len;
+};
+
+/* Edit the prompt with one key. Returns 1 when the text changed, 2 on
+ * Enter, 3 on Esc, 0 when the key is not an editing key. */
+int prompt_key(struct prompt *p, int is_key, wint_t ch);
+void prompt_utf8(const struct prompt *p, char *out, size_t len);
+void prompt_draw(const struct prompt *p, int y, const char *label);
+
+struct app {
+    enum view view;
+    bool help;
+    bool mouse;
+    enum conn_state conn[WORKER_COUNT];
+    char message[256];     /* one-shot note on the prompt line */
+    bool message_error;
+    bool dirty;
+};
+
+extern struct app app;
+
+/* list.c */
+void list_init(void);
+void list_free(void);
+void list_draw(void);
+void list_action(enum action a, int count);
+void list_key_prompt(int is_key, wint_t ch);
+bool list_prompt_active(void);
+void list_click(int y);
+void list_wheel(int dir);
+void list_answer(struct response *r);    /* takes ownership */
+void list_tick(void);                    /* prefetch and drop rows */
+bool list_busy(double *since);           /* a request older than since */
+void list_stats(FILE *f);
+void list_drawn(double t);
+
+/* chat.c */
+void chat_open(const struct core_row *row, const char *term);
+void chat_close(void);
+void chat_draw(void);
+void chat_action(enum action a, int count);
+void chat_key_prompt(int is_key, wint_t ch);
+bool chat_prompt_active(void);
+void chat_wheel(int dir);
+void chat_answer(struct response *r);
+void chat_tick(void);
+bool chat_busy(double *since);
+
+/* main.c */
+void status_draw(const char *left, const char *right_extra, double latency_ms,
+                 bool busy);
+
+#endif

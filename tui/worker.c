@@ -1,0 +1,424 @@
+/* tui/worker.c - database work off the main thread.
+ *
+ * One thread per worker, each with its own core_conn: the list worker pages
+ * recent conversations and runs searches, the chat worker loads one
+ * conversation, so opening a conversation never waits behind a long search.
+ * Answers go to one queue; a byte on a pipe wakes the main loop's poll().
+ * A request of a newer generation drops queued older ones and cancels the
+ * running one, so stale searches never hold the connection. */
+#include "tui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A partial search answer at least this often, so progress shows. */
+#define SEARCH_BUDGET_MS 40.0
+#define RECONNECT_PAUSE_MS 700
+#define IDLE_PING_MS 4000
+
+struct worker {
+    int id;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct request *head, *tail;
+    bool quit;
+    bool running;
+    uint64_t running_gen;
+    _Atomic uint64_t latest_gen;
+    struct core_conn *conn;
+    bool started;
+};
+
+static struct worker workers[WORKER_COUNT];
+static pthread_mutex_t answers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct response *answers_head, *answers_tail;
+static int wake_pipe[2] = {-1, -1};
+static _Atomic uint64_t gen_counter;
+
+uint64_t gen_next(void)
+{
+    return atomic_fetch_add(&gen_counter, 1) + 1;
+}
+
+static void request_free(struct request *r)
+{
+    if (!r)
+        return;
+    free(r->term);
+    free(r->cursor);
+    free(r);
+}
+
+void response_free(struct response *r)
+{
+    if (!r)
+        return;
+    if (r->have_page)
+        core_page_free(&r->page);
+    free(r);
+}
+
+static void post(struct response *r)
+{
+    pthread_mutex_lock(&answers_mu);
+    r->next = NULL;
+    if (answers_tail)
+        answers_tail->next = r;
+    else
+        answers_head = r;
+    answers_tail = r;
+    pthread_mutex_unlock(&answers_mu);
+    ssize_t n = write(wake_pipe[1], "w", 1);
+    (void)n;   /* a full pipe already wakes the loop */
+}
+
+struct response *workers_take(void)
+{
+    pthread_mutex_lock(&answers_mu);
+    struct response *r = answers_head;
+    if (r) {
+        answers_head = r->next;
+        if (!answers_head)
+            answers_tail = NULL;
+        r->next = NULL;
+    }
+    pthread_mutex_unlock(&answers_mu);
+    return r;
+}
+
+int workers_wake_fd(void)
+{
+    return wake_pipe[0];
+}
+
+void workers_drain_wake(void)
+{
+    char buf[256];
+    while (read(wake_pipe[0], buf, sizeof buf) > 0)
+        ;
+}
+
+static bool stale(struct worker *w, uint64_t gen)
+{
+    return gen < atomic_load(&w->latest_gen);
+}
+
+static void post_state(struct worker *w, enum conn_state state, const char *err)
+{
+    struct response *r = xcalloc(1, sizeof *r);
+    r->kind = RESP_STATE;
+    r->worker = w->id;
+    r->state = state;
+    if (err)
+        snprintf(r->err, sizeof r->err, "%s", err);
+    post(r);
+}
+
+/* Sleeps up to ms unless quitting or (with gen) a newer request arrives. */
+static bool pause_ms(struct worker *w, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    if (!w->quit)
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    bool quit = w->quit;
+    pthread_mutex_unlock(&w->mu);
+    return !quit;
+}
+
+/* Until the server answers again. False when quitting. */
+static bool reconnect(struct worker *w)
+{
+    post_state(w, CONN_RECONNECTING, core_conn_error(w->conn));
+    for (;;) {
+        if (core_conn_reset(w->conn) == CORE_OK)
+            break;
+        if (!pause_ms(w, RECONNECT_PAUSE_MS))
+            return false;
+    }
+    post_state(w, CONN_OK, NULL);
+    return true;
+}
+
+static bool is_lost(struct worker *w, enum core_status st)
+{
+    return st == CORE_ERR_LOST || st == CORE_ERR_CONNECT || core_conn_lost(w->conn);
+}
+
+static struct response *answer_for(struct worker *w, const struct request *req)
+{
+    struct response *r = xcalloc(1, sizeof *r);
+    r->kind = RESP_PAGE;
+    r->worker = w->id;
+    r->gen = req->gen;
+    r->slot = req->slot;
+    return r;
+}
+
+/* One attempt at a request; returns the status of the failure, if any. */
+static enum core_status run_once(struct worker *w, const struct request *req)
+{
+    enum core_status st;
+    struct response *r;
+    if (req->kind == REQ_MESSAGES || !req->term || !*req->term) {
+        r = answer_for(w, req);
+        if (req->kind == REQ_MESSAGES)
+            st = core_messages(w->conn, req->contact_id, req->cursor, TUI_PAGE, &r->page);
+        else
+            st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
+        if (st != CORE_OK) {
+            free(r);
+            return st;
+        }
+        r->have_page = true;
+        r->final = true;
+        r->page.complete = true;
+        post(r);
+        return CORE_OK;
+    }
+    struct core_search *s = NULL;
+    st = core_search_open(w->conn, req->term, req->cursor, &s);
+    if (st != CORE_OK)
+        return st;
+    for (;;) {
+        if (stale(w, req->gen)) {
+            st = CORE_ERR_CANCELLED;
+            break;
+        }
+        r = answer_for(w, req);
+        st = core_search_next(s, TUI_PAGE, SEARCH_BUDGET_MS, &r->page);
+        if (st != CORE_OK) {
+            free(r);
+            break;
+        }
+        r->have_page = true;
+        r->final = r->page.complete;
+        if (stale(w, req->gen)) {
+            response_free(r);
+            st = CORE_ERR_CANCELLED;
+            break;
+        }
+        post(r);
+        if (r->final)
+            break;
+    }
+    core_search_close(s);
+    return st;
+}
+
+static void run(struct worker *w, struct request *req)
+{
+    int cancelled = 0;
+    for (;;) {
+        if (stale(w, req->gen))
+            return;
+        enum core_status st = run_once(w, req);
+        if (st == CORE_OK)
+            return;
+        if (st == CORE_ERR_CANCELLED) {
+            /* A cancel aimed at an older request can land on this one. */
+            if (stale(w, req->gen) || ++cancelled > 3)
+                return;
+            continue;
+        }
+        if (is_lost(w, st)) {
+            if (!reconnect(w))
+                return;
+            continue;
+        }
+        struct response *r = answer_for(w, req);
+        r->status = st;
+        r->final = true;
+        snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st),
+                 core_conn_error(w->conn) ? core_conn_error(w->conn) : "");
+        post(r);
+        return;
+    }
+}
+
+static void ping(struct worker *w)
+{
+    struct core_page page;
+    memset(&page, 0, sizeof page);
+    enum core_status st = core_recent(w->conn, NULL, 1, &page);
+    if (st == CORE_OK)
+        core_page_free(&page);
+    else if (is_lost(w, st))
+        reconnect(w);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        bool idle_timeout = false;
+        while (!w->head && !w->quit) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += IDLE_PING_MS / 1000;
+            if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT) {
+                idle_timeout = true;
+                break;
+            }
+        }
+        if (w->quit) {
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        struct request *req = NULL;
+        if (w->head) {
+            req = w->head;
+            w->head = req->next;
+            if (!w->head)
+                w->tail = NULL;
+            w->running = true;
+            w->running_gen = req->gen;
+        }
+        pthread_mutex_unlock(&w->mu);
+        if (req) {
+            run(w, req);
+            request_free(req);
+            pthread_mutex_lock(&w->mu);
+            w->running = false;
+            pthread_mutex_unlock(&w->mu);
+        } else if (idle_timeout && w->id == WORKER_LIST) {
+            /* Notice a lost server while the user only reads. */
+            ping(w);
+        }
+    }
+    return NULL;
+}
+
+bool workers_start(const char *conninfo, char *err, size_t errlen)
+{
+    if (pipe(wake_pipe) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return false;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    for (int i = 0; i < WORKER_COUNT; i++) {
+        struct worker *w = &workers[i];
+        w->id = i;
+        w->conn = core_conn_open(conninfo, err, errlen);
+        if (!w->conn)
+            return false;
+    }
+    /* Signals belong to the main thread, which owns the terminal. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (int i = 0; i < WORKER_COUNT; i++) {
+        struct worker *w = &workers[i];
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            snprintf(err, errlen, "cannot start a thread");
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return false;
+        }
+        w->started = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return true;
+}
+
+void workers_stop(void)
+{
+    for (int i = 0; i < WORKER_COUNT; i++) {
+        struct worker *w = &workers[i];
+        if (!w->started)
+            continue;
+        pthread_mutex_lock(&w->mu);
+        w->quit = true;
+        atomic_store(&w->latest_gen, UINT64_MAX);
+        bool running = w->running;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        if (running)
+            core_conn_cancel(w->conn);
+    }
+    for (int i = 0; i < WORKER_COUNT; i++) {
+        struct worker *w = &workers[i];
+        if (w->started)
+            pthread_join(w->thread, NULL);
+        w->started = false;
+        while (w->head) {
+            struct request *r = w->head;
+            w->head = r->next;
+            request_free(r);
+        }
+        if (w->conn)
+            core_conn_close(w->conn);
+        w->conn = NULL;
+    }
+    struct response *r;
+    while ((r = workers_take()))
+        response_free(r);
+}
+
+/* Everything older than gen is stale: drop it from the queue and cancel it
+ * if it runs. Returns with w->mu held. */
+static bool supersede_locked(struct worker *w, uint64_t gen)
+{
+    pthread_mutex_lock(&w->mu);
+    if (gen <= atomic_load(&w->latest_gen))
+        return false;
+    atomic_store(&w->latest_gen, gen);
+    struct request **pp = &w->head;
+    w->tail = NULL;
+    while (*pp) {
+        struct request *r = *pp;
+        if (r->gen < gen) {
+            *pp = r->next;
+            request_free(r);
+        } else {
+            w->tail = r;
+            pp = &r->next;
+        }
+    }
+    return w->running && w->running_gen < gen;
+}
+
+void worker_supersede(int id, uint64_t gen)
+{
+    struct worker *w = &workers[id];
+    bool cancel = supersede_locked(w, gen);
+    pthread_mutex_unlock(&w->mu);
+    if (cancel)
+        core_conn_cancel(w->conn);
+}
+
+void worker_submit(int id, struct request *req)
+{
+    struct worker *w = &workers[id];
+    bool cancel = supersede_locked(w, req->gen);
+    req->next = NULL;
+    if (w->tail)
+        w->tail->next = req;
+    else
+        w->head = req;
+    w->tail = req;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (cancel)
+        core_conn_cancel(w->conn);
+}
