@@ -1,0 +1,876 @@
+/* seeder/load.c - builds the data set in a staging schema and swaps it in.
+ *
+ * Why this shape: a trigram GIN over 5M rows takes ~2 minutes on one core and
+ * PostgreSQL 15 cannot parallelise it. So every monthly partition is built as
+ * a standalone table by one of two workers, each with its own connection, in
+ * ONE transaction: CREATE TABLE, COPY ... FREEZE, then its indexes. Under
+ * wal_level=minimal a table created in the same transaction skips WAL, and the
+ * index builds of one partition overlap the COPY and builds of another. The
+ * main connection meanwhile loads contacts and ATTACHes each finished
+ * partition (a matching index is attached, not rebuilt; a CHECK matching the
+ * range spares the scan). One short transaction then moves the staging tables
+ * into public. Any failure drops the staging schema: public is untouched.
+ *
+ * Index and constraint definitions are read from the staging parent that the
+ * schema files created, so a new index in schema/ is built per partition too. */
+#include "seed.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define STAGE "convo_stage"
+#define PG_EPOCH_US 946684800000000LL   /* 2000-01-01 in Unix microseconds */
+
+extern const char *seed_schema_dir;
+
+/* ---- small libpq helpers ------------------------------------------------ */
+
+/* First line of a libpq message, without the "ERROR:  " noise. */
+static void one_line(char *err, size_t errlen, const char *what, const char *msg)
+{
+    if (!msg || !*msg)
+        msg = "unknown error";
+    if (strncmp(msg, "ERROR:  ", 8) == 0)
+        msg += 8;
+    size_t n = strcspn(msg, "\n");
+    if (what)
+        snprintf(err, errlen, "%s: %.*s", what, (int)n, msg);
+    else
+        snprintf(err, errlen, "%.*s", (int)n, msg);
+}
+
+static bool run_sql(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        one_line(err, errlen, NULL, PQresultErrorMessage(res));
+    PQclear(res);
+    return ok;
+}
+
+static bool run_fmt(PGconn *conn, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool run_fmt(PGconn *conn, char *err, size_t errlen, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return run_sql(conn, sql, err, errlen);
+}
+
+static PGconn *connect_db(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *conn = PQconnectdb(conninfo ? conninfo : "");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        one_line(err, errlen, "cannot connect to the database", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, NULL, NULL);
+    PGresult *res = PQexec(conn, "SET client_min_messages = warning");
+    PQclear(res);
+    return conn;
+}
+
+static void quiet_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+/* ---- binary COPY encoding ----------------------------------------------- */
+
+struct copybuf {
+    char *data;
+    size_t len, cap;
+};
+
+static void cb_reserve(struct copybuf *b, size_t n)
+{
+    if (b->len + n > b->cap) {
+        while (b->len + n > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 1 << 20;
+        b->data = seed_xrealloc(b->data, b->cap);
+    }
+}
+
+static void cb_bytes(struct copybuf *b, const void *p, size_t n)
+{
+    cb_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void cb_u16(struct copybuf *b, uint16_t v)
+{
+    unsigned char x[2] = {(unsigned char)(v >> 8), (unsigned char)v};
+    cb_bytes(b, x, 2);
+}
+
+static void cb_u32(struct copybuf *b, uint32_t v)
+{
+    unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    cb_bytes(b, x, 4);
+}
+
+static void cb_u64(struct copybuf *b, uint64_t v)
+{
+    cb_u32(b, (uint32_t)(v >> 32));
+    cb_u32(b, (uint32_t)v);
+}
+
+static void cb_int4(struct copybuf *b, int32_t v)
+{
+    cb_u32(b, 4);
+    cb_u32(b, (uint32_t)v);
+}
+
+static void cb_int8(struct copybuf *b, int64_t v)
+{
+    cb_u32(b, 8);
+    cb_u64(b, (uint64_t)v);
+}
+
+static void cb_time(struct copybuf *b, int64_t unix_us)
+{
+    cb_int8(b, unix_us - PG_EPOCH_US);
+}
+
+static void cb_text(struct copybuf *b, const char *s, size_t n)
+{
+    cb_u32(b, (uint32_t)n);
+    cb_bytes(b, s, n);
+}
+
+static void cb_null(struct copybuf *b)
+{
+    cb_u32(b, 0xffffffffu);
+}
+
+static void cb_header(struct copybuf *b)
+{
+    cb_bytes(b, "PGCOPY\n\377\r\n\0", 11);
+    cb_u32(b, 0);
+    cb_u32(b, 0);
+}
+
+static bool copy_flush(PGconn *conn, struct copybuf *b, char *err, size_t errlen)
+{
+    if (b->len && PQputCopyData(conn, b->data, (int)b->len) != 1) {
+        one_line(err, errlen, "COPY", PQerrorMessage(conn));
+        return false;
+    }
+    b->len = 0;
+    return true;
+}
+
+static bool copy_end(PGconn *conn, struct copybuf *b, char *err, size_t errlen)
+{
+    cb_u16(b, 0xffff);
+    if (!copy_flush(conn, b, err, errlen))
+        return false;
+    if (PQputCopyEnd(conn, NULL) != 1) {
+        one_line(err, errlen, "COPY", PQerrorMessage(conn));
+        return false;
+    }
+    bool ok = true;
+    PGresult *res;
+    while ((res = PQgetResult(conn))) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (ok)
+                one_line(err, errlen, "COPY", PQresultErrorMessage(res));
+            ok = false;
+        }
+        PQclear(res);
+    }
+    return ok;
+}
+
+static bool copy_begin(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(conn, sql);
+    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+    if (!ok)
+        one_line(err, errlen, "COPY", PQresultErrorMessage(res));
+    PQclear(res);
+    return ok;
+}
+
+/* ---- the schema files --------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = seed_xmalloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            cap *= 2;
+            buf = seed_xrealloc(buf, cap);
+        }
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Apply every schema/NNN*.sql in order, under the current search_path. */
+static bool apply_schema(PGconn *conn, char *err, size_t errlen)
+{
+    DIR *dir = opendir(seed_schema_dir);
+    if (!dir) {
+        snprintf(err, errlen, "cannot open the schema folder %s: %s", seed_schema_dir,
+                 strerror(errno));
+        return false;
+    }
+    char **names = NULL;
+    size_t count = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && len > 4
+            && strcmp(de->d_name + len - 4, ".sql") == 0) {
+            names = seed_xrealloc(names, (count + 1) * sizeof *names);
+            names[count++] = strdup(de->d_name);
+        }
+    }
+    closedir(dir);
+    qsort(names, count, sizeof *names, cmp_str);
+    bool ok = count > 0;
+    if (!ok)
+        snprintf(err, errlen, "no schema files in %s", seed_schema_dir);
+    for (size_t i = 0; ok && i < count; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", seed_schema_dir, names[i]);
+        char *sql = read_file(path, err, errlen);
+        if (!sql) {
+            ok = false;
+            break;
+        }
+        char why[400];
+        if (!run_sql(conn, sql, why, sizeof why)) {
+            snprintf(err, errlen, "schema %s: %s", names[i], why);
+            ok = false;
+        }
+        free(sql);
+    }
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return ok;
+}
+
+/* ---- definitions read back from the staging parent ----------------------- */
+
+struct defs {
+    char **constraints;       /* "PRIMARY KEY (created_at, id)" etc. */
+    char **cnames;            /* suffix for the partition's constraint name */
+    size_t nconstraints;
+    char **indexes;           /* "USING gin (content public.gin_trgm_ops)" */
+    char **inames;            /* full CREATE INDEX of the parent, for contacts */
+    char **isuffix;
+    size_t nindexes;
+};
+
+static void defs_free(struct defs *d)
+{
+    for (size_t i = 0; i < d->nconstraints; i++) {
+        free(d->constraints[i]);
+        free(d->cnames[i]);
+    }
+    for (size_t i = 0; i < d->nindexes; i++) {
+        free(d->indexes[i]);
+        free(d->inames[i]);
+        free(d->isuffix[i]);
+    }
+    free(d->constraints);
+    free(d->cnames);
+    free(d->indexes);
+    free(d->inames);
+    free(d->isuffix);
+    memset(d, 0, sizeof *d);
+}
+
+static char *suffix_of(const char *name, const char *table)
+{
+    size_t n = strlen(table);
+    if (strncmp(name, table, n) == 0 && name[n] == '_')
+        return strdup(name + n + 1);
+    return strdup(name);
+}
+
+/* Unique/primary-key constraints and the other indexes of STAGE.table. */
+static bool read_defs(PGconn *conn, const char *table, struct defs *d, char *err,
+                      size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+             " WHERE conrelid = '" STAGE ".%s'::regclass AND contype IN ('p', 'u')"
+             " ORDER BY contype, conname", table);
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        one_line(err, errlen, NULL, PQresultErrorMessage(res));
+        PQclear(res);
+        return false;
+    }
+    d->nconstraints = (size_t)PQntuples(res);
+    d->constraints = seed_xcalloc(d->nconstraints, sizeof *d->constraints);
+    d->cnames = seed_xcalloc(d->nconstraints, sizeof *d->cnames);
+    for (size_t i = 0; i < d->nconstraints; i++) {
+        d->cnames[i] = suffix_of(PQgetvalue(res, (int)i, 0), table);
+        d->constraints[i] = strdup(PQgetvalue(res, (int)i, 1));
+    }
+    PQclear(res);
+
+    snprintf(sql, sizeof sql,
+             "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+             " JOIN pg_class c ON c.oid = i.indexrelid"
+             " WHERE i.indrelid = '" STAGE ".%s'::regclass"
+             " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+             " ORDER BY c.relname", table);
+    res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        one_line(err, errlen, NULL, PQresultErrorMessage(res));
+        PQclear(res);
+        defs_free(d);
+        return false;
+    }
+    d->nindexes = (size_t)PQntuples(res);
+    d->indexes = seed_xcalloc(d->nindexes, sizeof *d->indexes);
+    d->inames = seed_xcalloc(d->nindexes, sizeof *d->inames);
+    d->isuffix = seed_xcalloc(d->nindexes, sizeof *d->isuffix);
+    for (size_t i = 0; i < d->nindexes; i++) {
+        const char *def = PQgetvalue(res, (int)i, 1);
+        const char *using = strstr(def, " USING ");
+        d->isuffix[i] = suffix_of(PQgetvalue(res, (int)i, 0), table);
+        d->inames[i] = strdup(def);
+        d->indexes[i] = strdup(using ? using + 1 : "");
+        if (!using || strncmp(def, "CREATE INDEX ", 13) != 0) {
+            snprintf(err, errlen, "cannot reuse the definition of index %s",
+                     PQgetvalue(res, (int)i, 0));
+            PQclear(res);
+            defs_free(d);
+            return false;
+        }
+    }
+    PQclear(res);
+    return true;
+}
+
+/* ---- the shared state of one load --------------------------------------- */
+
+struct part {
+    const struct seed_month *month;
+    char name[64];
+    bool built, attached;
+};
+
+struct run {
+    struct seed_load *load;
+    const struct seed_plan *plan;
+    const struct seed_bodies *bodies;
+    struct defs msg_defs;
+    struct part *parts;
+    size_t nparts;
+    size_t next_job;          /* next partition to build (largest first) */
+    size_t *order;
+    bool failed;
+    char err[1024];
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    PGconn *worker_conns[8];
+};
+
+static void run_fail(struct run *r, const char *msg)
+{
+    pthread_mutex_lock(&r->lock);
+    if (!r->failed) {
+        r->failed = true;
+        snprintf(r->err, sizeof r->err, "%s", msg);
+        for (int i = 0; i < 8; i++)
+            if (r->worker_conns[i]) {
+                PGcancel *c = PQgetCancel(r->worker_conns[i]);
+                char buf[128];
+                if (c) {
+                    PQcancel(c, buf, sizeof buf);
+                    PQfreeCancel(c);
+                }
+            }
+    }
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void format_ts(char *buf, size_t len, int64_t unix_us)
+{
+    time_t secs = (time_t)(unix_us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S+00", &tm);
+}
+
+/* Build one partition: create, COPY, index, all in one transaction. */
+static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, size_t errlen)
+{
+    const struct seed_month *m = p->month;
+    char lo[40], hi[40];
+    format_ts(lo, sizeof lo, m->lo_us);
+    format_ts(hi, sizeof hi, m->hi_us);
+    if (!run_sql(conn, "BEGIN", err, errlen)
+        || !run_fmt(conn, err, errlen,
+                    "CREATE TABLE " STAGE ".%s (LIKE " STAGE ".messages"
+                    " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", p->name)
+        || !run_fmt(conn, err, errlen,
+                    "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_range"
+                    " CHECK (created_at >= '%s' AND created_at < '%s')",
+                    p->name, p->name, lo, hi))
+        return false;
+
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "COPY " STAGE ".%s (id, contact_id, direction, content, created_at)"
+             " FROM STDIN (FORMAT binary, FREEZE)", p->name);
+    if (!copy_begin(conn, sql, err, errlen))
+        return false;
+    struct copybuf b = {0};
+    cb_header(&b);
+    const struct seed_msg *msgs = r->plan->msgs;
+    size_t reported = 0;
+    for (size_t i = m->first; i < m->first + m->count; i++) {
+        const struct seed_msg *msg = &msgs[i];
+        uint32_t body = msg->body & ~SEED_MSG_OUT;
+        cb_u16(&b, 5);
+        cb_int8(&b, (int64_t)i + 1);
+        cb_int4(&b, msg->contact);
+        if (msg->body & SEED_MSG_OUT)
+            cb_text(&b, "out", 3);
+        else
+            cb_text(&b, "in", 2);
+        cb_text(&b, seed_body(r->bodies, body), r->bodies->len[body]);
+        cb_time(&b, msg->at_us);
+        if (b.len > (1 << 20)) {
+            if (!copy_flush(conn, &b, err, errlen)) {
+                free(b.data);
+                return false;
+            }
+            size_t done = i + 1 - m->first;
+            seed_progress_add(r->load->progress, (done - reported) / 4);
+            reported = done;
+        }
+        if (r->failed)
+            break;
+    }
+    bool ok = copy_end(conn, &b, err, errlen);
+    free(b.data);
+    if (!ok)
+        return false;
+    seed_progress_add(r->load->progress, (m->count - reported) / 4);
+
+    const struct defs *d = &r->msg_defs;
+    for (size_t i = 0; i < d->nconstraints; i++)
+        if (!run_fmt(conn, err, errlen, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
+                     p->name, p->name, d->cnames[i], d->constraints[i]))
+            return false;
+    for (size_t i = 0; i < d->nindexes; i++)
+        if (!run_fmt(conn, err, errlen, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
+                     p->name, d->isuffix[i], p->name, d->indexes[i]))
+            return false;
+    if (!run_sql(conn, "COMMIT", err, errlen))
+        return false;
+    seed_progress_add(r->load->progress, m->count - m->count / 4);
+    return true;
+}
+
+struct worker {
+    struct run *run;
+    int index;
+    pthread_t thread;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *r = w->run;
+    char err[512];
+    PGconn *conn = connect_db(r->load->conninfo, err, sizeof err);
+    if (!conn) {
+        run_fail(r, err);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, quiet_notice, NULL);
+    /* Two builds share two cores: parallel index workers would only contend. */
+    if (!run_sql(conn, "SET search_path = " STAGE ", public", err, sizeof err)
+        || !run_sql(conn, "SET max_parallel_maintenance_workers = 0", err, sizeof err)) {
+        run_fail(r, err);
+        PQfinish(conn);
+        return NULL;
+    }
+    pthread_mutex_lock(&r->lock);
+    r->worker_conns[w->index] = conn;
+    pthread_mutex_unlock(&r->lock);
+
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        if (r->failed || r->next_job >= r->nparts) {
+            r->worker_conns[w->index] = NULL;
+            pthread_mutex_unlock(&r->lock);
+            break;
+        }
+        struct part *p = &r->parts[r->order[r->next_job++]];
+        pthread_mutex_unlock(&r->lock);
+
+        if (!build_part(r, conn, p, err, sizeof err)) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "building %s: %s", p->name, err);
+            run_fail(r, msg);
+            pthread_mutex_lock(&r->lock);
+            r->worker_conns[w->index] = NULL;
+            pthread_mutex_unlock(&r->lock);
+            break;
+        }
+        pthread_mutex_lock(&r->lock);
+        p->built = true;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+    }
+    PQfinish(conn);
+    return NULL;
+}
+
+/* ---- contacts ------------------------------------------------------------ */
+
+static bool load_contacts(struct run *r, PGconn *conn, char *err, size_t errlen)
+{
+    struct defs d;
+    if (!read_defs(conn, "contacts", &d, err, errlen))
+        return false;
+    /* No TRUNCATE (and so no FREEZE): messages references contacts and the
+     * workers hold the parent; 100k rows of WAL are cheap. */
+    bool ok = run_sql(conn, "BEGIN", err, errlen);
+    /* Indexes are built once after the load rather than row by row. */
+    for (size_t i = 0; ok && i < d.nindexes; i++)
+        ok = run_fmt(conn, err, errlen, "DROP INDEX " STAGE ".contacts_%s", d.isuffix[i]);
+    ok = ok && copy_begin(conn,
+                          "COPY " STAGE ".contacts (id, phone_number, name, created_at,"
+                          " updated_at, last_message_at, last_message_id)"
+                          " FROM STDIN (FORMAT binary)", err, errlen);
+    if (ok) {
+        struct copybuf b = {0};
+        cb_header(&b);
+        for (size_t i = 0; ok && i < r->plan->ncontacts; i++) {
+            const struct seed_contact *c = &r->plan->contacts[i];
+            cb_u16(&b, 7);
+            cb_int4(&b, (int32_t)(i + 1));
+            cb_text(&b, c->phone, strlen(c->phone));
+            cb_text(&b, c->name, strlen(c->name));
+            cb_time(&b, c->created_us);
+            cb_time(&b, c->updated_us);
+            if (c->last_id) {
+                cb_time(&b, c->last_at_us);
+                cb_int8(&b, c->last_id);
+            } else {
+                cb_null(&b);
+                cb_null(&b);
+            }
+            if (b.len > (1 << 20))
+                ok = copy_flush(conn, &b, err, errlen);
+        }
+        ok = ok && copy_end(conn, &b, err, errlen);
+        free(b.data);
+    }
+    for (size_t i = 0; ok && i < d.nindexes; i++)
+        ok = run_sql(conn, d.inames[i], err, errlen);
+    ok = ok && run_sql(conn, "COMMIT", err, errlen);
+    defs_free(&d);
+    return ok;
+}
+
+/* ---- the whole load ------------------------------------------------------ */
+
+bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
+{
+    PGconn *conn = connect_db(load->conninfo, err, errlen);
+    if (!conn)
+        return false;
+    PGresult *res = PQexec(conn,
+        "SELECT (to_regclass('public.messages') IS NOT NULL"
+        "        AND EXISTS (SELECT 1 FROM public.messages))"
+        "    OR (to_regclass('public.contacts') IS NOT NULL"
+        "        AND EXISTS (SELECT 1 FROM public.contacts))");
+    bool ok = true;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        /* The check itself fails when a table is missing only on some versions. */
+        PQclear(res);
+        res = PQexec(conn,
+            "SELECT to_regclass('public.messages') IS NOT NULL"
+            " OR to_regclass('public.contacts') IS NOT NULL");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            one_line(err, errlen, "cannot inspect the database", PQresultErrorMessage(res));
+            ok = false;
+        } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+            ok = load->reset;
+            if (!ok)
+                snprintf(err, errlen, "the database already has convo tables;"
+                         " add --reset to replace them");
+        }
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 && !load->reset) {
+        snprintf(err, errlen, "the database already holds data; add --reset to replace it");
+        ok = false;
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return ok;
+}
+
+static int cmp_part_size(const void *a, const void *b, void *arg)
+{
+    const struct part *parts = arg;
+    size_t x = parts[*(const size_t *)a].month->count;
+    size_t y = parts[*(const size_t *)b].month->count;
+    return (x < y) - (x > y);
+}
+
+static void phase_done(struct seed_load *load, const char *name)
+{
+    double secs = seed_progress_end(load->progress);
+    if (load->nphases < 8)
+        load->phases[load->nphases++] = (struct seed_times){name, secs};
+}
+
+/* Move everything in the staging schema to public, replacing what is there. */
+static bool swap_in(PGconn *conn, char *err, size_t errlen)
+{
+    if (!run_sql(conn, "BEGIN", err, errlen)
+        || !run_sql(conn, "SET LOCAL lock_timeout = '60s'", err, errlen))
+        return false;
+    PGresult *res = PQexec(conn,
+        "SELECT c.relname, c.relkind, c.relispartition FROM pg_class c"
+        " WHERE c.relnamespace = '" STAGE "'::regnamespace"
+        "   AND c.relkind IN ('r', 'p', 'v', 'm')"
+        " ORDER BY c.relispartition, c.relkind = 'p' DESC, c.relname");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        one_line(err, errlen, NULL, PQresultErrorMessage(res));
+        PQclear(res);
+        return false;
+    }
+    bool ok = true;
+    int n = PQntuples(res);
+    /* The old tables go first (messages before contacts, which it references). */
+    for (int i = 0; ok && i < n; i++) {
+        if (strcmp(PQgetvalue(res, i, 2), "t") == 0)
+            continue;
+        char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
+        PGresult *exists = PQexecParams(conn,
+            "SELECT relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relname = $1", 1, NULL, (const char *const[]){PQgetvalue(res, i, 0)},
+            NULL, NULL, 0);
+        if (PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 1) {
+            char old = PQgetvalue(exists, 0, 0)[0];
+            const char *owhat = old == 'v' ? "VIEW" : old == 'm' ? "MATERIALIZED VIEW" : "TABLE";
+            ok = run_fmt(conn, err, errlen, "DROP %s public.%s CASCADE", owhat, ident);
+        }
+        PQclear(exists);
+        PQfreemem(ident);
+    }
+    for (int i = 0; ok && i < n; i++) {
+        char kind = PQgetvalue(res, i, 1)[0];
+        const char *what = kind == 'v' ? "VIEW" : kind == 'm' ? "MATERIALIZED VIEW" : "TABLE";
+        char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
+        ok = run_fmt(conn, err, errlen, "ALTER %s " STAGE ".%s SET SCHEMA public", what, ident);
+        PQfreemem(ident);
+    }
+    PQclear(res);
+    ok = ok && run_sql(conn, "DROP SCHEMA " STAGE " CASCADE", err, errlen)
+         && run_sql(conn, "COMMIT", err, errlen);
+    if (!ok) {
+        PGresult *rb = PQexec(conn, "ROLLBACK");
+        PQclear(rb);
+    }
+    return ok;
+}
+
+bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
+                   const struct seed_bodies *bodies, char *err, size_t errlen)
+{
+    struct run r = {.load = load, .plan = plan, .bodies = bodies};
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.changed, NULL);
+    struct worker workers[8];
+    int nworkers = load->workers < 1 ? 1 : load->workers > 8 ? 8 : load->workers;
+    int started = 0;
+    bool ok = false;
+
+    PGconn *conn = connect_db(load->conninfo, err, errlen);
+    if (!conn)
+        goto out;
+    PQsetNoticeProcessor(conn, quiet_notice, NULL);
+
+    /* Stage: the schema files applied to an empty staging schema. */
+    seed_progress_phase(load->progress, "schema", 0, NULL);
+    if (!run_sql(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE", err, errlen)
+        || !run_sql(conn, "CREATE SCHEMA " STAGE, err, errlen)
+        || !run_sql(conn, "SET search_path = " STAGE ", public", err, errlen)
+        || !apply_schema(conn, err, errlen))
+        goto fail;
+    /* Months the schema prepared ahead are rebuilt from our data or re-added
+     * after the load. */
+    {
+        PGresult *res = PQexec(conn,
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = '" STAGE ".messages'::regclass"
+            "   AND c.relname <> 'messages_default'");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            one_line(err, errlen, NULL, PQresultErrorMessage(res));
+            PQclear(res);
+            goto fail;
+        }
+        for (int i = 0; i < PQntuples(res); i++)
+            if (!run_fmt(conn, err, errlen, "DROP TABLE " STAGE ".%s", PQgetvalue(res, i, 0))) {
+                PQclear(res);
+                goto fail;
+            }
+        PQclear(res);
+    }
+    if (!read_defs(conn, "messages", &r.msg_defs, err, errlen))
+        goto fail;
+    phase_done(load, "schema");
+
+    r.nparts = plan->nmonths;
+    r.parts = seed_xcalloc(r.nparts, sizeof *r.parts);
+    r.order = seed_xmalloc(r.nparts * sizeof *r.order);
+    for (size_t i = 0; i < r.nparts; i++) {
+        r.parts[i].month = &plan->months[i];
+        snprintf(r.parts[i].name, sizeof r.parts[i].name, "messages_y%04dm%02d",
+                 plan->months[i].year, plan->months[i].month);
+        r.order[i] = i;
+    }
+    /* Largest first, so the two workers finish together. */
+    qsort_r(r.order, r.nparts, sizeof *r.order, cmp_part_size, r.parts);
+
+    seed_progress_phase(load->progress, "copy+index", plan->nmessages, "rows");
+    for (int i = 0; i < nworkers; i++) {
+        workers[i] = (struct worker){.run = &r, .index = i};
+        if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
+            run_fail(&r, "cannot start a worker thread");
+            break;
+        }
+        started++;
+    }
+
+    /* Meanwhile: contacts, then each partition as soon as it is built. */
+    {
+        char why[512];
+        if (!load_contacts(&r, conn, why, sizeof why)) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "loading contacts: %s", why);
+            run_fail(&r, msg);
+        }
+    }
+    for (size_t attached = 0; attached < r.nparts;) {
+        pthread_mutex_lock(&r.lock);
+        struct part *ready = NULL;
+        while (!r.failed && !ready) {
+            for (size_t i = 0; i < r.nparts && !ready; i++)
+                if (r.parts[i].built && !r.parts[i].attached)
+                    ready = &r.parts[i];
+            if (!ready && !r.failed)
+                pthread_cond_wait(&r.changed, &r.lock);
+        }
+        bool failed = r.failed;
+        pthread_mutex_unlock(&r.lock);
+        if (failed)
+            break;
+        char lo[40], hi[40], why[512];
+        format_ts(lo, sizeof lo, ready->month->lo_us);
+        format_ts(hi, sizeof hi, ready->month->hi_us);
+        if (!run_fmt(conn, why, sizeof why,
+                     "ALTER TABLE " STAGE ".messages ATTACH PARTITION " STAGE ".%s"
+                     " FOR VALUES FROM ('%s') TO ('%s')", ready->name, lo, hi)
+            || !run_fmt(conn, why, sizeof why, "ALTER TABLE " STAGE ".%s DROP CONSTRAINT %s_range",
+                        ready->name, ready->name)) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "attaching %s: %s", ready->name, why);
+            run_fail(&r, msg);
+            break;
+        }
+        ready->attached = true;
+        attached++;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    started = 0;
+    if (r.failed) {
+        snprintf(err, errlen, "%s", r.err);
+        seed_progress_end(load->progress);
+        goto fail;
+    }
+    phase_done(load, "copy+index");
+
+    seed_progress_phase(load->progress, "analyze", 0, NULL);
+    if (!run_sql(conn, "VACUUM (ANALYZE) " STAGE ".contacts", err, errlen)
+        || !run_sql(conn, "ANALYZE " STAGE ".messages", err, errlen))
+        goto fail;
+    phase_done(load, "analyze");
+
+    seed_progress_phase(load->progress, "swap", 0, NULL);
+    /* Idempotent schema files fill in what the load left out (months ahead). */
+    if (!apply_schema(conn, err, errlen)
+        || !run_fmt(conn, err, errlen,
+                    "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %zu),"
+                    " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %zu)",
+                    plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
+        || !swap_in(conn, err, errlen))
+        goto fail;
+    phase_done(load, "swap");
+    ok = true;
+    goto out;
+
+fail:
+    if (conn && PQstatus(conn) != CONNECTION_OK) {
+        PQfinish(conn);
+        conn = connect_db(load->conninfo, (char[256]){0}, 256);
+    }
+    if (conn) {
+        PGresult *res = PQexec(conn, "ROLLBACK");
+        PQclear(res);
+        res = PQexec(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE");
+        PQclear(res);
+    }
+out:
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    if (conn)
+        PQfinish(conn);
+    defs_free(&r.msg_defs);
+    free(r.parts);
+    free(r.order);
+    pthread_mutex_destroy(&r.lock);
+    pthread_cond_destroy(&r.changed);
+    return ok;
+}

@@ -1,0 +1,265 @@
+/* seeder/main.c - convo-seed: fills the convo database with a realistic data
+ * set, from message_content.csv or from its own text generator. */
+#include "seed.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SEED_SCHEMA_DIR
+#define SEED_SCHEMA_DIR "schema"
+#endif
+
+const char *seed_schema_dir = SEED_SCHEMA_DIR;
+
+#define DEFAULT_CONTACTS 100000
+#define DEFAULT_MESSAGES 5000000
+#define MAX_CONTACTS 5000000
+#define MAX_MESSAGES 50000000
+/* Generated text: enough turns that well over 180,000 are distinct. */
+#define GENERATED_BODIES 320000
+
+static void usage(FILE *out)
+{
+    fputs("usage: convo-seed [--contacts N] [--messages N] [--csv FILE] [--seed S]\n"
+          "                  [--end TIME] [--reset] [--db CONNINFO] [--schema DIR]\n"
+          "       convo-seed --csv FILE --print-bodies\n"
+          "\n"
+          "  --contacts N    contacts to create (default 100000)\n"
+          "  --messages N    messages to create (default 5000000, at least N contacts)\n"
+          "  --csv FILE      take message bodies from FILE (one per line), else generate them\n"
+          "  --seed S        make the data set reproducible (with --end, exactly)\n"
+          "  --end TIME      the newest message is at most TIME (UTC, 'YYYY-MM-DD HH:MM:SS'\n"
+          "                  or Unix seconds; default now)\n"
+          "  --reset         replace the data already in the database\n"
+          "  --db CONNINFO   libpq conninfo or URI (default: PG* variables, else DATABASE_URL)\n"
+          "  --schema DIR    the schema migrations to apply (default: the project's schema/)\n"
+          "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n",
+          out);
+}
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "convo-seed: error: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static long long parse_count(const char *opt, const char *s, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "convo-seed: error: %s must be a whole number from %lld to %lld, not '%s'\n",
+                opt, lo, hi, s);
+        exit(1);
+    }
+    return v;
+}
+
+static int64_t parse_end(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!errno && end != s && !*end)
+        return (int64_t)v * 1000000;
+    struct tm tm = {0};
+    const char *rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!rest || *rest) {
+        memset(&tm, 0, sizeof tm);
+        rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    }
+    if (!rest || *rest) {
+        memset(&tm, 0, sizeof tm);
+        rest = strptime(s, "%Y-%m-%d", &tm);
+    }
+    if (!rest || *rest)
+        die("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
+    return (int64_t)timegm(&tm) * 1000000;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void print_summary(const struct seed_plan *plan, const struct seed_bodies *bodies,
+                          size_t distinct, uint64_t seed, const struct seed_times *phases,
+                          int nphases, double total)
+{
+    size_t n = plan->ncontacts;
+    uint32_t *counts = seed_xmalloc(n * sizeof *counts);
+    for (size_t i = 0; i < n; i++)
+        counts[i] = plan->contacts[i].messages;
+    qsort(counts, n, sizeof *counts, cmp_u32);
+    uint64_t top = 0;
+    size_t top_n = n / 100 ? n / 100 : 1;
+    for (size_t i = n - top_n; i < n; i++)
+        top += counts[i];
+    size_t under10 = 0;
+    for (size_t i = 0; i < n && counts[i] < 10; i++)
+        under10++;
+    char first[32] = "-", last[32] = "-";
+    if (plan->nmessages) {
+        time_t a = (time_t)(plan->msgs[0].at_us / 1000000);
+        time_t b = (time_t)(plan->msgs[plan->nmessages - 1].at_us / 1000000);
+        struct tm tm;
+        strftime(first, sizeof first, "%Y-%m-%d", gmtime_r(&a, &tm));
+        strftime(last, sizeof last, "%Y-%m-%d %H:%M", gmtime_r(&b, &tm));
+    }
+    uint64_t out = 0;
+    for (size_t i = 0; i < plan->nmessages; i++)
+        out += (plan->msgs[i].body & SEED_MSG_OUT) != 0;
+
+    printf("convo-seed: done in %.1f s (seed %llu)\n", total, (unsigned long long)seed);
+    printf("  contacts   %zu\n", n);
+    printf("  messages   %zu (%.0f%% outbound), %s .. %s UTC, %zu monthly partitions\n",
+           plan->nmessages, plan->nmessages ? 100.0 * (double)out / (double)plan->nmessages : 0,
+           first, last, plan->nmonths);
+    printf("  bodies     %zu (%zu distinct)\n", bodies->count, distinct);
+    printf("  per contact: min %u, median %u, p90 %u, p99 %u, max %u;"
+           " %.0f%% have under 10; the top 1%% hold %.0f%% of messages\n",
+           counts[0], counts[n / 2], counts[(size_t)((double)n * 0.9)],
+           counts[(size_t)((double)n * 0.99)], counts[n - 1],
+           100.0 * (double)under10 / (double)n,
+           plan->nmessages ? 100.0 * (double)top / (double)plan->nmessages : 0);
+    printf("  phases:");
+    for (int i = 0; i < nphases; i++)
+        printf(" %s %.1f s%s", phases[i].name, phases[i].seconds, i + 1 < nphases ? "," : "\n");
+    free(counts);
+}
+
+int main(int argc, char **argv)
+{
+    long long ncontacts = DEFAULT_CONTACTS, nmessages = DEFAULT_MESSAGES;
+    const char *csv = NULL, *db = NULL;
+    bool reset = false, print_bodies = false, have_seed = false;
+    uint64_t seed = 0;
+    int64_t end_us = 0;
+    bool messages_given = false;
+
+    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA };
+    static const struct option options[] = {
+        {"contacts", required_argument, NULL, 'c'},
+        {"messages", required_argument, NULL, 'm'},
+        {"csv", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"reset", no_argument, NULL, 'r'},
+        {"db", required_argument, NULL, 'd'},
+        {"print-bodies", no_argument, NULL, OPT_PRINT},
+        {"end", required_argument, NULL, OPT_END},
+        {"schema", required_argument, NULL, OPT_SCHEMA},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': ncontacts = parse_count("--contacts", optarg, 1, MAX_CONTACTS); break;
+        case 'm':
+            nmessages = parse_count("--messages", optarg, 1, MAX_MESSAGES);
+            messages_given = true;
+            break;
+        case 'f': csv = optarg; break;
+        case 's':
+            seed = (uint64_t)parse_count("--seed", optarg, 0, 9223372036854775807LL);
+            have_seed = true;
+            break;
+        case 'r': reset = true; break;
+        case 'd': db = optarg; break;
+        case OPT_PRINT: print_bodies = true; break;
+        case OPT_END: end_us = parse_end(optarg); break;
+        case OPT_SCHEMA: seed_schema_dir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc)
+        die("unexpected argument '%s' (see --help)", argv[optind]);
+    if (print_bodies && !csv)
+        die("%s", "--print-bodies needs --csv FILE");
+    if (nmessages < ncontacts) {
+        fprintf(stderr, "convo-seed: error: --messages (%lld) must be at least --contacts (%lld):"
+                " every contact gets a message%s\n", nmessages, ncontacts,
+                messages_given ? "" : " (give --messages too)");
+        return 1;
+    }
+
+    char err[600];
+    struct seed_bodies bodies = {0};
+    struct seed_csv_stats stats;
+    if (csv) {
+        if (!seed_csv_read(csv, &bodies, &stats, err, sizeof err)) {
+            fprintf(stderr, "convo-seed: error: %s\n", err);
+            return 1;
+        }
+        fprintf(stderr, "convo-seed: %s: %zu bodies from %zu lines: %zu unquoted,"
+                " %zu kept verbatim (%zu with stray quotes), %zu blank lines skipped\n",
+                csv, stats.bodies, stats.lines, stats.unquoted, stats.verbatim,
+                stats.stray_quotes, stats.blank);
+        if (print_bodies) {
+            for (size_t i = 0; i < bodies.count; i++) {
+                seed_json_string(stdout, seed_body(&bodies, i), bodies.len[i]);
+                putchar('\n');
+            }
+            seed_bodies_free(&bodies);
+            return fflush(stdout) == 0 ? 0 : 1;
+        }
+    }
+
+    if (!have_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+        seed %= 1000000000000ULL;
+    }
+    if (!end_us) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        end_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
+
+    const char *conninfo = db;
+    if (!conninfo && !getenv("PGHOST") && !getenv("PGDATABASE") && getenv("DATABASE_URL"))
+        conninfo = getenv("DATABASE_URL");
+    struct seed_progress *progress = seed_progress_new(stderr);
+    struct seed_load load = {.conninfo = conninfo ? conninfo : "", .reset = reset,
+                             .workers = 2, .progress = progress};
+    double t0 = seed_now();
+    if (!seed_load_check(&load, err, sizeof err)) {
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+        return 1;
+    }
+
+    seed_progress_phase(progress, "generate", (uint64_t)nmessages, "rows");
+    if (!csv) {
+        struct seed_rng rng;
+        seed_rng_init(&rng, seed);
+        seed_text_generate(&rng, GENERATED_BODIES, &bodies);
+    }
+    struct seed_plan plan;
+    seed_plan_build(&plan, &bodies, (size_t)ncontacts, (size_t)nmessages, seed, end_us, progress);
+    double gen_secs = seed_progress_end(progress);
+
+    bool ok = seed_load_run(&load, &plan, &bodies, err, sizeof err);
+    if (!ok) {
+        fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
+    } else {
+        struct seed_times phases[9] = {{"generate", gen_secs}};
+        for (int i = 0; i < load.nphases; i++)
+            phases[i + 1] = load.phases[i];
+        print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, phases,
+                      load.nphases + 1, seed_now() - t0);
+    }
+    seed_plan_free(&plan);
+    seed_bodies_free(&bodies);
+    seed_progress_free(progress);
+    return ok ? 0 : 1;
+}

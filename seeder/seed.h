@@ -1,0 +1,168 @@
+/* seeder/seed.h - convo-seed: message bodies (CSV or generated), the
+ * in-memory data set, and the staged COPY loader. One header for the folder. */
+#ifndef CONVO_SEED_H
+#define CONVO_SEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- allocation: never returns NULL (exits with a message) -------------- */
+
+void *seed_xmalloc(size_t size);
+void *seed_xcalloc(size_t count, size_t size);
+void *seed_xrealloc(void *ptr, size_t size);
+
+/* ---- random numbers: splitmix64-seeded xoshiro256** ---------------------- */
+
+struct seed_rng {
+    uint64_t s[4];
+};
+
+void seed_rng_init(struct seed_rng *rng, uint64_t seed);
+uint64_t seed_rng_next(struct seed_rng *rng);
+/* Uniform in [0, n). */
+uint64_t seed_rng_below(struct seed_rng *rng, uint64_t n);
+/* Uniform in [0, 1). */
+double seed_rng_unit(struct seed_rng *rng);
+bool seed_rng_chance(struct seed_rng *rng, double p);
+
+/* ---- message bodies ------------------------------------------------------ */
+
+/* A growing list of NUL-terminated strings in one buffer. */
+struct seed_bodies {
+    char *text;
+    size_t text_len, text_cap;
+    size_t *start;            /* start[i] = offset of body i in text */
+    uint32_t *len;            /* byte length of body i, without the NUL */
+    size_t count, cap;
+};
+
+void seed_bodies_add(struct seed_bodies *b, const char *s, size_t len);
+static inline const char *seed_body(const struct seed_bodies *b, size_t i)
+{
+    return b->text + b->start[i];
+}
+size_t seed_bodies_distinct(const struct seed_bodies *b);
+void seed_bodies_free(struct seed_bodies *b);
+
+/* ---- the CSV reader (csv.c) ---------------------------------------------- */
+
+struct seed_csv_stats {
+    size_t lines;             /* physical lines seen */
+    size_t bodies;            /* bodies kept */
+    size_t unquoted;          /* well-formed quoted fields, unquoted */
+    size_t verbatim;          /* lines kept as they were (after trimming) */
+    size_t stray_quotes;      /* verbatim lines that hold a quote character */
+    size_t blank;             /* lines blank after trimming, skipped */
+};
+
+/* Parse a whole file image. Returns false with a one-line message in err for
+ * a binary file (NUL byte), text that is not UTF-8, or no bodies at all. */
+bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
+                    struct seed_csv_stats *stats, char *err, size_t errlen);
+/* Read and parse path; err names the file and the cause. */
+bool seed_csv_read(const char *path, struct seed_bodies *out,
+                   struct seed_csv_stats *stats, char *err, size_t errlen);
+/* One body as a JSON string (with quotes), no newline. */
+void seed_json_string(FILE *out, const char *s, size_t len);
+
+/* ---- the text generator (text.c) ----------------------------------------- */
+
+/* Fill out with count chat turns drawn from rng. */
+void seed_text_generate(struct seed_rng *rng, size_t count, struct seed_bodies *out);
+
+/* ---- people (people.c) --------------------------------------------------- */
+
+/* A realistic display name into buf (may be empty: an unknown number). */
+void seed_people_name(struct seed_rng *rng, char *buf, size_t buflen);
+/* A well-formed E.164 number (not yet checked for uniqueness). */
+void seed_people_phone(struct seed_rng *rng, char *buf, size_t buflen);
+
+/* ---- the data set (plan.c) ----------------------------------------------- */
+
+struct seed_contact {
+    char phone[20];
+    char *name;               /* points into the plan's name buffer */
+    int64_t created_us, updated_us;
+    int64_t last_at_us;       /* 0 = no message */
+    int64_t last_id;
+    uint32_t messages;
+};
+
+/* 16 bytes; ids are index + 1, so they grow with time. */
+struct seed_msg {
+    int64_t at_us;            /* microseconds since the Unix epoch */
+    int32_t contact;          /* contact id, 1-based */
+    uint32_t body;            /* bit 31: outbound; low bits: body index */
+};
+#define SEED_MSG_OUT 0x80000000u
+
+struct seed_month {
+    int year, month;          /* calendar month (UTC) */
+    int64_t lo_us, hi_us;     /* [lo, hi) */
+    size_t first, count;      /* slice of plan.msgs */
+};
+
+struct seed_plan {
+    size_t ncontacts, nmessages;
+    struct seed_contact *contacts;     /* [ncontacts], id = index + 1 */
+    char *names;
+    struct seed_msg *msgs;             /* sorted by time, id = index + 1 */
+    struct seed_month *months;
+    size_t nmonths;
+};
+
+struct seed_progress;
+
+void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
+                     size_t ncontacts, size_t nmessages, uint64_t seed,
+                     int64_t end_us, struct seed_progress *progress);
+void seed_plan_free(struct seed_plan *plan);
+
+/* ---- progress (progress.c) ----------------------------------------------- */
+
+struct seed_progress *seed_progress_new(FILE *out);
+/* Start a phase of total units (0 = no count). */
+void seed_progress_phase(struct seed_progress *p, const char *name, uint64_t total,
+                         const char *unit);
+/* Add done units; thread-safe, redraws at most a few times a second. */
+void seed_progress_add(struct seed_progress *p, uint64_t done);
+/* Finish the phase; returns its wall time in seconds. */
+double seed_progress_end(struct seed_progress *p);
+void seed_progress_free(struct seed_progress *p);
+double seed_now(void);   /* monotonic seconds */
+
+/* ---- the loader (load.c) ------------------------------------------------- */
+
+struct seed_times {
+    const char *name;
+    double seconds;
+};
+
+struct seed_load {
+    const char *conninfo;
+    bool reset;
+    int workers;
+    struct seed_progress *progress;
+    /* filled in by the loader */
+    struct seed_times phases[8];
+    int nphases;
+};
+
+/* Check the target: reachable, and empty unless reset. err gets one line. */
+bool seed_load_check(struct seed_load *load, char *err, size_t errlen);
+/* Build the staging copy and swap it in; on failure public is untouched. */
+bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
+                   const struct seed_bodies *bodies, char *err, size_t errlen);
+
+/* The schema migrations, embedded at build time (schema_sql.c). */
+struct seed_schema_file {
+    const char *name;
+    const char *sql;
+};
+extern const struct seed_schema_file seed_schema_files[];
+extern const size_t seed_schema_count;
+
+#endif
