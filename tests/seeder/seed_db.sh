@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# tests/seeder/seed_db.sh SEEDER LIB - seeds a small database and checks the
+# data itself by SQL: counts, keys, the latest-message pointer, the shape of
+# the distribution, reproducibility, and that bad input changes nothing.
+SEEDER=$1
+source "$2"
+
+DB=convo_seed_test_$$
+fresh_db "$DB"
+END='2026-03-15 18:30:00'
+WORK=$(mktemp -d)
+trap "rm -rf '$WORK'; psql -X -q -d postgres -c 'drop database if exists \"$DB\" with (force)' >/dev/null 2>&1 || true" EXIT
+
+seed() { "$SEEDER" "$@" >"$WORK/out" 2>"$WORK/err"; }
+dump_md5() {
+    { q "copy (select * from contacts order by id) to stdout"
+      q "copy (select * from messages order by id) to stdout"; } | md5sum | cut -d' ' -f1
+}
+
+seed --contacts 3000 --messages 60000 --seed 7 --end "$END" \
+    || fail "seeding failed: $(cat "$WORK/err")"
+grep -q 'per contact: min' "$WORK/out" || fail "no summary: $(cat "$WORK/out")"
+pass "seeded 3000 contacts / 60000 messages"
+
+[ "$(q 'select count(*) from contacts')" = 3000 ] || fail "contact count"
+[ "$(q 'select count(*) from messages')" = 60000 ] || fail "message count"
+[ "$(q 'select count(*) from messages_default')" = 0 ] || fail "rows fell into messages_default"
+pass "counts"
+
+[ "$(q 'select count(*) from messages m left join contacts c on c.id = m.contact_id where c.id is null')" = 0 ] \
+    || fail "messages without a contact"
+[ "$(q "select count(*) from pg_constraint where conrelid = 'messages'::regclass and contype = 'f' and convalidated")" = 1 ] \
+    || fail "the foreign key is missing or not validated"
+[ "$(q 'select count(distinct id) from messages')" = 60000 ] || fail "duplicate message ids"
+pass "foreign keys and ids"
+
+[ "$(q 'select count(distinct phone_number) from contacts')" = 3000 ] || fail "phone numbers not unique"
+bad=$(q "select count(*) from contacts where phone_number !~ '^\+[1-9][0-9]{7,14}\$'")
+[ "$bad" = 0 ] || fail "$bad phone numbers are not E.164"
+[ "$(q "select count(distinct name) > 1000 and count(*) filter (where name ~ '[^[:ascii:]]') > 30 from contacts")" = t ] \
+    || fail "names are not varied or never non-ASCII"
+[ "$(q "select count(*) filter (where content ~ '[^[:ascii:]]') > 600 from messages")" = t ] \
+    || fail "no non-ASCII message text"
+pass "unique E.164 phones, varied names, non-ASCII text"
+
+wrong=$(q "select count(*) from contacts c
+           left join (select distinct on (contact_id) contact_id, created_at, id from messages
+                      order by contact_id, created_at desc, id desc) l on l.contact_id = c.id
+           where c.last_message_at is distinct from l.created_at
+              or c.last_message_id is distinct from l.id")
+[ "$wrong" = 0 ] || fail "$wrong contacts point to a message that is not their latest"
+pass "every contact's pointer is its true latest message"
+
+[ "$(q 'select count(*) from (select created_at < lag(created_at) over (order by id) as back from messages) s where back')" = 0 ] \
+    || fail "ids do not grow with time"
+[ "$(q "select max(created_at) <= timestamptz '$END+00' and min(created_at) < timestamptz '$END+00' - interval '2 years' from messages")" = t ] \
+    || fail "history does not span a few years ending at --end"
+[ "$(q "select last_value >= 60000 from messages_id_seq")" = t ] || fail "message sequence not advanced"
+[ "$(q "select last_value >= 3000 from contacts_id_seq")" = t ] || fail "contact sequence not advanced"
+pass "ids follow time, history spans years, sequences advanced"
+
+# Heavy tail: many contacts with a handful, a few with very many.
+read -r med p99 mx few < <(q "select percentile_disc(0.5) within group (order by n),
+        percentile_disc(0.99) within group (order by n), max(n), avg((n <= 5)::int)
+        from (select contact_id, count(*) n from messages group by contact_id) s" | tr '\t' ' ')
+[ "$mx" -ge $((20 * med)) ] && [ "$p99" -ge $((5 * med)) ] \
+    || fail "not heavy-tailed: median $med, p99 $p99, max $mx"
+[ "$(q "select $few > 0.2")" = t ] || fail "too few contacts with a handful of messages ($few)"
+pass "heavy tail: median $med, p99 $p99, max $mx"
+
+# Sessions: most replies come within minutes and switch speaker.
+read -r quick flips < <(q "select avg((gap < interval '10 minutes')::int), avg((dir <> prev)::int)
+        from (select created_at - lag(created_at) over w gap, direction dir,
+                     lag(direction) over w prev
+              from messages window w as (partition by contact_id order by created_at, id)) s
+        where gap is not null" | tr '\t' ' ')
+[ "$(q "select $quick > 0.6 and $flips > 0.6")" = t ] \
+    || fail "no conversational sessions (quick replies $quick, speaker changes $flips)"
+# Daily rhythm: evenings are busier than the small hours.
+[ "$(q "select count(*) filter (where extract(hour from created_at at time zone 'UTC') between 18 and 21)
+          > 4 * count(*) filter (where extract(hour from created_at at time zone 'UTC') between 2 and 5)
+        from messages")" = t ] || fail "no daily rhythm"
+pass "sessions of alternating turns, daily rhythm"
+
+# --seed (with --end) reproduces the data exactly; another seed does not.
+first=$(dump_md5)
+seed --contacts 3000 --messages 60000 --seed 7 --end "$END" && fail "seeded over data without --reset"
+grep -q -- '--reset' "$WORK/err" || fail "refusal does not mention --reset: $(cat "$WORK/err")"
+[ "$(dump_md5)" = "$first" ] || fail "a refused seed changed the data"
+seed --contacts 3000 --messages 60000 --seed 7 --end "$END" --reset || fail "reseed: $(cat "$WORK/err")"
+[ "$(dump_md5)" = "$first" ] || fail "the same --seed gave different data"
+pass "--seed gives identical data twice; refuses to overwrite without --reset"
+
+# Bad input: an error line naming the cause, non-zero exit, data untouched.
+printf 'ok\n\0\1\2binary' >"$WORK/binary.csv"
+: >"$WORK/empty.csv"
+mkdir "$WORK/broken-schema"
+cp "$(dirname "$2")/../schema/"*.sql "$WORK/broken-schema/"
+echo 'this is not sql;' >"$WORK/broken-schema/999_broken.sql"
+check_bad() {
+    local want=$1; shift
+    seed "$@" && fail "accepted bad input: $*"
+    [ "$(wc -l <"$WORK/err")" -ge 1 ] && grep -qi -- "$want" "$WORK/err" \
+        || fail "error for '$*' does not say '$want': $(cat "$WORK/err")"
+    ! grep -q secret "$WORK/err" || fail "an error message shows a password"
+    [ "$(dump_md5)" = "$first" ] || fail "bad input '$*' changed the data"
+}
+check_bad 'no such file' --reset --csv "$WORK/missing.csv"
+check_bad 'binary' --reset --csv "$WORK/binary.csv"
+check_bad 'empty' --reset --csv "$WORK/empty.csv"
+check_bad 'contacts' --reset --contacts 0
+check_bad 'messages' --reset --contacts 10 --messages 5
+check_bad 'messages' --reset --messages 99999999999
+check_bad 'connect' --reset --contacts 10 --messages 100 --db "host=/nonexistent user=x password=secret"
+check_bad '999_broken' --reset --contacts 10 --messages 100 --schema "$WORK/broken-schema"
+[ "$(q "select count(*) from pg_namespace where nspname = 'convo_stage'")" = 0 ] \
+    || fail "a failed seed left its staging schema behind"
+pass "bad input leaves the database as it was"
+
+# The real CSV path: consecutive lines stay together as one session.
+for i in $(seq 1 400); do
+    printf ' line %03d of the dialogue\n"line %03d, with a comma"\n' $((2 * i - 1)) $((2 * i))
+done >"$WORK/dialogue.csv"
+seed --reset --csv "$WORK/dialogue.csv" --contacts 50 --messages 4000 --seed 3 --end "$END" \
+    || fail "seeding from a CSV: $(cat "$WORK/err")"
+grep -q '800 bodies' "$WORK/err" || fail "CSV report: $(cat "$WORK/err")"
+[ "$(q "select count(*) from messages where content !~ '^line [0-9]{3}'")" = 0 ] || fail "CSV bodies mangled"
+next=$(q "select avg((substr(content, 6, 3)::int = substr(prev, 6, 3)::int % 800 + 1)::int)
+          from (select content, lag(content) over (partition by contact_id order by created_at, id) prev,
+                       created_at - lag(created_at) over (partition by contact_id order by created_at, id) gap
+                from messages) s where gap < interval '10 minutes'")
+[ "$(q "select $next > 0.9")" = t ] || fail "consecutive CSV lines do not form sessions ($next)"
+pass "CSV bodies keep dialogue order within sessions"
