@@ -1,49 +1,816 @@
-/* core/search.c - search (placeholder until the engine lands). */
+/* core/search.c - search that answers every term fast.
+ *
+ * Neither of PostgreSQL's ways to answer `content ILIKE '%term%'` is fast
+ * for every term: walking messages newest first finds a common term at once
+ * and a rare one only after reading everything; the trigram index finds a
+ * rare term at once and a common one only after fetching and sorting every
+ * match. The planner cannot tell which case it is in. So core decides
+ * itself, per monthly partition, from what the search has seen so far:
+ *
+ * - The search is a merge of sources: every partition of messages (newest
+ *   first) and the contacts (matched by name or phone, ordered by their
+ *   latest message). Each source has a frontier: everything at or after it
+ *   (and before the cursor) has been examined. A found row is final once it
+ *   is at or after every source's frontier.
+ * - The next step always advances the source with the greatest frontier, so
+ *   rows come out newest first and every answer is a true prefix.
+ * - A step is either a walk (the newest N rows below the frontier, read in
+ *   index order, each tested; exact cost, exact progress) or, for terms
+ *   with a trigram, a bitmap scan of the partition's own small trigram
+ *   index. Walks measure the term's density; when the density says the rest
+ *   of a partition holds too few matches to fill the page, the bitmap scan
+ *   reads just those matches instead of the whole partition.
+ * - Every step runs asynchronously: when the time budget runs out the
+ *   answer so far goes back to the caller, the statement keeps running, and
+ *   the next call picks it up. A cancel stops it at once.
+ * - A conversation's anchor is its newest match overall, so on later pages
+ *   a candidate is checked (one statement for the whole batch) against
+ *   matches above the cursor; the same statement fetches the rows' text. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
+struct core_part {
+    unsigned oid;
+    char name[160];
+    int64_t lo_us, hi_us;
+    double rows;
+};
+
+enum source_kind { SRC_PART, SRC_CONTACTS };
+enum step_mode { STEP_WALK, STEP_BITMAP };
+
+struct source {
+    enum source_kind kind;
+    struct core_part part;
+    struct core_pos frontier;
+    bool done;
+    int64_t walk_step;
+};
+
+struct item {
+    struct core_pos pos;
+    int32_t contact;
+};
+
+/* Contact ids already emitted or ruled out: open addressing, 0 = empty. */
+struct idset {
+    int32_t *slots;
+    size_t cap, used;
+};
+
 struct core_search {
     struct core_conn *conn;
     char *term;
-    char *cursor;
+    char *pattern;      /* ILIKE pattern */
+    char *digits;       /* LIKE pattern over phone digits, or "" */
+    bool indexable;     /* messages: trigram scan possible */
+    bool contacts_indexable;
+    bool recent;        /* empty term */
+    char *recent_cursor;
+    uint64_t context;
+    struct core_pos cursor;
+
+    struct source *sources;
+    size_t nsources;
+    struct item *items;
+    size_t nitems, capitems;
+    struct idset seen;
+
+    struct core_page page;
+    bool complete;
+    bool failed;
+    /* The statement running on the server for this search. */
+    int inflight;       /* source index, -1 = none */
+    enum step_mode inflight_mode;
+    int64_t inflight_rows; /* rows the step covers, for progress */
+    int64_t inflight_limit; /* bitmap steps: LIMIT sent */
+    int64_t scanned_rows;
+    int64_t walked_rows, walked_hits; /* over message partitions */
 };
 
-void core_search_abandon(struct core_search *search)
+/* ---- small helpers ------------------------------------------------------- */
+
+static bool idset_has(const struct idset *s, int32_t id)
 {
-    (void)search;
+    if (!s->cap)
+        return false;
+    size_t i = ((uint32_t)id * 2654435761u) & (s->cap - 1);
+    while (s->slots[i]) {
+        if (s->slots[i] == id)
+            return true;
+        i = (i + 1) & (s->cap - 1);
+    }
+    return false;
+}
+
+static bool idset_add(struct idset *s, int32_t id)
+{
+    if ((s->used + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        int32_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return false;
+        for (size_t i = 0; i < s->cap; i++) {
+            int32_t v = s->slots[i];
+            if (!v)
+                continue;
+            size_t j = ((uint32_t)v * 2654435761u) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = v;
+        }
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    size_t i = ((uint32_t)id * 2654435761u) & (s->cap - 1);
+    while (s->slots[i]) {
+        if (s->slots[i] == id)
+            return true;
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->slots[i] = id;
+    s->used++;
+    return true;
+}
+
+static bool add_item(struct core_search *s, struct core_pos pos, int32_t contact)
+{
+    if (idset_has(&s->seen, contact))
+        return true;
+    if (s->nitems == s->capitems) {
+        size_t cap = s->capitems ? s->capitems * 2 : 256;
+        struct item *items = realloc(s->items, cap * sizeof *items);
+        if (!items)
+            return false;
+        s->items = items;
+        s->capitems = cap;
+    }
+    s->items[s->nitems++] = (struct item){pos, contact};
+    return true;
+}
+
+static int item_cmp_desc(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    return -core_pos_cmp(x->pos, y->pos);
+}
+
+static struct core_pos pos_min(struct core_pos a, struct core_pos b)
+{
+    return core_pos_cmp(a, b) < 0 ? a : b;
+}
+
+/* ---- partitions ------------------------------------------------------------ */
+
+/* Bounds come from the catalog, so new months are seen within seconds. */
+static const char parts_sql[] =
+    "SELECT c.oid::int8, quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
+    "       b[1]::timestamptz, b[2]::timestamptz, c.reltuples::float8,"
+    "       pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'"
+    "  FROM pg_inherits i"
+    "  JOIN pg_class c ON c.oid = i.inhrelid"
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "  LEFT JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid),"
+    "       'FROM \\(''([^'']*)''\\) TO \\(''([^'']*)''\\)') b ON true"
+    " WHERE i.inhparent = 'messages'::regclass";
+
+static enum core_status load_parts(struct core_conn *conn)
+{
+    double now = core_now_ms();
+    if (conn->parts && now - conn->parts_loaded_ms < 10000)
+        return CORE_OK;
+    struct core_params p = {0};
+    enum core_status st;
+    PGresult *r = core_conn_exec(conn, "convo_parts", parts_sql, &p, &st);
+    if (!r)
+        return st;
+    size_t n = (size_t)PQntuples(r);
+    struct core_part *parts = calloc(n ? n : 1, sizeof *parts);
+    if (!parts) {
+        PQclear(r);
+        return CORE_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int k = (int)i;
+        struct core_part *pt = &parts[i];
+        pt->oid = (unsigned)core_get_int8(r, k, 0);
+        snprintf(pt->name, sizeof pt->name, "%s", PQgetvalue(r, k, 1));
+        bool dflt = core_get_bool(r, k, 5);
+        pt->lo_us = dflt || PQgetisnull(r, k, 2) ? CORE_US_NINF : core_get_time(r, k, 2);
+        pt->hi_us = dflt || PQgetisnull(r, k, 3) ? CORE_US_INF : core_get_time(r, k, 3);
+        uint64_t bits = (uint64_t)core_get_int8(r, k, 4);
+        double rows;
+        memcpy(&rows, &bits, sizeof rows);
+        pt->rows = rows > 0 ? rows : 0;
+    }
+    PQclear(r);
+    free(conn->parts);
+    conn->parts = parts;
+    conn->nparts = n;
+    conn->parts_loaded_ms = now;
+    return CORE_OK;
+}
+
+/* ---- statements -------------------------------------------------------------- */
+
+/* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits and
+ * then one row (kind 0) with the count and the last position read. */
+static void walk_sql(char *buf, size_t len, const char *table)
+{
+    snprintf(buf, len,
+             "WITH w AS MATERIALIZED ("
+             " SELECT contact_id, created_at, id, content ILIKE $4 AS hit"
+             "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
+             "  ORDER BY created_at DESC, id DESC LIMIT $3)"
+             " SELECT contact_id, created_at, id, 1 FROM w WHERE hit"
+             " UNION ALL"
+             " (SELECT (count(*) OVER ())::int4, created_at, id, 0 FROM w"
+             "   ORDER BY created_at, id LIMIT 1)",
+             table);
+}
+
+/* Bitmap: the partition's matches below ($1,$2), newest $4 of them. The
+ * OFFSET 0 fence keeps the planner from turning it into a walk. */
+static void bitmap_sql(char *buf, size_t len, const char *table)
+{
+    snprintf(buf, len,
+             "SELECT contact_id, created_at, id FROM ("
+             " SELECT contact_id, created_at, id FROM ONLY %s"
+             "  WHERE content ILIKE $3 AND (created_at, id) < ($1, $2) OFFSET 0) s"
+             " ORDER BY created_at DESC, id DESC LIMIT $4",
+             table);
+}
+
+#define CONTACT_MATCH                                                       \
+    "(name ILIKE $4 OR phone_number ILIKE $4"                               \
+    " OR ($5 <> '' AND public.convo_digits(phone_number) LIKE $5))"
+
+static const char contacts_walk_sql[] =
+    "WITH w AS MATERIALIZED ("
+    " SELECT id, last_message_at, last_message_id, " CONTACT_MATCH " AS hit"
+    "   FROM contacts WHERE last_message_id IS NOT NULL"
+    "    AND (last_message_at, last_message_id) < ($1, $2)"
+    "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3)"
+    " SELECT id, last_message_at, last_message_id, 1 FROM w WHERE hit"
+    " UNION ALL"
+    " (SELECT (count(*) OVER ())::int4, last_message_at, last_message_id, 0 FROM w"
+    "   ORDER BY last_message_at, last_message_id LIMIT 1)";
+
+/* Each arm of the OR has its own trigram index. */
+static const char contacts_bitmap_sql[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE (name ILIKE $3 OR phone_number ILIKE $3)"
+    "    AND last_message_id IS NOT NULL"
+    "    AND (last_message_at, last_message_id) < ($1, $2) OFFSET 0) s"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+static const char contacts_bitmap_digits_sql[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE (name ILIKE $3 OR phone_number ILIKE $3"
+    "         OR public.convo_digits(phone_number) LIKE $5)"
+    "    AND last_message_id IS NOT NULL"
+    "    AND (last_message_at, last_message_id) < ($1, $2) OFFSET 0) s"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+/* Candidates in, rows out: the anchor message and contact, which fields
+ * matched, and whether the conversation's anchor lies at or above the
+ * cursor (then an earlier page showed it). */
+static const char finalize_sql[] =
+    "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
+    "       m.content, m.created_at,"
+    "       m.content ILIKE $4, c.name ILIKE $4,"
+    "       (c.phone_number ILIKE $4 OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
+    "       (c.last_message_at, c.last_message_id) >= ($6, $7) AND ("
+    "          c.name ILIKE $4 OR c.phone_number ILIKE $4"
+    "          OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)"
+    "          OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
+    "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
+    "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
+    "  JOIN contacts c ON c.id = k.cid"
+    "  JOIN messages m ON m.created_at = k.at AND m.id = k.mid";
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static enum core_status build_sources(struct core_search *s)
+{
+    enum core_status st = load_parts(s->conn);
+    if (st != CORE_OK)
+        return st;
+    struct core_conn *conn = s->conn;
+    s->sources = calloc(conn->nparts + 1, sizeof *s->sources);
+    if (!s->sources)
+        return CORE_ERR_NOMEM;
+    struct source *src = &s->sources[0];
+    src->kind = SRC_CONTACTS;
+    src->frontier = s->cursor;
+    src->walk_step = 4096;
+    s->nsources = 1;
+    for (size_t i = 0; i < conn->nparts; i++) {
+        const struct core_part *pt = &conn->parts[i];
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us >= s->cursor.us)
+            continue; /* entirely at or above the cursor */
+        src = &s->sources[s->nsources++];
+        src->kind = SRC_PART;
+        src->part = *pt;
+        src->frontier = pos_min(s->cursor, (struct core_pos){pt->hi_us, INT64_MIN});
+        src->walk_step = 2048;
+    }
+    return CORE_OK;
 }
 
 enum core_status core_search_open(struct core_conn *conn, const char *term,
                                   const char *cursor, struct core_search **out)
 {
     *out = NULL;
-    if (core_term_check(term) != CORE_OK)
+    if (!term)
+        term = "";
+    if (core_term_check(term) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err,
+                 "invalid search term: invalid UTF-8 or longer than %d characters",
+                 CORE_TERM_MAX_CHARS);
         return CORE_ERR_TERM;
+    }
+    atomic_store(&conn->cancel_requested, false);
     struct core_search *s = calloc(1, sizeof *s);
     if (!s)
         return CORE_ERR_NOMEM;
     s->conn = conn;
-    s->term = strdup(term ? term : "");
-    s->cursor = cursor ? strdup(cursor) : NULL;
+    s->inflight = -1;
+    core_page_init(&s->page);
+    s->term = strdup(term);
+    if (!s->term)
+        goto nomem;
+    if (!*term) {
+        s->recent = true;
+        struct core_pos pos;
+        const char *why;
+        if (core_cursor_decode(cursor, CORE_CURSOR_RECENT, 0, &pos, &why) != CORE_OK) {
+            snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+            core_search_close(s);
+            return CORE_ERR_CURSOR;
+        }
+        s->recent_cursor = cursor ? strdup(cursor) : NULL;
+        *out = s;
+        return CORE_OK;
+    }
+    s->context = core_term_context(term);
+    const char *why;
+    if (core_cursor_decode(cursor, CORE_CURSOR_SEARCH, s->context, &s->cursor, &why) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        core_search_close(s);
+        return CORE_ERR_CURSOR;
+    }
+    s->pattern = core_like_pattern(term);
+    s->digits = core_digits_pattern(term);
+    if (!s->pattern || !s->digits)
+        goto nomem;
+    s->indexable = core_term_indexable(term);
+    size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
+    s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
+    enum core_status st = build_sources(s);
+    if (st != CORE_OK) {
+        core_search_close(s);
+        return st;
+    }
     *out = s;
     return CORE_OK;
+nomem:
+    core_search_close(s);
+    return CORE_ERR_NOMEM;
+}
+
+/* ---- steps ------------------------------------------------------------------------ */
+
+/* The global frontier: rows at or after it are known. */
+static struct core_pos global_frontier(const struct core_search *s)
+{
+    struct core_pos g = CORE_POS_BOTTOM;
+    for (size_t i = 0; i < s->nsources; i++)
+        if (!s->sources[i].done && core_pos_cmp(s->sources[i].frontier, g) > 0)
+            g = s->sources[i].frontier;
+    return g;
+}
+
+static int next_source(const struct core_search *s)
+{
+    int best = -1;
+    for (size_t i = 0; i < s->nsources; i++) {
+        if (s->sources[i].done)
+            continue;
+        if (best < 0 || core_pos_cmp(s->sources[i].frontier, s->sources[best].frontier) > 0)
+            best = (int)i;
+    }
+    return best;
+}
+
+/* Rows of a partition still below its frontier, assuming rows spread
+ * evenly over its month. */
+static double rows_left(const struct source *src)
+{
+    const struct core_part *pt = &src->part;
+    if (pt->lo_us == CORE_US_NINF || pt->hi_us == CORE_US_INF)
+        return pt->rows;
+    if (src->frontier.us >= pt->hi_us)
+        return pt->rows;
+    double span = (double)(pt->hi_us - pt->lo_us);
+    double left = (double)(src->frontier.us - pt->lo_us);
+    return left <= 0 ? 0 : pt->rows * left / span;
+}
+
+static size_t rows_needed(const struct core_search *s, size_t limit)
+{
+    return limit > s->page.count ? limit - s->page.count : 0;
+}
+
+static enum core_status send_step(struct core_search *s, int idx, size_t limit)
+{
+    struct source *src = &s->sources[idx];
+    struct core_params p = {0};
+    char name[32], sql[1024];
+    size_t need = rows_needed(s, limit);
+    core_param_time(&p, src->frontier.us);
+    core_param_int8(&p, src->frontier.id);
+    enum step_mode mode = STEP_WALK;
+    int64_t covered = 0;
+
+    if (src->kind == SRC_CONTACTS) {
+        if (s->contacts_indexable) {
+            mode = STEP_BITMAP;
+            core_param_text(&p, s->pattern);
+            s->inflight_limit = (int64_t)need + 1;
+            core_param_int8(&p, s->inflight_limit);
+            const char *q = contacts_bitmap_sql;
+            snprintf(name, sizeof name, "convo_cb");
+            if (*s->digits) {
+                core_param_text(&p, s->digits);
+                q = contacts_bitmap_digits_sql;
+                snprintf(name, sizeof name, "convo_cbd");
+            }
+            snprintf(sql, sizeof sql, "%s", q);
+        } else {
+            core_param_int8(&p, src->walk_step);
+            core_param_text(&p, s->pattern);
+            core_param_text(&p, s->digits);
+            snprintf(name, sizeof name, "convo_cw");
+            snprintf(sql, sizeof sql, "%s", contacts_walk_sql);
+            covered = src->walk_step;
+            if (src->walk_step < 65536)
+                src->walk_step *= 2;
+        }
+    } else {
+        double left = rows_left(src);
+        if (s->indexable && s->walked_rows > 0) {
+            /* What the walks so far say this partition still holds. */
+            double density = ((double)s->walked_hits + 0.5) / (double)s->walked_rows;
+            double expect = density * left;
+            if (expect < 2.0 * (double)need + 16) {
+                mode = STEP_BITMAP;
+            } else {
+                double want = 1.5 * (double)need / density;
+                int64_t step = want < 2048 ? 2048 : want > 65536 ? 65536 : (int64_t)want;
+                src->walk_step = step;
+            }
+        }
+        if (mode == STEP_BITMAP) {
+            core_param_text(&p, s->pattern);
+            s->inflight_limit = (int64_t)(4 * need + 256);
+            core_param_int8(&p, s->inflight_limit);
+            snprintf(name, sizeof name, "convo_b%u", src->part.oid);
+            bitmap_sql(sql, sizeof sql, src->part.name);
+            covered = (int64_t)left;
+        } else {
+            core_param_int8(&p, src->walk_step);
+            core_param_text(&p, s->pattern);
+            snprintf(name, sizeof name, "convo_w%u", src->part.oid);
+            walk_sql(sql, sizeof sql, src->part.name);
+            covered = src->walk_step;
+            if (src->walk_step < 65536)
+                src->walk_step *= 2;
+        }
+    }
+    enum core_status st = core_conn_send(s->conn, name, sql, &p);
+    if (st != CORE_OK)
+        return st;
+    s->inflight = idx;
+    s->inflight_mode = mode;
+    s->inflight_rows = covered;
+    s->conn->busy = s;
+    return CORE_OK;
+}
+
+static enum core_status apply_step(struct core_search *s, PGresult *r)
+{
+    struct source *src = &s->sources[s->inflight];
+    int n = PQntuples(r);
+    if (s->inflight_mode == STEP_WALK) {
+        int64_t hits = 0;
+        bool ended = true;
+        for (int i = 0; i < n; i++) {
+            struct core_pos pos = {core_get_time(r, i, 1), core_get_int8(r, i, 2)};
+            if (core_get_int4(r, i, 3) == 0) {
+                int64_t read = core_get_int4(r, i, 0);
+                s->scanned_rows += read;
+                if (src->kind == SRC_PART)
+                    s->walked_rows += read;
+                src->frontier = pos;
+                ended = read < s->inflight_rows;
+                continue;
+            }
+            hits++;
+            if (!add_item(s, pos, core_get_int4(r, i, 0)))
+                return CORE_ERR_NOMEM;
+        }
+        if (src->kind == SRC_PART)
+            s->walked_hits += hits;
+        src->done = ended;
+        return CORE_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        struct core_pos pos = {core_get_time(r, i, 1), core_get_int8(r, i, 2)};
+        if (!add_item(s, pos, core_get_int4(r, i, 0)))
+            return CORE_ERR_NOMEM;
+    }
+    s->scanned_rows += s->inflight_rows;
+    /* A full LIMIT means older matches may remain below the last one. */
+    if (n > 0 && n >= s->inflight_limit)
+        src->frontier = (struct core_pos){core_get_time(r, n - 1, 1), core_get_int8(r, n - 1, 2)};
+    else
+        src->done = true;
+    return CORE_OK;
+}
+
+/* ---- turning candidates into rows --------------------------------------------- */
+
+struct strbuf {
+    char *data;
+    size_t len, cap;
+};
+
+static bool sb_printf(struct strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static bool sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->data ? b->data + b->len : NULL,
+                          b->data ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return false;
+        if (b->data && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return true;
+        }
+        size_t cap = (b->cap ? b->cap : 256);
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d)
+            return false;
+        b->data = d;
+        b->cap = cap;
+    }
+}
+
+static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n)
+{
+    struct strbuf ids = {0}, mids = {0}, ats = {0};
+    bool ok = sb_printf(&ids, "{") && sb_printf(&mids, "{") && sb_printf(&ats, "{");
+    for (size_t i = 0; ok && i < n; i++) {
+        char when[40];
+        core_format_time(batch[i].pos.us, when);
+        const char *sep = i ? "," : "";
+        ok = sb_printf(&ids, "%s%d", sep, (int)batch[i].contact) &&
+             sb_printf(&mids, "%s%lld", sep, (long long)batch[i].pos.id) &&
+             sb_printf(&ats, "%s\"%s\"", sep, when);
+    }
+    ok = ok && sb_printf(&ids, "}") && sb_printf(&mids, "}") && sb_printf(&ats, "}");
+    enum core_status st = CORE_ERR_NOMEM;
+    PGresult *r = NULL;
+    int *order = NULL;
+    if (!ok)
+        goto out;
+    struct core_params p = {0};
+    core_param_text(&p, ids.data);
+    core_param_text(&p, mids.data);
+    core_param_text(&p, ats.data);
+    core_param_text(&p, s->pattern);
+    core_param_text(&p, s->digits);
+    core_param_time(&p, s->cursor.us);
+    core_param_int8(&p, s->cursor.id);
+    r = core_conn_exec(s->conn, "convo_finalize", finalize_sql, &p, &st);
+    if (!r)
+        goto out;
+    order = malloc(n * sizeof *order);
+    if (!order) {
+        st = CORE_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int32_t ord = core_get_int4(r, i, 0);
+        if (ord >= 1 && (size_t)ord <= n)
+            order[ord - 1] = i;
+    }
+    st = CORE_OK;
+    for (size_t i = 0; i < n && st == CORE_OK; i++) {
+        int k = order[i];
+        if (k < 0 || core_get_bool(r, k, 11))
+            continue; /* gone meanwhile, or shown on an earlier page */
+        char when[40];
+        struct core_row row = {
+            .contact_id = core_get_int4(r, k, 1),
+            .name = PQgetvalue(r, k, 2),
+            .phone_number = PQgetvalue(r, k, 3),
+            .message_id = core_get_int8(r, k, 4),
+            .outbound = core_get_bool(r, k, 5),
+            .content = PQgetvalue(r, k, 6),
+            .created_at_us = core_get_time(r, k, 7),
+            .matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
+                       (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                       (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0),
+        };
+        core_format_time(row.created_at_us, when);
+        row.created_at = when;
+        st = core_page_add(&s->page, &row);
+    }
+out:
+    free(order);
+    PQclear(r);
+    free(ids.data);
+    free(mids.data);
+    free(ats.data);
+    return st;
+}
+
+/* Move every final candidate, newest first, into the page. */
+static enum core_status emit(struct core_search *s, size_t limit)
+{
+    for (;;) {
+        size_t need = rows_needed(s, limit);
+        if (need == 0 || s->nitems == 0)
+            return CORE_OK;
+        struct core_pos g = global_frontier(s);
+        qsort(s->items, s->nitems, sizeof *s->items, item_cmp_desc);
+        struct item *batch = malloc(need * sizeof *batch);
+        if (!batch)
+            return CORE_ERR_NOMEM;
+        size_t nb = 0;
+        for (size_t i = 0; i < s->nitems && nb < need; i++) {
+            const struct item *it = &s->items[i];
+            if (core_pos_cmp(it->pos, g) < 0)
+                break;
+            if (idset_has(&s->seen, it->contact))
+                continue;
+            if (!idset_add(&s->seen, it->contact)) {
+                free(batch);
+                return CORE_ERR_NOMEM;
+            }
+            batch[nb++] = *it;
+        }
+        enum core_status st = nb ? finalize(s, batch, nb) : CORE_OK;
+        free(batch);
+        if (st != CORE_OK)
+            return st;
+        size_t w = 0;
+        for (size_t i = 0; i < s->nitems; i++)
+            if (!idset_has(&s->seen, s->items[i].contact))
+                s->items[w++] = s->items[i];
+        s->nitems = w;
+        if (nb == 0)
+            return CORE_OK;
+    }
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+void core_search_abandon(struct core_search *s)
+{
+    /* The step is simply sent again: frontiers only move on results. */
+    s->inflight = -1;
+}
+
+static void finish(struct core_search *s, size_t limit)
+{
+    s->complete = true;
+    if (s->page.count >= limit && s->page.count > 0) {
+        const struct core_row *last = &s->page.rows[s->page.count - 1];
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_SEARCH, s->context,
+                           (struct core_pos){last->created_at_us, last->message_id}, cur);
+        core_page_set_cursor(&s->page, cur);
+    }
+}
+
+static enum core_status run(struct core_search *s, size_t limit, double deadline)
+{
+    struct core_conn *conn = s->conn;
+    enum core_status st;
+    for (;;) {
+        if (atomic_load(&conn->cancel_requested)) {
+            if (s->inflight >= 0)
+                core_conn_settle(conn);
+            snprintf(conn->err, sizeof conn->err, "%s", core_status_message(CORE_ERR_CANCELLED));
+            return CORE_ERR_CANCELLED;
+        }
+        if (s->inflight >= 0) {
+            bool ready = core_conn_wait(conn, deadline, &st);
+            if (st != CORE_OK) {
+                s->inflight = -1;
+                conn->busy = NULL;
+                return st;
+            }
+            if (!ready)
+                return CORE_OK;
+            PGresult *r = core_conn_take(conn, &st);
+            conn->busy = NULL;
+            if (!r) {
+                s->inflight = -1;
+                return st;
+            }
+            st = apply_step(s, r);
+            PQclear(r);
+            s->inflight = -1;
+            if (st != CORE_OK)
+                return st;
+        }
+        st = emit(s, limit);
+        if (st != CORE_OK)
+            return st;
+        if (s->page.count >= limit) {
+            finish(s, limit);
+            return CORE_OK;
+        }
+        int idx = next_source(s);
+        if (idx < 0) {
+            finish(s, limit);
+            return CORE_OK;
+        }
+        if (deadline > 0 && core_now_ms() >= deadline)
+            return CORE_OK;
+        st = send_step(s, idx, limit);
+        if (st != CORE_OK)
+            return st;
+    }
 }
 
 enum core_status core_search_next(struct core_search *s, size_t limit,
                                   double budget_ms, struct core_page *out)
 {
-    (void)budget_ms;
-    return core_recent(s->conn, s->cursor, limit, out);
+    double t0 = core_now_ms();
+    core_page_init(out);
+    if (s->recent)
+        return core_recent(s->conn, s->recent_cursor, limit, out);
+    limit = core_clamp_limit(limit);
+    if (!s->complete) {
+        enum core_status st = run(s, limit, budget_ms > 0 ? t0 + budget_ms : 0);
+        if (st != CORE_OK)
+            return st;
+    }
+    for (size_t i = 0; i < s->page.count; i++) {
+        enum core_status st = core_page_add(out, &s->page.rows[i]);
+        if (st != CORE_OK) {
+            core_page_free(out);
+            return st;
+        }
+    }
+    if (core_page_set_cursor(out, s->page.next_cursor) != CORE_OK) {
+        core_page_free(out);
+        return CORE_ERR_NOMEM;
+    }
+    out->complete = s->complete;
+    out->scanned_rows = s->scanned_rows;
+    struct core_pos g = global_frontier(s);
+    out->searched_back_to_us = s->complete && g.us == CORE_US_NINF ? 0
+                             : g.us == CORE_US_NINF ? 0 : g.us;
+    out->elapsed_ms = core_now_ms() - t0;
+    return CORE_OK;
 }
 
 void core_search_close(struct core_search *s)
 {
     if (!s)
         return;
+    if (s->conn && s->conn->busy == s)
+        core_conn_settle(s->conn);
     free(s->term);
-    free(s->cursor);
+    free(s->pattern);
+    free(s->digits);
+    free(s->recent_cursor);
+    free(s->sources);
+    free(s->items);
+    free(s->seen.slots);
+    core_page_free(&s->page);
     free(s);
 }
 

@@ -1,0 +1,186 @@
+/* tests/core/unit.c - cursors, term escaping and UTF-8 checks, no database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int failures;
+
+#define CHECK(cond)                                                      \
+    do {                                                                 \
+        if (!(cond)) {                                                   \
+            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                  \
+        }                                                                \
+    } while (0)
+
+static void check_str(const char *got, const char *want, int line)
+{
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "FAIL line %d: got [%s] want [%s]\n", line, got, want);
+        failures++;
+    }
+}
+
+static void test_cursor_roundtrip(void)
+{
+    struct core_pos in = {1732492800123456LL, 4999999}, out;
+    char text[CORE_CURSOR_LEN + 1];
+    uint64_t ctx = core_term_context("café");
+    core_cursor_encode(CORE_CURSOR_SEARCH, ctx, in, text);
+    CHECK(strlen(text) == CORE_CURSOR_LEN);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, ctx, &out, NULL) == CORE_OK);
+    CHECK(core_pos_cmp(in, out) == 0);
+
+    /* Negative times (before 1970) survive too. */
+    struct core_pos old = {-86400000000LL, 1};
+    core_cursor_encode(CORE_CURSOR_RECENT, 0, old, text);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_RECENT, 0, &out, NULL) == CORE_OK);
+    CHECK(core_pos_cmp(old, out) == 0);
+
+    /* Empty and NULL mean the top of the list. */
+    CHECK(core_cursor_decode("", CORE_CURSOR_RECENT, 0, &out, NULL) == CORE_OK);
+    CHECK(core_pos_cmp(out, CORE_POS_TOP) == 0);
+    CHECK(core_cursor_decode(NULL, CORE_CURSOR_SEARCH, 7, &out, NULL) == CORE_OK);
+}
+
+static void test_cursor_tamper(void)
+{
+    struct core_pos pos = {1700000000000000LL, 42}, out;
+    char text[CORE_CURSOR_LEN + 1], bad[CORE_CURSOR_LEN + 2];
+    core_cursor_encode(CORE_CURSOR_RECENT, 0, pos, text);
+    const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    /* Every single-character edit is refused. */
+    for (size_t i = 0; i < CORE_CURSOR_LEN; i++) {
+        for (const char *a = alphabet; *a; a += 7) {
+            if (*a == text[i])
+                continue;
+            memcpy(bad, text, sizeof text);
+            bad[i] = *a;
+            const char *why = NULL;
+            CHECK(core_cursor_decode(bad, CORE_CURSOR_RECENT, 0, &out, &why) == CORE_ERR_CURSOR);
+            CHECK(why != NULL);
+        }
+    }
+    /* Truncated, extended, junk. */
+    memcpy(bad, text, sizeof text);
+    bad[CORE_CURSOR_LEN - 1] = '\0';
+    CHECK(core_cursor_decode(bad, CORE_CURSOR_RECENT, 0, &out, NULL) == CORE_ERR_CURSOR);
+    snprintf(bad, sizeof bad, "%sA", text);
+    CHECK(core_cursor_decode(bad, CORE_CURSOR_RECENT, 0, &out, NULL) == CORE_ERR_CURSOR);
+    CHECK(core_cursor_decode("not a cursor", CORE_CURSOR_RECENT, 0, &out, NULL) == CORE_ERR_CURSOR);
+    CHECK(core_cursor_decode("%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%", CORE_CURSOR_RECENT, 0,
+                             &out, NULL) == CORE_ERR_CURSOR);
+
+    /* A cursor from another list or another term is refused. */
+    const char *why = NULL;
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("x"), &out, &why) ==
+          CORE_ERR_CURSOR);
+    CHECK(why && strstr(why, "recent"));
+    core_cursor_encode(CORE_CURSOR_SEARCH, core_term_context("alpha"), pos, text);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("alpha"), &out, NULL) ==
+          CORE_OK);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("beta"), &out, &why) ==
+          CORE_ERR_CURSOR);
+    CHECK(why && strstr(why, "another term"));
+    core_cursor_encode(CORE_CURSOR_MESSAGES, 17, pos, text);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_MESSAGES, 18, &out, NULL) == CORE_ERR_CURSOR);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_MESSAGES, 17, &out, NULL) == CORE_OK);
+}
+
+static void test_patterns(void)
+{
+    struct {
+        const char *term, *like, *digits;
+        bool indexable;
+    } cases[] = {
+        {"hello", "%hello%", "", true},
+        {"100%", "%100\\%%", "", true},
+        {"50_50", "%50\\_50%", "", false},
+        {"back\\slash", "%back\\\\slash%", "", true},
+        {"it's", "%it's%", "", false},
+        {"\"quoted\"", "%\"quoted\"%", "", true},
+        {"CAFÉ", "%CAFÉ%", "", true},
+        {"(415) 555-01", "%(415) 555-01%", "%41555501%", true},
+        {"+1 415", "%+1 415%", "%1415%", true},
+        {"12", "%12%", "%12%", false},
+        {"a", "%a%", "", false},
+        {"ab", "%ab%", "", false},
+        {"- ()", "%- ()%", "", false},
+        {"415a", "%415a%", "", true},
+        {"é", "%é%", "", false},
+        {"naïve", "%naïve%", "", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *like = core_like_pattern(cases[i].term);
+        char *digits = core_digits_pattern(cases[i].term);
+        check_str(like, cases[i].like, (int)i);
+        check_str(digits, cases[i].digits, (int)i);
+        if (core_term_indexable(cases[i].term) != cases[i].indexable) {
+            fprintf(stderr, "FAIL indexable(%s)\n", cases[i].term);
+            failures++;
+        }
+        free(like);
+        free(digits);
+    }
+}
+
+static void test_utf8(void)
+{
+    CHECK(core_utf8_chars("") == 0);
+    CHECK(core_utf8_chars("abc") == 3);
+    CHECK(core_utf8_chars("café") == 4);
+    CHECK(core_utf8_chars("日本語") == 3);
+    CHECK(core_utf8_chars("\xf0\x9f\x98\x80") == 1);
+    CHECK(core_utf8_chars("\xff") == -1);
+    CHECK(core_utf8_chars("\xc3") == -1);          /* truncated */
+    CHECK(core_utf8_chars("\xc0\xaf") == -1);      /* overlong */
+    CHECK(core_utf8_chars("\xed\xa0\x80") == -1);  /* surrogate */
+    CHECK(core_utf8_chars("\xf4\x90\x80\x80") == -1); /* above U+10FFFF */
+
+    char term[4 * 201 + 1];
+    memset(term, 'x', 200);
+    term[200] = '\0';
+    CHECK(core_term_check(term) == CORE_OK);
+    term[200] = 'x';
+    term[201] = '\0';
+    CHECK(core_term_check(term) == CORE_ERR_TERM);
+    /* 200 characters of two bytes each are fine: the limit is characters. */
+    term[0] = '\0';
+    for (int i = 0; i < 200; i++)
+        strcat(term, "é");
+    CHECK(core_term_check(term) == CORE_OK);
+    strcat(term, "é");
+    CHECK(core_term_check(term) == CORE_ERR_TERM);
+    CHECK(core_term_check("bad \xff byte") == CORE_ERR_TERM);
+    CHECK(core_term_check("") == CORE_OK);
+}
+
+static void test_status_and_time(void)
+{
+    CHECK(strcmp(core_status_message(CORE_OK), "ok") == 0);
+    CHECK(strcmp(core_status_message(CORE_ERR_CURSOR), "invalid cursor") == 0);
+    char buf[40];
+    core_format_time(0, buf);
+    check_str(buf, "1970-01-01T00:00:00.000000+00:00", __LINE__);
+    core_format_time(1732492800123456LL, buf);
+    check_str(buf, "2024-11-25T00:00:00.123456+00:00", __LINE__);
+    core_format_time(-1, buf);
+    check_str(buf, "1969-12-31T23:59:59.999999+00:00", __LINE__);
+}
+
+int main(void)
+{
+    test_cursor_roundtrip();
+    test_cursor_tamper();
+    test_patterns();
+    test_utf8();
+    test_status_and_time();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    puts("ok: core unit");
+    return 0;
+}
