@@ -205,6 +205,9 @@ static void find_from(long from, int dir)
     if (dir < 0 && !chat.end) {
         chat.find_dir = -1;    /* continue when older messages arrive */
         request_older();
+    } else if (dir < 0 && chat.match < 0 && from + 1 < (long)chat.n) {
+        /* Nothing older at all: the nearest newer match will do. */
+        find_from(from + 1, +1);
     } else {
         chat.find_dir = 0;
         snprintf(app.message, sizeof app.message, "no %s match", dir < 0 ? "older" : "newer");

@@ -1,0 +1,153 @@
+# tests/tui/harness.sh - drive the real convo in tmux at a fixed size and a
+# UTF-8 locale, read the screen back with capture-pane. Sourced by every
+# tui test. Needs CONVO_BIN and CONVO_QUERY (set by meson) and the PG*
+# variables of ./test.
+TUI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
+source "$TUI_DIR/../lib.sh"
+
+: "${CONVO_BIN:?CONVO_BIN is not set}" "${CONVO_QUERY:?CONVO_QUERY is not set}"
+command -v tmux >/dev/null || fail "tmux is not installed"
+
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
+unset NO_COLOR
+TUI_W=100
+TUI_H=30
+# Slow machines and sanitizer builds get the same generous limit.
+TUI_TIMEOUT=${TUI_TIMEOUT:-20}
+TMUX_BASE="convo-$(basename "$0" .sh)-$$"
+TMUX_SOCK=$TMUX_BASE-0
+TMUX_N=0
+
+tm() { tmux -u -L "$TMUX_SOCK" -f /dev/null "$@"; }
+
+tui_cleanup() {
+    local i
+    for ((i = 0; i <= TMUX_N; i++)); do
+        tmux -L "$TMUX_BASE-$i" kill-server >/dev/null 2>&1 || true
+    done
+}
+
+# Every start gets a server of its own: reusing one that is shutting down
+# races.
+new_server() {
+    tm kill-server >/dev/null 2>&1 || true
+    TMUX_N=$((TMUX_N + 1))
+    TMUX_SOCK=$TMUX_BASE-$TMUX_N
+}
+trap tui_cleanup EXIT
+
+# start_convo [ENV=VALUE...] [-- CONVO ARGS]: convo in a fresh tmux server.
+# The pane's shell line ends with a marker so that tests see the exit.
+start_convo() {
+    local envs=() args=() a seen=0
+    for a in "$@"; do
+        if [ "$seen" = 1 ]; then args+=("$(printf '%q' "$a")");
+        elif [ "$a" = -- ]; then seen=1;
+        else envs+=("$(printf '%q' "$a")"); fi
+    done
+    new_server
+    tm new-session -d -x "$TUI_W" -y "$TUI_H" \
+        "env TERM=xterm-256color ${envs[*]} $(printf '%q' "$CONVO_BIN") ${args[*]}; echo convo-exited-\$?; sleep 600"
+}
+
+# start_shell: an interactive shell in the pane instead of convo.
+start_shell() {
+    new_server
+    tm new-session -d -x "$TUI_W" -y "$TUI_H" "env TERM=xterm-256color PS1='shell\$ ' bash --norc --noprofile -i"
+}
+
+screen() { tm capture-pane -p -t 0; }
+screen_esc() { tm capture-pane -p -e -t 0; }
+line() { screen | sed -n "$(($1 + 1))p"; }   # 0-based screen line
+keys() { tm send-keys -t 0 "$@"; }
+type_text() { tm send-keys -t 0 -l "$1"; }
+
+# wait_for TEXT: until the screen shows TEXT (fixed string).
+wait_for() {
+    local deadline=$((SECONDS + TUI_TIMEOUT))
+    while ! screen | grep -qF -- "$1"; do
+        [ $SECONDS -ge $deadline ] && { screen >&2; fail "timed out waiting for: $1"; }
+        sleep 0.05
+    done
+}
+
+wait_gone() {
+    local deadline=$((SECONDS + TUI_TIMEOUT))
+    while screen | grep -qF -- "$1"; do
+        [ $SECONDS -ge $deadline ] && { screen >&2; fail "timed out waiting for '$1' to go"; }
+        sleep 0.05
+    done
+}
+
+# wait_until CMD...: until the command succeeds.
+wait_until() {
+    local deadline=$((SECONDS + TUI_TIMEOUT))
+    until "$@"; do
+        [ $SECONDS -ge $deadline ] && { screen >&2; fail "timed out waiting for: $*"; }
+        sleep 0.05
+    done
+}
+
+# json_rows FILE: "phone<TAB>name<TAB>content" per conversation of a
+# convo-query answer (one conversation per line; names and contents with
+# JSON escapes come out as ?, which the checks skip).
+json_rows() {
+    sed -n 's/^ *{"contact_id": \([0-9]*\), "name": "\(\([^"\\]\|\\.\)*\)", "phone_number": "\([^"]*\)".*"content": "\(\([^"\\]\|\\.\)*\)", "created_at".*/\4\t\2\t\5/p' "$1" |
+        awk -F'\t' '{ n = $2; c = $3; if (n ~ /\\/) n = "?"; if (c ~ /\\/) c = "?"; print $1 "\t" n "\t" c }'
+}
+
+# row_matches LINE PHONE NAME CONTENT: the screen line shows that row (the
+# phone and the start of the name and text; the 100-column layout has room).
+row_matches() {
+    local l=$1 phone=$2 name=$3 content=$4
+    [[ "$l" == *"$phone"* ]] || return 1
+    if [ "$name" != "?" ]; then
+        [[ "$l" == *"${name:0:8}"* ]] || return 1
+    fi
+    if [ "$content" != "?" ] && [[ "$content" =~ ^[[:print:]]{6} ]]; then
+        local start=${content:0:15}
+        start=${start%% }
+        [[ "$l" == *"$start"* ]] || return 1
+    fi
+    return 0
+}
+
+# screen_rows_equal FILE [FIRST]: the list rows on screen equal rows FIRST..
+# of the convo-query answer in FILE, as far as both go. FIRST "auto" finds
+# where the screen starts by the phone number of its first row.
+screen_rows_equal() {
+    local file=$1 first=${2:-1} i=0 l phone name content rows
+    mapfile -t rows < <(screen | sed -n "3,$((TUI_H - 2))p")
+    if [ "$first" = auto ]; then
+        first=$(json_rows "$file" | awk -F'\t' -v l="${rows[0]}" 'index(l, $1) { print NR; exit }')
+        [ -n "$first" ] || { [ -n "${VERBOSE:-}" ] && echo "first screen row not expected: ${rows[0]}" >&2; return 1; }
+    fi
+    while IFS=$'\t' read -r phone name content; do
+        [ $i -ge ${#rows[@]} ] && break
+        l=${rows[$i]}
+        row_matches "$l" "$phone" "$name" "$content" || {
+            if [ -n "${VERBOSE:-}" ]; then
+                echo "screen row $i: $l" >&2
+                echo "expected:     $phone | $name | $content" >&2
+            fi
+            return 1
+        }
+        i=$((i + 1))
+    done < <(json_rows "$file" | tail -n +"$first")
+    [ $i -gt 0 ]
+}
+
+# check_rows FILE [FIRST] WHAT: wait until the rows match, else fail with the
+# difference.
+check_rows() {
+    local file=$1 first=$2 what=$3 deadline=$((SECONDS + TUI_TIMEOUT))
+    until screen_rows_equal "$file" "$first"; do
+        if [ $SECONDS -ge $deadline ]; then
+            screen >&2
+            VERBOSE=1 screen_rows_equal "$file" "$first" || true
+            fail "$what"
+        fi
+        sleep 0.05
+    done
+}

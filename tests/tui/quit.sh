@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The terminal is restored after q, Ctrl-C, SIGTERM and around Ctrl-Z.
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+flag() { tm display -p -t 0 "#{$1}"; }
+
+restored() {
+    [ "$(flag alternate_on)" = 0 ] || fail "$1: still on the alternate screen"
+    [ "$(flag mouse_any_flag)" = 0 ] || fail "$1: mouse reporting left on"
+    [ "$(flag cursor_flag)" = 1 ] || fail "$1: cursor left hidden"
+    [ "$(flag keypad_cursor_flag)" = 0 ] || fail "$1: keypad mode left on"
+    # The tty is back in canonical mode with echo.
+    keys "stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' +" Enter
+    wait_for "icanon+echo+"
+    keys "clear" Enter
+    wait_gone "icanon+echo+"
+}
+
+run_convo() {
+    keys "$(printf '%q' "$CONVO_BIN")" Enter
+    wait_for "conversations, more"
+    [ "$(flag alternate_on)" = 1 ] || fail "convo did not use the alternate screen"
+}
+
+start_shell
+wait_for 'shell$'
+
+run_convo
+[ "$(flag mouse_any_flag)" = 1 ] || fail "mouse not enabled"
+keys q
+wait_for 'shell$'
+restored "q"
+pass "q restores the terminal"
+
+run_convo
+keys C-c
+wait_for 'shell$'
+restored "Ctrl-C"
+pass "Ctrl-C restores the terminal"
+
+run_convo
+pkill -TERM -n -f "^$CONVO_BIN\$" 2>/dev/null || kill -TERM "$(pgrep -n -f "^$CONVO_BIN\$")"
+wait_for 'shell$'
+restored "SIGTERM"
+pass "SIGTERM restores the terminal"
+
+run_convo
+keys C-z
+wait_for "Stopped"
+[ "$(flag alternate_on)" = 0 ] || fail "Ctrl-Z: still on the alternate screen"
+keys "clear; fg" Enter
+wait_for "conversations, more"
+keys j
+wait_for "row 2"
+keys q
+wait_for 'shell$'
+restored "Ctrl-Z then q"
+pass "Ctrl-Z suspends and fg resumes"
+
+keys "$(printf '%q' "$CONVO_BIN") --no-mouse" Enter
+wait_for "conversations, more"
+[ "$(flag mouse_any_flag)" = 0 ] || fail "--no-mouse still reports the mouse"
+keys q
+wait_for 'shell$'
+pass "--no-mouse leaves the mouse to the terminal"

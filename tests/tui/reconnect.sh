@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The database goes away while convo runs: the status bar says
+# "reconnecting...", convo keeps working, and recovers when it returns.
+# Done on a database of its own (connections refused, backends killed), so
+# the shared cluster keeps running.
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+db=convo_tui_reconnect_$$
+fresh_db "$db"
+admin() { psql -X -q -d postgres -v ON_ERROR_STOP=1 -Atc "$1" >/dev/null; }
+trap "tui_cleanup; admin 'alter database $db allow_connections true' 2>/dev/null; admin 'drop database if exists $db with (force)' 2>/dev/null || true" EXIT
+
+q "insert into contacts (phone_number, name)
+   select '+1555' || lpad(i::text, 7, '0'), 'Person ' || i from generate_series(1, 120) i"
+q "insert into messages (contact_id, direction, content, created_at)
+   select 1 + i % 120, case when i % 2 = 0 then 'in' else 'out' end,
+          'message number ' || i || case when i % 7 = 0 then ' apple' else '' end,
+          now() - make_interval(mins => i)
+     from generate_series(1, 600) i"
+
+start_convo -- --db "dbname=$db"
+wait_for "conversations, more"
+wait_for "connected"
+
+admin "alter database $db allow_connections false"
+admin "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db'"
+# Any query now finds the server gone.
+keys /
+type_text "apple"
+wait_for "reconnecting..."
+keys Escape
+keys j
+wait_for "row 2"
+pass "database gone: status says reconnecting..., keys still work"
+
+admin "alter database $db allow_connections true"
+wait_gone "reconnecting..."
+wait_for "connected"
+keys /
+type_text "apple"
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | grep -q 'apple'"
+keys Escape
+wait_for "recent conversations"
+pass "recovered when the database came back"

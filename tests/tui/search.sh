@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Live search: a term typed key by key (and corrected with Backspace) shows
+# the rows of `convo-query search TERM`, with the matches highlighted; the
+# box keeps letters as text; Enter keeps the filter, Esc clears it.
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; tui_cleanup' EXIT
+"$CONVO_QUERY" recent --limit 50 >"$tmp/recent" || fail "convo-query recent failed"
+
+# A word that occurs in the data: the first word of 4+ letters in the
+# recent messages.
+term=$(json_rows "$tmp/recent" | cut -f3 | grep -oE '[A-Za-z]{4,}' | head -n 1 | tr 'A-Z' 'a-z' || true)
+[ -n "$term" ] || term=have
+"$CONVO_QUERY" search "$term" --limit 50 >"$tmp/full" || fail "convo-query search failed"
+short=${term%?}
+"$CONVO_QUERY" search "$short" --limit 50 >"$tmp/short" || fail "convo-query search failed"
+
+start_convo
+wait_for "conversations, more"
+keys /
+# Key by key, as a person types.
+for ((i = 0; i < ${#term}; i++)); do
+    type_text "${term:i:1}"
+    sleep 0.03
+done
+wait_for "/$term"
+line 0 | grep -qF "search" || fail "header does not say search"
+check_rows "$tmp/full" 1 "rows for '$term' differ from convo-query search"
+pass "typed '$term' key by key: rows equal convo-query search"
+
+# The match is highlighted: an attribute change right before it, in every
+# row whose visible text shows the term.
+hits=0
+for n in $(seq 3 $((TUI_H - 2))); do
+    plain=$(screen | sed -n "${n}p")
+    [[ "${plain,,}" == *"$term"* ]] || continue
+    esc=$(tm capture-pane -p -e -t 0 | sed -n "${n}p")
+    printf '%s' "$esc" | grep -qiP "\x1b\[[0-9;]*m$term" || fail "no highlight before '$term' in: $esc"
+    hits=$((hits + 1))
+done
+pass "matches highlighted ($hits rows)"
+
+# Backspace searches again.
+keys BSpace
+wait_for "/$short"
+check_rows "$tmp/short" 1 "rows after Backspace differ from convo-query search '$short'"
+type_text "${term: -1}"
+check_rows "$tmp/full" 1 "rows after retyping differ"
+pass "Backspace searches again"
+
+# Enter keeps the filter; the list keys work again.
+keys Enter
+wait_for "filter: $term"
+keys j
+wait_for "row 2"
+pass "Enter keeps the filter"
+
+# Esc clears it: the recent list is back.
+keys Escape
+wait_for "recent conversations"
+check_rows "$tmp/recent" 1 "Esc did not bring the recent list back"
+pass "Esc clears the filter"
+
+# Letters in the box are text, never commands (q would quit).
+keys /
+type_text "qgG?"
+wait_for "/qgG?"
+screen | grep -q "convo-exited" && fail "a letter in the search box acted as a command"
+keys C-u
+wait_for "recent conversations"
+keys Escape
+pass "letters typed into the box are text"
