@@ -21,11 +21,30 @@ TMUX_N=0
 
 tm() { tmux -u -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
+# convo's standard error (sanitizer reports land there, not on the screen).
+TUI_ERRLOG=$(mktemp)
+
 tui_cleanup() {
-    local i
+    local i status=$?
+    # Let a running convo quit by itself, so sanitizers report leaks.
+    if [ "${TUI_MODE:-}" = convo ] && tm has-session 2>/dev/null; then
+        tm send-keys -t 0 C-c 2>/dev/null || true
+        local deadline=$((SECONDS + 10))
+        while [ $SECONDS -lt $deadline ] && ! tm capture-pane -p -t 0 2>/dev/null | grep -q convo-exited; do
+            sleep 0.05
+        done
+    fi
     for ((i = 0; i <= TMUX_N; i++)); do
         tmux -L "$TMUX_BASE-$i" kill-server >/dev/null 2>&1 || true
     done
+    if grep -qE "AddressSanitizer|LeakSanitizer|runtime error|convo: " "$TUI_ERRLOG"; then
+        cat "$TUI_ERRLOG" >&2
+        rm -f "$TUI_ERRLOG"
+        echo "FAIL: convo reported errors on stderr" >&2
+        exit 1
+    fi
+    rm -f "$TUI_ERRLOG"
+    return $status
 }
 
 # Every start gets a server of its own: reusing one that is shutting down
@@ -41,6 +60,7 @@ trap tui_cleanup EXIT
 # The pane's shell line ends with a marker so that tests see the exit.
 start_convo() {
     local envs=() args=() a seen=0
+    TUI_MODE=convo
     for a in "$@"; do
         if [ "$seen" = 1 ]; then args+=("$(printf '%q' "$a")");
         elif [ "$a" = -- ]; then seen=1;
@@ -48,11 +68,12 @@ start_convo() {
     done
     new_server
     tm new-session -d -x "$TUI_W" -y "$TUI_H" \
-        "env TERM=xterm-256color ${envs[*]} $(printf '%q' "$CONVO_BIN") ${args[*]}; echo convo-exited-\$?; sleep 600"
+        "env TERM=xterm-256color ${envs[*]} $(printf '%q' "$CONVO_BIN") ${args[*]} 2>>$(printf '%q' "$TUI_ERRLOG"); echo convo-exited-\$?; sleep 600"
 }
 
 # start_shell: an interactive shell in the pane instead of convo.
 start_shell() {
+    TUI_MODE=shell
     new_server
     tm new-session -d -x "$TUI_W" -y "$TUI_H" "env TERM=xterm-256color PS1='shell\$ ' bash --norc --noprofile -i"
 }

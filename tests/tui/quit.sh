@@ -17,7 +17,7 @@ restored() {
 }
 
 run_convo() {
-    keys "$(printf '%q' "$CONVO_BIN")" Enter
+    keys "$(printf '%q' "$CONVO_BIN") 2>>$(printf '%q' "$TUI_ERRLOG")" Enter
     wait_for "conversations, more"
     [ "$(flag alternate_on)" = 1 ] || fail "convo did not use the alternate screen"
 }
@@ -57,7 +57,7 @@ wait_for 'shell$'
 restored "Ctrl-Z then q"
 pass "Ctrl-Z suspends and fg resumes"
 
-keys "$(printf '%q' "$CONVO_BIN") --no-mouse" Enter
+keys "$(printf '%q' "$CONVO_BIN") --no-mouse 2>>$(printf '%q' "$TUI_ERRLOG")" Enter
 wait_for "conversations, more"
 [ "$(flag mouse_any_flag)" = 0 ] || fail "--no-mouse still reports the mouse"
 keys q
