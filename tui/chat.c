@@ -429,7 +429,7 @@ static void draw_line(int y, const struct line *ln)
         char day[64], t[96];
         fmt_day(day, sizeof day, chat.msgs[ln->msg]->created_at_us);
         snprintf(t, sizeof t, theme.utf8 ? "\u2500\u2500 %s \u2500\u2500" : "-- %s --", day);
-        int w = (int)strlen(day) + 6;
+        int w = str_width(t);
         put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
         return;
     }
@@ -446,8 +446,8 @@ static void draw_line(int y, const struct line *ln)
         if (m->outbound) {
             char t[64];
             snprintf(t, sizeof t, "%s%s \u00b7 you", current ? "\u25b6 " : "", clock);
-            int w = (int)strlen(t) - (current ? 4 : 0) - 1;
-            put_text(y, COLS - 2 - w, w + 1, t, side, false);
+            int w = str_width(t);
+            put_text(y, COLS - 1 - w > 0 ? COLS - 1 - w : 0, w, t, side, false);
         } else {
             int x = 1;
             if (current)

@@ -525,7 +525,7 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     text_draw(y, x, c->text, row->content, &hl, 0, EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
-    int ww = (int)strlen(when);
+    int ww = str_width(when);
     put_text(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
 }
 
@@ -595,8 +595,10 @@ static void draw_status(void)
         } else if (rows == 0 && more) {
             snprintf(left, sizeof left, " loading\u2026");
         } else {
-            snprintf(left, sizeof left, " %s%s %s%s", rows ? "" : "no ", rows ? n : "", what,
-                     more ? ", more" : "");
+            if (rows == 0)
+                snprintf(left, sizeof left, " no %s", what);
+            else
+                snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
         }
         if (rows > 0) {
             size_t len = strlen(left);

@@ -54,13 +54,7 @@ void status_draw(const char *left, const char *right_extra, double latency_ms, b
         len += (size_t)snprintf(right + len, sizeof right - len, "%.1f ms \u00b7 ", latency_ms);
     const char *conn = lost ? "reconnecting..." : "connected";
     int rw = (int)strlen(conn) + 1;
-    int lw = 0;
-    {
-        /* Width of the right text, which is ASCII but for the dots. */
-        for (const char *s = right; *s; s++)
-            if (((unsigned char)*s & 0xc0) != 0x80)
-                lw++;
-    }
+    int lw = str_width(right);
     int x_conn = COLS - rw;
     int x_right = x_conn - lw;
     int x_spin = x_right - 2;

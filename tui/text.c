@@ -241,6 +241,9 @@ static void cell_put(const struct cell *cell, enum elem base, bool sel)
         e = EL_CTRL;
     const struct style *s = &theme.el[e][sel ? 1 : 0];
     cchar_t cc;
+    /* add_wch merges the window's attributes into a cell without a colour
+     * pair of its own: set them, or the previous column's colour leaks. */
+    attr_set(s->attr, s->pair, NULL);
     if (setcchar(&cc, cell->wc, s->attr, s->pair, NULL) == ERR) {
         wchar_t q[2] = {L'?', 0};
         setcchar(&cc, q, s->attr, s->pair, NULL);

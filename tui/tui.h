@@ -35,6 +35,7 @@ void fmt_day(char *buf, size_t len, int64_t at_us);     /* Tue 14 Mar 2025 */
 long day_number(int64_t at_us);                          /* local calendar day */
 void fmt_count(char *buf, size_t len, long long n);     /* 12,345 */
 int64_t wall_us(void);
+int str_width(const char *s);                            /* trusted UTF-8 */
 
 /* ---- term: colours, attributes, signals --------------------------------- */
 

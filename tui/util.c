@@ -118,3 +118,14 @@ void fmt_count(char *buf, size_t len, long long n)
     if (len)
         buf[o] = 0;
 }
+
+int str_width(const char *s)
+{
+    wchar_t buf[256];
+    size_t n = mbstowcs(buf, s, sizeof buf / sizeof buf[0] - 1);
+    if (n == (size_t)-1)
+        return (int)strlen(s);
+    buf[n] = 0;
+    int w = wcswidth(buf, n);
+    return w < 0 ? (int)n : w;
+}
