@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,6 @@
 #define STAGE "convo_stage"
 #define PG_EPOCH_US 946684800000000LL   /* 2000-01-01 in Unix microseconds */
 
-extern const char *seed_schema_dir;
 
 /* ---- small libpq helpers ------------------------------------------------ */
 
@@ -259,7 +259,8 @@ static bool apply_schema(PGconn *conn, char *err, size_t errlen)
         }
     }
     closedir(dir);
-    qsort(names, count, sizeof *names, cmp_str);
+    if (count)
+        qsort(names, count, sizeof *names, cmp_str);
     bool ok = count > 0;
     if (!ok)
         snprintf(err, errlen, "no schema files in %s", seed_schema_dir);
@@ -383,6 +384,43 @@ static bool read_defs(PGconn *conn, const char *table, struct defs *d, char *err
     return true;
 }
 
+/* ---- cancelling: on failure, or on Ctrl-C ------------------------------- */
+
+/* One slot per connection (main + workers). PQcancel is safe in a signal
+ * handler; the PGcancel objects are made when a connection opens. */
+#define MAX_CONNS 9
+static PGcancel *volatile cancels[MAX_CONNS];
+static volatile sig_atomic_t interrupted;
+
+static void cancel_register(int slot, PGconn *conn)
+{
+    cancels[slot] = PQgetCancel(conn);
+}
+
+static void cancel_unregister(int slot)
+{
+    PGcancel *c = cancels[slot];
+    cancels[slot] = NULL;
+    if (c)
+        PQfreeCancel(c);
+}
+
+static void cancel_all(void)
+{
+    char buf[128];
+    for (int i = 0; i < MAX_CONNS; i++) {
+        PGcancel *c = cancels[i];
+        if (c)
+            PQcancel(c, buf, sizeof buf);
+    }
+}
+
+void seed_load_interrupt(void)
+{
+    interrupted = 1;
+    cancel_all();
+}
+
 /* ---- the shared state of one load --------------------------------------- */
 
 struct part {
@@ -404,7 +442,6 @@ struct run {
     char err[1024];
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    PGconn *worker_conns[8];
 };
 
 static void run_fail(struct run *r, const char *msg)
@@ -412,16 +449,8 @@ static void run_fail(struct run *r, const char *msg)
     pthread_mutex_lock(&r->lock);
     if (!r->failed) {
         r->failed = true;
-        snprintf(r->err, sizeof r->err, "%s", msg);
-        for (int i = 0; i < 8; i++)
-            if (r->worker_conns[i]) {
-                PGcancel *c = PQgetCancel(r->worker_conns[i]);
-                char buf[128];
-                if (c) {
-                    PQcancel(c, buf, sizeof buf);
-                    PQfreeCancel(c);
-                }
-            }
+        snprintf(r->err, sizeof r->err, "%s", interrupted ? "interrupted" : msg);
+        cancel_all();
     }
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->lock);
@@ -436,8 +465,27 @@ static void format_ts(char *buf, size_t len, int64_t unix_us)
 }
 
 /* Build one partition: create, COPY, index, all in one transaction. */
+static bool debug_on(void)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("CONVO_SEED_DEBUG") != NULL;
+    return on;
+}
+
+/* With CONVO_SEED_DEBUG set, one line per step on stderr (for tuning). */
+static void debug_step(const char *part, const char *step, double *since)
+{
+    if (!debug_on())
+        return;
+    double now = seed_now();
+    fprintf(stderr, "convo-seed: debug: %s %s %.2f s\n", part, step, now - *since);
+    *since = now;
+}
+
 static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, size_t errlen)
 {
+    double t = seed_now();
     const struct seed_month *m = p->month;
     char lo[40], hi[40];
     format_ts(lo, sizeof lo, m->lo_us);
@@ -491,18 +539,24 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
     if (!ok)
         return false;
     seed_progress_add(r->load->progress, (m->count - reported) / 4);
+    debug_step(p->name, "copy", &t);
 
     const struct defs *d = &r->msg_defs;
     for (size_t i = 0; i < d->nconstraints; i++)
         if (!run_fmt(conn, err, errlen, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
                      p->name, p->name, d->cnames[i], d->constraints[i]))
             return false;
+        else
+            debug_step(p->name, d->cnames[i], &t);
     for (size_t i = 0; i < d->nindexes; i++)
         if (!run_fmt(conn, err, errlen, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
                      p->name, d->isuffix[i], p->name, d->indexes[i]))
             return false;
+        else
+            debug_step(p->name, d->isuffix[i], &t);
     if (!run_sql(conn, "COMMIT", err, errlen))
         return false;
+    debug_step(p->name, "commit", &t);
     seed_progress_add(r->load->progress, m->count - m->count / 4);
     return true;
 }
@@ -531,14 +585,15 @@ static void *worker_main(void *arg)
         PQfinish(conn);
         return NULL;
     }
-    pthread_mutex_lock(&r->lock);
-    r->worker_conns[w->index] = conn;
-    pthread_mutex_unlock(&r->lock);
+    cancel_register(1 + w->index, conn);
 
     for (;;) {
+        if (interrupted) {
+            run_fail(r, "interrupted");
+            break;
+        }
         pthread_mutex_lock(&r->lock);
         if (r->failed || r->next_job >= r->nparts) {
-            r->worker_conns[w->index] = NULL;
             pthread_mutex_unlock(&r->lock);
             break;
         }
@@ -549,9 +604,6 @@ static void *worker_main(void *arg)
             char msg[600];
             snprintf(msg, sizeof msg, "building %s: %s", p->name, err);
             run_fail(r, msg);
-            pthread_mutex_lock(&r->lock);
-            r->worker_conns[w->index] = NULL;
-            pthread_mutex_unlock(&r->lock);
             break;
         }
         pthread_mutex_lock(&r->lock);
@@ -559,6 +611,7 @@ static void *worker_main(void *arg)
         pthread_cond_broadcast(&r->changed);
         pthread_mutex_unlock(&r->lock);
     }
+    cancel_unregister(1 + w->index);
     PQfinish(conn);
     return NULL;
 }
@@ -730,6 +783,7 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     if (!conn)
         goto out;
     PQsetNoticeProcessor(conn, quiet_notice, NULL);
+    cancel_register(0, conn);
 
     /* Stage: the schema files applied to an empty staging schema. */
     seed_progress_phase(load->progress, "schema", 0, NULL);
@@ -832,12 +886,16 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     }
     phase_done(load, "copy+index");
 
+    if (interrupted)
+        goto fail;
     seed_progress_phase(load->progress, "analyze", 0, NULL);
     if (!run_sql(conn, "VACUUM (ANALYZE) " STAGE ".contacts", err, errlen)
         || !run_sql(conn, "ANALYZE " STAGE ".messages", err, errlen))
         goto fail;
     phase_done(load, "analyze");
 
+    if (interrupted)
+        goto fail;
     seed_progress_phase(load->progress, "swap", 0, NULL);
     /* Idempotent schema files fill in what the load left out (months ahead). */
     if (!apply_schema(conn, err, errlen)
@@ -852,6 +910,9 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     goto out;
 
 fail:
+    cancel_unregister(0);
+    if (interrupted)
+        snprintf(err, errlen, "interrupted");
     if (conn && PQstatus(conn) != CONNECTION_OK) {
         PQfinish(conn);
         conn = connect_db(load->conninfo, (char[256]){0}, 256);
@@ -863,6 +924,7 @@ fail:
         PQclear(res);
     }
 out:
+    cancel_unregister(0);
     for (int i = 0; i < started; i++)
         pthread_join(workers[i].thread, NULL);
     if (conn)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,6 +83,12 @@ static int64_t parse_end(const char *s)
     if (!rest || *rest)
         die("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
     return (int64_t)timegm(&tm) * 1000000;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    seed_load_interrupt();
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -235,6 +242,8 @@ int main(int argc, char **argv)
     double t0 = seed_now();
     if (!seed_load_check(&load, err, sizeof err)) {
         fprintf(stderr, "convo-seed: error: %s\n", err);
+        seed_bodies_free(&bodies);
+        seed_progress_free(progress);
         return 1;
     }
 
@@ -248,6 +257,11 @@ int main(int argc, char **argv)
     seed_plan_build(&plan, &bodies, (size_t)ncontacts, (size_t)nmessages, seed, end_us, progress);
     double gen_secs = seed_progress_end(progress);
 
+    /* Ctrl-C during the load cancels it cleanly; a second one kills. */
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bool ok = seed_load_run(&load, &plan, &bodies, err, sizeof err);
     if (!ok) {
         fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);

@@ -157,12 +157,10 @@ bool seed_load_check(struct seed_load *load, char *err, size_t errlen);
 bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
                    const struct seed_bodies *bodies, char *err, size_t errlen);
 
-/* The schema migrations, embedded at build time (schema_sql.c). */
-struct seed_schema_file {
-    const char *name;
-    const char *sql;
-};
-extern const struct seed_schema_file seed_schema_files[];
-extern const size_t seed_schema_count;
+/* From a signal handler: cancel what runs; the load then fails and cleans up. */
+void seed_load_interrupt(void);
+
+/* The folder of schema migrations (NNN_*.sql) applied to the staging schema. */
+extern const char *seed_schema_dir;
 
 #endif

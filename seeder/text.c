@@ -211,6 +211,20 @@ static const char *const templates[] = {
     "only {Q} days until the {N}!",
 };
 
+/* Openers and closers people tack onto a sentence. */
+static const char *const openers[] = {
+    "ok so", "btw", "hey", "lol", "also", "oh and", "wait", "honestly", "um",
+    "so", "yeah", "actually", "fyi", "quick question:", "random but", "omg",
+    "sorry,", "ha,", "ps", "heads up:", "not gonna lie,", "real talk,",
+};
+
+static const char *const closers[] = {
+    "haha", "lol", "tbh", "lmk", "if that works", "no pressure", "I think",
+    "right?", "thx", "xx", "ok?", "just saying", "asap", "anyway", "idk",
+    "for sure", "haha jk", "fingers crossed", "ugh", "again", "as usual",
+    "hopefully", "lmao", "if you can", "when you get a sec", "no worries if not",
+};
+
 struct zipf {
     double *cdf;
     size_t n;
@@ -251,7 +265,7 @@ struct list {
 struct gen {
     struct seed_rng *rng;
     struct list reactions, greetings, nouns, verbs, adjectives, places, times,
-        foods, people, emoji, templates;
+        foods, people, emoji, templates, openers, closers;
     char buf[1024];
     size_t len;
 };
@@ -280,6 +294,10 @@ static void put_str(struct gen *g, const char *s)
 static void sentence(struct gen *g)
 {
     size_t start = g->len;
+    if (seed_rng_chance(g->rng, 0.2)) {
+        put_str(g, pick(g, &g->openers));
+        put(g, " ", 1);
+    }
     const char *t = pick(g, &g->templates);
     for (const char *p = t; *p; p++) {
         if (*p == '{' && p[1] && p[2] == '}') {
@@ -303,6 +321,10 @@ static void sentence(struct gen *g)
             put(g, p, 1);
         }
     }
+    if (seed_rng_chance(g->rng, 0.2)) {
+        put(g, " ", 1);
+        put_str(g, pick(g, &g->closers));
+    }
     /* People capitalise the first word about half the time. */
     if (g->buf[start] >= 'a' && g->buf[start] <= 'z' && seed_rng_chance(g->rng, 0.5))
         g->buf[start] = (char)(g->buf[start] - 'a' + 'A');
@@ -311,7 +333,7 @@ static void sentence(struct gen *g)
 static void turn(struct gen *g)
 {
     g->len = 0;
-    if (seed_rng_chance(g->rng, 0.16)) {
+    if (seed_rng_chance(g->rng, 0.13)) {
         put_str(g, pick(g, &g->reactions));
         return;
     }
@@ -345,13 +367,15 @@ void seed_text_generate(struct seed_rng *rng, size_t count, struct seed_bodies *
     LIST_INIT(&g, people, 1.0);
     LIST_INIT(&g, emoji, 1.0);
     LIST_INIT(&g, templates, 0.8);
+    LIST_INIT(&g, openers, 1.0);
+    LIST_INIT(&g, closers, 1.0);
     for (size_t i = 0; i < count; i++) {
         turn(&g);
         seed_bodies_add(out, g.buf, g.len);
     }
     struct list *lists[] = {&g.reactions, &g.greetings, &g.nouns, &g.verbs,
                             &g.adjectives, &g.places, &g.times, &g.foods,
-                            &g.people, &g.emoji, &g.templates};
+                            &g.people, &g.emoji, &g.templates, &g.openers, &g.closers};
     for (size_t i = 0; i < COUNT(lists); i++)
         free(lists[i]->z.cdf);
 }
