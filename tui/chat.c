@@ -38,6 +38,7 @@ static struct {
     char *older_cursor;
     bool end, loading;
     double t_req, latency_ms;
+    double retry_at;                 /* after a failed fetch, not before this */
     struct msgview *mv;
     struct line *lines;
     size_t nlines, cap;
@@ -68,7 +69,7 @@ static int bubble_width(void)
 
 static void request_older(void)
 {
-    if (chat.loading || chat.end)
+    if (chat.loading || chat.end || now_ms() < chat.retry_at)
         return;
     struct request *req = xcalloc(1, sizeof *req);
     req->kind = REQ_MESSAGES;
@@ -258,6 +259,7 @@ void chat_answer(struct response *r)
     }
     chat.loading = false;
     if (r->status != CORE_OK) {
+        chat.retry_at = now_ms() + 2000.0;
         snprintf(app.message, sizeof app.message, "%s", r->err);
         app.message_error = true;
         response_free(r);

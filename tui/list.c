@@ -24,6 +24,7 @@ struct slot {
     bool resident;          /* page holds rows */
     bool loading;
     bool loaded;            /* a final answer came once: count is known */
+    double retry_at;        /* after a failed fetch, not before this */
     size_t start, count;
     double t_req;
 };
@@ -261,6 +262,7 @@ void list_answer(struct response *r)
     struct slot *s = &m->slots[r->slot];
     if (r->status != CORE_OK) {
         s->loading = false;
+        s->retry_at = now_ms() + 2000.0;
         snprintf(m->err, sizeof m->err, "%s", r->err);
         snprintf(app.message, sizeof app.message, "%s", r->err);
         app.message_error = true;
@@ -308,7 +310,7 @@ void list_tick(void)
     size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
         struct slot *s = &m->slots[k];
-        if (!s->resident && !s->loading)
+        if (!s->resident && !s->loading && now_ms() >= s->retry_at)
             slot_request(m, k);
     }
     for (size_t k = 0; k < m->nslots; k++) {

@@ -228,22 +228,56 @@ void fill(int y, int x, int w, enum elem e, bool sel)
         addch(' ');
 }
 
+/* Program text is UTF-8 whatever the locale; without a UTF-8 terminal its
+ * few symbols get ASCII stand-ins. */
+static wchar_t ascii_standin(wchar_t wc)
+{
+    switch (wc) {
+    case 0x00b7: return L'-';    /* middle dot */
+    case 0x2026: return L'~';    /* ellipsis */
+    case 0x201c: case 0x201d: return L'"';
+    case 0x2190: return L'<';
+    case 0x2191: return L'^';
+    case 0x2192: return L'>';
+    case 0x2193: return L'v';
+    case 0x25b6: return L'>';
+    case 0x2500: return L'-';
+    case 0x2502: return L'|';
+    default: return L'?';
+    }
+}
+
+static size_t utf8_decode(const unsigned char *s, size_t len, wchar_t *out)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    if (n == 0 || n > len) {
+        *out = L'?';
+        return 1;
+    }
+    unsigned v = n == 1 ? c : c & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *out = L'?';
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    *out = (wchar_t)v;
+    return n;
+}
+
 int put_text(int y, int x, int w, const char *s, enum elem e, bool sel)
 {
-    mbstate_t st;
     int used = 0;
     size_t len = strlen(s);
-    memset(&st, 0, sizeof st);
     style_set(e, sel);
     move(y, x);
     while (len > 0 && used < w) {
         wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
-        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-            wc = L'?';
-            k = 1;
-            memset(&st, 0, sizeof st);
-        }
+        size_t k = utf8_decode((const unsigned char *)s, len, &wc);
+        if (wc >= 0x80 && !theme.utf8)
+            wc = ascii_standin(wc);
         int cw = wcwidth(wc);
         if (cw < 0)
             cw = 1, wc = L'?';

@@ -123,8 +123,13 @@ int str_width(const char *s)
 {
     wchar_t buf[256];
     size_t n = mbstowcs(buf, s, sizeof buf / sizeof buf[0] - 1);
-    if (n == (size_t)-1)
-        return (int)strlen(s);
+    if (n == (size_t)-1) {
+        /* Not a UTF-8 locale: program text is UTF-8, one column a character. */
+        int w = 0;
+        for (; *s; s++)
+            w += ((unsigned char)*s & 0xc0) != 0x80;
+        return w;
+    }
     buf[n] = 0;
     int w = wcswidth(buf, n);
     return w < 0 ? (int)n : w;

@@ -232,11 +232,12 @@ static void run(struct worker *w, struct request *req)
             return;
         if (st == CORE_ERR_CANCELLED) {
             /* A cancel aimed at an older request can land on this one. */
-            if (stale(w, req->gen) || ++cancelled > 3)
+            if (stale(w, req->gen))
                 return;
-            continue;
+            if (++cancelled <= 3)
+                continue;
         }
-        if (is_lost(w, st)) {
+        if (st != CORE_ERR_CANCELLED && is_lost(w, st)) {
             if (!reconnect(w))
                 return;
             continue;

@@ -33,10 +33,20 @@ keys C-d
 wait_for "row $((4 + 3 * rows))"
 pass "half pages"
 
-# The mouse wheel scrolls.
 keys g
 wait_for "row 1 "
 pass "g goes to the top"
+
+# The mouse wheel scrolls and a click selects (xterm SGR mouse reports).
+type_text $'\e[<65;10;5M'
+wait_for "row 4 "
+type_text $'\e[<0;10;8M'
+wait_for "row 6 "
+type_text $'\e[<64;10;5M'
+wait_for "row 3 "
+pass "mouse wheel and click"
+keys g
+wait_for "row 1 "
 
 # To the end of the list: G then more until the status has no ", more".
 total=$(q "select count(*) from contacts where last_message_id is not null")
