@@ -759,8 +759,12 @@ static bool swap_in(PGconn *conn, char *err, size_t errlen)
         PQfreemem(ident);
     }
     PQclear(res);
-    ok = ok && run_sql(conn, "DROP SCHEMA " STAGE " CASCADE", err, errlen)
-         && run_sql(conn, "COMMIT", err, errlen);
+    ok = ok && run_sql(conn, "DROP SCHEMA " STAGE " CASCADE", err, errlen);
+    if (ok && interrupted) {
+        snprintf(err, errlen, "interrupted");
+        ok = false;
+    }
+    ok = ok && run_sql(conn, "COMMIT", err, errlen);
     if (!ok) {
         PGresult *rb = PQexec(conn, "ROLLBACK");
         PQclear(rb);
