@@ -756,8 +756,8 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
             finish(s, limit);
             return CORE_OK;
         }
-        if (deadline > 0 && core_now_ms() >= deadline)
-            return CORE_OK;
+        /* Sent even when the budget is spent: the server works on it while
+         * the caller draws what it has. */
         st = send_step(s, idx, limit);
         if (st != CORE_OK)
             return st;
