@@ -33,6 +33,7 @@ xvfb_pid=$!
 xterm_pid=
 cleanup() {
     tmux -L "$SOCK" kill-server >/dev/null 2>&1 || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
     [ -n "$xterm_pid" ] && kill "$xterm_pid" 2>/dev/null || true
     kill "$xvfb_pid" 2>/dev/null || true
 }

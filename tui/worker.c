@@ -256,7 +256,8 @@ static void ping(struct worker *w)
 {
     struct core_page page;
     memset(&page, 0, sizeof page);
-    enum core_status st = core_recent(w->conn, NULL, 1, &page);
+    /* The messages of a contact that cannot exist: one index probe. */
+    enum core_status st = core_messages(w->conn, INT32_MAX, NULL, 1, &page);
     if (st == CORE_OK)
         core_page_free(&page);
     else if (is_lost(w, st))

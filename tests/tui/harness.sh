@@ -36,6 +36,7 @@ tui_cleanup() {
     fi
     for ((i = 0; i <= TMUX_N; i++)); do
         tmux -L "$TMUX_BASE-$i" kill-server >/dev/null 2>&1 || true
+        rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_BASE-$i"
     done
     if grep -qE "AddressSanitizer|LeakSanitizer|runtime error|convo: " "$TUI_ERRLOG"; then
         cat "$TUI_ERRLOG" >&2
