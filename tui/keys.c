@@ -85,7 +85,7 @@ void help_draw(void)
         ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
     };
     int n = (int)(sizeof order / sizeof order[0]);
-    int w = COLS - 4 < 64 ? COLS - 4 : 64;
+    int w = COLS - 4 < 76 ? COLS - 4 : 76;
     int h = n + 6 < LINES - 2 ? n + 6 : LINES - 2;
     int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
     for (int y = y0; y < y0 + h; y++)

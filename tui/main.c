@@ -222,6 +222,10 @@ int main(int argc, char **argv)
     }
     app.mouse = mouse;
 
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fputs("convo: needs a terminal on standard input and output\n", stderr);
+        return 1;
+    }
     char err[512];
     if (!workers_start(conninfo, err, sizeof err)) {
         fprintf(stderr, "convo: %s\n", err);

@@ -358,10 +358,15 @@ void workers_stop(void)
         if (running)
             core_conn_cancel(w->conn);
     }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
     for (int i = 0; i < WORKER_COUNT; i++) {
         struct worker *w = &workers[i];
-        if (w->started)
-            pthread_join(w->thread, NULL);
+        /* A connection attempt to a silent host can outlast the user's
+         * patience: such a thread is left to die with the process. */
+        if (w->started && pthread_timedjoin_np(w->thread, NULL, &until) != 0)
+            continue;
         w->started = false;
         while (w->head) {
             struct request *r = w->head;
