@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STAGE "convo_stage"
 #define PG_EPOCH_US 946684800000000LL   /* 2000-01-01 in Unix microseconds */
@@ -483,6 +484,27 @@ static void debug_step(const char *part, const char *step, double *since)
     *since = now;
 }
 
+/* CPU seconds the server process behind conn has used, when it runs on this
+ * machine and we may read its /proc entry; else -1. For tuning only. */
+static double backend_cpu(PGconn *conn)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", PQbackendPID(conn));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                     &utime, &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, size_t errlen)
 {
     double t = seed_now();
@@ -612,6 +634,9 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&r->lock);
     }
     cancel_unregister(1 + w->index);
+    if (debug_on())
+        fprintf(stderr, "convo-seed: debug: worker %d server CPU %.1f s\n", w->index,
+                backend_cpu(conn));
     PQfinish(conn);
     return NULL;
 }
@@ -910,6 +935,8 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
         || !swap_in(conn, err, errlen))
         goto fail;
     phase_done(load, "swap");
+    if (debug_on())
+        fprintf(stderr, "convo-seed: debug: main server CPU %.1f s\n", backend_cpu(conn));
     ok = true;
     goto out;
 

@@ -134,22 +134,23 @@ static int64_t day_start(int64_t t)
     return d * DAY_US;
 }
 
+/* A session start by the daily rhythm, between first_back and last_back days
+ * before the day of end_us. A time later today than end_us folds back a day.
+ * The same number of draws whatever end_us is: a seed gives the same
+ * conversations at any --end, only placed differently in time. */
 static int64_t session_start(struct seed_rng *rng, double first_back, double last_back,
                              int64_t end_us, const double *hour_cdf)
 {
     int64_t today = day_start(end_us);
-    for (;;) {
-        double back = last_back + (first_back - last_back) * seed_rng_unit(rng);
-        int64_t day = today - (int64_t)back * DAY_US;
-        double u = seed_rng_unit(rng);
-        int h = 0;
-        while (h < 23 && hour_cdf[h] < u)
-            h++;
-        int64_t t = day + h * 3600LL * US_PER_SEC
-                    + (int64_t)seed_rng_below(rng, 3600ULL * US_PER_SEC);
-        if (t <= end_us)
-            return t;
-    }
+    double back = last_back + (first_back - last_back) * seed_rng_unit(rng);
+    int64_t day = today - (int64_t)back * DAY_US;
+    double u = seed_rng_unit(rng);
+    int h = 0;
+    while (h < 23 && hour_cdf[h] < u)
+        h++;
+    int64_t t = day + h * 3600LL * US_PER_SEC
+                + (int64_t)seed_rng_below(rng, 3600ULL * US_PER_SEC);
+    return t <= end_us ? t : t - DAY_US;
 }
 
 /* Radix sort of messages by time, stable, so equal times keep contact order. */
@@ -278,8 +279,9 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
         int64_t t = INT64_MIN;
         for (size_t s = 0; s < nsess; s++) {
             int64_t start = starts[s];
+            int64_t pause = (int64_t)(10 + seed_rng_below(&rng, 240)) * 60 * US_PER_SEC;
             if (t != INT64_MIN && start < t + 10 * 60 * US_PER_SEC)
-                start = t + (int64_t)(10 + seed_rng_below(&rng, 240)) * 60 * US_PER_SEC;
+                start = t + pause;
             t = start;
             size_t line = seed_rng_below(&rng, bodies->count);
             bool outbound = seed_rng_chance(&rng, 0.45);
@@ -300,8 +302,9 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
             }
         }
         /* Sessions pushed past the end slide back so the last ends by now. */
+        int64_t slack = (int64_t)seed_rng_below(&rng, 120ULL * US_PER_SEC);
         if (t > end_us) {
-            int64_t shift = t - end_us + (int64_t)seed_rng_below(&rng, 120ULL * US_PER_SEC);
+            int64_t shift = t - end_us + slack;
             for (size_t i = first_out; i < out; i++)
                 plan->msgs[i].at_us -= shift;
         }

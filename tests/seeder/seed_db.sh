@@ -91,6 +91,22 @@ seed --contacts 3000 --messages 60000 --seed 7 --end "$END" --reset || fail "res
 [ "$(dump_md5)" = "$first" ] || fail "the same --seed gave different data"
 pass "--seed gives identical data twice; refuses to overwrite without --reset"
 
+# Without --end the same seed still gives the same contacts and conversations,
+# only placed at another time; another seed gives other data.
+talk_md5() {
+    q "copy (select c.id, c.name, c.phone_number, m.direction, m.content
+             from contacts c join messages m on m.contact_id = c.id
+             order by c.id, m.created_at, m.id) to stdout" | md5sum | cut -d' ' -f1
+}
+talk=$(talk_md5)
+seed --contacts 3000 --messages 60000 --seed 7 --end '2025-08-02 06:10:00' --reset || fail "reseed at another end"
+[ "$(talk_md5)" = "$talk" ] || fail "the same --seed at another --end gave other conversations"
+seed --contacts 3000 --messages 60000 --seed 8 --end "$END" --reset || fail "reseed with another seed"
+[ "$(dump_md5)" != "$first" ] || fail "another --seed gave the same data"
+seed --contacts 3000 --messages 60000 --seed 7 --end "$END" --reset || fail "reseed: $(cat "$WORK/err")"
+[ "$(dump_md5)" = "$first" ] || fail "the same --seed gave different data after other seeds"
+pass "a seed fixes the conversations at any --end; another seed differs"
+
 # Bad input: an error line naming the cause, non-zero exit, data untouched.
 printf 'ok\n\0\1\2binary' >"$WORK/binary.csv"
 : >"$WORK/empty.csv"
