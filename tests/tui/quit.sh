@@ -39,7 +39,11 @@ restored "Ctrl-C"
 pass "Ctrl-C restores the terminal"
 
 run_convo
-pkill -TERM -n -f "^$CONVO_BIN\$" 2>/dev/null || kill -TERM "$(pgrep -n -f "^$CONVO_BIN\$")"
+# convo is the child of the pane's shell (found in /proc: no procps needed).
+shell_pid=$(flag pane_pid)
+convo_pid=$(grep -ls "^PPid:[[:space:]]*$shell_pid\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3 || true)
+[ -n "$convo_pid" ] || fail "cannot find convo's process"
+kill -TERM "$convo_pid"
 wait_for 'shell$'
 restored "SIGTERM"
 pass "SIGTERM restores the terminal"
