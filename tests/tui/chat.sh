@@ -32,7 +32,8 @@ text_of() { sed -n 's/.*"content": "\(\([^"\\]\|\\.\)*\)".*/\1/p' <<<"$1" | cut 
 dir_of() { sed -n 's/.*"direction": "\([a-z]*\)".*/\1/p' <<<"$1"; }
 n_text=$(text_of "$newest")
 p_text=$(text_of "$prev")
-if [[ "$n_text" != *\\* ]] && [[ "$p_text" != *\\* ]] && [ "$n_text" != "$p_text" ]; then
+if [[ "$n_text" != *\\* ]] && [[ "$p_text" != *\\* ]] &&
+   [[ "$n_text" != *"$p_text"* ]] && [[ "$p_text" != *"$n_text"* ]]; then
     wait_for "$n_text"
     n_line=$(screen | grep -nF -- "$n_text" | tail -n 1 | cut -d: -f1)
     p_line=$(screen | grep -nF -- "$p_text" | tail -n 1 | cut -d: -f1)

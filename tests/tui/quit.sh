@@ -4,8 +4,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 flag() { tm display -p -t 0 "#{$1}"; }
 
+left_alternate() { [ "$(flag alternate_on)" = 0 ]; }
+
 restored() {
-    [ "$(flag alternate_on)" = 0 ] || fail "$1: still on the alternate screen"
+    wait_until left_alternate
     [ "$(flag mouse_any_flag)" = 0 ] || fail "$1: mouse reporting left on"
     [ "$(flag cursor_flag)" = 1 ] || fail "$1: cursor left hidden"
     [ "$(flag keypad_cursor_flag)" = 0 ] || fail "$1: keypad mode left on"
@@ -51,7 +53,7 @@ pass "SIGTERM restores the terminal"
 run_convo
 keys C-z
 wait_for "Stopped"
-[ "$(flag alternate_on)" = 0 ] || fail "Ctrl-Z: still on the alternate screen"
+wait_until left_alternate
 keys "clear; fg" Enter
 wait_for "conversations, more"
 keys j
@@ -65,5 +67,5 @@ keys "$(printf '%q' "$CONVO_BIN") --no-mouse 2>>$(printf '%q' "$TUI_ERRLOG")" En
 wait_for "conversations, more"
 [ "$(flag mouse_any_flag)" = 0 ] || fail "--no-mouse still reports the mouse"
 keys q
-wait_for 'shell$'
+wait_until left_alternate
 pass "--no-mouse leaves the mouse to the terminal"

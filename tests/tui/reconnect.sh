@@ -38,7 +38,9 @@ wait_gone "reconnecting..."
 wait_for "connected"
 keys /
 type_text "apple"
-wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | grep -q 'apple'"
+wait_for "search “apple”"
+n=$(screen | grep -c "message number [0-9]* apple")
+[ "$n" -gt 0 ] || fail "no search results after the database came back"
 keys Escape
 wait_for "recent conversations"
 pass "recovered when the database came back"
