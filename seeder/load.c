@@ -439,7 +439,7 @@ struct run {
     size_t nparts;
     size_t next_job;          /* next partition to build (largest first) */
     size_t *order;
-    bool failed;
+    _Atomic bool failed;
     char err[1024];
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -556,26 +556,29 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
         if (r->failed)
             break;
     }
-    bool ok = copy_end(conn, &b, err, errlen);
+    bool ok = !r->failed && copy_end(conn, &b, err, errlen);
     free(b.data);
-    if (!ok)
+    if (!ok) {
+        if (r->failed)
+            snprintf(err, errlen, "cancelled");
         return false;
+    }
     seed_progress_add(r->load->progress, (m->count - reported) / 4);
     debug_step(p->name, "copy", &t);
 
     const struct defs *d = &r->msg_defs;
-    for (size_t i = 0; i < d->nconstraints; i++)
+    for (size_t i = 0; i < d->nconstraints; i++) {
         if (!run_fmt(conn, err, errlen, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
                      p->name, p->name, d->cnames[i], d->constraints[i]))
             return false;
-        else
-            debug_step(p->name, d->cnames[i], &t);
-    for (size_t i = 0; i < d->nindexes; i++)
+        debug_step(p->name, d->cnames[i], &t);
+    }
+    for (size_t i = 0; i < d->nindexes; i++) {
         if (!run_fmt(conn, err, errlen, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
                      p->name, d->isuffix[i], p->name, d->indexes[i]))
             return false;
-        else
-            debug_step(p->name, d->isuffix[i], &t);
+        debug_step(p->name, d->isuffix[i], &t);
+    }
     if (!run_sql(conn, "COMMIT", err, errlen))
         return false;
     debug_step(p->name, "commit", &t);
@@ -703,7 +706,7 @@ bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
         "        AND EXISTS (SELECT 1 FROM public.contacts))");
     bool ok = true;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        /* The check itself fails when a table is missing only on some versions. */
+        /* EXISTS (SELECT ...) of a missing table fails when parsed: ask again. */
         PQclear(res);
         res = PQexec(conn,
             "SELECT to_regclass('public.messages') IS NOT NULL"

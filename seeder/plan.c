@@ -114,7 +114,7 @@ static void make_counts(struct seed_plan *plan, struct seed_rng *rng)
     }
     uint64_t given = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = (uint64_t)floor((double)extra * w[i] / sum);
+        uint64_t k = sum > 0 ? (uint64_t)floor((double)extra * w[i] / sum) : 0;
         plan->contacts[i].messages = (uint32_t)(1 + k);
         given += k;
     }
