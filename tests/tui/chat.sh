@@ -21,7 +21,7 @@ wait_for "conversations, more"
 for ((i = 1; i < pos; i++)); do keys j; done
 wait_for "row $pos "
 keys Enter
-wait_for "$phone"
+wait_chat
 wait_for "message"
 line 0 | grep -qF "$phone" || fail "header does not name the contact"
 

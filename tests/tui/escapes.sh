@@ -46,12 +46,16 @@ pass "wide characters and emoji keep the columns aligned"
 
 # The conversation view shows the rest of the message, safely.
 keys Enter
-wait_for "pwned"
+wait_chat
+wait_for "start of the conversation"
 s=$(screen)
 grep -qF '^G bell ^H back <9b>31m c1 <U+202E>evil<U+202C>' <<<"$s" || { echo "$s" >&2; fail "controls not visible in the conversation"; }
 keys q
 wait_for "3 conversations"
-keys j Enter
+keys j
+wait_for "row 2"
+keys Enter
+wait_chat
 wait_for "second line"
 screen | grep -qF 'combining' || fail "combining text lost"
 pass "conversation view shows controls visibly"

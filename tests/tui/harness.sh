@@ -102,6 +102,10 @@ wait_gone() {
     done
 }
 
+# wait_chat: until the conversation view is on screen (its header).
+in_chat() { [[ "$(line 0)" == " ← "* ]]; }
+wait_chat() { wait_until in_chat; }
+
 # wait_until CMD...: until the command succeeds.
 wait_until() {
     local deadline=$((SECONDS + TUI_TIMEOUT))

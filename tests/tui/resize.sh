@@ -40,7 +40,10 @@ check_rows "$tmp/e" 1 "search rows wrong after resizes"
 pass "resizes during a search"
 
 # And inside a conversation.
-keys Enter Enter
+keys Enter
+wait_for "filter: e"
+keys Enter
+wait_chat
 wait_for "message"
 tm resize-window -t 0 -x 50 -y 15
 wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n 14p | grep -q connected"
