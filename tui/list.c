@@ -175,6 +175,8 @@ static void scroll_into_view(struct model *m)
 static void model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
+    if (d < 0)
+        m->pending_move = 0;   /* the user changed their mind */
     if (rows == 0) {
         if (d > 0 && model_more(m))
             m->pending_move += (size_t)d;
