@@ -274,6 +274,12 @@ void list_answer(struct response *r)
         return;
     }
     m->err[0] = 0;
+    if (s->loaded && !r->final) {
+        /* A page fetched again: its rows are known, only the whole page
+         * may replace them without moving the rows below. */
+        response_free(r);
+        return;
+    }
     if (m == pending && !r->final && r->page.count == 0) {
         /* Nothing to show yet: keep the old rows, report progress. */
         pending->searching = true;
