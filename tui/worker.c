@@ -213,8 +213,9 @@ static enum core_status run_once(struct worker *w, const struct request *req)
             st = CORE_ERR_CANCELLED;
             break;
         }
-        post(r);
-        if (r->final)
+        bool final = r->final;
+        post(r);   /* r belongs to the main thread from here on */
+        if (final)
             break;
     }
     core_search_close(s);
