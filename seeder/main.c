@@ -26,7 +26,7 @@ const char *seed_schema_dir = SEED_SCHEMA_DIR;
 static void usage(FILE *out)
 {
     fputs("usage: convo-seed [--contacts N] [--messages N] [--csv FILE] [--seed S]\n"
-          "                  [--end TIME] [--reset] [--db CONNINFO] [--schema DIR]\n"
+          "                  [--end TIME] [--reset] [--db CONNINFO] [--schema DIR] [--jobs N]\n"
           "       convo-seed --csv FILE --print-bodies\n"
           "\n"
           "  --contacts N    contacts to create (default 100000)\n"
@@ -38,6 +38,7 @@ static void usage(FILE *out)
           "  --reset         replace the data already in the database\n"
           "  --db CONNINFO   libpq conninfo or URI (default: PG* variables, else DATABASE_URL)\n"
           "  --schema DIR    the schema migrations to apply (default: the project's schema/)\n"
+          "  --jobs N        partitions built at once, one connection each (default 2)\n"
           "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n",
           out);
 }
@@ -152,7 +153,8 @@ int main(int argc, char **argv)
     int64_t end_us = 0;
     bool messages_given = false;
 
-    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA };
+    int jobs = 2;
+    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
         {"print-bodies", no_argument, NULL, OPT_PRINT},
         {"end", required_argument, NULL, OPT_END},
         {"schema", required_argument, NULL, OPT_SCHEMA},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -184,6 +187,7 @@ int main(int argc, char **argv)
         case OPT_PRINT: print_bodies = true; break;
         case OPT_END: end_us = parse_end(optarg); break;
         case OPT_SCHEMA: seed_schema_dir = optarg; break;
+        case OPT_JOBS: jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -238,7 +242,7 @@ int main(int argc, char **argv)
         conninfo = getenv("DATABASE_URL");
     struct seed_progress *progress = seed_progress_new(stderr);
     struct seed_load load = {.conninfo = conninfo ? conninfo : "", .reset = reset,
-                             .workers = 2, .progress = progress};
+                             .workers = jobs, .progress = progress};
     double t0 = seed_now();
     if (!seed_load_check(&load, err, sizeof err)) {
         fprintf(stderr, "convo-seed: error: %s\n", err);

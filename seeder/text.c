@@ -89,8 +89,8 @@ static const char *const adjectives[] = {
 };
 
 static const char *const places[] = {
-    "home", "work", "the office", "the store", "school", "the gym",
-    "the airport", "downtown", "the park", "the mall", "the beach",
+    "the house", "the office", "the store", "school", "the gym",
+    "the airport", "the city center", "the park", "the mall", "the beach",
     "the station", "the library", "the hospital", "the bank", "the pharmacy",
     "the coffee shop", "the bakery", "the farmers market", "the museum",
     "the stadium", "the lake", "the cabin", "grandma's", "the studio",
