@@ -71,3 +71,18 @@ keys C-u
 wait_for "recent conversations"
 keys Escape
 pass "letters typed into the box are text"
+
+# Typing as fast as keys come, with corrections: stale searches are
+# cancelled and the screen ends on the last term's rows.
+keys /
+for i in 1 2 3 4 5; do
+    type_text "$term"
+    keys BSpace BSpace C-u
+done
+type_text "$short"
+type_text "${term: -1}"
+wait_for "/$term"
+check_rows "$tmp/full" 1 "rows after fast typing differ from convo-query search"
+keys Escape
+wait_for "recent conversations"
+pass "fast typing ends on the newest search"
