@@ -395,6 +395,8 @@ void chat_action(enum action a, int count)
             find_from((chat.match >= 0 ? chat.match : bottom_msg() - 1) + 1, +1);
         break;
     case ACT_BACK:
+        /* Whatever the conversation still had in flight is of no use now. */
+        worker_supersede(WORKER_CHAT, gen_next());
         chat_close();
         app.view = VIEW_LIST;
         app.message[0] = 0;
