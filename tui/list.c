@@ -51,6 +51,11 @@ static double search_lat[4096];
 static size_t nsearch_lat;
 static double measure_due;   /* keystroke time of a search to time when drawn */
 
+/* Keys that arrive together (a paste, fast typing over a slow link) make
+ * one search, started when the batch of input has been read. */
+static bool prompt_changed;
+static void search_prompt(void);
+
 static int view_height(void)
 {
     int h = LINES - 4;
@@ -307,6 +312,8 @@ void list_answer(struct response *r)
 
 void list_tick(void)
 {
+    if (prompt_changed)
+        search_prompt();
     struct model *m = shown;
     if (!m)
         return;
@@ -393,24 +400,33 @@ bool list_prompt_active(void)
     return prompt.active;
 }
 
-void list_key_prompt(int is_key, wint_t ch)
+
+static void search_prompt(void)
 {
     char term[CORE_TERM_MAX_CHARS * 4 + 1];
+    prompt_changed = false;
+    prompt_utf8(&prompt, term, sizeof term);
+    search(term);
+}
+
+void list_key_prompt(int is_key, wint_t ch)
+{
     switch (prompt_key(&prompt, is_key, ch)) {
     case 1:
-        prompt_utf8(&prompt, term, sizeof term);
         app.message[0] = 0;
-        search(term);
+        prompt_changed = true;
         break;
     case 2:
         prompt.active = false;
-        prompt_utf8(&prompt, term, sizeof term);
-        if (!*term)
+        if (prompt_changed)
+            search_prompt();
+        if (prompt.len == 0)
             show_recent();
         break;
     case 3:
         prompt.active = false;
         prompt.len = 0;
+        prompt_changed = false;
         show_recent();
         break;
     default:
