@@ -208,7 +208,6 @@ struct app {
     enum conn_state conn[WORKER_COUNT];
     char message[256];     /* one-shot note on the prompt line */
     bool message_error;
-    bool dirty;
 };
 
 extern struct app app;
