@@ -37,7 +37,9 @@ wait_for() {
 tm new-session -d -x 120 -y 35 \
     "env TERM=xterm-256color CONVO_STATS=$work/stats $(printf '%q' "$CONVO_BIN"); sleep 600"
 wait_for "row 1 "
-pid=$(pgrep -n -f "^$CONVO_BIN\$")
+shell_pid=$(tm display -p -t 0 '#{pane_pid}')
+pid=$(grep -ls "^PPid:[[:space:]]*$shell_pid\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3 || true)
+[ -n "$pid" ] || { echo "cannot find convo's process" >&2; exit 1; }
 rss() { awk '/VmRSS/ { print $2 " kB" }' "/proc/$pid/status"; }
 echo "rss at start: $(rss)"
 
