@@ -110,7 +110,7 @@ static enum core_status start_session(struct core_conn *conn)
         return CORE_ERR_CONNECT;
     }
     /* Binary timestamps are integers only on servers built that way (all
-     * since 10); a JIT compile would cost more than any query here. */
+     * since 10). */
     const char *ints = PQparameterStatus(pg, "integer_datetimes");
     if (!ints || strcmp(ints, "on") != 0) {
         set_error(conn, core_status_message(CORE_ERR_CONNECT),
@@ -118,7 +118,10 @@ static enum core_status start_session(struct core_conn *conn)
         PQfinish(pg);
         return CORE_ERR_CONNECT;
     }
-    PGresult *r = PQexec(pg, "SET jit = off; SET application_name = 'convo'");
+    /* Statements are shaped so that their generic plans are right; planning
+     * them again for every call would cost more than running them. */
+    PGresult *r = PQexec(pg, "SET jit = off; SET application_name = 'convo';"
+                             " SET plan_cache_mode = force_generic_plan");
     PQclear(r);
     conn->pg = pg;
     pthread_mutex_lock(&conn->cancel_lock);

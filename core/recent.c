@@ -7,15 +7,19 @@
 
 /* The trigger-kept pointer makes the list one range scan of
  * contacts_last_message; the message itself is one primary-key probe into
- * the partition that holds it. */
+ * the partition that holds it. LATERAL ... LIMIT 1 keeps that shape in the
+ * generic plan, which is planned once per session (a merge join over every
+ * partition would read a million rows for a deep page). */
 static const char recent_sql[] =
     "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
-    " FROM contacts c"
-    " JOIN messages m ON m.created_at = c.last_message_at AND m.id = c.last_message_id"
-    " WHERE c.last_message_id IS NOT NULL"
-    "   AND (c.last_message_at, c.last_message_id) < ($1, $2)"
-    " ORDER BY c.last_message_at DESC, c.last_message_id DESC"
-    " LIMIT $3";
+    " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
+    "        WHERE last_message_id IS NOT NULL"
+    "          AND (last_message_at, last_message_id) < ($1, $2)"
+    "        ORDER BY last_message_at DESC, last_message_id DESC"
+    "        LIMIT $3) c"
+    " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m"
+    " ORDER BY c.last_message_at DESC, c.last_message_id DESC";
 
 static const char messages_sql[] =
     "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"

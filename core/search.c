@@ -89,6 +89,9 @@ struct core_search {
     int64_t inflight_limit; /* bitmap steps: LIMIT sent */
     int64_t scanned_rows;
     int64_t walked_rows, walked_hits; /* over message partitions */
+    /* What steps really cost here, to choose the next one. */
+    double sent_ms;
+    double walk_ms, bitmap_ms, bitmap_rows;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -217,19 +220,19 @@ static enum core_status load_parts(struct core_conn *conn)
 
 /* ---- statements -------------------------------------------------------------- */
 
-/* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits and
- * then one row (kind 0) with the count and the last position read. */
+/* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits
+ * and, when the step read all $3 rows, the last one read (rn = $3) so that
+ * the next step starts there. row_number() rides on the index order: no
+ * sort, no second pass. */
 static void walk_sql(char *buf, size_t len, const char *table)
 {
     snprintf(buf, len,
-             "WITH w AS MATERIALIZED ("
-             " SELECT contact_id, created_at, id, content ILIKE $4 AS hit"
+             "SELECT contact_id, created_at, id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
+             " SELECT contact_id, created_at, id, content ILIKE $4 AS hit,"
+             "        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
              "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
-             "  ORDER BY created_at DESC, id DESC LIMIT $3)"
-             " SELECT contact_id, created_at, id, 1 FROM w WHERE hit"
-             " UNION ALL"
-             " (SELECT (count(*) OVER ())::int4, created_at, id, 0 FROM w"
-             "   ORDER BY created_at, id LIMIT 1)",
+             "  ORDER BY created_at DESC, id DESC LIMIT $3) s"
+             " WHERE hit OR rn = $3",
              table);
 }
 
@@ -250,15 +253,13 @@ static void bitmap_sql(char *buf, size_t len, const char *table)
     " OR ($5 <> '' AND public.convo_digits(phone_number) LIKE $5))"
 
 static const char contacts_walk_sql[] =
-    "WITH w AS MATERIALIZED ("
-    " SELECT id, last_message_at, last_message_id, " CONTACT_MATCH " AS hit"
+    "SELECT id, last_message_at, last_message_id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
+    " SELECT id, last_message_at, last_message_id, " CONTACT_MATCH " AS hit,"
+    "        row_number() OVER (ORDER BY last_message_at DESC, last_message_id DESC) AS rn"
     "   FROM contacts WHERE last_message_id IS NOT NULL"
     "    AND (last_message_at, last_message_id) < ($1, $2)"
-    "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3)"
-    " SELECT id, last_message_at, last_message_id, 1 FROM w WHERE hit"
-    " UNION ALL"
-    " (SELECT (count(*) OVER ())::int4, last_message_at, last_message_id, 0 FROM w"
-    "   ORDER BY last_message_at, last_message_id LIMIT 1)";
+    "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3) s"
+    " WHERE hit OR rn = $3";
 
 /* Each arm of the OR has its own trigram index. */
 static const char contacts_bitmap_sql[] =
@@ -293,7 +294,8 @@ static const char finalize_sql[] =
     "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
     "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
     "  JOIN contacts c ON c.id = k.cid"
-    "  JOIN messages m ON m.created_at = k.at AND m.id = k.mid";
+    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "         WHERE created_at = k.at AND id = k.mid LIMIT 1) m";
 
 /* ---- opening ------------------------------------------------------------------ */
 
@@ -466,15 +468,22 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     } else {
         double left = rows_left(src);
         if (s->indexable && s->walked_rows > 0) {
-            /* What the walks so far say this partition still holds. */
+            /* What the walks so far say about the term, and what the steps
+             * so far cost: walk until the page is full, or fetch this
+             * partition's matches through its trigram index? */
             double density = ((double)s->walked_hits + 0.5) / (double)s->walked_rows;
-            double expect = density * left;
-            if (expect < 2.0 * (double)need + 16) {
+            double per_row = s->walk_ms > 0 ? s->walk_ms / (double)s->walked_rows : 0.0007;
+            double to_walk = 1.5 * (double)(need + 1) / density;
+            if (to_walk > left)
+                to_walk = left;
+            double walk_cost = to_walk * per_row;
+            double bitmap_cost = s->bitmap_rows > 0
+                                     ? s->bitmap_ms / s->bitmap_rows * left
+                                     : 0.3 + density * left * 0.005;
+            if (bitmap_cost < walk_cost) {
                 mode = STEP_BITMAP;
             } else {
-                double want = 1.5 * (double)need / density;
-                int64_t step = want < 2048 ? 2048 : want > 65536 ? 65536 : (int64_t)want;
-                src->walk_step = step;
+                src->walk_step = to_walk < 2048 ? 2048 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
         if (mode == STEP_BITMAP) {
@@ -494,6 +503,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 src->walk_step *= 2;
         }
     }
+    s->sent_ms = core_now_ms();
     enum core_status st = core_conn_send(s->conn, name, sql, &p);
     if (st != CORE_OK)
         return st;
@@ -508,26 +518,39 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
 {
     struct source *src = &s->sources[s->inflight];
     int n = PQntuples(r);
+    double took = core_now_ms() - s->sent_ms;
+    if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
+        s->bitmap_ms += took;
+        s->bitmap_rows += (double)s->inflight_rows;
+    }
     if (s->inflight_mode == STEP_WALK) {
         int64_t hits = 0;
         bool ended = true;
         for (int i = 0; i < n; i++) {
             struct core_pos pos = {core_get_time(r, i, 1), core_get_int8(r, i, 2)};
-            if (core_get_int4(r, i, 3) == 0) {
-                int64_t read = core_get_int4(r, i, 0);
-                s->scanned_rows += read;
-                if (src->kind == SRC_PART)
-                    s->walked_rows += read;
+            int32_t flags = core_get_int4(r, i, 3);
+            if (flags & 2) {
+                /* The last row of a full step: the source goes on below. */
                 src->frontier = pos;
-                ended = read < s->inflight_rows;
-                continue;
+                ended = false;
             }
-            hits++;
-            if (!add_item(s, pos, core_get_int4(r, i, 0)))
-                return CORE_ERR_NOMEM;
+            if (flags & 1) {
+                hits++;
+                if (!add_item(s, pos, core_get_int4(r, i, 0)))
+                    return CORE_ERR_NOMEM;
+            }
         }
-        if (src->kind == SRC_PART)
+        int64_t read = s->inflight_rows;
+        if (ended && src->kind == SRC_PART) {
+            double left = rows_left(src);
+            read = left < (double)read ? (int64_t)left : read;
+        }
+        s->scanned_rows += read;
+        if (src->kind == SRC_PART) {
+            s->walked_rows += read;
             s->walked_hits += hits;
+            s->walk_ms += took;
+        }
         src->done = ended;
         return CORE_OK;
     }

