@@ -222,7 +222,8 @@ void chat_open(const struct core_row *row, const char *term)
     chat.open = true;
     chat.gen = gen_next();
     chat.contact_id = row->contact_id;
-    chat.name = xstrdup(row->name);
+    /* A contact without a name is known by its number. */
+    chat.name = xstrdup(row->name && *row->name ? row->name : row->phone_number);
     chat.phone = xstrdup(row->phone_number);
     chat.match = -1;
     chat.relayout = true;
