@@ -151,7 +151,9 @@ static void test_errors(void)
 
 static void test_files(void)
 {
-    char path[] = "/tmp/convo-seed-test-XXXXXX";
+    char path[4096];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/convo-seed-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(path);
     CHECK(fd >= 0, "mkstemp");
     if (fd < 0)

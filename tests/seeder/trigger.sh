@@ -15,10 +15,15 @@ psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL' &
 begin;
 insert into messages (contact_id, direction, content, created_at)
 values (1, 'in', 'newest', now() - interval '1 minute');
-select pg_sleep(1.5);
+select pg_sleep(1);
 commit;
 SQL
-sleep 0.5
+# Start the older insert only once the newer one holds the contact's row.
+for _ in $(seq 1 100); do
+    [ "$(q "select count(*) from pg_stat_activity where datname = current_database()
+            and query like '%pg_sleep%' and state = 'active' and pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.1
+done
 q "insert into messages (contact_id, direction, content, created_at)
    values (1, 'out', 'older, committed later', now() - interval '2 hours')" >/dev/null
 wait
