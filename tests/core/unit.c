@@ -53,11 +53,11 @@ static void test_cursor_tamper(void)
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     /* Every single-character edit is refused. */
     for (size_t i = 0; i < CORE_CURSOR_LEN; i++) {
-        for (const char *a = alphabet; *a; a += 7) {
-            if (*a == text[i])
+        for (size_t k = 0; k < strlen(alphabet); k += 7) {
+            if (alphabet[k] == text[i])
                 continue;
             memcpy(bad, text, sizeof text);
-            bad[i] = *a;
+            bad[i] = alphabet[k];
             const char *why = NULL;
             CHECK(core_cursor_decode(bad, CORE_CURSOR_RECENT, 0, &out, &why) == CORE_ERR_CURSOR);
             CHECK(why != NULL);
