@@ -26,10 +26,14 @@ cid=$(psql -X -Atc "select contact_id from messages limit 1")
 "$query" messages "$cid" --limit 2 | json_check messages >/dev/null || fail "messages JSON"
 pass "convo-query JSON"
 
-expect_rc() { local want=$1; shift; "$@" >/dev/null 2>"$TMPDIR_ERR"; local rc=$?
-    [ $rc = "$want" ] || fail "$* exited $rc, want $want"
-    [ "$want" = 0 ] || [ "$(wc -l <"$TMPDIR_ERR")" -ge 1 ] || fail "$* printed no message"; }
-TMPDIR_ERR=$(mktemp); trap 'rm -f "$TMPDIR_ERR"' RETURN
+errfile=$(mktemp)
+expect_rc() {
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>"$errfile" || rc=$?
+    [ "$rc" = "$want" ] || fail "$* exited $rc, want $want: $(cat "$errfile")"
+    [ "$want" = 0 ] || [ "$(wc -l <"$errfile")" -ge 1 ] || fail "$* printed no message"
+}
 expect_rc 2 "$query"
 expect_rc 2 "$query" frobnicate
 expect_rc 2 "$query" search
@@ -46,4 +50,5 @@ expect_rc 1 "$query" --db "postgresql:///no_such_database_here" recent
 expect_rc 0 "$query" search 'café' --after "$scursor"
 expect_rc 0 "$query" search '' --limit 2
 [ "$("$query" -d "postgresql:///no_such_database_here" recent 2>&1 | wc -l)" = 1 ] || fail "error is not one line"
+rm -f "$errfile"
 pass "convo-query exit codes"
