@@ -15,7 +15,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 CONVO_BIN=${CONVO_BIN:-$ROOT/build/tui/convo}
 SEARCH_TERM=${SEARCH_TERM:-coffee}
 DISPLAY_NUM=${DISPLAY_NUM:-77}
-SOCK=convo-shots-$$
+SOCK_BASE=convo-shots-$$
+SOCK=$SOCK_BASE-0
 
 die() { printf 'make.sh: %s\n' "$*" >&2; exit 1; }
 [ -x "$CONVO_BIN" ] || die "no convo at $CONVO_BIN (build first, or set CONVO_BIN)"
@@ -54,6 +55,8 @@ wait_for() {
 # open COLS ROWS: convo in tmux in an xterm of that size.
 open() {
     local cols=$1 rows=$2 conf
+    # A fresh server each time: reusing one that is shutting down races.
+    SOCK=$SOCK_BASE-$((${SOCK##*-} + 1))
     conf=$(mktemp)
     cat >"$conf" <<CONF
 set -g status off
@@ -74,6 +77,7 @@ CONF
 
 close() {
     tm kill-server >/dev/null 2>&1 || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
     kill "$xterm_pid" 2>/dev/null || true
     wait "$xterm_pid" 2>/dev/null || true
     xterm_pid=
@@ -110,7 +114,7 @@ sleep 0.5
 shot search.png
 
 # 3. The conversation of the first result.
-tm send-keys -t shot Enter j Enter
+tm send-keys -t shot Enter Enter
 wait_for "messages"
 sleep 0.5
 shot conversation.png

@@ -486,8 +486,10 @@ void chat_draw(void)
     fill(0, 0, COLS, EL_HEADER, false);
     int x = put_text(0, 0, COLS, theme.utf8 ? " \u2190 " : " < ", EL_HEADER, false);
     x += text_draw(0, x, COLS / 2, chat.name, NULL, 0, EL_HEADER, false);
-    x += put_text(0, x, 3, "  ", EL_HEADER, false);
-    text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
+    if (strcmp(chat.name, chat.phone) != 0) {
+        x += put_text(0, x, 3, "  ", EL_HEADER, false);
+        text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
+    }
 
     int h = view_height();
     size_t bottom = chat.nlines - 1 - chat.off;

@@ -540,7 +540,10 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         return;
     }
     int x = 1;
-    text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+    if (row->name && *row->name)
+        text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+    else if (!c->phone)   /* no phone column: an unnamed contact is its number */
+        text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
     if (c->phone) {
         text_draw(y, x, c->phone, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
