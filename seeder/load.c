@@ -474,13 +474,28 @@ static bool debug_on(void)
     return on;
 }
 
-/* With CONVO_SEED_DEBUG set, one line per step on stderr (for tuning). */
-static void debug_step(const char *part, const char *step, double *since)
+static pthread_mutex_t steps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Add the time since *since to the step's total; with CONVO_SEED_DEBUG set,
+ * also one line per step on stderr (for tuning). */
+static void step_done(struct seed_load *load, const char *part, const char *step,
+                      double *since)
 {
-    if (!debug_on())
-        return;
     double now = seed_now();
-    fprintf(stderr, "convo-seed: debug: %s %s %.2f s\n", part, step, now - *since);
+    pthread_mutex_lock(&steps_lock);
+    int i = 0;
+    while (i < load->nsteps && strcmp(load->steps[i].name, step) != 0)
+        i++;
+    if (i == load->nsteps && i < 16) {
+        snprintf(load->steps[i].name, sizeof load->steps[i].name, "%s", step);
+        load->steps[i].seconds = 0;
+        load->nsteps++;
+    }
+    if (i < 16)
+        load->steps[i].seconds += now - *since;
+    pthread_mutex_unlock(&steps_lock);
+    if (debug_on())
+        fprintf(stderr, "convo-seed: debug: %s %s %.2f s\n", part, step, now - *since);
     *since = now;
 }
 
@@ -564,24 +579,24 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
         return false;
     }
     seed_progress_add(r->load->progress, (m->count - reported) / 4);
-    debug_step(p->name, "copy", &t);
+    step_done(r->load, p->name, "copy", &t);
 
     const struct defs *d = &r->msg_defs;
     for (size_t i = 0; i < d->nconstraints; i++) {
         if (!run_fmt(conn, err, errlen, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
                      p->name, p->name, d->cnames[i], d->constraints[i]))
             return false;
-        debug_step(p->name, d->cnames[i], &t);
+        step_done(r->load, p->name, d->cnames[i], &t);
     }
     for (size_t i = 0; i < d->nindexes; i++) {
         if (!run_fmt(conn, err, errlen, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
                      p->name, d->isuffix[i], p->name, d->indexes[i]))
             return false;
-        debug_step(p->name, d->isuffix[i], &t);
+        step_done(r->load, p->name, d->isuffix[i], &t);
     }
     if (!run_sql(conn, "COMMIT", err, errlen))
         return false;
-    debug_step(p->name, "commit", &t);
+    step_done(r->load, p->name, "commit", &t);
     seed_progress_add(r->load->progress, m->count - m->count / 4);
     return true;
 }
@@ -740,8 +755,11 @@ static int cmp_part_size(const void *a, const void *b, void *arg)
 static void phase_done(struct seed_load *load, const char *name)
 {
     double secs = seed_progress_end(load->progress);
-    if (load->nphases < 8)
-        load->phases[load->nphases++] = (struct seed_times){name, secs};
+    if (load->nphases < 8) {
+        struct seed_times *t = &load->phases[load->nphases++];
+        snprintf(t->name, sizeof t->name, "%s", name);
+        t->seconds = secs;
+    }
 }
 
 /* Move everything in the staging schema to public, replacing what is there. */

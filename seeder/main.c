@@ -100,7 +100,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static void print_summary(const struct seed_plan *plan, const struct seed_bodies *bodies,
                           size_t distinct, uint64_t seed, const struct seed_times *phases,
-                          int nphases, double total)
+                          int nphases, const struct seed_load *load, double total)
 {
     size_t n = plan->ncontacts;
     uint32_t *counts = seed_xmalloc(n * sizeof *counts);
@@ -141,6 +141,12 @@ static void print_summary(const struct seed_plan *plan, const struct seed_bodies
     printf("  phases:");
     for (int i = 0; i < nphases; i++)
         printf(" %s %.1f s%s", phases[i].name, phases[i].seconds, i + 1 < nphases ? "," : "\n");
+    if (load->nsteps) {
+        printf("  partition builds (summed over %d connections):", load->workers);
+        for (int i = 0; i < load->nsteps; i++)
+            printf(" %s %.1f s%s", load->steps[i].name, load->steps[i].seconds,
+                   i + 1 < load->nsteps ? "," : "\n");
+    }
     free(counts);
 }
 
@@ -274,7 +280,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < load.nphases; i++)
             phases[i + 1] = load.phases[i];
         print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, phases,
-                      load.nphases + 1, seed_now() - t0);
+                      load.nphases + 1, &load, seed_now() - t0);
     }
     seed_plan_free(&plan);
     seed_bodies_free(&bodies);

@@ -137,7 +137,7 @@ double seed_now(void);   /* monotonic seconds */
 /* ---- the loader (load.c) ------------------------------------------------- */
 
 struct seed_times {
-    const char *name;
+    char name[32];
     double seconds;
 };
 
@@ -149,6 +149,9 @@ struct seed_load {
     /* filled in by the loader */
     struct seed_times phases[8];
     int nphases;
+    /* Partition build steps (COPY, each index, commit), summed over workers. */
+    struct seed_times steps[16];
+    int nsteps;
 };
 
 /* Check the target: reachable, and empty unless reset. err gets one line. */
