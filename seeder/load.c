@@ -835,6 +835,24 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     PQsetNoticeProcessor(conn, quiet_notice, NULL);
     cancel_register(0, conn);
 
+    /* One seeder per database: a second would drop the first one's stage. */
+    {
+        PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(hashtext('convo-seed'))");
+        bool mine = PQresultStatus(res) == PGRES_TUPLES_OK
+                    && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            one_line(err, errlen, NULL, PQresultErrorMessage(res));
+        else if (!mine)
+            snprintf(err, errlen, "another convo-seed is loading this database");
+        PQclear(res);
+        if (!mine) {
+            cancel_unregister(0);
+            PQfinish(conn);
+            conn = NULL;
+            goto out;
+        }
+    }
+
     /* Stage: the schema files applied to an empty staging schema. */
     seed_progress_phase(load->progress, "schema", 0, NULL);
     if (!run_sql(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE", err, errlen)
