@@ -762,7 +762,20 @@ static void phase_done(struct seed_load *load, const char *name)
     }
 }
 
-/* Move everything in the staging schema to public, replacing what is there. */
+static const char *rel_kind_word(char kind)
+{
+    switch (kind) {
+    case 'v': return "VIEW";
+    case 'm': return "MATERIALIZED VIEW";
+    case 'S': return "SEQUENCE";
+    case 'f': return "FOREIGN TABLE";
+    default: return "TABLE";
+    }
+}
+
+/* Move everything in the staging schema to public, replacing what is there:
+ * tables (and each partition, which does not follow its parent), views, and
+ * sequences no table owns (owned ones move with their table). */
 static bool swap_in(PGconn *conn, char *err, size_t errlen)
 {
     if (!run_sql(conn, "BEGIN", err, errlen)
@@ -771,7 +784,10 @@ static bool swap_in(PGconn *conn, char *err, size_t errlen)
     PGresult *res = PQexec(conn,
         "SELECT c.relname, c.relkind, c.relispartition FROM pg_class c"
         " WHERE c.relnamespace = '" STAGE "'::regnamespace"
-        "   AND c.relkind IN ('r', 'p', 'v', 'm')"
+        "   AND (c.relkind IN ('r', 'p', 'v', 'm')"
+        "        OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+        "             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid"
+        "               AND d.deptype IN ('a', 'i'))))"
         " ORDER BY c.relispartition, c.relkind = 'p' DESC, c.relname");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         one_line(err, errlen, NULL, PQresultErrorMessage(res));
@@ -780,28 +796,25 @@ static bool swap_in(PGconn *conn, char *err, size_t errlen)
     }
     bool ok = true;
     int n = PQntuples(res);
-    /* The old tables go first (messages before contacts, which it references). */
+    /* The old relations go first (messages before contacts, which it references). */
     for (int i = 0; ok && i < n; i++) {
         if (strcmp(PQgetvalue(res, i, 2), "t") == 0)
             continue;
         char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
         PGresult *exists = PQexecParams(conn,
             "SELECT relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-            " AND relname = $1", 1, NULL, (const char *const[]){PQgetvalue(res, i, 0)},
-            NULL, NULL, 0);
-        if (PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 1) {
-            char old = PQgetvalue(exists, 0, 0)[0];
-            const char *owhat = old == 'v' ? "VIEW" : old == 'm' ? "MATERIALIZED VIEW" : "TABLE";
-            ok = run_fmt(conn, err, errlen, "DROP %s public.%s CASCADE", owhat, ident);
-        }
+            " AND relname = $1 AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')", 1, NULL,
+            (const char *const[]){PQgetvalue(res, i, 0)}, NULL, NULL, 0);
+        if (PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 1)
+            ok = run_fmt(conn, err, errlen, "DROP %s public.%s CASCADE",
+                         rel_kind_word(PQgetvalue(exists, 0, 0)[0]), ident);
         PQclear(exists);
         PQfreemem(ident);
     }
     for (int i = 0; ok && i < n; i++) {
-        char kind = PQgetvalue(res, i, 1)[0];
-        const char *what = kind == 'v' ? "VIEW" : kind == 'm' ? "MATERIALIZED VIEW" : "TABLE";
         char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
-        ok = run_fmt(conn, err, errlen, "ALTER %s " STAGE ".%s SET SCHEMA public", what, ident);
+        ok = run_fmt(conn, err, errlen, "ALTER %s " STAGE ".%s SET SCHEMA public",
+                     rel_kind_word(PQgetvalue(res, i, 1)[0]), ident);
         PQfreemem(ident);
     }
     PQclear(res);
