@@ -55,6 +55,12 @@ static void human(char *buf, size_t len, double v)
 static void draw(struct seed_progress *p, double now)
 {
     double elapsed = now - p->started;
+    if (!p->total) {
+        fprintf(p->out, "\r\033[K%-16s %.1f s", p->name, elapsed);
+        fflush(p->out);
+        p->drawn = now;
+        return;
+    }
     double frac = p->total ? (double)p->done / (double)p->total : 0;
     if (frac > 1)
         frac = 1;
