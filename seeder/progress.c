@@ -117,7 +117,7 @@ double seed_progress_end(struct seed_progress *p)
     double now = seed_now(), secs = now - p->started;
     if (p->tty)
         fprintf(p->out, "\r\033[K");
-    char done[16] = "", rate[48] = "";
+    char done[16] = "", rate[80] = "";
     if (p->total || p->done) {
         human(done, sizeof done, (double)p->done);
         char r[16];
