@@ -92,17 +92,33 @@ char *core_digits_pattern(const char *term)
     return p;
 }
 
+static bool word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* pg_trgm turns a LIKE pattern into the trigrams of its words; a word
+ * padded with blanks where it meets a non-word character inside the term.
+ * So the term yields a trigram when a word has 3 characters, or a word of
+ * 1-2 characters meets punctuation or a blank on at least one side (then
+ * the index narrows to rows with a word that starts or ends that way). Only
+ * a term without any trigram makes the index read everything. */
 bool core_term_indexable(const char *term)
 {
-    int run = 0;
-    for (const unsigned char *s = (const unsigned char *)term; *s; s++) {
-        bool word = (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-                    (*s >= 'A' && *s <= 'Z') || *s >= 0x80;
-        /* A multibyte character counts once: skip continuation bytes. */
-        if (word && (*s & 0xc0) == 0x80)
+    const unsigned char *s = (const unsigned char *)term;
+    size_t i = 0, n = strlen(term);
+    while (i < n) {
+        if (!word_byte(s[i])) {
+            i++;
             continue;
-        run = word ? run + 1 : 0;
-        if (run >= 3)
+        }
+        size_t start = i, chars = 0;
+        while (i < n && word_byte(s[i])) {
+            if ((s[i] & 0xc0) != 0x80)
+                chars++;
+            i++;
+        }
+        if (chars >= 3 || start > 0 || i < n)
             return true;
     }
     return false;
