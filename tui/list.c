@@ -389,8 +389,16 @@ static void search(const char *term)
     }
     if (pending && strcmp(pending->term, term) == 0)
         return;
-    if (!pending && shown && strcmp(shown->term, term) == 0)
+    if (shown && strcmp(shown->term, term) == 0) {
+        /* Typed back to what is on screen: the search in flight is moot. */
+        if (pending) {
+            model_free(pending);
+            pending = NULL;
+            model_retag(shown);
+            worker_supersede(WORKER_LIST, shown->gen);
+        }
         return;
+    }
     model_free(pending);
     pending = model_new(term);
 }

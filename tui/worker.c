@@ -5,7 +5,8 @@
  * conversation, so opening a conversation never waits behind a long search.
  * Answers go to one queue; a byte on a pipe wakes the main loop's poll().
  * A request of a newer generation drops queued older ones and cancels the
- * running one, so stale searches never hold the connection. */
+ * running one (from a helper thread), so stale searches never hold the
+ * connection. */
 #include "tui.h"
 
 #include <errno.h>
@@ -35,6 +36,12 @@ struct worker {
     _Atomic uint64_t latest_gen;
     struct core_conn *conn;
     bool started;
+    /* PQcancel opens a connection to the server: a round trip the main
+     * thread must not wait for, so a small thread of its own sends it. */
+    pthread_t canceller;
+    pthread_cond_t cancel_cv;
+    bool cancel_wanted;
+    bool canceller_started;
 };
 
 static struct worker workers[WORKER_COUNT];
@@ -308,6 +315,24 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static void *canceller_main(void *arg)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->cancel_wanted && !w->quit)
+            pthread_cond_wait(&w->cancel_cv, &w->mu);
+        if (w->quit)
+            break;
+        w->cancel_wanted = false;
+        pthread_mutex_unlock(&w->mu);
+        core_conn_cancel(w->conn);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
 bool workers_start(const char *conninfo, char *err, size_t errlen)
 {
     if (pipe(wake_pipe) != 0) {
@@ -333,12 +358,19 @@ bool workers_start(const char *conninfo, char *err, size_t errlen)
         struct worker *w = &workers[i];
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->cv, NULL);
+        pthread_cond_init(&w->cancel_cv, NULL);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             snprintf(err, errlen, "cannot start a thread");
             pthread_sigmask(SIG_SETMASK, &old, NULL);
             return false;
         }
         w->started = true;
+        if (pthread_create(&w->canceller, NULL, canceller_main, w) != 0) {
+            snprintf(err, errlen, "cannot start a thread");
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return false;
+        }
+        w->canceller_started = true;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return true;
@@ -355,6 +387,7 @@ void workers_stop(void)
         atomic_store(&w->latest_gen, UINT64_MAX);
         bool running = w->running;
         pthread_cond_broadcast(&w->cv);
+        pthread_cond_broadcast(&w->cancel_cv);
         pthread_mutex_unlock(&w->mu);
         if (running)
             core_conn_cancel(w->conn);
@@ -369,6 +402,9 @@ void workers_stop(void)
         if (w->started && pthread_timedjoin_np(w->thread, NULL, &until) != 0)
             continue;
         w->started = false;
+        if (w->canceller_started && pthread_timedjoin_np(w->canceller, NULL, &until) != 0)
+            continue;
+        w->canceller_started = false;
         while (w->head) {
             struct request *r = w->head;
             w->head = r->next;
@@ -409,16 +445,20 @@ static bool supersede_locked(struct worker *w, uint64_t gen)
 void worker_supersede(int id, uint64_t gen)
 {
     struct worker *w = &workers[id];
-    bool cancel = supersede_locked(w, gen);
+    if (supersede_locked(w, gen)) {
+        w->cancel_wanted = true;
+        pthread_cond_signal(&w->cancel_cv);
+    }
     pthread_mutex_unlock(&w->mu);
-    if (cancel)
-        core_conn_cancel(w->conn);
 }
 
 void worker_submit(int id, struct request *req)
 {
     struct worker *w = &workers[id];
-    bool cancel = supersede_locked(w, req->gen);
+    if (supersede_locked(w, req->gen)) {
+        w->cancel_wanted = true;
+        pthread_cond_signal(&w->cancel_cv);
+    }
     req->next = NULL;
     if (w->tail)
         w->tail->next = req;
@@ -427,6 +467,4 @@ void worker_submit(int id, struct request *req)
     w->tail = req;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    if (cancel)
-        core_conn_cancel(w->conn);
 }
