@@ -31,3 +31,12 @@ pass "help opens and closes"
 # --help works without a terminal.
 "$CONVO_BIN" --help | grep -q -- "--no-mouse" || fail "--help"
 pass "--help"
+
+# A database that cannot be reached: a clear message, exit status 1, and
+# the terminal never switched.
+start_convo -- --db "dbname=convo_no_such_database"
+wait_for "convo-exited-1"
+grep -q "cannot connect" "$TUI_ERRLOG" || fail "no message for an unreachable database"
+: >"$TUI_ERRLOG"
+[ "$(tm display -p -t 0 '#{alternate_on}')" = 0 ] || fail "left on the alternate screen"
+pass "unreachable database: message and exit status 1"
