@@ -86,3 +86,17 @@ check_rows "$tmp/full" 1 "rows after fast typing differ from convo-query search"
 keys Escape
 wait_for "recent conversations"
 pass "fast typing ends on the newest search"
+
+# A term outside ASCII, typed as the terminal sends it (UTF-8).
+"$CONVO_QUERY" search "é" --limit 50 >"$tmp/accent" || fail "convo-query search failed"
+keys /
+type_text "é"
+wait_for "/é"
+if grep -q '"contact_id"' "$tmp/accent"; then
+    wait_for "convo · search “é”"
+    check_rows "$tmp/accent" 1 "rows for 'é' differ from convo-query search"
+else
+    wait_for "no matches"
+fi
+keys Escape
+pass "a non-ASCII term"
