@@ -1,6 +1,7 @@
 /* core/json.c - the JSON the CLIs print. */
 #include <string.h>
 
+#include "internal.h"
 #include "json.h"
 
 void json_string(FILE *f, const char *s)
@@ -53,8 +54,16 @@ void json_page(FILE *f, const char *key, const struct core_page *page, bool sear
     else
         fputs("null", f);
     fprintf(f, ", \"elapsed_ms\": %.3f", page->elapsed_ms);
-    if (search)
-        fprintf(f, ", \"scanned_rows\": %lld, \"complete\": %s",
-                (long long)page->scanned_rows, page->complete ? "true" : "false");
+    if (search) {
+        fprintf(f, ", \"complete\": %s, \"scanned_rows\": %lld, \"searched_back_to\": ",
+                page->complete ? "true" : "false", (long long)page->scanned_rows);
+        if (page->searched_back_to_us) {
+            char when[40];
+            core_format_time(page->searched_back_to_us, when);
+            json_string(f, when);
+        } else {
+            fputs("null", f);
+        }
+    }
     fputs("}\n", f);
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -237,13 +238,16 @@ static void walk_sql(char *buf, size_t len, const char *table)
 }
 
 /* Bitmap: the partition's matches below ($1,$2), newest $4 of them. The
- * OFFSET 0 fence keeps the planner from turning it into a walk. */
+ * OFFSET 0 fence keeps the planner from turning it into a walk, and keeps
+ * the position test out of the scan (ANDed with a btree bitmap over the
+ * whole partition it would cost more than the trigram part). */
 static void bitmap_sql(char *buf, size_t len, const char *table)
 {
     snprintf(buf, len,
              "SELECT contact_id, created_at, id FROM ("
              " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE content ILIKE $3 AND (created_at, id) < ($1, $2) OFFSET 0) s"
+             "  WHERE content ILIKE $3 OFFSET 0) s"
+             " WHERE (created_at, id) < ($1, $2)"
              " ORDER BY created_at DESC, id DESC LIMIT $4",
              table);
 }
@@ -261,22 +265,21 @@ static const char contacts_walk_sql[] =
     "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3) s"
     " WHERE hit OR rn = $3";
 
-/* Each arm of the OR has its own trigram index. */
+/* Each arm of the OR has its own trigram index; the position test stays
+ * outside the fence, for the reason given at bitmap_sql. */
 static const char contacts_bitmap_sql[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE (name ILIKE $3 OR phone_number ILIKE $3)"
-    "    AND last_message_id IS NOT NULL"
-    "    AND (last_message_at, last_message_id) < ($1, $2) OFFSET 0) s"
+    "  WHERE name ILIKE $3 OR phone_number ILIKE $3 OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
 static const char contacts_bitmap_digits_sql[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE (name ILIKE $3 OR phone_number ILIKE $3"
-    "         OR public.convo_digits(phone_number) LIKE $5)"
-    "    AND last_message_id IS NOT NULL"
-    "    AND (last_message_at, last_message_id) < ($1, $2) OFFSET 0) s"
+    "  WHERE name ILIKE $3 OR phone_number ILIKE $3"
+    "     OR public.convo_digits(phone_number) LIKE $5 OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
 /* Candidates in, rows out: the anchor message and contact, which fields
@@ -291,6 +294,7 @@ static const char finalize_sql[] =
     "          c.name ILIKE $4 OR c.phone_number ILIKE $4"
     "          OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)"
     "          OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
+    "                       AND x.created_at >= $6"  /* prunes partitions */
     "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
     "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
     "  JOIN contacts c ON c.id = k.cid"
@@ -519,6 +523,10 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     struct source *src = &s->sources[s->inflight];
     int n = PQntuples(r);
     double took = core_now_ms() - s->sent_ms;
+    if (getenv("CONVO_TRACE"))
+        fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms\n",
+                s->inflight_mode == STEP_WALK ? "walk" : "bitmap",
+                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
         s->bitmap_ms += took;
         s->bitmap_rows += (double)s->inflight_rows;
@@ -686,22 +694,35 @@ static enum core_status emit(struct core_search *s, size_t limit)
         struct core_pos g = global_frontier(s);
         qsort(s->items, s->nitems, sizeof *s->items, item_cmp_desc);
         struct item *batch = malloc(need * sizeof *batch);
+        struct idset inbatch = {0};
         if (!batch)
             return CORE_ERR_NOMEM;
         size_t nb = 0;
+        enum core_status st = CORE_OK;
         for (size_t i = 0; i < s->nitems && nb < need; i++) {
             const struct item *it = &s->items[i];
             if (core_pos_cmp(it->pos, g) < 0)
                 break;
-            if (idset_has(&s->seen, it->contact))
+            if (idset_has(&s->seen, it->contact) || idset_has(&inbatch, it->contact))
                 continue;
-            if (!idset_add(&s->seen, it->contact)) {
-                free(batch);
-                return CORE_ERR_NOMEM;
+            if (!idset_add(&inbatch, it->contact)) {
+                st = CORE_ERR_NOMEM;
+                break;
             }
             batch[nb++] = *it;
         }
-        enum core_status st = nb ? finalize(s, batch, nb) : CORE_OK;
+        if (st == CORE_OK && nb) {
+            double t0 = core_now_ms();
+            st = finalize(s, batch, nb);
+            if (getenv("CONVO_TRACE"))
+                fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
+                        core_now_ms() - t0);
+        }
+        /* Only now are they settled: shown, or ruled out for this walk. */
+        for (size_t i = 0; st == CORE_OK && i < nb; i++)
+            if (!idset_add(&s->seen, batch[i].contact))
+                st = CORE_ERR_NOMEM;
+        free(inbatch.slots);
         free(batch);
         if (st != CORE_OK)
             return st;
@@ -787,6 +808,26 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
     }
 }
 
+/* Messages are searched completely from the cursor down to this instant;
+ * 0 when every partition is done. */
+static int64_t searched_back_to(const struct core_search *s)
+{
+    int64_t back = CORE_US_NINF;
+    for (size_t i = 0; i < s->nsources; i++) {
+        const struct source *src = &s->sources[i];
+        if (src->kind == SRC_PART && !src->done && src->frontier.us > back)
+            back = src->frontier.us;
+    }
+    if (back == CORE_US_NINF)
+        return 0;
+    if (back == CORE_US_INF) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
+    return back;
+}
+
 enum core_status core_search_next(struct core_search *s, size_t limit,
                                   double budget_ms, struct core_page *out)
 {
@@ -813,9 +854,7 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     }
     out->complete = s->complete;
     out->scanned_rows = s->scanned_rows;
-    struct core_pos g = global_frontier(s);
-    out->searched_back_to_us = s->complete && g.us == CORE_US_NINF ? 0
-                             : g.us == CORE_US_NINF ? 0 : g.us;
+    out->searched_back_to_us = searched_back_to(s);
     out->elapsed_ms = core_now_ms() - t0;
     return CORE_OK;
 }
