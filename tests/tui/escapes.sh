@@ -7,7 +7,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 db=convo_tui_escapes_$$
 test_db=$PGDATABASE
 fresh_db "$db"
-trap "tui_cleanup; psql -X -q -d postgres -c 'drop database if exists $db with (force)' >/dev/null 2>&1 || true" EXIT
+cleanup() {
+    local st=$?
+    tui_cleanup || st=1
+    psql -X -q -d postgres -c "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+    exit $st
+}
+trap cleanup EXIT
 
 q "insert into contacts (phone_number, name) values
      ('+15550000001', E'Evil \x1b[31mRed\x1b[0m'),

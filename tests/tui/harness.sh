@@ -24,8 +24,10 @@ tm() { tmux -u -L "$TMUX_SOCK" -f /dev/null "$@"; }
 # convo's standard error (sanitizer reports land there, not on the screen).
 TUI_ERRLOG=$(mktemp)
 
+# tui_cleanup: end convo and its tmux servers; fails (returns 1) when convo
+# reported errors. Traps: `st=$?; tui_cleanup || st=1; exit $st`.
 tui_cleanup() {
-    local i status=$?
+    local i
     # Let a running convo quit by itself, so sanitizers report leaks.
     if [ "${TUI_MODE:-}" = convo ] && tm has-session 2>/dev/null; then
         tm send-keys -t 0 C-c 2>/dev/null || true
@@ -42,10 +44,10 @@ tui_cleanup() {
         cat "$TUI_ERRLOG" >&2
         rm -f "$TUI_ERRLOG"
         echo "FAIL: convo reported errors on stderr" >&2
-        exit 1
+        return 1
     fi
     rm -f "$TUI_ERRLOG"
-    return $status
+    return 0
 }
 
 # Every start gets a server of its own: reusing one that is shutting down
@@ -55,7 +57,7 @@ new_server() {
     TMUX_N=$((TMUX_N + 1))
     TMUX_SOCK=$TMUX_BASE-$TMUX_N
 }
-trap tui_cleanup EXIT
+trap 'st=$?; tui_cleanup || st=1; exit $st' EXIT
 
 # start_convo [ENV=VALUE...] [-- CONVO ARGS]: convo in a fresh tmux server.
 # The pane's shell line ends with a marker so that tests see the exit.

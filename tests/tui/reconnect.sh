@@ -8,7 +8,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 db=convo_tui_reconnect_$$
 fresh_db "$db"
 admin() { psql -X -q -d postgres -v ON_ERROR_STOP=1 -Atc "$1" >/dev/null; }
-trap "tui_cleanup; admin 'alter database $db allow_connections true' 2>/dev/null; admin 'drop database if exists $db with (force)' 2>/dev/null || true" EXIT
+cleanup() {
+    local st=$?
+    tui_cleanup || st=1
+    admin "alter database $db allow_connections true" 2>/dev/null || true
+    admin "drop database if exists $db with (force)" 2>/dev/null || true
+    exit $st
+}
+trap cleanup EXIT
 
 q "insert into contacts (phone_number, name)
    select '+1555' || lpad(i::text, 7, '0'), 'Person ' || i from generate_series(1, 120) i"

@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; tui_cleanup' EXIT
+trap 'st=$?; rm -rf "$tmp"; tui_cleanup || st=1; exit $st' EXIT
 "$CONVO_QUERY" recent --limit 50 >"$tmp/recent" || fail "convo-query recent failed"
 
 widest() { screen | wc -L; }

@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 expected=$(mktemp)
-trap 'rm -f "$expected"; tui_cleanup' EXIT
+trap 'st=$?; rm -f "$expected"; tui_cleanup || st=1; exit $st' EXIT
 "$CONVO_QUERY" recent --limit 200 >"$expected" || fail "convo-query recent failed"
 rows=$((TUI_H - 4))
 

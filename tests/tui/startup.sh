@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 expected=$(mktemp)
-trap 'rm -f "$expected"; tui_cleanup' EXIT
+trap 'st=$?; rm -f "$expected"; tui_cleanup || st=1; exit $st' EXIT
 "$CONVO_QUERY" recent --limit 50 >"$expected" || fail "convo-query recent failed"
 
 start_convo
