@@ -68,6 +68,7 @@ struct core_search {
     char *pattern;      /* ILIKE pattern */
     char *digits;       /* LIKE pattern over phone digits, or "" */
     bool indexable;     /* messages: trigram scan possible */
+    bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
     bool contacts_indexable;
     bool recent;        /* empty term */
     char *recent_cursor;
@@ -225,31 +226,46 @@ static enum core_status load_parts(struct core_conn *conn)
  * and, when the step read all $3 rows, the last one read (rn = $3) so that
  * the next step starts there. row_number() rides on the index order: no
  * sort, no second pass. */
-static void walk_sql(char *buf, size_t len, const char *table)
+static void walk_sql(char *buf, size_t len, const char *table, const char *op)
 {
     snprintf(buf, len,
              "SELECT contact_id, created_at, id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
-             " SELECT contact_id, created_at, id, content ILIKE $4 AS hit,"
+             " SELECT contact_id, created_at, id, content %s $4 AS hit,"
              "        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
              "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
              "  ORDER BY created_at DESC, id DESC LIMIT $3) s"
              " WHERE hit OR rn = $3",
-             table);
+             op, table);
 }
 
 /* Bitmap: the partition's matches below ($1,$2), newest $4 of them. The
  * OFFSET 0 fence keeps the planner from turning it into a walk, and keeps
  * the position test out of the scan (ANDed with a btree bitmap over the
  * whole partition it would cost more than the trigram part). */
-static void bitmap_sql(char *buf, size_t len, const char *table)
+static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
 {
     snprintf(buf, len,
              "SELECT contact_id, created_at, id FROM ("
              " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE content ILIKE $3 OFFSET 0) s"
+             "  WHERE content %s $3 OFFSET 0) s"
              " WHERE (created_at, id) < ($1, $2)"
              " ORDER BY created_at DESC, id DESC LIMIT $4",
-             table);
+             table, op);
+}
+
+/* Scan: for a term without trigrams, once walking shows it to be rare, a
+ * (parallel) sequential scan of the partition reads rows cheaper than the
+ * index-ordered walk. IS TRUE keeps the trigram index out of it: without a
+ * trigram it would read the whole index. */
+static void scan_sql(char *buf, size_t len, const char *table, const char *op)
+{
+    snprintf(buf, len,
+             "SELECT contact_id, created_at, id FROM ("
+             " SELECT contact_id, created_at, id FROM ONLY %s"
+             "  WHERE (content %s $3) IS TRUE OFFSET 0) s"
+             " WHERE (created_at, id) < ($1, $2)"
+             " ORDER BY created_at DESC, id DESC LIMIT $4",
+             table, op);
 }
 
 #define CONTACT_MATCH                                                       \
@@ -377,6 +393,12 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!s->pattern || !s->digits)
         goto nomem;
     s->indexable = core_term_indexable(term);
+    /* ILIKE lowers every row it reads; a term without letters gives the
+     * same answer with LIKE, four times cheaper. */
+    s->caseless = true;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        if (*c >= 0x80 || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
+            s->caseless = false;
     size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
     s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
     enum core_status st = build_sources(s);
@@ -471,37 +493,43 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
         }
     } else {
         double left = rows_left(src);
-        if (s->indexable && s->walked_rows > 0) {
+        if (s->walked_rows > 0) {
             /* What the walks so far say about the term, and what the steps
              * so far cost: walk until the page is full, or fetch this
-             * partition's matches through its trigram index? */
+             * partition's matches through its trigram index (or, without a
+             * trigram, by a scan of the partition)? */
             double density = ((double)s->walked_hits + 0.5) / (double)s->walked_rows;
             double per_row = s->walk_ms > 0 ? s->walk_ms / (double)s->walked_rows : 0.0007;
             double to_walk = 1.5 * (double)(need + 1) / density;
             if (to_walk > left)
                 to_walk = left;
             double walk_cost = to_walk * per_row;
-            double bitmap_cost = s->bitmap_rows > 0
-                                     ? s->bitmap_ms / s->bitmap_rows * left
-                                     : 0.3 + density * left * 0.005;
-            if (bitmap_cost < walk_cost) {
+            double other_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
+                              : s->indexable ? 0.3 + density * left * 0.005
+                                             : 1.0 + left * per_row * 0.7;
+            if (other_cost < walk_cost && left > 0) {
                 mode = STEP_BITMAP;
             } else {
                 src->walk_step = to_walk < 2048 ? 2048 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
+        const char *op = s->caseless ? "LIKE" : "ILIKE";
         if (mode == STEP_BITMAP) {
             core_param_text(&p, s->pattern);
             s->inflight_limit = (int64_t)(4 * need + 256);
             core_param_int8(&p, s->inflight_limit);
-            snprintf(name, sizeof name, "convo_b%u", src->part.oid);
-            bitmap_sql(sql, sizeof sql, src->part.name);
+            snprintf(name, sizeof name, "convo_%c%s%u", s->indexable ? 'b' : 's',
+                     s->caseless ? "c" : "", src->part.oid);
+            if (s->indexable)
+                bitmap_sql(sql, sizeof sql, src->part.name, op);
+            else
+                scan_sql(sql, sizeof sql, src->part.name, op);
             covered = (int64_t)left;
         } else {
             core_param_int8(&p, src->walk_step);
             core_param_text(&p, s->pattern);
-            snprintf(name, sizeof name, "convo_w%u", src->part.oid);
-            walk_sql(sql, sizeof sql, src->part.name);
+            snprintf(name, sizeof name, "convo_w%s%u", s->caseless ? "c" : "", src->part.oid);
+            walk_sql(sql, sizeof sql, src->part.name, op);
             covered = src->walk_step;
             if (src->walk_step < 65536)
                 src->walk_step *= 2;
