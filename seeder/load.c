@@ -47,13 +47,19 @@ static void one_line(char *err, size_t errlen, const char *what, const char *msg
         snprintf(err, errlen, "%.*s", (int)n, msg);
 }
 
+/* SQLSTATE of this thread's last failed run_sql(). */
+static _Thread_local char last_sqlstate[6];
+
 static bool run_sql(PGconn *conn, const char *sql, char *err, size_t errlen)
 {
     PGresult *res = PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(res);
     bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok)
+    if (!ok) {
         one_line(err, errlen, NULL, PQresultErrorMessage(res));
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        snprintf(last_sqlstate, sizeof last_sqlstate, "%s", state ? state : "");
+    }
     PQclear(res);
     return ok;
 }
@@ -776,39 +782,58 @@ static const char *rel_kind_word(char kind)
 /* Move everything in the staging schema to public, replacing what is there:
  * tables (and each partition, which does not follow its parent), views, and
  * sequences no table owns (owned ones move with their table). */
-static bool swap_in(PGconn *conn, char *err, size_t errlen)
+static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
 {
     if (!run_sql(conn, "BEGIN", err, errlen)
-        || !run_sql(conn, "SET LOCAL lock_timeout = '60s'", err, errlen))
+        || !run_sql(conn, "SET LOCAL lock_timeout = '20s'", err, errlen))
         return false;
+    /* Each staging relation, with the kind of the public one it replaces. */
     PGresult *res = PQexec(conn,
-        "SELECT c.relname, c.relkind, c.relispartition FROM pg_class c"
-        " WHERE c.relnamespace = '" STAGE "'::regnamespace"
-        "   AND (c.relkind IN ('r', 'p', 'v', 'm')"
-        "        OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d"
-        "             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid"
+        "SELECT s.relname, s.relkind, s.relispartition, p.relkind FROM pg_class s"
+        " LEFT JOIN pg_class p ON p.relname = s.relname"
+        "  AND p.relnamespace = 'public'::regnamespace"
+        "  AND p.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+        " WHERE s.relnamespace = '" STAGE "'::regnamespace"
+        "   AND (s.relkind IN ('r', 'p', 'v', 'm')"
+        "        OR (s.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+        "             WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid"
         "               AND d.deptype IN ('a', 'i'))))"
-        " ORDER BY c.relispartition, c.relkind = 'p' DESC, c.relname");
+        " ORDER BY s.relispartition, s.relkind = 'p' DESC, s.relname");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         one_line(err, errlen, NULL, PQresultErrorMessage(res));
         PQclear(res);
         return false;
     }
-    bool ok = true;
     int n = PQntuples(res);
-    /* The old relations go first (messages before contacts, which it references). */
+
+    /* Take every lock at once, contacts before messages as readers do;
+     * dropping messages alone would lock contacts (its foreign key) last and
+     * deadlock with a reader that holds contacts. */
+    char lock[2048] = "LOCK TABLE ";
+    size_t len = strlen(lock);
+    int nlock = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            const char *old = PQgetvalue(res, i, 3);
+            if (strcmp(PQgetvalue(res, i, 2), "t") == 0 || old[0] != (pass ? 'p' : 'r'))
+                continue;
+            char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0),
+                                             strlen(PQgetvalue(res, i, 0)));
+            len += (size_t)snprintf(lock + len, sizeof lock - len, "%spublic.%s",
+                                    nlock++ ? ", " : "", ident);
+            PQfreemem(ident);
+        }
+    snprintf(lock + len, sizeof lock - len, " IN ACCESS EXCLUSIVE MODE%s",
+             nowait ? " NOWAIT" : "");
+    bool ok = nlock == 0 || run_sql(conn, lock, err, errlen);
+
     for (int i = 0; ok && i < n; i++) {
-        if (strcmp(PQgetvalue(res, i, 2), "t") == 0)
+        const char *old = PQgetvalue(res, i, 3);
+        if (strcmp(PQgetvalue(res, i, 2), "t") == 0 || !old[0])
             continue;
         char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
-        PGresult *exists = PQexecParams(conn,
-            "SELECT relkind FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-            " AND relname = $1 AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')", 1, NULL,
-            (const char *const[]){PQgetvalue(res, i, 0)}, NULL, NULL, 0);
-        if (PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 1)
-            ok = run_fmt(conn, err, errlen, "DROP %s public.%s CASCADE",
-                         rel_kind_word(PQgetvalue(exists, 0, 0)[0]), ident);
-        PQclear(exists);
+        ok = run_fmt(conn, err, errlen, "DROP %s IF EXISTS public.%s CASCADE",
+                     rel_kind_word(old[0]), ident);
         PQfreemem(ident);
     }
     for (int i = 0; ok && i < n; i++) {
@@ -825,10 +850,30 @@ static bool swap_in(PGconn *conn, char *err, size_t errlen)
     }
     ok = ok && run_sql(conn, "COMMIT", err, errlen);
     if (!ok) {
+        char state[6];
+        memcpy(state, last_sqlstate, sizeof state);
         PGresult *rb = PQexec(conn, "ROLLBACK");
         PQclear(rb);
+        memcpy(last_sqlstate, state, sizeof state);
     }
     return ok;
+}
+
+/* The swap waits for no one at first (NOWAIT, retried), so readers never
+ * queue behind it; only then does it wait its turn. A deadlock or lock
+ * timeout rolls back and tries again: the staging schema is still whole. */
+static bool swap_in(PGconn *conn, char *err, size_t errlen)
+{
+    for (int attempt = 0;; attempt++) {
+        bool nowait = attempt < 12;
+        if (swap_once(conn, nowait, err, errlen))
+            return true;
+        bool busy = strcmp(last_sqlstate, "55P03") == 0 || strcmp(last_sqlstate, "40P01") == 0;
+        if (!busy || interrupted || attempt >= 17)
+            return false;
+        if (nowait)
+            usleep(250 * 1000);
+    }
 }
 
 bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
