@@ -69,6 +69,7 @@ struct core_search {
     char *digits;       /* LIKE pattern over phone digits, or "" */
     bool indexable;     /* messages: trigram scan possible */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
+    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap */
     bool contacts_indexable;
     bool recent;        /* empty term */
     char *recent_cursor;
@@ -393,6 +394,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!s->pattern || !s->digits)
         goto nomem;
     s->indexable = core_term_indexable(term);
+    const char *force = getenv("CONVO_FORCE_STEP");
+    s->force = force ? force[0] : 0;
     /* ILIKE lowers every row it reads; a term without letters gives the
      * same answer with LIKE, four times cheaper. */
     s->caseless = true;
@@ -513,6 +516,8 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 src->walk_step = to_walk < 2048 ? 2048 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
+        if (s->force == 'w' || s->force == 'b')
+            mode = s->force == 'w' ? STEP_WALK : STEP_BITMAP;
         const char *op = s->caseless ? "LIKE" : "ILIKE";
         if (mode == STEP_BITMAP) {
             core_param_text(&p, s->pattern);
