@@ -85,14 +85,17 @@ struct core_row {
 struct core_page {
     struct core_row *rows;
     size_t count;
-    /* Opaque cursor for the next page, NULL at the end. Owned by the page. */
+    /* Opaque cursor for the next page, NULL at the end. Owned by the page.
+     * A full search page always carries one (finding out whether anything
+     * older matches can take a full scan), so the next page may be empty. */
     char *next_cursor;
     double elapsed_ms;        /* wall time spent in core for this answer */
     /* Search only: false when the time budget ran out before the page was
      * full; call core_search_next() again to continue. */
     bool complete;
-    /* Search progress: messages examined, and the oldest instant down to
-     * which content has been searched completely (0 = everything). */
+    /* Search progress: messages examined (estimated for index and scan
+     * steps), and the oldest instant down to which content has been
+     * searched completely, from the cursor down (0 = everything). */
     int64_t scanned_rows;
     int64_t searched_back_to_us;
     void *priv;               /* storage behind the strings */
@@ -127,7 +130,12 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
 /* Fill out with up to limit rows, spending at most budget_ms (0 = no limit)
  * before returning a partial page (out->complete == false). Rows already
  * returned by an earlier partial call of the same search are returned again
- * together with the new ones, so each answer is a whole prefix of the page. */
+ * together with the new ones, so each answer is a whole prefix of the page.
+ * When the budget runs out the statement keeps running on the server; the
+ * next call picks it up. Any other call on the same connection (or
+ * core_search_close) cancels it first; the search can still go on after.
+ * After core_conn_cancel() the search answers CORE_ERR_CANCELLED; open a
+ * new one. CONVO_TRACE=1 in the environment logs every step to stderr. */
 enum core_status core_search_next(struct core_search *search, size_t limit,
                                   double budget_ms, struct core_page *out);
 
