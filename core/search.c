@@ -187,7 +187,7 @@ static const char parts_sql[] =
 static enum core_status load_parts(struct core_conn *conn)
 {
     double now = core_now_ms();
-    if (conn->parts && now - conn->parts_loaded_ms < 10000)
+    if (conn->parts && conn->parts_loaded_ms > 0 && now - conn->parts_loaded_ms < 10000)
         return CORE_OK;
     struct core_params p = {0};
     enum core_status st;
@@ -871,8 +871,11 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     limit = core_clamp_limit(limit);
     if (!s->complete) {
         enum core_status st = run(s, limit, budget_ms > 0 ? t0 + budget_ms : 0);
-        if (st != CORE_OK)
+        if (st != CORE_OK) {
+            /* Partitions may have been swapped or dropped: look again. */
+            s->conn->parts_loaded_ms = 0;
             return st;
+        }
     }
     for (size_t i = 0; i < s->page.count; i++) {
         enum core_status st = core_page_add(out, &s->page.rows[i]);
