@@ -332,7 +332,7 @@ static enum core_status build_sources(struct core_search *s)
     struct source *src = &s->sources[0];
     src->kind = SRC_CONTACTS;
     src->frontier = s->cursor;
-    src->walk_step = 4096;
+    src->walk_step = 256;
     s->nsources = 1;
     for (size_t i = 0; i < conn->nparts; i++) {
         const struct core_part *pt = &conn->parts[i];
@@ -342,7 +342,7 @@ static enum core_status build_sources(struct core_search *s)
         src->kind = SRC_PART;
         src->part = *pt;
         src->frontier = pos_min(s->cursor, (struct core_pos){pt->hi_us, INT64_MIN});
-        src->walk_step = 2048;
+        src->walk_step = 1024;
     }
     return CORE_OK;
 }
@@ -492,7 +492,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
             snprintf(sql, sizeof sql, "%s", contacts_walk_sql);
             covered = src->walk_step;
             if (src->walk_step < 65536)
-                src->walk_step *= 2;
+                src->walk_step *= 4;
         }
     } else {
         double left = rows_left(src);
@@ -513,7 +513,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
             if (other_cost < walk_cost && left > 0) {
                 mode = STEP_BITMAP;
             } else {
-                src->walk_step = to_walk < 2048 ? 2048 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
+                src->walk_step = to_walk < 256 ? 256 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
         if (s->force == 'w' || s->force == 'b')
