@@ -34,7 +34,7 @@ static const char naive_search_sql[] =
     "  WHERE m.content ILIKE $1 OR c.name ILIKE $1 OR c.phone_number ILIKE $1"
     "     OR ($2 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $2)"
     "  ORDER BY m.contact_id, m.created_at DESC, m.id DESC) s"
-    " ORDER BY created_at DESC, id DESC LIMIT 50";
+    " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET $3";
 
 struct ids {
     int n;
@@ -250,9 +250,9 @@ static void bench_search(struct core_conn *conn, PGconn *pg, const char *kind,
     bool same = true;
     if (!skip_naive) {
         char *pat = core_like_pattern(term), *dig = core_digits_pattern(term);
-        const char *vals[2] = {pat, dig};
+        const char *vals[3] = {pat, dig, "0"};
         struct ids base;
-        nv = naive(pg, naive_search_sql, 2, vals, &base);
+        nv = naive(pg, naive_search_sql, 3, vals, &base);
         same = ids_equal(&mine, &base);
         if (!same)
             mismatches++;
@@ -267,6 +267,57 @@ static void bench_search(struct core_conn *conn, PGconn *pg, const char *kind,
     fflush(stdout);
     free(t);
     free(f);
+}
+
+/* A page deep in a search: the cursor of page `page` found by walking,
+ * then that page timed; the baseline pages with OFFSET. */
+static void bench_search_deep(struct core_conn *conn, PGconn *pg, const char *term, int page)
+{
+    char *cursor = NULL;
+    for (int i = 1; i < page; i++) {
+        struct core_page p;
+        enum core_status st = core_search(conn, term, cursor, 50, &p);
+        if (st != CORE_OK)
+            die_status(conn, st);
+        free(cursor);
+        cursor = p.next_cursor ? strdup(p.next_cursor) : NULL;
+        core_page_free(&p);
+        if (!cursor)
+            return;
+    }
+    double *t = malloc(sizeof(double) * (size_t)runs);
+    struct ids mine = {0};
+    for (int r = 0; r < runs; r++) {
+        struct core_page p;
+        double t0 = core_now_ms();
+        enum core_status st = core_search(conn, term, cursor, 50, &p);
+        t[r] = core_now_ms() - t0;
+        if (st != CORE_OK)
+            die_status(conn, st);
+        page_ids(&p, &mine);
+        core_page_free(&p);
+    }
+    struct stats s = summarize(t, runs);
+    double nv = -1;
+    bool same = true;
+    if (!skip_naive) {
+        char *pat = core_like_pattern(term), *dig = core_digits_pattern(term), off[32];
+        snprintf(off, sizeof off, "%d", (page - 1) * 50);
+        const char *vals[3] = {pat, dig, off};
+        struct ids base;
+        nv = naive(pg, naive_search_sql, 3, vals, &base);
+        same = ids_equal(&mine, &base);
+        if (!same)
+            mismatches++;
+        free(pat);
+        free(dig);
+    }
+    char label[64];
+    snprintf(label, sizeof label, "\"%s\" page %d", term, page);
+    row("deep", label, s, -1, mine.n, nv, same, NULL);
+    fflush(stdout);
+    free(t);
+    free(cursor);
 }
 
 /* How fast a running full scan stops when cancelled from another thread. */
@@ -416,6 +467,9 @@ int main(int argc, char **argv)
             bench_search(conn, pg, "typed", prefix);
         }
     }
+    bench_search_deep(conn, pg, "the", 20);
+    bench_search_deep(conn, pg, "pizza", 20);
+    bench_search_deep(conn, pg, "a", 20);
     bench_cancel(conn, "zq");
     printf("\np50/p99/max: complete first page of 50, in-process over the Unix socket.\n"
            "first ms: p99 of the first answer with a 40 ms budget (rows, or none yet and how\n"
