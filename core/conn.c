@@ -160,6 +160,7 @@ void core_conn_close(struct core_conn *conn)
         return;
     if (conn->busy)
         core_conn_settle(conn);
+    core_search_detach_all(conn);
     drop_session(conn);
     free(conn->prepared);
     free(conn->parts);

@@ -92,6 +92,9 @@ struct core_conn {
     size_t nprepared, capprepared;
     /* The search whose statement is still running on the server, if any. */
     struct core_search *busy;
+    /* Searches still open on this connection: closing the connection
+     * first detaches them, so closing them later is safe. */
+    struct core_search *searches;
     /* Partition map, loaded by search.c. */
     struct core_part *parts;
     size_t nparts;
@@ -141,6 +144,7 @@ int64_t core_get_time(const PGresult *r, int row, int col);
 bool core_get_bool(const PGresult *r, int row, int col);
 
 void core_search_abandon(struct core_search *search); /* search.c */
+void core_search_detach_all(struct core_conn *conn);  /* search.c */
 
 /* recent.c */
 size_t core_clamp_limit(size_t limit);

@@ -63,7 +63,8 @@ struct idset {
 };
 
 struct core_search {
-    struct core_conn *conn;
+    struct core_conn *conn;     /* NULL once the connection was closed */
+    struct core_search *next_open, **prev_open;
     char *term;
     char *pattern;      /* ILIKE pattern */
     char *digits;       /* LIKE pattern over phone digits, or "" */
@@ -364,6 +365,11 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!s)
         return CORE_ERR_NOMEM;
     s->conn = conn;
+    s->next_open = conn->searches;
+    if (conn->searches)
+        conn->searches->prev_open = &s->next_open;
+    s->prev_open = &conn->searches;
+    conn->searches = s;
     s->inflight = -1;
     core_page_init(&s->page);
     s->term = strdup(term);
@@ -866,6 +872,8 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
 {
     double t0 = core_now_ms();
     core_page_init(out);
+    if (!s->conn)
+        return CORE_ERR_USAGE; /* its connection was closed */
     if (s->recent)
         return core_recent(s->conn, s->recent_cursor, limit, out);
     limit = core_clamp_limit(limit);
@@ -895,12 +903,26 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     return CORE_OK;
 }
 
+void core_search_detach_all(struct core_conn *conn)
+{
+    for (struct core_search *s = conn->searches; s; s = s->next_open) {
+        s->conn = NULL;
+        s->prev_open = NULL;
+    }
+    conn->searches = NULL;
+}
+
 void core_search_close(struct core_search *s)
 {
     if (!s)
         return;
     if (s->conn && s->conn->busy == s)
         core_conn_settle(s->conn);
+    if (s->prev_open) {
+        *s->prev_open = s->next_open;
+        if (s->next_open)
+            s->next_open->prev_open = s->prev_open;
+    }
     free(s->term);
     free(s->pattern);
     free(s->digits);

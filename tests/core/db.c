@@ -467,6 +467,17 @@ int main(void)
     test_lost_and_cancel(conn);
     test_live_inserts(conn);
     core_conn_close(conn);
+
+    /* A search outliving its connection, with a statement still running. */
+    conn = core_conn_open(NULL, err, sizeof err);
+    struct core_search *s;
+    struct core_page page;
+    CHECK(conn && core_search_open(conn, "zq", NULL, &s) == CORE_OK, "open");
+    if (conn && core_search_next(s, 5, 0.001, &page) == CORE_OK)
+        core_page_free(&page);
+    core_conn_close(conn);
+    CHECK(core_search_next(s, 5, 0, &page) == CORE_ERR_USAGE, "search on a closed connection");
+    core_search_close(s);
     PQfinish(admin);
     if (failures) {
         fprintf(stderr, "%d check(s) failed (seed %u)\n", failures, seed);
