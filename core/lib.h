@@ -135,7 +135,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
  * next call picks it up. Any other call on the same connection (or
  * core_search_close) cancels it first; the search can still go on after.
  * After core_conn_cancel() the search answers CORE_ERR_CANCELLED; open a
- * new one. CONVO_TRACE=1 in the environment logs every step to stderr. */
+ * new one. A search whose connection was closed answers CORE_ERR_USAGE;
+ * it may still be closed. CONVO_TRACE=1 logs every step to stderr. */
 enum core_status core_search_next(struct core_search *search, size_t limit,
                                   double budget_ms, struct core_page *out);
 
