@@ -127,8 +127,8 @@ PGresult *core_conn_exec(struct core_conn *conn, const char *name,
 /* Asynchronous form: send, then wait with a deadline, then take the result. */
 enum core_status core_conn_send(struct core_conn *conn, const char *name,
                                 const char *sql, const struct core_params *params);
-/* CORE_OK when the result is ready; CORE_ERR_CANCELLED never (that shows in
- * the result); returns false-like CORE_ERR_USAGE on timeout. */
+/* True when the result is ready (or the connection failed: *status says),
+ * false when the deadline (0 = none) passed first. */
 bool core_conn_wait(struct core_conn *conn, double deadline_ms,
                     enum core_status *status);
 PGresult *core_conn_take(struct core_conn *conn, enum core_status *status);
