@@ -1,10 +1,13 @@
 /* core/convo_query.c - convo-query: core's answers as JSON, for scripts,
- * tests and benchmarks. Exit 0 ok, 1 database error, 2 usage error. */
+ * tests and benchmarks. Exit 0 ok, 1 database or output error, 2 usage
+ * error; every error is one line on stderr. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "json.h"
 #include "lib.h"
 
@@ -15,20 +18,43 @@ static const char usage_text[] =
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
     "then DATABASE_URL, then the embedded cluster of ./run are used.\n";
 
-static int usage(const char *msg)
+#define BUDGET_MAX 3600000L
+
+/* A usage error: one line naming what was wrong, exit 2. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage(const char *fmt, ...)
 {
-    if (msg)
-        fprintf(stderr, "convo-query: %s\n", msg);
-    fputs(usage_text, stderr);
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    for (char *p = line; *p; p++)   /* an argument may hold a newline */
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "convo-query: %s (see convo-query --help)\n", line);
     return 2;
 }
 
-static bool parse_count(const char *s, long max, long *out)
+/* A database or output error: one line, exit 1. Only the first line of msg
+ * is printed (libpq messages may carry DETAIL and HINT lines). */
+static int fail_line(const char *msg)
+{
+    size_t n = strcspn(msg, "\r\n");
+    fprintf(stderr, "convo-query: %.*s\n", (int)n, msg);
+    return 1;
+}
+
+static bool parse_count(const char *s, long min, long max, long *out)
 {
     char *end;
+    if (*s < '0' || *s > '9')   /* no sign, no leading blanks */
+        return false;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > max)
+    if (errno || end == s || *end || v < min || v > max)
         return false;
     *out = v;
     return true;
@@ -38,8 +64,55 @@ static int fail(enum core_status st, struct core_conn *conn)
 {
     const char *msg = conn && *core_conn_error(conn) ? core_conn_error(conn)
                                                      : core_status_message(st);
-    fprintf(stderr, "convo-query: %s\n", msg);
+    size_t n = strcspn(msg, "\r\n");
+    fprintf(stderr, "convo-query: %.*s\n", (int)n, msg);
     return st == CORE_ERR_CURSOR || st == CORE_ERR_TERM || st == CORE_ERR_USAGE ? 2 : 1;
+}
+
+/* Write len bytes and close stdout; 0 or 1 after a one-line message. */
+static int write_output(const char *buf, size_t len)
+{
+    errno = 0;
+    if (len && fwrite(buf, 1, len, stdout) != len)
+        goto err;
+    if (fflush(stdout) != 0 || ferror(stdout))
+        goto err;
+    if (fclose(stdout) != 0)
+        goto err;
+    return 0;
+err:;
+    int e = errno ? errno : EIO;
+    fprintf(stderr, "convo-query: cannot write output: %s\n", strerror(e));
+    return 1;
+}
+
+/* 1 after a message when contact_id names no contact, else 0. */
+static int check_contact(struct core_conn *conn, long contact_id)
+{
+    PGconn *pg = core_conn_pg(conn);
+    if (!pg)
+        return fail(CORE_ERR_LOST, conn);
+    char id[24];
+    snprintf(id, sizeof id, "%ld", contact_id);
+    const char *params[1] = {id};
+    PGresult *res = PQexecParams(pg, "SELECT 1 FROM contacts WHERE id = $1::int4",
+                                 1, NULL, params, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        if (!msg || !*msg)
+            msg = PQerrorMessage(pg);
+        if (!msg || !*msg)
+            msg = core_status_message(CORE_ERR_QUERY);
+        char line[512];
+        snprintf(line, sizeof line, "%s: %s", core_status_message(CORE_ERR_QUERY), msg);
+        rc = fail_line(line);
+    } else if (PQntuples(res) == 0) {
+        fprintf(stderr, "convo-query: no contact with id %ld\n", contact_id);
+        rc = 1;
+    }
+    PQclear(res);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -51,50 +124,56 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         bool more = i + 1 < argc;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
+            return write_output(usage_text, sizeof usage_text - 1);
         } else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0) {
             if (!more)
-                return usage("missing value for --db");
+                return usage("%s needs a CONNINFO", a);
             db = argv[++i];
         } else if (strncmp(a, "--db=", 5) == 0) {
             db = a + 5;
         } else if (strcmp(a, "--limit") == 0) {
-            if (!more || !parse_count(argv[++i], CORE_PAGE_MAX, &limit) || limit == 0)
-                return usage("--limit takes a number from 1 to 1000");
-        } else if (strcmp(a, "--after") == 0) {
             if (!more)
-                return usage("missing value for --after");
+                return usage("--limit needs a number 1..%d", CORE_PAGE_MAX);
+            const char *v = argv[++i];
+            if (!parse_count(v, 1, CORE_PAGE_MAX, &limit))
+                return usage("--limit must be 1..%d, got %s", CORE_PAGE_MAX,
+                             *v ? v : "''");
+        } else if (strcmp(a, "--after") == 0) {
+            if (!more || !*argv[i + 1])
+                return usage("--after needs a cursor");
             after = argv[++i];
         } else if (strcmp(a, "--budget") == 0) {
-            if (!more || !parse_count(argv[++i], 3600000, &budget))
-                return usage("--budget takes milliseconds");
+            if (!more)
+                return usage("--budget needs milliseconds 0..%ld", BUDGET_MAX);
+            const char *v = argv[++i];
+            if (!parse_count(v, 0, BUDGET_MAX, &budget))
+                return usage("--budget must be 0..%ld milliseconds, got %s", BUDGET_MAX,
+                             *v ? v : "''");
         } else if (strcmp(a, "--") == 0 && cmd && !have_arg && more) {
             arg = argv[++i];
             have_arg = true;
         } else if (a[0] == '-' && a[1] != '\0' && !(cmd && !have_arg && strcmp(cmd, "recent") != 0)) {
-            fprintf(stderr, "convo-query: unknown option %s\n", a);
-            return usage(NULL);
+            return usage("unknown option %s", a);
         } else if (!cmd) {
             cmd = a;
         } else if (!have_arg && strcmp(cmd, "recent") != 0) {
             arg = a;
             have_arg = true;
         } else {
-            return usage("too many arguments");
+            return usage("unexpected argument %s", a);
         }
     }
     if (!cmd)
-        return usage("missing command");
+        return usage("missing command (recent, search or messages)");
     bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,
          messages = strcmp(cmd, "messages") == 0;
     if (!recent && !search && !messages)
-        return usage("unknown command");
+        return usage("unknown command %s", cmd);
     if ((search || messages) && !have_arg)
         return usage(search ? "search needs a TERM" : "messages needs a CONTACT_ID");
     long contact = 0;
-    if (messages && !parse_count(arg, 2147483647L, &contact))
-        return usage("CONTACT_ID must be a positive integer");
+    if (messages && !parse_count(arg, 1, 2147483647L, &contact))
+        return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *arg ? arg : "''");
     if (search && core_term_check(arg) != CORE_OK) {
         fprintf(stderr, "convo-query: invalid search term: invalid UTF-8 or longer than %d characters\n",
                 CORE_TERM_MAX_CHARS);
@@ -103,10 +182,8 @@ int main(int argc, char **argv)
 
     char err[512];
     struct core_conn *conn = core_conn_open(db, err, sizeof err);
-    if (!conn) {
-        fprintf(stderr, "convo-query: %s\n", err);
-        return 1;
-    }
+    if (!conn)
+        return fail_line(err);
     struct core_page page;
     enum core_status st;
     if (recent) {
@@ -126,8 +203,34 @@ int main(int argc, char **argv)
         core_conn_close(conn);
         return rc;
     }
-    json_page(stdout, messages ? "messages" : "conversations", &page, search);
-    core_page_free(&page);
+    /* An empty first page of messages: say so when the contact is missing. */
+    if (messages && page.count == 0 && !after) {
+        int rc = check_contact(conn, contact);
+        if (rc) {
+            core_page_free(&page);
+            core_conn_close(conn);
+            return rc;
+        }
+    }
     core_conn_close(conn);
-    return fflush(stdout) == 0 ? 0 : 1;
+
+    /* Render in memory, then write once, so a failed write is reported
+     * with the errno of the write itself. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        core_page_free(&page);
+        return fail_line(core_status_message(CORE_ERR_NOMEM));
+    }
+    json_page(mem, messages ? "messages" : "conversations", &page, search);
+    core_page_free(&page);
+    bool mem_failed = ferror(mem) != 0;
+    if (fclose(mem) != 0 || mem_failed) {
+        free(buf);
+        return fail_line(core_status_message(CORE_ERR_NOMEM));
+    }
+    int rc = write_output(buf, len);
+    free(buf);
+    return rc;
 }
