@@ -60,6 +60,12 @@ uint64_t core_term_context(const char *term);
 long core_utf8_chars(const char *text);
 /* '%' + term with % _ \ escaped + '%', for ILIKE. Caller frees. */
 char *core_like_pattern(const char *term);
+/* A LIKE pattern that every row matching the term ILIKE also matches:
+ * the term's digits and punctuation in place, '_' for each letter or
+ * non-ASCII character. "" when the term has no character other than
+ * letters, non-ASCII and spaces (the pattern would let every row through).
+ * Caller frees. */
+char *core_prefilter_pattern(const char *term);
 /* For phone-like terms (only digits and + - ( ) . space, at least one
  * digit): '%' + digits + '%'. Otherwise an empty string. Caller frees. */
 char *core_digits_pattern(const char *term);

@@ -43,6 +43,11 @@ struct core_part {
 enum source_kind { SRC_PART, SRC_CONTACTS };
 enum step_mode { STEP_WALK, STEP_BITMAP };
 
+/* What a prefiltered (parallel) scan step costs per partition row, before
+ * one has been measured: about 20 ms for a partition of 280,000 rows when
+ * few rows hold the term's punctuation. */
+#define SCAN_PREFILTERED_MS_PER_ROW 0.00007
+
 struct source {
     enum source_kind kind;
     struct core_part part;
@@ -68,9 +73,10 @@ struct core_search {
     char *term;
     char *pattern;      /* ILIKE pattern */
     char *digits;       /* LIKE pattern over phone digits, or "" */
+    char *prefilter;    /* LIKE pattern every match also matches, or "" */
     bool indexable;     /* messages: trigram scan possible */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
-    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap */
+    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan */
     bool contacts_indexable;
     bool recent;        /* empty term */
     char *recent_cursor;
@@ -89,13 +95,14 @@ struct core_search {
     /* The statement running on the server for this search. */
     int inflight;       /* source index, -1 = none */
     enum step_mode inflight_mode;
+    bool inflight_scan; /* a bitmap-mode step read by a scan */
     int64_t inflight_rows; /* rows the step covers, for progress */
     int64_t inflight_limit; /* bitmap steps: LIMIT sent */
     int64_t scanned_rows;
     int64_t walked_rows, walked_hits; /* over message partitions */
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
-    double walk_ms, bitmap_ms, bitmap_rows;
+    double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -258,16 +265,21 @@ static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
 /* Scan: for a term without trigrams, once walking shows it to be rare, a
  * (parallel) sequential scan of the partition reads rows cheaper than the
  * index-ordered walk. IS TRUE keeps the trigram index out of it: without a
- * trigram it would read the whole index. */
-static void scan_sql(char *buf, size_t len, const char *table, const char *op)
+ * trigram it would read the whole index. It also serves terms whose only
+ * trigrams are common (`"ok"`, `l.o`, `I'd`: short words next to
+ * punctuation), where the bitmap reads most of the partition anyway. With a
+ * prefilter ($5, see core_prefilter_pattern) ILIKE lowers only the rows
+ * that hold the term's punctuation; the planner keeps the written order of
+ * two quals of equal cost, and AND stops at the first false. */
+static void scan_sql(char *buf, size_t len, const char *table, const char *op, bool prefilter)
 {
     snprintf(buf, len,
              "SELECT contact_id, created_at, id FROM ("
              " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE (content %s $3) IS TRUE OFFSET 0) s"
+             "  WHERE (%scontent %s $3) IS TRUE OFFSET 0) s"
              " WHERE (created_at, id) < ($1, $2)"
              " ORDER BY created_at DESC, id DESC LIMIT $4",
-             table, op);
+             table, prefilter ? "content LIKE $5 AND " : "", op);
 }
 
 #define CONTACT_MATCH                                                       \
@@ -397,7 +409,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     }
     s->pattern = core_like_pattern(term);
     s->digits = core_digits_pattern(term);
-    if (!s->pattern || !s->digits)
+    s->prefilter = core_prefilter_pattern(term);
+    if (!s->pattern || !s->digits || !s->prefilter)
         goto nomem;
     s->indexable = core_term_indexable(term);
     const char *force = getenv("CONVO_FORCE_STEP");
@@ -408,6 +421,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     for (const unsigned char *c = (const unsigned char *)term; *c; c++)
         if (*c >= 0x80 || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
             s->caseless = false;
+    if (s->caseless)
+        s->prefilter[0] = '\0'; /* LIKE is exact already */
     size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
     s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
     enum core_status st = build_sources(s);
@@ -474,6 +489,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     core_param_time(&p, src->frontier.us);
     core_param_int8(&p, src->frontier.id);
     enum step_mode mode = STEP_WALK;
+    bool scan = !s->indexable;
     int64_t covered = 0;
 
     if (src->kind == SRC_CONTACTS) {
@@ -513,28 +529,43 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
             if (to_walk > left)
                 to_walk = left;
             double walk_cost = to_walk * per_row;
-            double other_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
-                              : s->indexable ? 0.3 + density * left * 0.005
+            double scan_cost = s->scan_rows > 0 ? s->scan_ms / s->scan_rows * left
+                             : *s->prefilter ? 2.0 + left * SCAN_PREFILTERED_MS_PER_ROW
                                              : 1.0 + left * per_row * 0.7;
+            double other_cost = scan_cost;
+            if (s->indexable) {
+                /* A scan is tried only once a bitmap has shown what the
+                 * term's trigrams really cost: rare terms never pay one. */
+                double bitmap_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
+                                                        : 0.3 + density * left * 0.005;
+                scan = s->bitmap_rows > 0 && scan_cost < bitmap_cost;
+                if (!scan)
+                    other_cost = bitmap_cost;
+            }
             if (other_cost < walk_cost && left > 0) {
                 mode = STEP_BITMAP;
             } else {
                 src->walk_step = to_walk < 256 ? 256 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
-        if (s->force == 'w' || s->force == 'b')
+        if (s->force == 'w' || s->force == 'b' || s->force == 's') {
             mode = s->force == 'w' ? STEP_WALK : STEP_BITMAP;
+            scan = s->force == 's' || !s->indexable;
+        }
         const char *op = s->caseless ? "LIKE" : "ILIKE";
         if (mode == STEP_BITMAP) {
             core_param_text(&p, s->pattern);
             s->inflight_limit = (int64_t)(4 * need + 256);
             core_param_int8(&p, s->inflight_limit);
-            snprintf(name, sizeof name, "convo_%c%s%u", s->indexable ? 'b' : 's',
+            bool pre = scan && *s->prefilter;
+            if (pre)
+                core_param_text(&p, s->prefilter);
+            snprintf(name, sizeof name, "convo_%s%s%u", !scan ? "b" : pre ? "sp" : "s",
                      s->caseless ? "c" : "", src->part.oid);
-            if (s->indexable)
-                bitmap_sql(sql, sizeof sql, src->part.name, op);
+            if (scan)
+                scan_sql(sql, sizeof sql, src->part.name, op, pre);
             else
-                scan_sql(sql, sizeof sql, src->part.name, op);
+                bitmap_sql(sql, sizeof sql, src->part.name, op);
             covered = (int64_t)left;
         } else {
             core_param_int8(&p, src->walk_step);
@@ -552,6 +583,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
         return st;
     s->inflight = idx;
     s->inflight_mode = mode;
+    s->inflight_scan = mode == STEP_BITMAP && src->kind == SRC_PART && scan;
     s->inflight_rows = covered;
     s->conn->busy = s;
     return CORE_OK;
@@ -564,9 +596,12 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     double took = core_now_ms() - s->sent_ms;
     if (getenv("CONVO_TRACE"))
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms\n",
-                s->inflight_mode == STEP_WALK ? "walk" : "bitmap",
+                s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan" : "bitmap",
                 src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took);
-    if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
+    if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
+        s->scan_ms += took;
+        s->scan_rows += (double)s->inflight_rows;
+    } else if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
         s->bitmap_ms += took;
         s->bitmap_rows += (double)s->inflight_rows;
     }
@@ -926,6 +961,7 @@ void core_search_close(struct core_search *s)
     free(s->term);
     free(s->pattern);
     free(s->digits);
+    free(s->prefilter);
     free(s->recent_cursor);
     free(s->sources);
     free(s->items);

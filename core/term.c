@@ -66,6 +66,39 @@ char *core_like_pattern(const char *term)
     return p;
 }
 
+/* ILIKE lowers each character of both sides (libc: one character for one),
+ * and no character lowers to an ASCII digit, space or punctuation. So a
+ * row ILIKE the term also holds the term's caseless characters literally,
+ * at the same distances: '_' stands for each letter and each non-ASCII
+ * character. LIKE tests that without lowering the row. */
+char *core_prefilter_pattern(const char *term)
+{
+    size_t n = strlen(term);
+    char *p = malloc(2 * n + 3), *o = p;
+    if (!p)
+        return NULL;
+    bool useful = false;
+    *o++ = '%';
+    for (const unsigned char *s = (const unsigned char *)term; *s; s++) {
+        if ((*s & 0xc0) == 0x80)
+            continue; /* rest of a character already written as '_' */
+        if (*s >= 0x80 || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
+            *o++ = '_';
+            continue;
+        }
+        if (*s != ' ')
+            useful = true;
+        if (*s == '%' || *s == '_' || *s == '\\')
+            *o++ = '\\';
+        *o++ = (char)*s;
+    }
+    *o++ = '%';
+    *o = '\0';
+    if (!useful)
+        *p = '\0';
+    return p;
+}
+
 char *core_digits_pattern(const char *term)
 {
     size_t n = strlen(term);

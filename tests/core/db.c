@@ -191,6 +191,8 @@ static const char *terms[] = {
     "415-555", "4155550", "+1", "555 0", "1.23.45", "33", "7946 01", "zzz", "qq", "q",
     "Ana", "anna", "josé", "JOSÉ", "zoë", "o'brien", "li", "x", " ", "  ", "then", "hello",
     "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise",
+    /* Short words beside punctuation: weak trigrams, prefiltered scans. */
+    "\"q", "d\"", "t's", "'s", "O'B", "s \"", "(4", "5)", "é\"", "_5", "0%", "\\s",
 };
 
 /* Each way of reading a partition must give the same pages; the default
@@ -463,6 +465,7 @@ int main(void)
     test_search_oracle(conn, NULL);
     test_search_oracle(conn, "walk");
     test_search_oracle(conn, "bitmap");
+    test_search_oracle(conn, "scan");
     test_bad_input(conn);
     test_lost_and_cancel(conn);
     test_live_inserts(conn);

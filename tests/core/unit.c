@@ -127,6 +127,29 @@ static void test_patterns(void)
         free(like);
         free(digits);
     }
+    /* The prefilter keeps punctuation and digits in place, one '_' per
+     * letter or non-ASCII character, and is empty when it would pass every
+     * row. */
+    static const struct {
+        const char *term, *prefilter;
+    } pre[] = {
+        {"\"ok\"", "%\"__\"%"},
+        {"l.o", "%_._%"},
+        {"I'd", "%_'_%"},
+        {"café!", "%____!%"},
+        {"日本?", "%__?%"},
+        {"100%", "%100\\%%"},
+        {"a_b\\", "%_\\__\\\\%"},
+        {"hello", ""},
+        {"a b", ""},
+        {"naïve", ""},
+        {" ", ""},
+    };
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+        char *p = core_prefilter_pattern(pre[i].term);
+        check_str(p, pre[i].prefilter, (int)i);
+        free(p);
+    }
 }
 
 static void test_utf8(void)
