@@ -267,7 +267,7 @@ void chat_answer(struct response *r)
         return;
     }
     struct core_page *p = &r->page;
-    chat.latency_ms = p->elapsed_ms;
+    chat.latency_ms = now_ms() - chat.t_req;
     chat.pages = xrealloc(chat.pages, (chat.npages + 1) * sizeof *chat.pages);
     chat.pages[chat.npages++] = *p;
     r->have_page = false;
@@ -527,9 +527,10 @@ void chat_draw(void)
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
-    double since = 0;
-    bool busy = chat_busy(&since) && now_ms() - since >= 200.0;
-    status_draw(left, NULL, chat.latency_ms, busy);
+    double since = 0, now = now_ms();
+    bool busy = chat_busy(&since);
+    status_draw(left, chat.latency_ms, busy ? now - since : -1,
+                busy && now - since >= TUI_SPINNER_AFTER_MS);
 
     int y = LINES - 1;
     if (chat.prompt.active) {

@@ -16,7 +16,6 @@
 /* Pages kept around the viewport, and how far away they are dropped. */
 #define KEEP_MARGIN_ROWS TUI_PAGE
 #define DROP_SLOTS 3
-#define SPINNER_AFTER_MS 200.0
 
 struct slot {
     char *cursor;           /* fetches this page; NULL = first page */
@@ -26,7 +25,7 @@ struct slot {
     bool loaded;            /* a final answer came once: count is known */
     double retry_at;        /* after a failed fetch, not before this */
     size_t start, count;
-    double t_req;
+    double t_req;           /* when asked for: latency runs from here */
 };
 
 struct model {
@@ -54,6 +53,7 @@ static double measure_due;   /* keystroke time of a search to time when drawn */
 /* Keys that arrive together (a paste, fast typing over a slow link) make
  * one search, started when the batch of input has been read. */
 static bool prompt_changed;
+static double prompt_t0;     /* when the keys that changed it were read */
 static void search_prompt(void);
 
 static int view_height(void)
@@ -120,14 +120,16 @@ static void slot_request(struct model *m, size_t k)
     worker_submit(WORKER_LIST, req);
 }
 
-static struct model *model_new(const char *term)
+/* t0: when the user asked for it (the keystroke), for the latency. */
+static struct model *model_new(const char *term, double t0)
 {
     struct model *m = xcalloc(1, sizeof *m);
     m->gen = gen_next();
     m->term = xstrdup(term);
-    m->t_start = now_ms();
+    m->t_start = t0;
     slot_add(m, NULL, 0);
     slot_request(m, 0);
+    m->slots[0].t_req = t0;
     return m;
 }
 
@@ -226,14 +228,14 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
     if (r->final) {
         s->loading = false;
         s->loaded = true;
-        m->latency_ms = s->page.elapsed_ms;
+        /* From the request to the whole answer, not core's time for the
+         * last budgeted step of a long search. */
+        m->latency_ms = now_ms() - s->t_req;
     }
     if (k == 0) {
         m->searching = !r->final;
         m->scanned = s->page.scanned_rows;
         m->back_to = s->page.searched_back_to_us;
-        if (r->final)
-            m->latency_ms = s->page.elapsed_ms;
     }
     if (was_loaded && old != s->count) {
         /* The data moved under a page fetched again: shift what follows. */
@@ -369,7 +371,7 @@ static void show_recent(void)
         model_retag(shown);
     } else {
         model_free(shown);
-        shown = model_new("");
+        shown = model_new("", now_ms());
     }
     hl_set(&hl, NULL);
     /* An abandoned search must not keep the connection busy. */
@@ -400,7 +402,7 @@ static void search(const char *term)
         return;
     }
     model_free(pending);
-    pending = model_new(term);
+    pending = model_new(term, prompt_t0);
 }
 
 bool list_prompt_active(void)
@@ -423,6 +425,7 @@ void list_key_prompt(int is_key, wint_t ch)
     case 1:
         app.message[0] = 0;
         prompt_changed = true;
+        prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
         break;
     case 2:
         prompt.active = false;
@@ -645,11 +648,15 @@ static void draw_status(void)
     }
     if (m)
         lat = m->latency_ms;
-    if (pending && pending->latency_ms > 0)
-        lat = pending->latency_ms;
-    double since = 0;
-    bool busy = list_busy(&since) && now_ms() - since >= SPINNER_AFTER_MS;
-    status_draw(left, NULL, lat, busy);
+    double now = now_ms(), since = 0, running = -1;
+    bool busy = list_busy(&since);
+    if (pending)
+        running = now - pending->t_start;
+    else if (m && m->searching)
+        running = now - m->slots[0].t_req;
+    else if (busy && now - since >= TUI_SPINNER_AFTER_MS)
+        running = now - since;
+    status_draw(left, lat, running, busy && now - since >= TUI_SPINNER_AFTER_MS);
 }
 
 static void draw_prompt_line(void)
@@ -737,7 +744,7 @@ void list_stats(FILE *f)
 
 void list_init(void)
 {
-    shown = model_new("");
+    shown = model_new("", now_ms());
 }
 
 void list_free(void)

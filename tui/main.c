@@ -33,7 +33,16 @@ static void usage(FILE *f)
           f);
 }
 
-void status_draw(const char *left, const char *right_extra, double latency_ms, bool busy)
+/* A latency for the status bar: milliseconds below a second, else seconds. */
+static void fmt_ms(char *buf, size_t len, double ms)
+{
+    if (ms < 1000.0)
+        snprintf(buf, len, "%.1f ms", ms);
+    else
+        snprintf(buf, len, "%.2f s", ms / 1000.0);
+}
+
+void status_draw(const char *left, double latency_ms, double running_ms, bool busy)
 {
     static const char *const frames_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838",
                                               "\u283c", "\u2834", "\u2826", "\u2827",
@@ -45,13 +54,20 @@ void status_draw(const char *left, const char *right_extra, double latency_ms, b
         if (app.conn[i] == CONN_RECONNECTING)
             lost = true;
     fill(y, 0, COLS, EL_STATUS, false);
-    char right[160];
-    size_t len = 0;
+    char right[160], t[48];
     right[0] = 0;
-    if (right_extra)
-        len += (size_t)snprintf(right + len, sizeof right - len, "%s \u00b7 ", right_extra);
-    if (latency_ms > 0 && len < sizeof right)
-        len += (size_t)snprintf(right + len, sizeof right - len, "%.1f ms \u00b7 ", latency_ms);
+    /* While a request runs its answer is not known yet: the figure of the
+     * previous one would mislead, so the time so far shows instead (after
+     * the spinner's delay, so quick answers do not flicker). */
+    if (running_ms >= 0) {
+        if (running_ms >= TUI_SPINNER_AFTER_MS) {
+            fmt_ms(t, sizeof t, running_ms);
+            snprintf(right, sizeof right, "%s so far \u00b7 ", t);
+        }
+    } else if (latency_ms > 0) {
+        fmt_ms(t, sizeof t, latency_ms);
+        snprintf(right, sizeof right, "%s \u00b7 ", t);
+    }
     const char *conn = lost ? "reconnecting..." : "connected";
     int rw = (int)strlen(conn) + 1;
     int lw = str_width(right);
@@ -284,8 +300,10 @@ int main(int argc, char **argv)
         }
         if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
             break;
-        if (n > 0 && (fds[0].revents & POLLIN))
+        if (n > 0 && (fds[0].revents & POLLIN)) {
             key_t0 = now_ms();
+            app.input_ms = key_t0;
+        }
         /* Drain every pending key before drawing once; resizes collapse. */
         wint_t ch;
         int rc;

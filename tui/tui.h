@@ -20,6 +20,8 @@
 #define TUI_PAGE CORE_PAGE_DEFAULT
 #define TUI_MIN_COLS 40
 #define TUI_MIN_LINES 8
+/* Waiting shows (spinner, time so far) only after this long. */
+#define TUI_SPINNER_AFTER_MS 200.0
 
 /* ---- util ---------------------------------------------------------------- */
 
@@ -208,6 +210,7 @@ struct app {
     enum conn_state conn[WORKER_COUNT];
     char message[256];     /* one-shot note on the prompt line */
     bool message_error;
+    double input_ms;       /* when the latest keys were read (now_ms) */
 };
 
 extern struct app app;
@@ -240,7 +243,8 @@ void chat_tick(void);
 bool chat_busy(double *since);
 
 /* main.c */
-void status_draw(const char *left, const char *right_extra, double latency_ms,
-                 bool busy);
+/* The status bar: left text, then the latency of the last answer or, when
+ * running_ms >= 0, how long the request in flight has run. */
+void status_draw(const char *left, double latency_ms, double running_ms, bool busy);
 
 #endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The status bar's latency is the time from the keystroke to the whole
+# answer, also for a search that needs many budgeted steps; while a search
+# runs the bar shows the time so far, not the previous figure. The link to
+# the database is made slow (slowlink.py) so the wait is long and known.
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+tmp=$(mktemp -d)
+proxy_pid=
+trap 'st=$?; rm -f "$tmp/slow"; tui_cleanup || st=1; [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null; rm -rf "$tmp"; exit $st' EXIT
+mkdir "$tmp/sock"
+python3 "$TUI_DIR/slowlink.py" "$tmp/sock" "$tmp/slow" 0.6 &
+proxy_pid=$!
+wait_until test -S "$tmp/sock/.s.PGSQL.${PGPORT:-5432}"
+
+status() { line $((TUI_H - 2)); }
+# latency_ms: the figure of the status bar in milliseconds (empty if none).
+latency_ms() {
+    status | grep -oE '[0-9]+\.[0-9]+ m?s ·' | head -n 1 |
+        awk '{ v = $1; if ($2 == "s") v *= 1000; printf "%d\n", v }'
+}
+
+start_convo -- --db "host=$tmp/sock dbname=${PGDATABASE:-convo_test}"
+wait_for "conversations, more"
+wait_until bash -c "[ -n \"\$(tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -oE '[0-9]+\.[0-9] ms')\" ]"
+before=$(status | grep -oE '[0-9]+\.[0-9]+ ms' | head -n 1)
+pass "start-up latency shown: $before"
+
+touch "$tmp/slow"
+keys /
+t0=$(date +%s%N)
+type_text "qx"
+wait_for "/qx"
+# While it runs: the time so far, never the previous query's figure.
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -q 'so far'"
+status | grep -qF -- "$before ·" && fail "the old figure shows while the search runs: $(status)"
+pass "while the search runs the bar shows the time so far: $(status | grep -oE '[0-9.]+ m?s so far')"
+# The rest of the scan at full speed: every step is a round trip.
+rm -f "$tmp/slow"
+
+done_searching() { status | grep -qE 'match|no matches' && ! status | grep -q 'so far' && [ -n "$(latency_ms)" ]; }
+wait_until done_searching
+t1=$(date +%s%N)
+wall=$(((t1 - t0) / 1000000))
+shown=$(latency_ms)
+# At least one delayed round trip, and no more than the test itself waited.
+[ "$shown" -ge 600 ] || fail "latency ${shown} ms is less than the link's delay (600 ms): $(status)"
+[ "$shown" -le $((wall + 100)) ] || fail "latency ${shown} ms is more than the ${wall} ms the test waited"
+pass "slow search: bar says ${shown} ms, the test waited ${wall} ms"
