@@ -5,11 +5,14 @@
  * when the user scrolls near the top. The scroll position is counted in
  * lines from the bottom, so a page of older messages arriving above the
  * view never moves what the user is reading. `/` finds text among the
- * loaded messages and fetches older pages until a match or the start. */
+ * loaded messages and fetches older pages until a match or the start; `g`
+ * fetches older pages, large ones, until the start and stays at the top. */
 #include "tui.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define TOP_PAGE_ROWS 500
 
 enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT };
 
@@ -37,6 +40,7 @@ static struct {
     size_t n;
     char *older_cursor;
     bool end, loading;
+    bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
     double retry_at;                 /* after a failed fetch, not before this */
     struct msgview *mv;
@@ -76,6 +80,8 @@ static void request_older(void)
     req->gen = chat.gen;
     req->contact_id = chat.contact_id;
     req->cursor = chat.older_cursor ? xstrdup(chat.older_cursor) : NULL;
+    /* Few large pages to the start: each page arriving lays out again. */
+    req->limit = chat.to_top ? TOP_PAGE_ROWS : TUI_PAGE;
     chat.loading = true;
     chat.t_req = now_ms();
     worker_submit(WORKER_CHAT, req);
@@ -303,11 +309,16 @@ void chat_tick(void)
         return;
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
+    if (chat.to_top) {
+        chat.off = max_off();
+        if (chat.end)
+            chat.to_top = false;
+    }
     clamp_off();
     size_t h = (size_t)view_height();
     size_t bottom = chat.nlines - 1 - chat.off;
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
-    if (top < h)
+    if (top < h || chat.to_top)
         request_older();
 }
 
@@ -369,6 +380,8 @@ void chat_action(enum action a, int count)
     long h = view_height();
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
+    /* Any other move ends a trip to the start. */
+    chat.to_top = a == ACT_TOP && !chat.end;
     switch (a) {
     case ACT_UP: chat.off += (size_t)count; break;
     case ACT_DOWN: chat.off = chat.off > (size_t)count ? chat.off - (size_t)count : 0; break;
@@ -504,7 +517,9 @@ void chat_draw(void)
 
     char left[300], n[32];
     fmt_count(n, sizeof n, (long long)chat.n);
-    if (chat.finding && !chat.prompt.active && chat.find_dir < 0)
+    if (chat.to_top)
+        snprintf(left, sizeof left, " %s messages \u00b7 loading to the oldest\u2026", n);
+    else if (chat.finding && !chat.prompt.active && chat.find_dir < 0)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
     else if (chat.n == 0 && chat.loading)
         snprintf(left, sizeof left, " loading\u2026");

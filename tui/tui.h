@@ -129,6 +129,7 @@ struct request {
     char *term;        /* REQ_PAGE: "" = recent conversations */
     char *cursor;      /* NULL = first page */
     int32_t contact_id;
+    size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
     struct request *next;
 };
 

@@ -185,7 +185,8 @@ static enum core_status run_once(struct worker *w, const struct request *req)
     if (req->kind == REQ_MESSAGES || !req->term || !*req->term) {
         r = answer_for(w, req);
         if (req->kind == REQ_MESSAGES)
-            st = core_messages(w->conn, req->contact_id, req->cursor, TUI_PAGE, &r->page);
+            st = core_messages(w->conn, req->contact_id, req->cursor,
+                               req->limit ? req->limit : TUI_PAGE, &r->page);
         else
             st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
         if (st != CORE_OK) {

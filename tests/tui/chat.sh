@@ -47,15 +47,16 @@ if [[ "$n_text" != *\\* ]] && [[ "$p_text" != *\\* ]] &&
     pass "newest message at the bottom, direction shown"
 fi
 
-# Scrolling up loads older messages until the start.
-deadline=$((SECONDS + TUI_TIMEOUT))
-until screen | grep -q "start of the conversation"; do
-    keys g PageUp
-    [ $SECONDS -ge $deadline ] && { screen >&2; fail "never reached the start"; }
-    sleep 0.1
-done
+# One g loads older pages until the start and shows the oldest message.
+keys g
+wait_for "start of the conversation"
 wait_for "all $count message"
-pass "scrolled up to the start: all $count messages loaded"
+oldest=$(q "select left(content, 20) from messages where contact_id = $best order by created_at, id limit 1")
+if [[ "$oldest" =~ ^[[:print:]]+$ ]]; then
+    wait_for "$oldest"
+fi
+line 1 | grep -q "start of the conversation" || fail "g did not stop at the top: $(line 1)"
+pass "one g went to the start: all $count messages loaded, the oldest shown"
 
 # / finds text within the conversation.
 word=$(grep -o '"content": "[^"]*' "$tmp/msgs" | cut -c13- | grep -oE '[A-Za-z]{2,}' | head -n 1 || true)
