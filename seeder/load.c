@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -445,6 +446,10 @@ struct run {
     size_t nparts;
     size_t next_job;          /* next partition to build (largest first) */
     size_t *order;
+    /* Progress bars: one per step of a partition build, and the main
+     * connection's contacts and attaches. */
+    int bar_contacts, bar_copy, bar_commit, bar_attach;
+    int *bar_constraint, *bar_index;     /* per msg_defs entry */
     _Atomic bool failed;
     char err[1024];
     pthread_mutex_t lock;
@@ -480,29 +485,17 @@ static bool debug_on(void)
     return on;
 }
 
-static pthread_mutex_t steps_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Add the time since *since to the step's total; with CONVO_SEED_DEBUG set,
- * also one line per step on stderr (for tuning). */
-static void step_done(struct seed_load *load, const char *part, const char *step,
-                      double *since)
+/* One step of a partition build, timed on its phase's bar; with
+ * CONVO_SEED_DEBUG set, also one line per step on stderr (for tuning). */
+static bool build_step(struct run *r, PGconn *conn, const struct part *p, int bar,
+                       const char *step, const char *sql, char *err, size_t errlen)
 {
-    double now = seed_now();
-    pthread_mutex_lock(&steps_lock);
-    int i = 0;
-    while (i < load->nsteps && strcmp(load->steps[i].name, step) != 0)
-        i++;
-    if (i == load->nsteps && i < 16) {
-        snprintf(load->steps[i].name, sizeof load->steps[i].name, "%s", step);
-        load->steps[i].seconds = 0;
-        load->nsteps++;
-    }
-    if (i < 16)
-        load->steps[i].seconds += now - *since;
-    pthread_mutex_unlock(&steps_lock);
+    double t = seed_progress_begin(r->load->progress, bar);
+    bool ok = run_sql(conn, sql, err, errlen);
+    double now = seed_progress_end(r->load->progress, bar, ok ? p->month->count : 0, t);
     if (debug_on())
-        fprintf(stderr, "convo-seed: debug: %s %s %.2f s\n", part, step, now - *since);
-    *since = now;
+        fprintf(stderr, "convo-seed: debug: %s %s %.2f s\n", p->name, step, now - t);
+    return ok;
 }
 
 /* CPU seconds the server process behind conn has used, when it runs on this
@@ -528,11 +521,12 @@ static double backend_cpu(PGconn *conn)
 
 static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, size_t errlen)
 {
-    double t = seed_now();
+    struct seed_progress *progress = r->load->progress;
     const struct seed_month *m = p->month;
     char lo[40], hi[40];
     format_ts(lo, sizeof lo, m->lo_us);
     format_ts(hi, sizeof hi, m->hi_us);
+    double t = seed_progress_begin(progress, r->bar_copy);
     if (!run_sql(conn, "BEGIN", err, errlen)
         || !run_fmt(conn, err, errlen,
                     "CREATE TABLE " STAGE ".%s (LIKE " STAGE ".messages"
@@ -543,7 +537,7 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
                     p->name, p->name, lo, hi))
         return false;
 
-    char sql[512];
+    char sql[1024];
     snprintf(sql, sizeof sql,
              "COPY " STAGE ".%s (id, contact_id, direction, content, created_at)"
              " FROM STDIN (FORMAT binary, FREEZE)", p->name);
@@ -570,9 +564,11 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
                 free(b.data);
                 return false;
             }
-            size_t done = i + 1 - m->first;
-            seed_progress_add(r->load->progress, (done - reported) / 4);
-            reported = done;
+            /* Rows handed to the server; the last ones count when it has
+             * them all. */
+            size_t sent = i + 1 - m->first;
+            seed_progress_add(progress, r->bar_copy, sent - reported);
+            reported = sent;
         }
         if (r->failed)
             break;
@@ -584,27 +580,24 @@ static bool build_part(struct run *r, PGconn *conn, struct part *p, char *err, s
             snprintf(err, errlen, "cancelled");
         return false;
     }
-    seed_progress_add(r->load->progress, (m->count - reported) / 4);
-    step_done(r->load, p->name, "copy", &t);
+    double now = seed_progress_end(progress, r->bar_copy, m->count - reported, t);
+    if (debug_on())
+        fprintf(stderr, "convo-seed: debug: %s copy %.2f s\n", p->name, now - t);
 
     const struct defs *d = &r->msg_defs;
     for (size_t i = 0; i < d->nconstraints; i++) {
-        if (!run_fmt(conn, err, errlen, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
-                     p->name, p->name, d->cnames[i], d->constraints[i]))
+        snprintf(sql, sizeof sql, "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_%s %s",
+                 p->name, p->name, d->cnames[i], d->constraints[i]);
+        if (!build_step(r, conn, p, r->bar_constraint[i], d->cnames[i], sql, err, errlen))
             return false;
-        step_done(r->load, p->name, d->cnames[i], &t);
     }
     for (size_t i = 0; i < d->nindexes; i++) {
-        if (!run_fmt(conn, err, errlen, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
-                     p->name, d->isuffix[i], p->name, d->indexes[i]))
+        snprintf(sql, sizeof sql, "CREATE INDEX %s_%s ON " STAGE ".%s %s",
+                 p->name, d->isuffix[i], p->name, d->indexes[i]);
+        if (!build_step(r, conn, p, r->bar_index[i], d->isuffix[i], sql, err, errlen))
             return false;
-        step_done(r->load, p->name, d->isuffix[i], &t);
     }
-    if (!run_sql(conn, "COMMIT", err, errlen))
-        return false;
-    step_done(r->load, p->name, "commit", &t);
-    seed_progress_add(r->load->progress, m->count - m->count / 4);
-    return true;
+    return build_step(r, conn, p, r->bar_commit, "commit", "COMMIT", err, errlen);
 }
 
 struct worker {
@@ -672,6 +665,9 @@ static bool load_contacts(struct run *r, PGconn *conn, char *err, size_t errlen)
     struct defs d;
     if (!read_defs(conn, "contacts", &d, err, errlen))
         return false;
+    struct seed_progress *progress = r->load->progress;
+    double t = seed_progress_begin(progress, r->bar_contacts);
+    size_t reported = 0;
     /* No TRUNCATE (and so no FREEZE): messages references contacts and the
      * workers hold the parent; 100k rows of WAL are cheap. */
     bool ok = run_sql(conn, "BEGIN", err, errlen);
@@ -700,8 +696,11 @@ static bool load_contacts(struct run *r, PGconn *conn, char *err, size_t errlen)
                 cb_null(&b);
                 cb_null(&b);
             }
-            if (b.len > (1 << 20))
+            if (b.len > (1 << 20)) {
                 ok = copy_flush(conn, &b, err, errlen);
+                seed_progress_add(progress, r->bar_contacts, i + 1 - reported);
+                reported = i + 1;
+            }
         }
         ok = ok && copy_end(conn, &b, err, errlen);
         free(b.data);
@@ -709,7 +708,95 @@ static bool load_contacts(struct run *r, PGconn *conn, char *err, size_t errlen)
     for (size_t i = 0; ok && i < d.nindexes; i++)
         ok = run_sql(conn, d.inames[i], err, errlen);
     ok = ok && run_sql(conn, "COMMIT", err, errlen);
+    /* The bar stays at work through the index builds and finishes here. */
+    seed_progress_end(progress, r->bar_contacts, ok ? r->plan->ncontacts - reported : 0, t);
     defs_free(&d);
+    return ok;
+}
+
+/* ---- ANALYZE, watched --------------------------------------------------- */
+
+/* How far conn's ANALYZE got: the pass (0: the partitioned parent, sampled
+ * across all its partitions; 1: each partition on its own; PostgreSQL 15
+ * does both, in that order) and the rows of the partitions that pass has
+ * been through, in OID order (the order they were built) as ANALYZE takes
+ * them. Partition sizes come from reltuples, which the index builds set. */
+static const char watch_sql[] =
+    "WITH a AS (SELECT relid = '" STAGE ".messages'::regclass AS parent, relid,"
+    "                  current_child_table_relid AS child, child_tables_total AS ct,"
+    "                  child_tables_done AS cd, sample_blks_total AS bt,"
+    "                  sample_blks_scanned AS bs"
+    "           FROM pg_stat_progress_analyze WHERE pid = $1),"
+    " parts AS (SELECT c.oid, greatest(c.reltuples, 0)::float8 AS n"
+    "           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+    "           WHERE i.inhparent = '" STAGE ".messages'::regclass),"
+    " cur AS (SELECT a.*, CASE WHEN a.parent THEN a.child ELSE a.relid END AS rel FROM a)"
+    " SELECT (NOT parent)::int,"
+    "   CASE WHEN parent AND child = 0"
+    "        THEN CASE WHEN ct > 0 AND cd >= ct THEN (SELECT sum(n) FROM parts) ELSE 0 END"
+    "        ELSE (SELECT coalesce(sum(n), 0) FROM parts WHERE oid < rel)"
+    "           + (SELECT coalesce(sum(n), 0) FROM parts WHERE oid = rel)"
+    "             * CASE WHEN bt > 0 THEN bs::float8 / bt ELSE 0 END"
+    "   END"
+    " FROM cur";
+
+static void watch_analyze(struct run *r, PGconn *watch, int pid, int bar, uint64_t base)
+{
+    char pidtext[16];
+    snprintf(pidtext, sizeof pidtext, "%d", pid);
+    const char *params[1] = {pidtext};
+    PGresult *res = PQexecParams(watch, watch_sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        double rows = atof(PQgetvalue(res, 0, 1)), all = (double)r->plan->nmessages;
+        if (rows > all)
+            rows = all;
+        /* The parent's pass samples about as much as one partition's. */
+        double first = 1.0 / ((double)r->nparts + 1);
+        double done = atoi(PQgetvalue(res, 0, 0)) ? all * first + rows * (1 - first)
+                                                  : rows * first;
+        seed_progress_set(r->load->progress, bar, base + (uint64_t)done);
+        if (debug_on())
+            fprintf(stderr, "convo-seed: debug: analyze pass %s, %.0f rows\n",
+                    PQgetvalue(res, 0, 0), rows);
+    } else if (debug_on()) {
+        fprintf(stderr, "convo-seed: debug: analyze progress: %s", PQerrorMessage(watch));
+    }
+    PQclear(res);
+}
+
+/* ANALYZE messages on conn; meanwhile a second connection, when one can be
+ * had, reads how far it got a few times a second. */
+static bool analyze_messages(struct run *r, PGconn *conn, int bar, uint64_t base,
+                             char *err, size_t errlen)
+{
+    char why[256];
+    PGconn *watch = connect_db(r->load->conninfo, why, sizeof why);
+    if (!PQsendQuery(conn, "ANALYZE " STAGE ".messages")) {
+        one_line(err, errlen, NULL, PQerrorMessage(conn));
+        PQfinish(watch);
+        return false;
+    }
+    bool lost = false;
+    while (!lost && PQisBusy(conn)) {
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        int n = poll(&pfd, 1, 250);
+        if (n > 0)
+            lost = !PQconsumeInput(conn);
+        else if (n == 0 && watch)
+            watch_analyze(r, watch, PQbackendPID(conn), bar, base);
+    }
+    PQfinish(watch);
+    bool ok = !lost;
+    if (lost)
+        one_line(err, errlen, NULL, PQerrorMessage(conn));
+    PGresult *res;
+    while ((res = PQgetResult(conn))) {
+        if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            one_line(err, errlen, NULL, PQresultErrorMessage(res));
+            ok = false;
+        }
+        PQclear(res);
+    }
     return ok;
 }
 
@@ -756,16 +843,6 @@ static int cmp_part_size(const void *a, const void *b, void *arg)
     size_t x = parts[*(const size_t *)a].month->count;
     size_t y = parts[*(const size_t *)b].month->count;
     return (x < y) - (x > y);
-}
-
-static void phase_done(struct seed_load *load, const char *name)
-{
-    double secs = seed_progress_end(load->progress);
-    if (load->nphases < 8) {
-        struct seed_times *t = &load->phases[load->nphases++];
-        snprintf(t->name, sizeof t->name, "%s", name);
-        t->seconds = secs;
-    }
 }
 
 static const char *rel_kind_word(char kind)
@@ -912,7 +989,9 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     }
 
     /* Stage: the schema files applied to an empty staging schema. */
-    seed_progress_phase(load->progress, "schema", 0, NULL);
+    struct seed_progress *progress = load->progress;
+    int bar = seed_progress_bar(progress, "schema", 0, NULL);
+    seed_progress_begin(progress, bar);
     if (!run_sql(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE", err, errlen)
         || !run_sql(conn, "CREATE SCHEMA " STAGE, err, errlen)
         || !run_sql(conn, "SET search_path = " STAGE ", public", err, errlen)
@@ -939,7 +1018,27 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     }
     if (!read_defs(conn, "messages", &r.msg_defs, err, errlen))
         goto fail;
-    phase_done(load, "schema");
+    seed_progress_finish(progress, bar);
+
+    /* Every phase to come, shown waiting until it starts. The index bars
+     * follow the definitions read back from the schema. */
+    r.bar_contacts = seed_progress_bar(progress, "contacts", plan->ncontacts, "rows");
+    r.bar_copy = seed_progress_bar(progress, "copy", plan->nmessages, "rows");
+    r.bar_constraint = seed_xcalloc(r.msg_defs.nconstraints + 1, sizeof *r.bar_constraint);
+    r.bar_index = seed_xcalloc(r.msg_defs.nindexes + 1, sizeof *r.bar_index);
+    for (size_t i = 0; i < r.msg_defs.nconstraints + r.msg_defs.nindexes; i++) {
+        bool con = i < r.msg_defs.nconstraints;
+        size_t k = con ? i : i - r.msg_defs.nconstraints;
+        char name[48];
+        snprintf(name, sizeof name, "index %s", con ? r.msg_defs.cnames[k] : r.msg_defs.isuffix[k]);
+        *(con ? &r.bar_constraint[k] : &r.bar_index[k]) =
+            seed_progress_bar(progress, name, plan->nmessages, "rows");
+    }
+    r.bar_commit = seed_progress_bar(progress, "commit", plan->nmessages, "rows");
+    r.bar_attach = seed_progress_bar(progress, "attach", plan->nmessages, "rows");
+    int bar_analyze = seed_progress_bar(progress, "analyze", plan->ncontacts + plan->nmessages,
+                                        "rows");
+    int bar_swap = seed_progress_bar(progress, "swap", 0, NULL);
 
     r.nparts = plan->nmonths;
     r.parts = seed_xcalloc(r.nparts, sizeof *r.parts);
@@ -953,7 +1052,6 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     /* Largest first, so the two workers finish together. */
     qsort_r(r.order, r.nparts, sizeof *r.order, cmp_part_size, r.parts);
 
-    seed_progress_phase(load->progress, "copy+index", plan->nmessages, "rows");
     for (int i = 0; i < nworkers; i++) {
         workers[i] = (struct worker){.run = &r, .index = i};
         if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
@@ -989,6 +1087,7 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
         char lo[40], hi[40], why[512];
         format_ts(lo, sizeof lo, ready->month->lo_us);
         format_ts(hi, sizeof hi, ready->month->hi_us);
+        double t = seed_progress_begin(progress, r.bar_attach);
         if (!run_fmt(conn, why, sizeof why,
                      "ALTER TABLE " STAGE ".messages ATTACH PARTITION " STAGE ".%s"
                      " FOR VALUES FROM ('%s') TO ('%s')", ready->name, lo, hi)
@@ -999,6 +1098,7 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
             run_fail(&r, msg);
             break;
         }
+        seed_progress_end(progress, r.bar_attach, ready->month->count, t);
         ready->attached = true;
         attached++;
     }
@@ -1007,22 +1107,34 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     started = 0;
     if (r.failed) {
         snprintf(err, errlen, "%s", r.err);
-        seed_progress_end(load->progress);
         goto fail;
     }
-    phase_done(load, "copy+index");
+    /* Each finished when its last rows were done; this only makes sure. */
+    seed_progress_finish(progress, r.bar_contacts);
+    for (size_t i = 0; i < r.msg_defs.nconstraints; i++)
+        seed_progress_finish(progress, r.bar_constraint[i]);
+    for (size_t i = 0; i < r.msg_defs.nindexes; i++)
+        seed_progress_finish(progress, r.bar_index[i]);
+    seed_progress_finish(progress, r.bar_copy);
+    seed_progress_finish(progress, r.bar_commit);
+    seed_progress_finish(progress, r.bar_attach);
 
     if (interrupted)
         goto fail;
-    seed_progress_phase(load->progress, "analyze", 0, NULL);
-    if (!run_sql(conn, "VACUUM (ANALYZE) " STAGE ".contacts", err, errlen)
-        || !run_sql(conn, "ANALYZE " STAGE ".messages", err, errlen))
-        goto fail;
-    phase_done(load, "analyze");
+    {
+        double t = seed_progress_begin(progress, bar_analyze);
+        if (!run_sql(conn, "VACUUM (ANALYZE) " STAGE ".contacts", err, errlen))
+            goto fail;
+        seed_progress_add(progress, bar_analyze, plan->ncontacts);
+        if (!analyze_messages(&r, conn, bar_analyze, plan->ncontacts, err, errlen))
+            goto fail;
+        seed_progress_set(progress, bar_analyze, plan->ncontacts + plan->nmessages);
+        seed_progress_end(progress, bar_analyze, 0, t);
+    }
 
     if (interrupted)
         goto fail;
-    seed_progress_phase(load->progress, "swap", 0, NULL);
+    seed_progress_begin(progress, bar_swap);
     /* Idempotent schema files fill in what the load left out (months ahead). */
     if (!apply_schema(conn, err, errlen)
         || !run_fmt(conn, err, errlen,
@@ -1031,7 +1143,7 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
                     plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
         || !swap_in(conn, err, errlen))
         goto fail;
-    phase_done(load, "swap");
+    seed_progress_finish(progress, bar_swap);
     if (debug_on())
         fprintf(stderr, "convo-seed: debug: main server CPU %.1f s\n", backend_cpu(conn));
     ok = true;
@@ -1060,6 +1172,8 @@ out:
     defs_free(&r.msg_defs);
     free(r.parts);
     free(r.order);
+    free(r.bar_constraint);
+    free(r.bar_index);
     pthread_mutex_destroy(&r.lock);
     pthread_cond_destroy(&r.changed);
     return ok;

@@ -98,9 +98,47 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Wall time of every phase; phases that overlapped (the partition builds,
+ * contacts and attaches) also get the wall time of the stretch they shared
+ * and the work each took, summed over the connections that did it. */
+static void print_phases(struct seed_progress *progress)
+{
+    int n = seed_progress_count(progress);
+    struct seed_phase_stat *st = seed_xcalloc((size_t)n + 1, sizeof *st);
+    for (int i = 0; i < n; i++)
+        seed_progress_stat(progress, i, &st[i]);
+    printf("  time per phase (wall; work = summed over connections):\n");
+    for (int i = 0; i < n;) {
+        int end = i + 1;
+        double last = st[i].ended;
+        while (end < n && st[end].started && st[end].started < last) {
+            if (st[end].ended > last)
+                last = st[end].ended;
+            end++;
+        }
+        for (int k = i; k < end; k++) {
+            printf("    %-19s %6.1f s", st[k].name, st[k].wall);
+            if (st[k].total && st[k].wall > 0) {
+                char rate[16];
+                seed_human(rate, sizeof rate, (double)st[k].done / st[k].wall);
+                printf("  %7s %s/s", rate, st[k].unit);
+            }
+            if (end - i > 1)
+                printf("  work %5.1f s, %d connection%s", st[k].busy, st[k].connections,
+                       st[k].connections == 1 ? "" : "s");
+            putchar('\n');
+        }
+        if (end - i > 1)
+            printf("    %-19s %6.1f s  (%s .. %s, overlapping)\n", "together",
+                   last - st[i].started, st[i].name, st[end - 1].name);
+        i = end;
+    }
+    free(st);
+}
+
 static void print_summary(const struct seed_plan *plan, const struct seed_bodies *bodies,
-                          size_t distinct, uint64_t seed, const struct seed_times *phases,
-                          int nphases, const struct seed_load *load, double total)
+                          size_t distinct, uint64_t seed, struct seed_progress *progress,
+                          double total)
 {
     size_t n = plan->ncontacts;
     uint32_t *counts = seed_xmalloc(n * sizeof *counts);
@@ -138,15 +176,7 @@ static void print_summary(const struct seed_plan *plan, const struct seed_bodies
            counts[(size_t)((double)n * 0.99)], counts[n - 1],
            100.0 * (double)under10 / (double)n,
            plan->nmessages ? 100.0 * (double)top / (double)plan->nmessages : 0);
-    printf("  phases:");
-    for (int i = 0; i < nphases; i++)
-        printf(" %s %.1f s%s", phases[i].name, phases[i].seconds, i + 1 < nphases ? "," : "\n");
-    if (load->nsteps) {
-        printf("  partition builds (summed over %d connections):", load->workers);
-        for (int i = 0; i < load->nsteps; i++)
-            printf(" %s %.1f s%s", load->steps[i].name, load->steps[i].seconds,
-                   i + 1 < load->nsteps ? "," : "\n");
-    }
+    print_phases(progress);
     free(counts);
 }
 
@@ -257,15 +287,17 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    seed_progress_phase(progress, "generate", (uint64_t)nmessages, "rows");
+    int bar = seed_progress_bar(progress, "generate", (uint64_t)nmessages, "rows");
+    seed_progress_begin(progress, bar);
     if (!csv) {
         struct seed_rng rng;
         seed_rng_init(&rng, seed);
         seed_text_generate(&rng, GENERATED_BODIES, &bodies);
     }
     struct seed_plan plan;
-    seed_plan_build(&plan, &bodies, (size_t)ncontacts, (size_t)nmessages, seed, end_us, progress);
-    double gen_secs = seed_progress_end(progress);
+    seed_plan_build(&plan, &bodies, (size_t)ncontacts, (size_t)nmessages, seed, end_us,
+                    progress, bar);
+    seed_progress_finish(progress, bar);
 
     /* Ctrl-C during the load cancels it cleanly; a second one kills. */
     struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
@@ -273,14 +305,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     bool ok = seed_load_run(&load, &plan, &bodies, err, sizeof err);
+    seed_progress_close(progress);
     if (!ok) {
         fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
     } else {
-        struct seed_times phases[9] = {{"generate", gen_secs}};
-        for (int i = 0; i < load.nphases; i++)
-            phases[i + 1] = load.phases[i];
-        print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, phases,
-                      load.nphases + 1, &load, seed_now() - t0);
+        print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, progress,
+                      seed_now() - t0);
     }
     seed_plan_free(&plan);
     seed_bodies_free(&bodies);

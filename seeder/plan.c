@@ -221,7 +221,7 @@ static void make_months(struct seed_plan *plan)
 
 void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                      size_t ncontacts, size_t nmessages, uint64_t seed,
-                     int64_t end_us, struct seed_progress *progress)
+                     int64_t end_us, struct seed_progress *progress, int bar)
 {
     memset(plan, 0, sizeof *plan);
     plan->ncontacts = ncontacts;
@@ -309,7 +309,7 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                 plan->msgs[i].at_us -= shift;
         }
         if (out - reported >= 65536) {
-            seed_progress_add(progress, out - reported);
+            seed_progress_add(progress, bar, out - reported);
             reported = out;
         }
     }
@@ -317,7 +317,7 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
     free(lens);
 
     sort_by_time(plan->msgs, nmessages);
-    seed_progress_add(progress, out - reported);
+    seed_progress_add(progress, bar, out - reported);
 
     /* Ids follow time; the last occurrence of a contact is its latest. */
     for (size_t i = 0; i < nmessages; i++) {

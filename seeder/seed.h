@@ -118,40 +118,55 @@ struct seed_progress;
 
 void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                      size_t ncontacts, size_t nmessages, uint64_t seed,
-                     int64_t end_us, struct seed_progress *progress);
+                     int64_t end_us, struct seed_progress *progress, int bar);
 void seed_plan_free(struct seed_plan *plan);
 
 /* ---- progress (progress.c) ----------------------------------------------- */
 
+/* One bar per phase. Phases may overlap and several connections may work on
+ * one at once: begin/end bracket one connection's piece of work, so the
+ * phase has a wall time (first begin to finish) and a busy time (summed). */
 struct seed_progress *seed_progress_new(FILE *out);
-/* Start a phase of total units (0 = no count). */
-void seed_progress_phase(struct seed_progress *p, const char *name, uint64_t total,
-                         const char *unit);
-/* Add done units; thread-safe, redraws at most a few times a second. */
-void seed_progress_add(struct seed_progress *p, uint64_t done);
-/* Finish the phase; returns its wall time in seconds. */
-double seed_progress_end(struct seed_progress *p);
+/* Declare a phase of total units (0 = no count); shown as waiting until its
+ * first begin. Returns its bar, -1 when there is no room. */
+int seed_progress_bar(struct seed_progress *p, const char *name, uint64_t total,
+                      const char *unit);
+/* A connection starts on the phase; returns the time to pass to end. */
+double seed_progress_begin(struct seed_progress *p, int bar);
+/* Units done meanwhile (add), or all units done so far (set, never back). */
+void seed_progress_add(struct seed_progress *p, int bar, uint64_t done);
+void seed_progress_set(struct seed_progress *p, int bar, uint64_t done);
+/* The connection stops, done more units; the phase finishes by itself when
+ * all its units are done and no one works on it. Returns the time now. */
+double seed_progress_end(struct seed_progress *p, int bar, uint64_t done, double since);
+/* Finish the phase now; returns its wall seconds. */
+double seed_progress_finish(struct seed_progress *p, int bar);
+/* Stop redrawing and leave the last frame on the terminal. */
+void seed_progress_close(struct seed_progress *p);
 void seed_progress_free(struct seed_progress *p);
+
+struct seed_phase_stat {
+    char name[32];
+    char unit[16];
+    uint64_t total, done;
+    bool finished;
+    double wall, busy;        /* seconds */
+    double started, ended;    /* seed_now() times, 0 = not yet */
+    int connections;          /* most that worked on it at once */
+};
+int seed_progress_count(struct seed_progress *p);
+void seed_progress_stat(struct seed_progress *p, int bar, struct seed_phase_stat *st);
 double seed_now(void);   /* monotonic seconds */
+/* 950, 12k, 1.25M */
+void seed_human(char *buf, size_t len, double v);
 
 /* ---- the loader (load.c) ------------------------------------------------- */
-
-struct seed_times {
-    char name[32];
-    double seconds;
-};
 
 struct seed_load {
     const char *conninfo;
     bool reset;
     int workers;
-    struct seed_progress *progress;
-    /* filled in by the loader */
-    struct seed_times phases[8];
-    int nphases;
-    /* Partition build steps (COPY, each index, commit), summed over workers. */
-    struct seed_times steps[16];
-    int nsteps;
+    struct seed_progress *progress;   /* the loader adds its phases' bars */
 };
 
 /* Check the target: reachable, and empty unless reset. err gets one line. */

@@ -22,6 +22,17 @@ seed --contacts 3000 --messages 60000 --seed 7 --end "$END" \
 grep -q 'per contact: min' "$WORK/out" || fail "no summary: $(cat "$WORK/out")"
 pass "seeded 3000 contacts / 60000 messages"
 
+# Off a terminal: one plain line per phase, each index kind its own, and the
+# summary's time per phase.
+! grep -q $'\033' "$WORK/err" || fail "terminal escapes in the log: $(cat -v "$WORK/err")"
+for phase in generate contacts copy 'index pkey' 'index contact_time' 'index content_trgm' \
+             attach analyze swap; do
+    [ "$(grep -c "^convo-seed: $phase  *[0-9.]* s" "$WORK/err")" = 1 ] \
+        || fail "no single line for phase '$phase': $(cat "$WORK/err")"
+    grep -q "^    $phase  *[0-9.]* s" "$WORK/out" || fail "summary lacks '$phase': $(cat "$WORK/out")"
+done
+pass "one line per phase off a terminal, and time per phase in the summary"
+
 [ "$(q 'select count(*) from contacts')" = 3000 ] || fail "contact count"
 [ "$(q 'select count(*) from messages')" = 60000 ] || fail "message count"
 [ "$(q 'select count(*) from messages_default')" = 0 ] || fail "rows fell into messages_default"
