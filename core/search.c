@@ -43,6 +43,13 @@ struct core_part {
 enum source_kind { SRC_PART, SRC_CONTACTS };
 enum step_mode { STEP_WALK, STEP_BITMAP };
 
+/* A scan step reads up to this many partition rows: one statement for
+ * several months saves starting workers for each, while a cancel still
+ * stops it at once. */
+#define SCAN_BATCH_ROWS 1500000.0
+#define SCAN_BATCH_MAX 16
+#define SCAN_BATCH_SQL 8192
+
 /* What a prefiltered (parallel) scan step costs per partition row, before
  * one has been measured: about 20 ms for a partition of 280,000 rows when
  * few rows hold the term's punctuation. */
@@ -98,6 +105,10 @@ struct core_search {
     bool inflight_scan; /* a bitmap-mode step read by a scan */
     int64_t inflight_rows; /* rows the step covers, for progress */
     int64_t inflight_limit; /* bitmap steps: LIMIT sent */
+    /* Scan steps may read the next untouched partitions too: one
+     * statement (one set of parallel workers) for several months. */
+    int *batch;         /* source indexes after the inflight one */
+    int nbatch;
     int64_t scanned_rows;
     int64_t walked_rows, walked_hits; /* over message partitions */
     /* What steps really cost here, to choose the next one. */
@@ -271,15 +282,52 @@ static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
  * prefilter ($5, see core_prefilter_pattern) ILIKE lowers only the rows
  * that hold the term's punctuation; the planner keeps the written order of
  * two quals of equal cost, and AND stops at the first false. */
-static void scan_sql(char *buf, size_t len, const char *table, const char *op, bool prefilter)
+static void scan_sql(char *buf, size_t len, const char *const *tables, int ntables,
+                     const char *op, bool prefilter)
 {
-    snprintf(buf, len,
-             "SELECT contact_id, created_at, id FROM ("
-             " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE (%scontent %s $3) IS TRUE OFFSET 0) s"
-             " WHERE (created_at, id) < ($1, $2)"
-             " ORDER BY created_at DESC, id DESC LIMIT $4",
-             table, prefilter ? "content LIKE $5 AND " : "", op);
+    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
+    for (int i = 0; i < ntables && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
+                              "  WHERE (%scontent %s $3) IS TRUE",
+                              i ? " UNION ALL" : "", tables[i],
+                              prefilter ? "content LIKE $5 AND " : "", op);
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
+                 " ORDER BY created_at DESC, id DESC LIMIT $4");
+}
+
+/* Untouched partitions that follow src back in time without a gap, each
+ * wholly below src's frontier, so that one position test serves them all.
+ * A gap between months holds rows of the default partition: it ends the
+ * batch. */
+static int scan_batch(const struct core_search *s, const struct source *src, int *out)
+{
+    const struct core_part *pt = &src->part;
+    if (pt->lo_us == CORE_US_NINF || pt->hi_us == CORE_US_INF)
+        return 0;
+    int n = 0;
+    double rows = pt->rows;
+    int64_t below = pt->lo_us;
+    while (n < SCAN_BATCH_MAX - 1) {
+        int best = -1;
+        for (size_t i = 0; i < s->nsources; i++) {
+            const struct source *c = &s->sources[i];
+            if (c->kind != SRC_PART || c->done || c == src || c->part.lo_us == CORE_US_NINF ||
+                c->part.hi_us == CORE_US_INF || c->part.hi_us != below ||
+                c->frontier.us != c->part.hi_us || c->frontier.id != INT64_MIN)
+                continue;
+            best = (int)i;
+            break;
+        }
+        if (best < 0 || rows + s->sources[best].part.rows > SCAN_BATCH_ROWS)
+            break;
+        rows += s->sources[best].part.rows;
+        below = s->sources[best].part.lo_us;
+        out[n++] = best;
+    }
+    return n;
 }
 
 #define CONTACT_MATCH                                                       \
@@ -340,7 +388,8 @@ static enum core_status build_sources(struct core_search *s)
         return st;
     struct core_conn *conn = s->conn;
     s->sources = calloc(conn->nparts + 1, sizeof *s->sources);
-    if (!s->sources)
+    s->batch = calloc(SCAN_BATCH_MAX, sizeof *s->batch);
+    if (!s->sources || !s->batch)
         return CORE_ERR_NOMEM;
     struct source *src = &s->sources[0];
     src->kind = SRC_CONTACTS;
@@ -484,7 +533,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
 {
     struct source *src = &s->sources[idx];
     struct core_params p = {0};
-    char name[32], sql[1024];
+    char name[48], sql[SCAN_BATCH_SQL];
     size_t need = rows_needed(s, limit);
     core_param_time(&p, src->frontier.us);
     core_param_int8(&p, src->frontier.id);
@@ -562,11 +611,22 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 core_param_text(&p, s->prefilter);
             snprintf(name, sizeof name, "convo_%s%s%u", !scan ? "b" : pre ? "sp" : "s",
                      s->caseless ? "c" : "", src->part.oid);
-            if (scan)
-                scan_sql(sql, sizeof sql, src->part.name, op, pre);
-            else
-                bitmap_sql(sql, sizeof sql, src->part.name, op);
             covered = (int64_t)left;
+            if (scan) {
+                const char *tables[SCAN_BATCH_MAX];
+                tables[0] = src->part.name;
+                s->nbatch = scan_batch(s, src, s->batch);
+                for (int i = 0; i < s->nbatch; i++) {
+                    tables[i + 1] = s->sources[s->batch[i]].part.name;
+                    covered += (int64_t)s->sources[s->batch[i]].part.rows;
+                }
+                scan_sql(sql, sizeof sql, tables, 1 + s->nbatch, op, pre);
+                if (s->nbatch) /* partitions come and go: the text names it */
+                    snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
+                             (unsigned long long)core_hash64(sql, strlen(sql), 0));
+            } else {
+                bitmap_sql(sql, sizeof sql, src->part.name, op);
+            }
         } else {
             core_param_int8(&p, src->walk_step);
             core_param_text(&p, s->pattern);
@@ -584,6 +644,8 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     s->inflight = idx;
     s->inflight_mode = mode;
     s->inflight_scan = mode == STEP_BITMAP && src->kind == SRC_PART && scan;
+    if (!s->inflight_scan)
+        s->nbatch = 0;
     s->inflight_rows = covered;
     s->conn->busy = s;
     return CORE_OK;
@@ -595,9 +657,10 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     int n = PQntuples(r);
     double took = core_now_ms() - s->sent_ms;
     if (getenv("CONVO_TRACE"))
-        fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms\n",
+        fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
                 s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan" : "bitmap",
-                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took);
+                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took,
+                s->nbatch ? " and partitions: " : "", s->nbatch);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
         s->scan_ms += took;
         s->scan_rows += (double)s->inflight_rows;
@@ -643,10 +706,24 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     }
     s->scanned_rows += s->inflight_rows;
     /* A full LIMIT means older matches may remain below the last one. */
-    if (n > 0 && n >= s->inflight_limit)
-        src->frontier = (struct core_pos){core_get_time(r, n - 1, 1), core_get_int8(r, n - 1, 2)};
-    else
+    bool full = n > 0 && n >= s->inflight_limit;
+    struct core_pos last = full ? (struct core_pos){core_get_time(r, n - 1, 1),
+                                                    core_get_int8(r, n - 1, 2)}
+                                : CORE_POS_BOTTOM;
+    if (!full || (s->nbatch && last.us < src->part.lo_us))
         src->done = true;
+    else
+        src->frontier = last;
+    /* The batch: wholly above the last row read means done; holding it
+     * means searched down to it; wholly below it means not yet read. */
+    for (int i = 0; i < s->nbatch; i++) {
+        struct source *b = &s->sources[s->batch[i]];
+        if (!full || last.us < b->part.lo_us)
+            b->done = true;
+        else if (last.us < b->part.hi_us)
+            b->frontier = last;
+    }
+    s->nbatch = 0;
     return CORE_OK;
 }
 
@@ -964,6 +1041,7 @@ void core_search_close(struct core_search *s)
     free(s->prefilter);
     free(s->recent_cursor);
     free(s->sources);
+    free(s->batch);
     free(s->items);
     free(s->seen.slots);
     core_page_free(&s->page);
