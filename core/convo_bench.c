@@ -456,6 +456,8 @@ int main(int argc, char **argv)
         {"short", "a"}, {"short", "e"}, {"short", "q"}, {"short", "th"}, {"short", "qx"},
         {"special", "100%"}, {"special", "50_50"}, {"special", "back\\slash"},
         {"special", "it's"}, {"special", "\"ok\""}, {"special", "%"}, {"special", "_"},
+        /* Short words beside punctuation: their only trigrams are common. */
+        {"special", "'re"}, {"special", "l.o"}, {"special", "I'd"}, {"special", "a b"},
         {"special", "\\"}, {"nonascii", "café"}, {"nonascii", "CAFÉ"}, {"nonascii", "naïve"},
         {"nonascii", "日本"},
         {"phone", phone}, {"phone", phone_fmt}, {"phone", phone_digits},
