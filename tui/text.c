@@ -132,6 +132,9 @@ static bool is_bidi_control(wchar_t wc)
            wc == 0x200E || wc == 0x200F || wc == 0x061C;
 }
 
+/* How far into a one-line text a match is looked for. */
+#define EXCERPT_MAX_COLS 4000
+
 /* Undecodable bytes are kept apart from real characters in this range. */
 #define RAW_BYTE_BASE 0x110000
 
@@ -284,12 +287,52 @@ int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
     return used;
 }
 
+/* Where an excerpt should start so that the first match, which lies past
+ * what w columns show, is seen: a little context before it, from a word's
+ * start when there is one. 0 when the start of the text shows it. */
+static size_t excerpt_from(const struct cells *c, int w)
+{
+    size_t m = 0;
+    while (m < c->n && c->v[m].kind != CK_MATCH)
+        m++;
+    if (m == c->n)
+        return 0;
+    size_t end = m;
+    while (end < c->n && c->v[end].kind == CK_MATCH)
+        end++;
+    int total = cells_width(c, 0, c->n);
+    if (cells_width(c, 0, end) <= (total > w ? w - 1 : w))
+        return 0;
+    int context = w / 4 < 12 ? w / 4 : 12;
+    size_t from = m, word = m;
+    int used = 0;
+    while (from > 0 && used + c->v[from - 1].width <= context) {
+        from--;
+        used += c->v[from].width;
+        if (from > 0 && c->v[from - 1].wc[0] == L' ')
+            word = from;
+    }
+    return word < m && word > from ? word : from;
+}
+
 int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
               unsigned flags, enum elem base, bool sel)
 {
     static struct cells c;   /* main thread only: reused to spare malloc */
-    cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
-    return cells_draw(y, x, w, &c, 0, c.n, base, sel);
+    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8) {
+        cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
+        return cells_draw(y, x, w, &c, 0, c.n, base, sel);
+    }
+    /* A match may lie past the width: decode enough to find it (like fzf,
+     * the row then shows an excerpt around it). */
+    cells_build(&c, s, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
+    size_t from = excerpt_from(&c, w);
+    if (from == 0)
+        return cells_draw(y, x, w, &c, 0, c.n, base, sel);
+    wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
+    style_set(base, sel);
+    mvaddwstr(y, x, ell);
+    return 1 + cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
 }
 
 size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,

@@ -126,7 +126,8 @@ json_rows() {
 }
 
 # row_matches LINE PHONE NAME CONTENT: the screen line shows that row (the
-# phone and the start of the name and text; the 100-column layout has room).
+# phone and the start of the name and text, or an excerpt "…text" of it
+# around a search match; the 100-column layout has room).
 row_matches() {
     local l=$1 phone=$2 name=$3 content=$4
     [[ "$l" == *"$phone"* ]] || return 1
@@ -136,7 +137,10 @@ row_matches() {
     if [ "$content" != "?" ] && [[ "$content" =~ ^[[:print:]]{6} ]]; then
         local start=${content:0:15}
         start=${start%% }
-        [[ "$l" == *"$start"* ]] || return 1
+        if [[ "$l" != *"$start"* ]]; then
+            [[ "$l" =~ \ (in|out)\ +…(.{10}) ]] || return 1
+            [[ "$content" == *"${BASH_REMATCH[2]}"* ]] || return 1
+        fi
     fi
     return 0
 }

@@ -41,6 +41,38 @@ for n in $(seq 3 $((TUI_H - 2))); do
 done
 pass "matches highlighted ($hits rows)"
 
+# A match past the width shows as an excerpt: "…" shortly before the
+# highlighted match. A word from the far end of a long recent message.
+far=$(json_rows "$tmp/recent" | cut -f3 | awk 'length($0) > 80 { print substr($0, 61) }' |
+      grep -oE '[A-Za-z]{5,}' | tr 'A-Z' 'a-z' | head -n 1 || true)
+if [ -n "$far" ]; then
+    "$CONVO_QUERY" search "$far" --limit 50 >"$tmp/far" || fail "convo-query search failed"
+    keys C-u
+    type_text "$far"
+    wait_for "convo · search “$far”"
+    check_rows_far() {
+        local i=0 phone name content l esc n beyond=0
+        while IFS=$'\t' read -r phone name content; do
+            [ $i -ge $((TUI_H - 4)) ] && break
+            n=$((i + 3))
+            i=$((i + 1))
+            [ "$content" != "?" ] && [[ "${content,,}" == *"$far"* ]] || continue
+            l=$(screen | sed -n "${n}p")
+            [[ "$l" == *"$phone"* ]] || return 1
+            [[ "${l,,}" == *"$far"* ]] || { echo "match not visible: $l" >&2; return 1; }
+            esc=$(screen_esc | sed -n "${n}p")
+            printf '%s' "$esc" | grep -qiP "\x1b\[[0-9;]*m$far" || { echo "not highlighted: $esc" >&2; return 1; }
+            [[ "$l" == *"…"*"$far"* ]] && beyond=$((beyond + 1))
+        done < <(json_rows "$tmp/far")
+        [ $beyond -gt 0 ] || { echo "no row needed an excerpt" >&2; return 1; }
+    }
+    wait_until check_rows_far
+    pass "a match past the width shows as an excerpt ('$far')"
+    keys C-u
+    type_text "$term"
+    check_rows "$tmp/full" 1 "rows for '$term' differ after the excerpt check"
+fi
+
 # Backspace searches again.
 keys BSpace
 wait_for "/$short"
