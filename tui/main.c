@@ -19,7 +19,7 @@ static size_t nkey_lat;
 
 static void usage(FILE *f)
 {
-    fputs("usage: convo [--db CONNINFO] [--no-mouse]\n"
+    fputs("usage: convo [--db CONNINFO | --db=CONNINFO] [--no-mouse]\n"
           "\n"
           "Browse the most recent conversations and search them as you type.\n"
           "\n"
@@ -221,10 +221,13 @@ int main(int argc, char **argv)
     bool mouse = true;
     setlocale(LC_ALL, "");
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            conninfo = argv[++i];
-        } else if (strncmp(argv[i], "--db=", 5) == 0) {
-            conninfo = argv[i] + 5;
+        if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
+            conninfo = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : NULL;
+            if (!conninfo || !*conninfo) {
+                fputs("convo: --db needs a CONNINFO\n", stderr);
+                usage(stderr);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--no-mouse") == 0) {
             mouse = false;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

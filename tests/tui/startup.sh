@@ -32,6 +32,22 @@ pass "help opens and closes"
 "$CONVO_BIN" --help | grep -q -- "--no-mouse" || fail "--help"
 pass "--help"
 
+# --db without a value is a usage error (status 2), not an unknown argument.
+for a in --db --db=; do
+    st=0
+    "$CONVO_BIN" $a >/dev/null 2>"$TUI_ERRLOG.db" || st=$?
+    [ "$st" = 2 ] || fail "convo $a exited $st, expected 2"
+    grep -qx "convo: --db needs a CONNINFO" "$TUI_ERRLOG.db" || fail "convo $a: $(head -n 1 "$TUI_ERRLOG.db")"
+done
+rm -f "$TUI_ERRLOG.db"
+pass "--db without a value: 'needs a CONNINFO', status 2"
+
+# --db=CONNINFO chooses the database as --db CONNINFO does.
+start_convo -- "--db=dbname=${PGDATABASE:-convo_test}"
+wait_for "conversations, more"
+check_rows "$expected" 1 "--db=CONNINFO rows differ from convo-query recent"
+pass "--db=CONNINFO"
+
 # A database that cannot be reached: a clear message, exit status 1, and
 # the terminal never switched.
 start_convo -- --db "dbname=convo_no_such_database"
