@@ -43,12 +43,13 @@ static void usage(FILE *out)
           out);
 }
 
-static void die(const char *fmt, const char *arg)
+/* A mistake on the command line: one line, exit 2 (other failures exit 1). */
+static void usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "convo-seed: error: ");
     fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    exit(1);
+    fputs(" (see convo-seed --help)\n", stderr);
+    exit(2);
 }
 
 static long long parse_count(const char *opt, const char *s, long long lo, long long hi)
@@ -57,9 +58,9 @@ static long long parse_count(const char *opt, const char *s, long long lo, long 
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "convo-seed: error: %s must be a whole number from %lld to %lld, not '%s'\n",
-                opt, lo, hi, s);
-        exit(1);
+        fprintf(stderr, "convo-seed: error: %s must be a whole number from %lld to %lld,"
+                " not '%s' (see convo-seed --help)\n", opt, lo, hi, s);
+        exit(2);
     }
     return v;
 }
@@ -82,7 +83,7 @@ static int64_t parse_end(const char *s)
         rest = strptime(s, "%Y-%m-%d", &tm);
     }
     if (!rest || *rest)
-        die("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
+        usage_error("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
     return (int64_t)timegm(&tm) * 1000000;
 }
 
@@ -206,7 +207,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (opt) {
         case 'c': ncontacts = parse_count("--contacts", optarg, 1, MAX_CONTACTS); break;
         case 'm':
@@ -225,18 +227,19 @@ int main(int argc, char **argv)
         case OPT_SCHEMA: seed_schema_dir = optarg; break;
         case OPT_JOBS: jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case ':': usage_error("%s needs a value", argv[optind - 1]); break;
+        default: usage_error("unknown option '%s'", argv[optind - 1]); break;
         }
     }
     if (optind < argc)
-        die("unexpected argument '%s' (see --help)", argv[optind]);
+        usage_error("unexpected argument '%s'", argv[optind]);
     if (print_bodies && !csv)
-        die("%s", "--print-bodies needs --csv FILE");
+        usage_error("%s", "--print-bodies needs --csv FILE");
     if (nmessages < ncontacts) {
         fprintf(stderr, "convo-seed: error: --messages (%lld) must be at least --contacts (%lld):"
                 " every contact gets a message%s\n", nmessages, ncontacts,
                 messages_given ? "" : " (give --messages too)");
-        return 1;
+        return 2;
     }
 
     char err[600];
@@ -257,7 +260,11 @@ int main(int argc, char **argv)
                 putchar('\n');
             }
             seed_bodies_free(&bodies);
-            return fflush(stdout) == 0 ? 0 : 1;
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "convo-seed: error: cannot write the bodies: %s\n", strerror(errno));
+                return 1;
+            }
+            return 0;
         }
     }
 
