@@ -525,7 +525,7 @@ void chat_draw(void)
         snprintf(left, sizeof left, " loading\u2026");
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
-                 chat.n == 1 ? "" : "s", chat.end ? "" : " loaded, older above");
+                 chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
     if (chat.finding) {
         size_t matches = 0, pos = 0;
         for (size_t i = 0; i < chat.n; i++) {

@@ -619,9 +619,10 @@ static void draw_status(void)
         if (pending->back_to > 0) {
             char day[40];
             fmt_day(day, sizeof day, pending->back_to);
-            snprintf(left, sizeof left, " searching\u2026 %s messages scanned, back to %s", n, day);
+            snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned \u00b7 back to %s",
+                     n, day);
         } else {
-            snprintf(left, sizeof left, " searching\u2026 %s messages scanned", n);
+            snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned", n);
         }
     } else if (m) {
         size_t rows = model_rows(m);

@@ -42,6 +42,43 @@ static void fmt_ms(char *buf, size_t len, double ms)
         snprintf(buf, len, "%.2f s", ms / 1000.0);
 }
 
+/* The fields of s (separated by " \u00b7 ") that fit in w columns, whole:
+ * trailing fields are dropped, never cut. False when even the first field
+ * is too wide: out then holds its words that fit. */
+static bool fit_fields(char *out, size_t len, const char *s, int w)
+{
+    static const char sep[] = " \u00b7 ";
+    char cand[512];
+    const char *p = s;
+    out[0] = 0;
+    for (;;) {
+        const char *e = strstr(p, sep);
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        snprintf(cand, sizeof cand, "%s%s%.*s", out, out[0] ? sep : "", (int)n, p);
+        if (str_width(cand) > w)
+            break;
+        snprintf(out, len, "%s", cand);
+        if (!e)
+            return true;
+        p = e + strlen(sep);
+    }
+    if (out[0])
+        return true;
+    /* The first field alone is too wide: whole words of it. */
+    const char *e = strstr(s, sep);
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    for (size_t k = n; k > 0; k--) {
+        if (s[k] != ' ' && k != n)
+            continue;
+        snprintf(cand, sizeof cand, "%.*s", (int)k, s);
+        if (str_width(cand) <= w) {
+            snprintf(out, len, "%s", cand);
+            break;
+        }
+    }
+    return false;
+}
+
 void status_draw(const char *left, double latency_ms, double running_ms, bool busy)
 {
     static const char *const frames_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838",
@@ -54,7 +91,7 @@ void status_draw(const char *left, double latency_ms, double running_ms, bool bu
         if (app.conn[i] == CONN_RECONNECTING)
             lost = true;
     fill(y, 0, COLS, EL_STATUS, false);
-    char right[160], t[48];
+    char right[160], t[48], fit[512];
     right[0] = 0;
     /* While a request runs its answer is not known yet: the figure of the
      * previous one would mislead, so the time so far shows instead (after
@@ -71,32 +108,79 @@ void status_draw(const char *left, double latency_ms, double running_ms, bool bu
     const char *conn = lost ? "reconnecting..." : "connected";
     int rw = (int)strlen(conn) + 1;
     int lw = str_width(right);
+    /* In a narrow terminal whole fields go, the latency before the first
+     * field of the left side is cut. */
+    if (!fit_fields(fit, sizeof fit, left, COLS - rw - lw - 3) && lw > 0) {
+        right[0] = 0;
+        lw = 0;
+        fit_fields(fit, sizeof fit, left, COLS - rw - 3);
+    }
     int x_conn = COLS - rw;
     int x_right = x_conn - lw;
     int x_spin = x_right - 2;
     int avail = x_spin - 1;
-    put_text(y, 0, avail > 0 ? avail : 0, left, EL_STATUS, false);
+    put_text(y, 0, avail > 0 ? avail : 0, fit, EL_STATUS, false);
     if (busy && x_spin > 0) {
         int f = (int)(now_ms() / 100.0);
         const char *frame = theme.utf8 ? frames_utf8[f % 10] : frames_ascii[f % 4];
         put_text(y, x_spin, 1, frame, EL_STATUS_WARN, false);
     }
-    if (x_right > 0)
+    if (x_right > 0 && lw > 0)
         put_text(y, x_right, lw, right, EL_STATUS, false);
     if (x_conn > 0)
         put_text(y, x_conn, rw, conn, lost ? EL_STATUS_WARN : EL_STATUS, false);
 }
 
+/* Below the minimum size: the notice is wrapped over the lines there are,
+ * shortened until it fits, so it always says the size needed. */
 static void draw_too_small(void)
 {
-    char t[96];
+    char forms[4][96];
+    snprintf(forms[0], sizeof forms[0], "terminal too small: %dx%d, convo needs %dx%d", COLS,
+             LINES, TUI_MIN_COLS, TUI_MIN_LINES);
+    snprintf(forms[1], sizeof forms[1], "too small, needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+    snprintf(forms[2], sizeof forms[2], "needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+    snprintf(forms[3], sizeof forms[3], "%dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
     for (int y = 0; y < LINES; y++)
         fill(y, 0, COLS, EL_TEXT, false);
-    snprintf(t, sizeof t, "terminal too small: %dx%d, convo needs %dx%d", COLS, LINES,
-             TUI_MIN_COLS, TUI_MIN_LINES);
-    int w = (int)strlen(t);
-    int x = (COLS - w) / 2;
-    put_text(LINES / 2, x > 0 ? x : 0, COLS, t, EL_TEXT, false);
+    for (int f = 0; f < 4; f++) {
+        /* Word-wrap into at most LINES lines of COLS columns. */
+        const char *lines[16];
+        int lens[16], n = 0;
+        bool fits = true;
+        const char *p = forms[f];
+        while (*p && fits) {
+            int len = (int)strlen(p);
+            if (len > COLS) {
+                len = COLS;
+                while (len > 0 && p[len] != ' ')
+                    len--;
+                if (len == 0)
+                    fits = false;
+            }
+            if (n == 16 || n >= LINES)
+                fits = false;
+            if (!fits)
+                break;
+            lines[n] = p;
+            lens[n++] = len;
+            p += len;
+            while (*p == ' ')
+                p++;
+        }
+        if (!fits && f < 3)
+            continue;
+        int y0 = (LINES - n) / 2;
+        for (int i = 0; i < n; i++) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "%.*s", lens[i], lines[i]);
+            int x = (COLS - lens[i]) / 2;
+            put_text(y0 + i, x > 0 ? x : 0, COLS, buf, EL_TEXT, false);
+        }
+        if (n == 0)   /* not even the size fits: what there is of it */
+            put_text(0, 0, COLS, forms[3], EL_TEXT, false);
+        return;
+    }
 }
 
 static void draw(void)

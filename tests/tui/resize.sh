@@ -17,9 +17,18 @@ wait_until bash -c "[ \"\$(tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n 1
 screen | sed -n 1p | grep -q "recent conversations" || fail "header lost after resize"
 pass "narrow terminal (60x20) redrawn"
 
-tm resize-window -t 0 -x 30 -y 6
-wait_for "too small"
-pass "too small notice at 30x6"
+# The notice is wrapped over the lines there are and always names the size
+# needed, however small.
+for s in 30x6 20x5 12x4 6x2; do
+    tm resize-window -t 0 -x "${s%x*}" -y "${s#*x}"
+    wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | tr '\n' ' ' | grep -q '40x8'"
+    [ "$(widest)" -le "${s%x*}" ] || fail "notice wider than the terminal at $s"
+    case $s in
+    30x6|20x5) screen | tr '\n' ' ' | grep -Eq "terminal too small: +${s%x*}x${s#*x}, +convo needs +40x8" ||
+                   { screen >&2; fail "notice incomplete at $s"; } ;;
+    esac
+done
+pass "too small notice says 40x8 at 30x6, 20x5, 12x4 and 6x2"
 
 tm resize-window -t 0 -x "$TUI_W" -y "$TUI_H"
 wait_gone "too small"
@@ -38,6 +47,25 @@ wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H
 "$CONVO_QUERY" search e --limit 50 >"$tmp/e" || fail "convo-query search failed"
 check_rows "$tmp/e" 1 "search rows wrong after resizes"
 pass "resizes during a search"
+
+# At 40 columns the status bar drops whole fields rather than cutting one
+# (a number cut short would lie).
+keys Enter
+wait_for "filter: e"
+status_fields() { line $(($1 - 2)) | sed -e 's/ *\(connected\|reconnecting\.\.\.\) *$//' \
+    -e 's/ *[0-9.]* m\{0,1\}s\( so far\)\{0,1\} ·$//' -e 's/ *[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏|\/-]$//' -e 's/^ *//' | sed 's/ · /\n/g'; }
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -q 'matches.*ms · connected'"
+mapfile -t wide < <(status_fields "$TUI_H")
+tm resize-window -t 0 -x 40 -y 10
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n 9p | grep -q connected"
+mapfile -t narrow < <(status_fields 10)
+[ ${#narrow[@]} -ge 1 ] && [ -n "${narrow[0]}" ] || fail "status bar at 40 columns shows nothing: $(line 8)"
+for i in "${!narrow[@]}"; do
+    [ "${narrow[$i]}" = "${wide[$i]:-}" ] || fail "status field cut at 40 columns: '${narrow[$i]}' (whole: '${wide[$i]:-}')"
+done
+pass "status bar at 40 columns: whole fields (${narrow[*]})"
+tm resize-window -t 0 -x "$TUI_W" -y "$TUI_H"
+keys /
 
 # And inside a conversation.
 keys Enter
