@@ -29,7 +29,9 @@ static void usage(FILE *f)
           "  --help         this text\n"
           "\n"
           "Keys: j/k move, Enter open, / search, ? help, q quit.\n"
-          "NO_COLOR set in the environment turns colours off.\n",
+          "NO_COLOR set in the environment turns colours off.\n"
+          "Exit status: 0 after q, 128+N after signal N (Ctrl-C: 130, SIGTERM: 143),\n"
+          "1 when the database cannot be reached, 2 for a wrong command line.\n",
           f);
 }
 
@@ -350,7 +352,7 @@ int main(int argc, char **argv)
 
     bool dirty = true, running = true;
     double key_t0 = 0;
-    while (running && !term_quit_requested()) {
+    while (running && !term_quit_signal()) {
         dispatch_answers();
         list_tick();
         if (app.view == VIEW_CHAT)
@@ -414,5 +416,7 @@ int main(int argc, char **argv)
     chat_close();
     list_free();
     write_stats();
-    return 0;
+    /* Ended by a signal (Ctrl-C is SIGINT): the shell's convention, 128+n,
+     * once the terminal is restored. */
+    return term_quit_signal() ? 128 + term_quit_signal() : 0;
 }

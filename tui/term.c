@@ -15,7 +15,7 @@
 struct theme theme;
 
 static volatile sig_atomic_t curses_active;
-static volatile sig_atomic_t quit_flag;
+static volatile sig_atomic_t quit_signal;
 static int signal_wake_fd = -1;
 
 void term_restore(void)
@@ -42,8 +42,7 @@ _Noreturn void die(const char *fmt, ...)
 static void on_quit_signal(int sig)
 {
     int saved = errno;
-    (void)sig;
-    quit_flag = 1;
+    quit_signal = sig;
     if (signal_wake_fd >= 0) {
         ssize_t n = write(signal_wake_fd, "q", 1);
         (void)n;
@@ -61,9 +60,9 @@ static void on_fatal_signal(int sig)
 }
 #endif
 
-bool term_quit_requested(void)
+int term_quit_signal(void)
 {
-    return quit_flag != 0;
+    return quit_signal;
 }
 
 void term_signals(int wake_fd)

@@ -63,7 +63,7 @@ extern struct theme theme;
 void term_init(bool mouse);
 void term_restore(void);          /* idempotent, callable from atexit */
 void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
-bool term_quit_requested(void);
+int term_quit_signal(void);       /* the signal that ended the loop, or 0 */
 _Noreturn void die(const char *fmt, ...);
 void style_set(enum elem e, bool sel);
 /* Fill columns [x, x+w) of row y with blanks in element e. */

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The terminal is restored after q, Ctrl-C, SIGTERM and around Ctrl-Z.
+# The terminal is restored after q, Ctrl-C, SIGTERM, SIGHUP and around
+# Ctrl-Z; the exit status is 0 after q and 128+signal after a signal
+# (Ctrl-C is SIGINT: 130).
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 flag() { tm display -p -t 0 "#{$1}"; }
@@ -18,6 +20,22 @@ restored() {
     wait_gone "icanon+echo+"
 }
 
+# exit_status N: the shell saw convo end with status N.
+exit_status() {
+    keys 'echo "rc=$?"' Enter
+    wait_for "rc=$1"
+}
+
+# convo_pid: convo is the child of the pane's shell (found in /proc: no
+# procps needed).
+convo_pid() {
+    local shell_pid pid
+    shell_pid=$(flag pane_pid)
+    pid=$(grep -ls "^PPid:[[:space:]]*$shell_pid\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3 || true)
+    [ -n "$pid" ] || fail "cannot find convo's process"
+    echo "$pid"
+}
+
 run_convo() {
     keys "$(printf '%q' "$CONVO_BIN") 2>>$(printf '%q' "$TUI_ERRLOG")" Enter
     wait_for "conversations, more"
@@ -31,24 +49,25 @@ run_convo
 [ "$(flag mouse_any_flag)" = 1 ] || fail "mouse not enabled"
 keys q
 wait_for 'shell$'
+exit_status 0
 restored "q"
-pass "q restores the terminal"
+pass "q restores the terminal, status 0"
 
 run_convo
 keys C-c
 wait_for 'shell$'
+exit_status 130
 restored "Ctrl-C"
-pass "Ctrl-C restores the terminal"
+pass "Ctrl-C restores the terminal, status 130"
 
-run_convo
-# convo is the child of the pane's shell (found in /proc: no procps needed).
-shell_pid=$(flag pane_pid)
-convo_pid=$(grep -ls "^PPid:[[:space:]]*$shell_pid\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3 || true)
-[ -n "$convo_pid" ] || fail "cannot find convo's process"
-kill -TERM "$convo_pid"
-wait_for 'shell$'
-restored "SIGTERM"
-pass "SIGTERM restores the terminal"
+for sig in TERM:143 HUP:129; do
+    run_convo
+    kill -"${sig%:*}" "$(convo_pid)"
+    wait_for 'shell$'
+    exit_status "${sig#*:}"
+    restored "SIG${sig%:*}"
+    pass "SIG${sig%:*} restores the terminal, status ${sig#*:}"
+done
 
 run_convo
 keys C-z
