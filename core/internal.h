@@ -72,6 +72,10 @@ char *core_digits_pattern(const char *term);
 /* True when pg_trgm can extract a selective trigram from the pattern: the
  * term holds a run of at least 3 word characters. */
 bool core_term_indexable(const char *term);
+/* True when the term holds a run of at least 3 word characters: a trigram
+ * of its own. Otherwise its trigrams are those of short words padded with
+ * blanks (`"ok"`, `a b`), common in any text. */
+bool core_term_has_word3(const char *term);
 
 /* ---- pages ---------------------------------------------------------------- */
 /* Start an empty page; rows are added with core_page_add. */

@@ -156,3 +156,16 @@ bool core_term_indexable(const char *term)
     }
     return false;
 }
+
+bool core_term_has_word3(const char *term)
+{
+    const unsigned char *s = (const unsigned char *)term;
+    size_t chars = 0;
+    for (; *s; s++) {
+        if (!word_byte(*s))
+            chars = 0;
+        else if ((*s & 0xc0) != 0x80 && ++chars >= 3)
+            return true;
+    }
+    return false;
+}

@@ -145,6 +145,10 @@ static void test_patterns(void)
         {"naïve", ""},
         {" ", ""},
     };
+    CHECK(core_term_has_word3("hello") && core_term_has_word3("a café") &&
+          core_term_has_word3("naïve") && core_term_has_word3("x 123"));
+    CHECK(!core_term_has_word3("\"ok\"") && !core_term_has_word3("a b") &&
+          !core_term_has_word3("l.o") && !core_term_has_word3("I'd") && !core_term_has_word3("é"));
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         char *p = core_prefilter_pattern(pre[i].term);
         check_str(p, pre[i].prefilter, (int)i);
