@@ -1016,7 +1016,17 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
             return st;
         }
     }
-    if (core_page_set_cursor(out, s->page.next_cursor) != CORE_OK) {
+    /* A partial answer can be continued statelessly too, from its last
+     * row: every row returned is final. */
+    const char *cursor = s->page.next_cursor;
+    char partial[CORE_CURSOR_LEN + 1];
+    if (!s->complete && s->page.count > 0) {
+        const struct core_row *last = &s->page.rows[s->page.count - 1];
+        core_cursor_encode(CORE_CURSOR_SEARCH, s->context,
+                           (struct core_pos){last->created_at_us, last->message_id}, partial);
+        cursor = partial;
+    }
+    if (core_page_set_cursor(out, cursor) != CORE_OK) {
         core_page_free(out);
         return CORE_ERR_NOMEM;
     }
