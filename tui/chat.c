@@ -42,6 +42,7 @@ static struct {
     bool end, loading;
     bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
+    double t_key;                    /* the key asking for a many-page answer, 0 none */
     double retry_at;                 /* after a failed fetch, not before this */
     struct msgview *mv;
     struct line *lines;
@@ -83,7 +84,9 @@ static void request_older(void)
     /* Few large pages to the start: each page arriving lays out again. */
     req->limit = chat.to_top ? TOP_PAGE_ROWS : TUI_PAGE;
     chat.loading = true;
-    chat.t_req = now_ms();
+    /* A trip to the start or a find over many pages is one answer: its
+     * clock runs from the key that asked for it. */
+    chat.t_req = chat.t_key > 0 ? chat.t_key : now_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -217,7 +220,13 @@ static void find_from(long from, int dir)
         find_from(from + 1, +1);
     } else {
         chat.find_dir = 0;
-        snprintf(app.message, sizeof app.message, "no %s match", dir < 0 ? "older" : "newer");
+        bool any = false;
+        for (size_t i = 0; i < chat.n && !any; i++)
+            any = chat.mv[i].match;
+        if (!any && chat.end)
+            snprintf(app.message, sizeof app.message, "no match");
+        else
+            snprintf(app.message, sizeof app.message, "no %s match", dir < 0 ? "older" : "newer");
         app.message_error = false;
     }
 }
@@ -273,7 +282,7 @@ void chat_answer(struct response *r)
         return;
     }
     struct core_page *p = &r->page;
-    chat.latency_ms = now_ms() - chat.t_req;
+    double t_req = chat.t_req;
     chat.pages = xrealloc(chat.pages, (chat.npages + 1) * sizeof *chat.pages);
     chat.pages[chat.npages++] = *p;
     r->have_page = false;
@@ -300,6 +309,11 @@ void chat_answer(struct response *r)
         if (chat.npages == 1)
             from = (long)chat.n - 1;
         find_from(from, -1);
+    }
+    /* The clock stops at the last page of the answer the key asked for. */
+    if (!chat.loading && !(chat.to_top && !chat.end)) {
+        chat.latency_ms = now_ms() - t_req;
+        chat.t_key = 0;
     }
 }
 
@@ -352,7 +366,10 @@ void chat_key_prompt(int is_key, wint_t ch)
     case 1:
         app.message[0] = 0;
         find_set_from_prompt();
+        chat.t_key = now_ms();
         find_from(anchor, -1);
+        if (!chat.loading && chat.find_dir >= 0)
+            chat.t_key = 0;
         break;
     case 2:
         chat.prompt.active = false;
@@ -382,6 +399,8 @@ void chat_action(enum action a, int count)
         layout();
     /* Any other move ends a trip to the start. */
     chat.to_top = a == ACT_TOP && !chat.end;
+    if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
+        chat.t_key = now_ms();
     switch (a) {
     case ACT_UP: chat.off += (size_t)count; break;
     case ACT_DOWN: chat.off = chat.off > (size_t)count ? chat.off - (size_t)count : 0; break;
@@ -418,6 +437,9 @@ void chat_action(enum action a, int count)
     default:
         break;
     }
+    /* Nothing more to fetch for that key: the next fetch has its own clock. */
+    if (!chat.loading && !chat.to_top && chat.find_dir >= 0)
+        chat.t_key = 0;
     clamp_off();
 }
 

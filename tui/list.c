@@ -15,6 +15,7 @@
 
 /* Pages kept around the viewport, and how far away they are dropped. */
 #define KEEP_MARGIN_ROWS TUI_PAGE
+#define PENDING_MOVE_MAX (8 * TUI_PAGE)
 #define DROP_SLOTS 3
 
 struct slot {
@@ -187,6 +188,8 @@ static void model_move(struct model *m, long d, bool page)
     if (rows == 0) {
         if (d > 0 && model_more(m))
             m->pending_move += (size_t)d;
+        if (m->pending_move > PENDING_MOVE_MAX)
+            m->pending_move = PENDING_MOVE_MAX;
         return;
     }
     long target = (long)m->cur + d;
@@ -194,9 +197,11 @@ static void model_move(struct model *m, long d, bool page)
         target = 0;
     if ((size_t)target >= rows) {
         if (model_more(m)) {
+            /* Keys pressed while a page loads are honoured when it comes,
+             * within a few pages. */
             m->pending_move += (size_t)target - (rows - 1);
-            if (m->pending_move > TUI_PAGE)
-                m->pending_move = TUI_PAGE;
+            if (m->pending_move > PENDING_MOVE_MAX)
+                m->pending_move = PENDING_MOVE_MAX;
         }
         target = (long)rows - 1;
     }

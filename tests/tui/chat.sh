@@ -70,6 +70,15 @@ if [ -n "$word" ]; then
     pass "/ finds '$word' in the conversation"
 fi
 
+# A find with no match anywhere says so, not "no newer match".
+keys /
+type_text "qqzzyxqj"
+wait_for "find: qqzzyxqj"
+keys Enter
+wait_for "no match"
+screen | grep -qF "no newer match" && fail "a find with no match at all says: no newer match"
+pass "a find with no match says: no match"
+
 keys q
 wait_for "recent conversations"
 wait_for "row $pos "

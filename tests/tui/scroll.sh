@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 expected=$(mktemp)
 trap 'st=$?; rm -f "$expected"; tui_cleanup || st=1; exit $st' EXIT
-"$CONVO_QUERY" recent --limit 200 >"$expected" || fail "convo-query recent failed"
+"$CONVO_QUERY" recent --limit 450 >"$expected" || fail "convo-query recent failed"
 rows=$((TUI_H - 4))
 
 start_convo
@@ -36,6 +36,15 @@ pass "half pages"
 keys g
 wait_for "row 1 "
 pass "g goes to the top"
+
+# Sixteen page downs at once: the moves asked while pages load are kept.
+keys PageDown PageDown PageDown PageDown PageDown PageDown PageDown PageDown \
+    PageDown PageDown PageDown PageDown PageDown PageDown PageDown PageDown
+wait_for "row $((1 + 16 * rows)) "
+check_rows "$expected" auto "rows after sixteen page downs differ from convo-query"
+pass "sixteen quick page downs go sixteen pages down"
+keys g
+wait_for "row 1 "
 
 # The mouse wheel scrolls and a click selects (xterm SGR mouse reports).
 type_text $'\e[<65;10;5M'
