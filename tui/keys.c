@@ -77,39 +77,165 @@ enum action keys_lookup(int key, enum view view)
     return ACT_NONE;
 }
 
-void help_draw(void)
+/* The help screen: a title, the lines of the body and a footer. The body
+ * is laid out for the width there is (descriptions wrapped at spaces, below
+ * their keys when narrow) and scrolls when it is taller than the screen. */
+#define HELP_MAX_LINES 128
+
+struct help_line {
+    char keys[80];       /* at column 2, when not empty */
+    char text[96];       /* at column x */
+    int x;
+};
+
+static int help_top;
+
+static void help_push(struct help_line *l, int *n, const char *text, size_t len, int x)
+{
+    if (*n >= HELP_MAX_LINES)
+        return;
+    if (len >= sizeof l[*n].text)
+        len = sizeof l[*n].text - 1;
+    memcpy(l[*n].text, text, len);
+    l[*n].text[len] = 0;
+    l[*n].keys[0] = 0;
+    l[*n].x = x;
+    (*n)++;
+}
+
+/* Word-wrap ASCII text into lines of at most width bytes. */
+static void help_wrap(struct help_line *l, int *n, const char *s, int x, int width)
+{
+    if (width < 1)
+        width = 1;
+    while (*s) {
+        size_t len = strlen(s);
+        if (len > (size_t)width) {
+            len = (size_t)width;
+            while (len > 0 && s[len] != ' ')
+                len--;
+            if (len == 0)
+                len = (size_t)width;
+        }
+        help_push(l, n, s, len, x);
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+}
+
+/* The body lines; w is the width of the box. */
+static int help_body(struct help_line *l, int w)
 {
     static const enum action order[] = {
         ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
         ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
         ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
     };
-    int n = (int)(sizeof order / sizeof order[0]);
-    int w = COLS - 4 < 76 ? COLS - 4 : 76;
-    int h = n + 6 < LINES - 2 ? n + 6 : LINES - 2;
+    enum { NORDER = sizeof order / sizeof order[0] };
+    char keys[NORDER][80];
+    int inner = w - 4, n = 0, kw = 0;
+    for (size_t i = 0; i < NORDER; i++) {
+        size_t len = 0;
+        keys[i][0] = 0;
+        for (size_t b = 0; b < bindings_count; b++) {
+            if (bindings[b].action != order[i] || !bindings[b].label)
+                continue;
+            if (strstr(keys[i], bindings[b].label) && strlen(bindings[b].label) > 1)
+                continue;
+            len += (size_t)snprintf(keys[i] + len, sizeof keys[i] - len, "%s%s", len ? " " : "",
+                                    bindings[b].label);
+            if (len >= sizeof keys[i])
+                break;
+        }
+        if (str_width(keys[i]) > kw)
+            kw = str_width(keys[i]);
+    }
+    kw += 2;
+    /* Keys and descriptions side by side when the descriptions keep room. */
+    bool wide = inner - kw >= 20;
+    help_wrap(l, &n, "In the search box letters are text; Enter keeps, Esc clears.", 2, inner);
+    help_push(l, &n, "", 0, 2);
+    for (size_t i = 0; i < NORDER; i++) {
+        int first = n;
+        if (wide) {
+            help_wrap(l, &n, action_help[order[i]], 2 + kw, inner - kw);
+        } else {
+            /* The description below its keys. */
+            help_push(l, &n, "", 0, 4);
+            help_wrap(l, &n, action_help[order[i]], 4, inner - 2);
+        }
+        if (n > first)
+            memcpy(l[first].keys, keys[i], sizeof l[first].keys);
+    }
+    return n;
+}
+
+static void help_geometry(int n, int *w, int *h, int *vis)
+{
+    *w = COLS - 4 < 76 ? COLS - 4 : 76;
+    *h = n + 3 < LINES - 2 ? n + 3 : LINES - 2;
+    *vis = *h - 2 > 1 ? *h - 2 : 1;
+}
+
+void help_draw(void)
+{
+    struct help_line l[HELP_MAX_LINES];
+    int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
+    int n = help_body(l, w);
+    help_geometry(n, &w, &h, &vis);
+    if (help_top > n - vis)
+        help_top = n - vis > 0 ? n - vis : 0;
     int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
     for (int y = y0; y < y0 + h; y++)
         fill(y, x0, w, EL_STATUS, false);
     put_text(y0, x0 + 2, w - 4, "Keys", EL_STATUS_WARN, false);
-    put_text(y0 + 1, x0 + 2, w - 4, "In the search box letters are text; Enter keeps, Esc clears.",
-             EL_STATUS, false);
-    for (int i = 0; i < n && y0 + 3 + i < y0 + h - 1; i++) {
-        char keys[80] = "";
-        size_t len = 0;
-        for (size_t b = 0; b < bindings_count; b++) {
-            if (bindings[b].action != order[i] || !bindings[b].label)
-                continue;
-            if (strstr(keys, bindings[b].label) && strlen(bindings[b].label) > 1)
-                continue;
-            len += (size_t)snprintf(keys + len, sizeof keys - len, "%s%s", len ? " " : "",
-                                    bindings[b].label);
-            if (len >= sizeof keys)
-                break;
-        }
-        put_text(y0 + 3 + i, x0 + 2, 22, keys, EL_STATUS_WARN, false);
-        put_text(y0 + 3 + i, x0 + 25, w - 27, action_help[order[i]], EL_STATUS, false);
+    for (int i = 0; i < vis && help_top + i < n; i++) {
+        const struct help_line *ln = &l[help_top + i];
+        if (ln->keys[0])
+            put_text(y0 + 1 + i, x0 + 2, ln->text[0] && ln->x > 4 ? ln->x - 3 : w - 4, ln->keys,
+                     EL_STATUS_WARN, false);
+        if (ln->text[0])
+            put_text(y0 + 1 + i, x0 + ln->x, w - ln->x - 2, ln->text, EL_STATUS, false);
     }
-    put_text(y0 + h - 1, x0 + 2, w - 4, "any key closes this help", EL_STATUS, false);
+    char foot[80];
+    if (n <= vis)
+        snprintf(foot, sizeof foot, "any key closes this help");
+    else
+        snprintf(foot, sizeof foot, "j/k PgDn scroll %d-%d of %d, q closes", help_top + 1,
+                 help_top + vis < n ? help_top + vis : n, n);
+    if ((int)strlen(foot) > w - 4)
+        snprintf(foot, sizeof foot, "j/k scroll, q closes");
+    put_text(y0 + h - 1, x0 + 2, w - 4, foot, EL_STATUS, false);
+}
+
+bool help_key(int is_key, wint_t ch)
+{
+    struct help_line l[HELP_MAX_LINES];
+    int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
+    int n = help_body(l, w);
+    help_geometry(n, &w, &h, &vis);
+    int max = n - vis > 0 ? n - vis : 0;
+    int top = help_top;
+    if (max == 0 || (!is_key && (ch == 'q' || ch == ESC || ch == '?' || ch >= 0x80))) {
+        help_top = 0;
+        return false;
+    }
+    switch (keys_lookup((int)ch, VIEW_LIST)) {
+    case ACT_DOWN: top++; break;
+    case ACT_UP: top--; break;
+    case ACT_PAGE_DOWN: top += vis; break;
+    case ACT_PAGE_UP: top -= vis; break;
+    case ACT_HALF_DOWN: top += vis / 2 > 0 ? vis / 2 : 1; break;
+    case ACT_HALF_UP: top -= vis / 2 > 0 ? vis / 2 : 1; break;
+    case ACT_TOP: top = 0; break;
+    case ACT_BOTTOM: top = max; break;
+    default:
+        help_top = 0;
+        return false;
+    }
+    help_top = top < 0 ? 0 : top > max ? max : top;
+    return true;
 }
 
 int prompt_key(struct prompt *p, int is_key, wint_t ch)

@@ -204,7 +204,7 @@ static void draw(void)
 static bool handle_key(int is_key, wint_t ch)
 {
     if (app.help) {
-        app.help = false;
+        app.help = help_key(is_key, ch);
         return true;
     }
     if (is_key && ch == KEY_MOUSE) {

@@ -191,6 +191,8 @@ extern const struct binding bindings[];
 extern const size_t bindings_count;
 enum action keys_lookup(int key, enum view view);
 void help_draw(void);
+/* A key while the help shows: false when it closes the help. */
+bool help_key(int is_key, wint_t ch);
 
 struct prompt {
     bool active;

@@ -28,6 +28,22 @@ keys x
 wait_gone "any key closes this help"
 pass "help opens and closes"
 
+# In a small terminal the help scrolls; q closes it without quitting.
+tm resize-window -t 0 -x 50 -y 14
+keys '?'
+wait_for "j/k PgDn scroll 1-"
+keys G
+wait_for "Ctrl-Z suspends)"
+screen | grep -qF "scroll 1-" && fail "G did not scroll the help"
+keys k
+wait_for "q closes"
+keys q
+wait_gone "q closes"
+wait_for "recent conversations"
+tm resize-window -t 0 -x "$TUI_W" -y "$TUI_H"
+wait_for "row 1 "
+pass "help scrolls in a small terminal, q closes it"
+
 # --help works without a terminal.
 "$CONVO_BIN" --help | grep -q -- "--no-mouse" || fail "--help"
 pass "--help"
