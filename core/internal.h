@@ -159,6 +159,9 @@ void core_search_detach_all(struct core_conn *conn);  /* search.c */
 /* recent.c */
 size_t core_clamp_limit(size_t limit);
 /* Columns: contact id, name, phone, message id, outbound, content, created_at. */
+/* Row k read from that column order starting at column col; when receives
+ * the formatted time and must outlive the row. */
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[40]);
 enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
                                        size_t limit);
 

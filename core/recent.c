@@ -35,25 +35,30 @@ size_t core_clamp_limit(size_t limit)
     return limit > CORE_PAGE_MAX ? CORE_PAGE_MAX : limit;
 }
 
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[40])
+{
+    struct core_row row = {
+        .contact_id = core_get_int4(r, k, col),
+        .name = PQgetvalue(r, k, col + 1),
+        .phone_number = PQgetvalue(r, k, col + 2),
+        .message_id = core_get_int8(r, k, col + 3),
+        .outbound = core_get_bool(r, k, col + 4),
+        .content = PQgetvalue(r, k, col + 5),
+        .created_at_us = core_get_time(r, k, col + 6),
+    };
+    core_format_time(row.created_at_us, when);
+    row.created_at = when;
+    return row;
+}
+
 /* Rows in the shared column order above, up to limit of them. */
 enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
                                        size_t limit)
 {
     size_t n = (size_t)PQntuples(r);
     for (size_t i = 0; i < n && i < limit; i++) {
-        int k = (int)i;
         char when[40];
-        struct core_row row = {
-            .contact_id = core_get_int4(r, k, 0),
-            .name = PQgetvalue(r, k, 1),
-            .phone_number = PQgetvalue(r, k, 2),
-            .message_id = core_get_int8(r, k, 3),
-            .outbound = core_get_bool(r, k, 4),
-            .content = PQgetvalue(r, k, 5),
-            .created_at_us = core_get_time(r, k, 6),
-        };
-        core_format_time(row.created_at_us, when);
-        row.created_at = when;
+        struct core_row row = core_row_at(r, (int)i, 0, when);
         enum core_status st = core_page_add(out, &row);
         if (st != CORE_OK)
             return st;

@@ -822,20 +822,10 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
         if (k < 0 || core_get_bool(r, k, 11))
             continue; /* gone meanwhile, or shown on an earlier page */
         char when[40];
-        struct core_row row = {
-            .contact_id = core_get_int4(r, k, 1),
-            .name = PQgetvalue(r, k, 2),
-            .phone_number = PQgetvalue(r, k, 3),
-            .message_id = core_get_int8(r, k, 4),
-            .outbound = core_get_bool(r, k, 5),
-            .content = PQgetvalue(r, k, 6),
-            .created_at_us = core_get_time(r, k, 7),
-            .matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
-                       (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
-                       (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0),
-        };
-        core_format_time(row.created_at_us, when);
-        row.created_at = when;
+        struct core_row row = core_row_at(r, k, 1, when);
+        row.matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
+                      (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                      (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
         st = core_page_add(&s->page, &row);
     }
 out:
