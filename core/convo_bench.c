@@ -85,6 +85,39 @@ static bool ids_equal(const struct ids *a, const struct ids *b)
     return true;
 }
 
+/* The baseline's time for its query, and whether its rows equal mine (a
+ * difference counts in mismatches); -1 and true when it is skipped. */
+static double baseline(PGconn *pg, const char *sqltext, int nparams, const char **vals,
+                       const struct ids *mine, bool *same)
+{
+    *same = true;
+    if (skip_naive)
+        return -1;
+    struct ids base;
+    base.n = 0;
+    double nv = naive(pg, sqltext, nparams, vals, &base);
+    *same = ids_equal(mine, &base);
+    if (!*same)
+        mismatches++;
+    return nv;
+}
+
+/* The baseline of the search page that starts at row offset. */
+static double baseline_search(PGconn *pg, const char *term, int offset,
+                              const struct ids *mine, bool *same)
+{
+    *same = true;
+    if (skip_naive)
+        return -1;
+    char *pat = core_like_pattern(term), *dig = core_digits_pattern(term), off[32];
+    snprintf(off, sizeof off, "%d", offset);
+    const char *vals[3] = {pat, dig, off};
+    double nv = baseline(pg, naive_search_sql, 3, vals, mine, same);
+    free(pat);
+    free(dig);
+    return nv;
+}
+
 /* ---- statistics --------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -180,18 +213,11 @@ static void bench_recent(struct core_conn *conn, PGconn *pg)
         }
         struct stats s = summarize(t, n);
         free(t);
-        double nv = -1;
-        bool same = true;
-        if (!skip_naive) {
-            char off[32];
-            snprintf(off, sizeof off, "%d", (pageno[k] - 1) * 50);
-            const char *vals[1] = {off};
-            struct ids base;
-            nv = naive(pg, naive_recent_sql, 1, vals, &base);
-            same = ids_equal(&mine, &base);
-            if (!same)
-                mismatches++;
-        }
+        char off[32];
+        snprintf(off, sizeof off, "%d", (pageno[k] - 1) * 50);
+        const char *vals[1] = {off};
+        bool same;
+        double nv = baseline(pg, naive_recent_sql, 1, vals, &mine, &same);
         char label[32];
         snprintf(label, sizeof label, "page %d%s", pageno[k], k == 4 ? " (last)" : "");
         row("recent", label, s, -1, mine.n, nv, same, NULL);
@@ -200,6 +226,28 @@ static void bench_recent(struct core_conn *conn, PGconn *pg)
     for (int k = 0; k < 5; k++)
         if (k != 4 || cursors[4] != cursors[3])
             free(cursors[k]);
+}
+
+/* Times n complete pages of term from cursor into t, keeping the last
+ * page's ids and rows scanned. With stop_slow, full scans slower than a
+ * second stop repeating after three runs. Returns the runs made. */
+static int time_search(struct core_conn *conn, const char *term, const char *cursor,
+                       double *t, int n, bool stop_slow, struct ids *mine, int64_t *scanned)
+{
+    for (int r = 0; r < n; r++) {
+        struct core_page p;
+        double t0 = core_now_ms();
+        enum core_status st = core_search(conn, term, cursor, 50, &p);
+        t[r] = core_now_ms() - t0;
+        if (st != CORE_OK)
+            die_status(conn, st);
+        page_ids(&p, mine);
+        *scanned = p.scanned_rows;
+        core_page_free(&p);
+        if (stop_slow && t[r] > 1000 && r >= 2)
+            return r + 1;
+    }
+    return n;
 }
 
 /* A complete first page, and separately what a typist sees first: the
@@ -214,22 +262,8 @@ static void bench_search(struct core_conn *conn, PGconn *pg, const char *kind,
     struct core_page warm; /* statements are prepared once per session */
     if (core_search(conn, term, NULL, 50, &warm) == CORE_OK)
         core_page_free(&warm);
-    for (int r = 0; r < n; r++) {
-        struct core_page p;
-        double t0 = core_now_ms();
-        enum core_status st = core_search(conn, term, NULL, 50, &p);
-        t[r] = core_now_ms() - t0;
-        if (st != CORE_OK)
-            die_status(conn, st);
-        page_ids(&p, &mine);
-        scanned = p.scanned_rows;
-        core_page_free(&p);
-        /* Stop repeating full scans that are slow by nature. */
-        if (t[r] > 1000 && r >= 2) {
-            n = r + 1;
-            break;
-        }
-    }
+    /* Full scans are slow by nature: a few runs of them are enough. */
+    n = time_search(conn, term, NULL, t, n, true, &mine, &scanned);
     bool partial_seen = false;
     for (int r = 0; r < n; r++) {
         struct core_search *s;
@@ -247,19 +281,8 @@ static void bench_search(struct core_conn *conn, PGconn *pg, const char *kind,
     }
     struct stats s = summarize(t, n);
     struct stats fs = summarize(f, n);
-    double nv = -1;
-    bool same = true;
-    if (!skip_naive) {
-        char *pat = core_like_pattern(term), *dig = core_digits_pattern(term);
-        const char *vals[3] = {pat, dig, "0"};
-        struct ids base;
-        nv = naive(pg, naive_search_sql, 3, vals, &base);
-        same = ids_equal(&mine, &base);
-        if (!same)
-            mismatches++;
-        free(pat);
-        free(dig);
-    }
+    bool same;
+    double nv = baseline_search(pg, term, 0, &mine, &same);
     char label[64], note[96];
     snprintf(label, sizeof label, "\"%s\"", term);
     snprintf(note, sizeof note, "scanned %lld%s", (long long)scanned,
@@ -288,31 +311,11 @@ static void bench_search_deep(struct core_conn *conn, PGconn *pg, const char *te
     }
     double *t = malloc(sizeof(double) * (size_t)runs);
     struct ids mine = {0};
-    for (int r = 0; r < runs; r++) {
-        struct core_page p;
-        double t0 = core_now_ms();
-        enum core_status st = core_search(conn, term, cursor, 50, &p);
-        t[r] = core_now_ms() - t0;
-        if (st != CORE_OK)
-            die_status(conn, st);
-        page_ids(&p, &mine);
-        core_page_free(&p);
-    }
+    int64_t scanned;
+    time_search(conn, term, cursor, t, runs, false, &mine, &scanned);
     struct stats s = summarize(t, runs);
-    double nv = -1;
-    bool same = true;
-    if (!skip_naive) {
-        char *pat = core_like_pattern(term), *dig = core_digits_pattern(term), off[32];
-        snprintf(off, sizeof off, "%d", (page - 1) * 50);
-        const char *vals[3] = {pat, dig, off};
-        struct ids base;
-        nv = naive(pg, naive_search_sql, 3, vals, &base);
-        same = ids_equal(&mine, &base);
-        if (!same)
-            mismatches++;
-        free(pat);
-        free(dig);
-    }
+    bool same;
+    double nv = baseline_search(pg, term, (page - 1) * 50, &mine, &same);
     char label[64];
     snprintf(label, sizeof label, "\"%s\" page %d", term, page);
     row("deep", label, s, -1, mine.n, nv, same, NULL);
