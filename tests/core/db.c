@@ -107,6 +107,18 @@ static bool same(const struct list *a, const struct list *b, const char *what)
     return true;
 }
 
+/* Adds the page's rows to l, moves *cursor to the page's next cursor and
+ * frees the page; false when there is no next page. */
+static bool take_page(struct list *l, struct core_page *page, char **cursor)
+{
+    for (size_t i = 0; i < page->count; i++)
+        list_add(l, page->rows[i].contact_id, (long long)page->rows[i].message_id);
+    free(*cursor);
+    *cursor = page->next_cursor ? strdup(page->next_cursor) : NULL;
+    core_page_free(page);
+    return *cursor != NULL;
+}
+
 /* Walk every page of a search; budget > 0 walks each page in slices. */
 static struct list walk(struct core_conn *conn, const char *term, size_t limit,
                         double budget, enum core_status *status)
@@ -140,12 +152,7 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
             break;
         }
         CHECK(page.count <= limit, "page larger than limit");
-        for (size_t i = 0; i < page.count; i++)
-            list_add(&l, page.rows[i].contact_id, (long long)page.rows[i].message_id);
-        free(cursor);
-        cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
-        core_page_free(&page);
-        if (!cursor)
+        if (!take_page(&l, &page, &cursor))
             break;
     }
     free(cursor);
@@ -243,12 +250,7 @@ static void test_recent_and_messages(struct core_conn *conn)
             CHECK(st == CORE_OK, "recent: %s", core_conn_error(conn));
             if (st != CORE_OK)
                 break;
-            for (size_t i = 0; i < page.count; i++)
-                list_add(&got, page.rows[i].contact_id, (long long)page.rows[i].message_id);
-            free(cursor);
-            cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
-            core_page_free(&page);
-            if (!cursor)
+            if (!take_page(&got, &page, &cursor))
                 break;
         }
         CHECK(same(&got, &want, "recent"), "recent with limit %zu differs", limits[k]);
@@ -280,12 +282,7 @@ static void test_recent_and_messages(struct core_conn *conn)
             CHECK(st == CORE_OK, "messages: %s", core_conn_error(conn));
             if (st != CORE_OK)
                 break;
-            for (size_t i = 0; i < page.count; i++)
-                list_add(&got, page.rows[i].contact_id, (long long)page.rows[i].message_id);
-            free(cursor);
-            cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
-            core_page_free(&page);
-            if (!cursor)
+            if (!take_page(&got, &page, &cursor))
                 break;
         }
         CHECK(same(&got, &exp, "messages"), "messages of %d differ", contact);
@@ -315,12 +312,7 @@ static void test_live_inserts(struct core_conn *conn)
         CHECK(st == CORE_OK, "live search: %s", core_conn_error(conn));
         if (st != CORE_OK)
             break;
-        for (size_t i = 0; i < page.count; i++)
-            list_add(&got, page.rows[i].contact_id, (long long)page.rows[i].message_id);
-        free(cursor);
-        cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
-        core_page_free(&page);
-        if (!cursor)
+        if (!take_page(&got, &page, &cursor))
             break;
         /* Two new messages on top, one matching; one late arrival with an
          * old timestamp. */
