@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const first_names[] = {
     "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael",
     "Linda", "David", "Elizabeth", "William", "Barbara", "Richard", "Susan",

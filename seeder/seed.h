@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Elements of a fixed array. */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- allocation: never returns NULL (exits with a message) -------------- */
 
 void *seed_xmalloc(size_t size);

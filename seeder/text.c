@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const reactions[] = {
     "ok", "lol", "haha", "yes", "thanks!", "sure", "no worries", "ok cool",
     "sounds good", "yeah", "nice", "thank you so much", "omg", "got it", "yep",
