@@ -24,3 +24,13 @@ fresh_db() {
     done
     trap "psql -X -q -d postgres -c 'drop database if exists \"$name\" with (force)' >/dev/null 2>&1 || true" EXIT
 }
+
+# stale_pointers: how many contacts' last-message pointer is not, by brute
+# force, their latest message (greatest created_at, then greatest id).
+stale_pointers() {
+    q "select count(*) from contacts c
+       left join (select distinct on (contact_id) contact_id, created_at, id from messages
+                  order by contact_id, created_at desc, id desc) l on l.contact_id = c.id
+       where c.last_message_at is distinct from l.created_at
+          or c.last_message_id is distinct from l.id"
+}

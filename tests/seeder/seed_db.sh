@@ -54,11 +54,7 @@ bad=$(q "select count(*) from contacts where phone_number !~ '^\+[1-9][0-9]{7,14
     || fail "no non-ASCII message text"
 pass "unique E.164 phones, varied names, non-ASCII text"
 
-wrong=$(q "select count(*) from contacts c
-           left join (select distinct on (contact_id) contact_id, created_at, id from messages
-                      order by contact_id, created_at desc, id desc) l on l.contact_id = c.id
-           where c.last_message_at is distinct from l.created_at
-              or c.last_message_id is distinct from l.id")
+wrong=$(stale_pointers)
 [ "$wrong" = 0 ] || fail "$wrong contacts point to a message that is not their latest"
 pass "every contact's pointer is its true latest message"
 

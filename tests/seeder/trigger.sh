@@ -51,11 +51,7 @@ SQL
 done
 wait
 [ "$(q 'select count(*) from messages')" -ge $((8 * 60 + 2)) ] || fail "writers did not all finish"
-wrong=$(q "select count(*) from contacts c
-           left join (select distinct on (contact_id) contact_id, created_at, id from messages
-                      order by contact_id, created_at desc, id desc) l on l.contact_id = c.id
-           where c.last_message_at is distinct from l.created_at
-              or c.last_message_id is distinct from l.id")
+wrong=$(stale_pointers)
 [ "$wrong" = 0 ] || fail "$wrong contacts do not point to their latest message after concurrent inserts"
 pass "8 concurrent writers: every pointer is the true latest message"
 
