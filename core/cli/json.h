@@ -1,4 +1,4 @@
-/* core/json.h - the JSON the CLIs print. */
+/* core/cli/json.h - the JSON the CLIs print. */
 #ifndef CONVO_CORE_JSON_H
 #define CONVO_CORE_JSON_H
 

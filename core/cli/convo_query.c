@@ -1,4 +1,4 @@
-/* core/convo_query.c - convo-query: core's answers as JSON, for scripts,
+/* core/cli/convo_query.c - convo-query: core's answers as JSON, for scripts,
  * tests and benchmarks. Exit 0 ok, 1 database or output error, 2 usage
  * error; every error is one line on stderr. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* core/convo_bench.c - convo-bench: convo's queries against the naive
+/* core/cli/convo_bench.c - convo-bench: convo's queries against the naive
  * baseline, side by side, in one process and one run, over a fixed
  * workload. Prints p50/p99/max per case and the speed-up, and exits 1 when
  * any of convo's pages differs from the baseline's rows. */

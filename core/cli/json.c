@@ -1,4 +1,4 @@
-/* core/json.c - the JSON the CLIs print. */
+/* core/cli/json.c - the JSON the CLIs print. */
 #include <string.h>
 
 #include "internal.h"
