@@ -405,8 +405,10 @@ static enum core_status build_sources(struct core_search *s)
     s->nsources = 1;
     for (size_t i = 0; i < conn->nparts; i++) {
         const struct core_part *pt = &conn->parts[i];
-        if (pt->lo_us != CORE_US_NINF && pt->lo_us >= s->cursor.us)
-            continue; /* entirely at or above the cursor */
+        /* Rows at a month's lower bound with an id below the cursor's lie
+         * below the cursor: only a month starting after it is skipped. */
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us > s->cursor.us)
+            continue; /* entirely above the cursor */
         src = &s->sources[s->nsources++];
         src->kind = SRC_PART;
         src->part = *pt;

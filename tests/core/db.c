@@ -189,6 +189,17 @@ static void make_data(unsigned seed)
         "           FROM generate_series(1, 1 + (i % 5)) k WHERE i > -k),"
         "        timestamptz '2025-01-01' + date_trunc('hour', random() * interval '240 days')"
         " FROM generate_series(1, 2500) i");
+    /* At a month's lower bound: two rows at exactly midnight (the smaller
+     * id first) and an older one inserted after them, so that a cursor at
+     * the bound must still find the bound's smaller id below it. Once where
+     * the month before has a partition, once where it is the default one. */
+    sql("INSERT INTO messages (contact_id, direction, content, created_at)"
+        " SELECT (SELECT min(id) FROM contacts) + 270 + k, 'in', 'the brinkword ' || k,"
+        "        CASE WHEN k IN (2, 5) THEN b - interval '3 days' ELSE b END"
+        "   FROM unnest(ARRAY[0, 1, 2, 3, 4, 5],"
+        "               ARRAY[timestamptz '2025-02-01', '2025-02-01', '2025-02-01',"
+        "                     '2025-06-01', '2025-06-01', '2025-06-01']) WITH ORDINALITY u(k, b, o)"
+        "  ORDER BY o");
     sql("ANALYZE");
 }
 
@@ -198,7 +209,7 @@ static const char *terms[] = {
     "100%", "50_50", "x%y", "x_y", "back\\slash", "it's", "\"quoted\"", "415", "(415) 555",
     "415-555", "4155550", "+1", "555 0", "1.23.45", "33", "7946 01", "zzz", "qq", "q",
     "Ana", "anna", "josé", "JOSÉ", "zoë", "o'brien", "li", "x", " ", "  ", "then", "hello",
-    "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise",
+    "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise", "brinkword", "kword",
     /* Short words beside punctuation: weak trigrams, prefiltered scans. */
     "\"q", "d\"", "t's", "'s", "O'B", "s \"", "(4", "5)", "é\"", "_5", "0%", "\\s",
 };
