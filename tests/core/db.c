@@ -13,6 +13,7 @@
 
 static int failures;
 static PGconn *admin;
+static long long total_messages; /* after make_data; rows are only added later */
 
 #define CHECK(cond, ...)                                                 \
     do {                                                                 \
@@ -141,6 +142,8 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
                 break;
             /* Each answer is a prefix of the page: it only grows. */
             CHECK(page.count >= prev, "partial answers shrank for [%s]", term);
+            CHECK(page.scanned_rows <= total_messages, "[%s] scanned %lld rows of %lld", term,
+                  (long long)page.scanned_rows, total_messages);
             prev = page.count;
             if (page.complete)
                 break;
@@ -201,6 +204,9 @@ static void make_data(unsigned seed)
         "                     '2025-06-01', '2025-06-01', '2025-06-01']) WITH ORDINALITY u(k, b, o)"
         "  ORDER BY o");
     sql("ANALYZE");
+    PGresult *r = PQexec(admin, "SELECT count(*) FROM messages");
+    total_messages = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
 }
 
 static const char *terms[] = {
@@ -390,6 +396,24 @@ static void test_bad_input(struct core_conn *conn)
     /* The right one still works. */
     CHECK(core_search_open(conn, "a", search_cursor, &s) == CORE_OK, "own cursor refused");
     core_search_close(s);
+    /* Another case of the same term continues the walk. */
+    CHECK(core_search_open(conn, "A", search_cursor, &s) == CORE_OK, "cursor of 'a' refused for 'A'");
+    core_search_close(s);
+    struct list want = oracle("café"), got = {0};
+    char *cursor = NULL;
+    const char *cases[] = {"café", "CAFÉ", "Café", "cAFé"};
+    for (int i = 0; i < 1000; i++) {
+        if (core_search(conn, cases[i % 4], cursor, 3, &page) != CORE_OK) {
+            CHECK(0, "mixed-case walk: %s", core_conn_error(conn));
+            break;
+        }
+        if (!take_page(&got, &page, &cursor))
+            break;
+    }
+    CHECK(same(&got, &want, "mixed case"), "a walk changing the term's case differs");
+    free(cursor);
+    free(got.v);
+    free(want.v);
 
     /* Terms. */
     char longterm[260];
