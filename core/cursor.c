@@ -4,6 +4,7 @@
  * to, so that a cursor from another list or one edited by hand is refused
  * rather than silently paging somewhere else. The checksum is keyed but the
  * key ships with the program: it detects edits, it is not a secret. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -41,7 +42,11 @@ uint64_t core_hash64(const void *data, size_t len, uint64_t seed)
 
 uint64_t core_term_context(const char *term)
 {
-    return core_hash64(term, strlen(term), UINT64_C(0x7465726d)); /* "term" */
+    char *folded = core_term_fold(term);
+    const char *t = folded ? folded : term;
+    uint64_t h = core_hash64(t, strlen(t), UINT64_C(0x7465726d)); /* "term" */
+    free(folded);
+    return h;
 }
 
 static const char b64[] =

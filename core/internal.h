@@ -53,6 +53,8 @@ void core_cursor_encode(enum core_cursor_kind kind, uint64_t context,
 enum core_status core_cursor_decode(const char *text, enum core_cursor_kind kind,
                                     uint64_t context, struct core_pos *pos,
                                     const char **why);
+/* What a search cursor belongs to: the case-folded term, so that `PIZZA`
+ * continues a walk begun as `pizza` (both find the same rows). */
 uint64_t core_term_context(const char *term);
 
 /* ---- terms ---------------------------------------------------------------- */
@@ -76,6 +78,14 @@ bool core_term_indexable(const char *term);
  * of its own. Otherwise its trigrams are those of short words padded with
  * blanks (`"ok"`, `a b`), common in any text. */
 bool core_term_has_word3(const char *term);
+/* One character lowered as the database's ILIKE lowers it (towlower in
+ * C.UTF-8). */
+uint32_t core_fold_char(uint32_t c);
+/* Decode one UTF-8 character at s into *out: its length, 0 at the end or
+ * on a malformed sequence. */
+size_t core_utf8_decode(const unsigned char *s, uint32_t *out);
+/* The term with every character lowered as ILIKE does. Caller frees. */
+char *core_term_fold(const char *term);
 
 /* ---- pages ---------------------------------------------------------------- */
 /* Start an empty page; rows are added with core_page_add. */

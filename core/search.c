@@ -67,6 +67,10 @@ struct source {
     struct core_pos frontier;
     bool done;
     int64_t walk_step;
+    /* Rows of this partition examined: known (full walk steps) and
+     * estimated (from the month's share of its row count). */
+    int64_t read_exact;
+    double read_est;
 };
 
 struct item {
@@ -116,7 +120,6 @@ struct core_search {
      * statement (one set of parallel workers) for several months. */
     int *batch;         /* source indexes after the inflight one */
     int nbatch;
-    int64_t scanned_rows;
     int64_t walked_rows, walked_hits; /* over message partitions */
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
@@ -405,8 +408,10 @@ static enum core_status build_sources(struct core_search *s)
     s->nsources = 1;
     for (size_t i = 0; i < conn->nparts; i++) {
         const struct core_part *pt = &conn->parts[i];
-        if (pt->lo_us != CORE_US_NINF && pt->lo_us >= s->cursor.us)
-            continue; /* entirely at or above the cursor */
+        /* Rows at a month's lower bound with an id below the cursor's lie
+         * below the cursor: only a month starting after it is skipped. */
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us > s->cursor.us)
+            continue; /* entirely above the cursor */
         src = &s->sources[s->nsources++];
         src->kind = SRC_PART;
         src->part = *pt;
@@ -702,8 +707,10 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
             double left = rows_left(src);
             read = left < (double)read ? (int64_t)left : read;
         }
-        s->scanned_rows += read;
         if (src->kind == SRC_PART) {
+            src->read_est += (double)read;
+            if (!ended)
+                src->read_exact += s->inflight_rows;
             s->walked_rows += read;
             s->walked_hits += hits;
             s->walk_ms += took;
@@ -716,7 +723,11 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
         if (!add_item(s, pos, core_get_int4(r, i, 0)))
             return CORE_ERR_NOMEM;
     }
-    s->scanned_rows += s->inflight_rows;
+    if (src->kind == SRC_PART) {
+        src->read_est += rows_left(src);
+        for (int i = 0; i < s->nbatch; i++)
+            s->sources[s->batch[i]].read_est += s->sources[s->batch[i]].part.rows;
+    }
     /* A full LIMIT means older matches may remain below the last one. */
     bool full = n > 0 && n >= s->inflight_limit;
     struct core_pos last = full ? (struct core_pos){core_get_time(r, n - 1, 1),
@@ -961,6 +972,21 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
     }
 }
 
+/* Messages examined so far: never more than the partitions hold. */
+static int64_t scanned_rows(const struct core_search *s)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < s->nsources; i++) {
+        const struct source *src = &s->sources[i];
+        if (src->kind != SRC_PART)
+            continue;
+        double cap = src->part.rows > 0 ? src->part.rows : (double)src->read_exact;
+        double est = src->read_est < cap ? src->read_est : cap;
+        total += src->read_exact > (int64_t)est ? src->read_exact : (int64_t)est;
+    }
+    return total;
+}
+
 /* Messages are searched completely from the cursor down to this instant;
  * 0 when every partition is done. */
 static int64_t searched_back_to(const struct core_search *s)
@@ -1021,7 +1047,7 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
         return CORE_ERR_NOMEM;
     }
     out->complete = s->complete;
-    out->scanned_rows = s->scanned_rows;
+    out->scanned_rows = scanned_rows(s);
     out->searched_back_to_us = searched_back_to(s);
     out->elapsed_ms = core_now_ms() - t0;
     return CORE_OK;

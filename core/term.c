@@ -1,7 +1,10 @@
 /* core/term.c - what a search term may be and how it reaches SQL.
  * The term is always a parameter; here it only gets LIKE's escapes. */
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "internal.h"
 
@@ -168,4 +171,95 @@ bool core_term_has_word3(const char *term)
             return true;
     }
     return false;
+}
+
+/* ---- case folding ---------------------------------------------------------- */
+
+static locale_t fold_locale;
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_init(void)
+{
+    /* The database's ctype (initdb --locale C.UTF-8): ILIKE lowers with
+     * the same towlower. */
+    fold_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+uint32_t core_fold_char(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    pthread_once(&fold_once, fold_init);
+    if (!fold_locale)
+        return c;
+    wint_t l = towlower_l((wint_t)c, fold_locale);
+    return l > 0 && l <= 0x10ffff ? (uint32_t)l : c;
+}
+
+size_t core_utf8_decode(const unsigned char *s, uint32_t *out)
+{
+    unsigned c = s[0];
+    size_t len;
+    if (c < 0x80) {
+        *out = c;
+        return c ? 1 : 0;
+    } else if ((c & 0xe0) == 0xc0) {
+        len = 2, c &= 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3, c &= 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4, c &= 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    *out = c;
+    return len;
+}
+
+static size_t utf8_encode(uint32_t c, char *o)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    } else if (c < 0x800) {
+        o[0] = (char)(0xc0 | c >> 6);
+        o[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    } else if (c < 0x10000) {
+        o[0] = (char)(0xe0 | c >> 12);
+        o[1] = (char)(0x80 | (c >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | c >> 18);
+    o[1] = (char)(0x80 | (c >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (c >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+char *core_term_fold(const char *term)
+{
+    size_t n = strlen(term);
+    char *out = malloc(4 * n + 1), *o = out;
+    if (!out)
+        return NULL;
+    const unsigned char *s = (const unsigned char *)term;
+    while (*s) {
+        uint32_t c;
+        size_t len = core_utf8_decode(s, &c);
+        if (!len) { /* not UTF-8: kept as it is */
+            *o++ = (char)*s++;
+            continue;
+        }
+        o += utf8_encode(core_fold_char(c), o);
+        s += len;
+    }
+    *o = '\0';
+    return out;
 }

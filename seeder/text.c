@@ -3,7 +3,12 @@
  * A turn is a short reaction or one to a few sentences built from templates
  * whose slots are filled from word lists. Every list is ordered from common
  * to rare and sampled with Zipf weights (rank^-1), so a few words are very
- * common and there is a long tail of rare ones, as in real chat. */
+ * common and there is a long tail of rare ones, as in real chat.
+ *
+ * Lengths follow message_content.csv's (mean about 102 characters, median
+ * 95, longest about 700): each turn draws a length and strings sentences
+ * together until it gets there. Search and index costs grow with text, so
+ * shorter bodies would flatter every measurement. */
 #include "seed.h"
 
 #include <math.h>
@@ -328,20 +333,41 @@ static void sentence(struct gen *g)
         g->buf[start] = (char)(g->buf[start] - 'a' + 'A');
 }
 
+/* Longest body, in bytes; the real file's longest line is about 700
+ * characters. */
+#define TURN_MAX 700
+
+/* A length in characters: log-normal around the real file's median, with a
+ * thin heavy tail up to TURN_MAX. */
+static size_t turn_length(struct gen *g)
+{
+    double u1 = seed_rng_unit(g->rng), u2 = seed_rng_unit(g->rng);
+    double z = sqrt(-2.0 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(2.0 * M_PI * u2);
+    double len = 78.0 * exp(0.42 * z);
+    if (seed_rng_chance(g->rng, 0.012))
+        len = 200.0 + 480.0 * pow(seed_rng_unit(g->rng), 1.6);
+    return len < 8 ? 8 : len > TURN_MAX - 40 ? TURN_MAX - 40 : (size_t)len;
+}
+
 static void turn(struct gen *g)
 {
     g->len = 0;
-    if (seed_rng_chance(g->rng, 0.13)) {
+    if (seed_rng_chance(g->rng, 0.04)) {
         put_str(g, pick(g, &g->reactions));
         return;
     }
-    int n = 1;
-    while (n < 6 && seed_rng_chance(g->rng, 0.38))
-        n++;
-    for (int i = 0; i < n; i++) {
+    size_t want = turn_length(g);
+    for (int i = 0; i == 0 || g->len < want; i++) {
+        size_t before = g->len;
+        bool ended = g->len && (g->buf[g->len - 1] == '?' || g->buf[g->len - 1] == '!');
         if (i)
-            put_str(g, seed_rng_chance(g->rng, 0.7) ? ". " : seed_rng_chance(g->rng, 0.5) ? ", " : " ");
+            put_str(g, ended || seed_rng_chance(g->rng, 0.3) ? " "
+                       : seed_rng_chance(g->rng, 0.85) ? ". " : ", ");
         sentence(g);
+        if (i && g->len > TURN_MAX - 8) {
+            g->len = before; /* would pass the longest a body gets */
+            break;
+        }
     }
     if (seed_rng_chance(g->rng, 0.25))
         put(g, "!", 1);

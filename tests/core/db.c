@@ -13,6 +13,7 @@
 
 static int failures;
 static PGconn *admin;
+static long long total_messages; /* after make_data; rows are only added later */
 
 #define CHECK(cond, ...)                                                 \
     do {                                                                 \
@@ -141,6 +142,8 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
                 break;
             /* Each answer is a prefix of the page: it only grows. */
             CHECK(page.count >= prev, "partial answers shrank for [%s]", term);
+            CHECK(page.scanned_rows <= total_messages, "[%s] scanned %lld rows of %lld", term,
+                  (long long)page.scanned_rows, total_messages);
             prev = page.count;
             if (page.complete)
                 break;
@@ -189,7 +192,21 @@ static void make_data(unsigned seed)
         "           FROM generate_series(1, 1 + (i % 5)) k WHERE i > -k),"
         "        timestamptz '2025-01-01' + date_trunc('hour', random() * interval '240 days')"
         " FROM generate_series(1, 2500) i");
+    /* At a month's lower bound: two rows at exactly midnight (the smaller
+     * id first) and an older one inserted after them, so that a cursor at
+     * the bound must still find the bound's smaller id below it. Once where
+     * the month before has a partition, once where it is the default one. */
+    sql("INSERT INTO messages (contact_id, direction, content, created_at)"
+        " SELECT (SELECT min(id) FROM contacts) + 270 + k, 'in', 'the brinkword ' || k,"
+        "        CASE WHEN k IN (2, 5) THEN b - interval '3 days' ELSE b END"
+        "   FROM unnest(ARRAY[0, 1, 2, 3, 4, 5],"
+        "               ARRAY[timestamptz '2025-02-01', '2025-02-01', '2025-02-01',"
+        "                     '2025-06-01', '2025-06-01', '2025-06-01']) WITH ORDINALITY u(k, b, o)"
+        "  ORDER BY o");
     sql("ANALYZE");
+    PGresult *r = PQexec(admin, "SELECT count(*) FROM messages");
+    total_messages = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
 }
 
 static const char *terms[] = {
@@ -198,7 +215,7 @@ static const char *terms[] = {
     "100%", "50_50", "x%y", "x_y", "back\\slash", "it's", "\"quoted\"", "415", "(415) 555",
     "415-555", "4155550", "+1", "555 0", "1.23.45", "33", "7946 01", "zzz", "qq", "q",
     "Ana", "anna", "josé", "JOSÉ", "zoë", "o'brien", "li", "x", " ", "  ", "then", "hello",
-    "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise",
+    "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise", "brinkword", "kword",
     /* Short words beside punctuation: weak trigrams, prefiltered scans. */
     "\"q", "d\"", "t's", "'s", "O'B", "s \"", "(4", "5)", "é\"", "_5", "0%", "\\s",
 };
@@ -379,6 +396,24 @@ static void test_bad_input(struct core_conn *conn)
     /* The right one still works. */
     CHECK(core_search_open(conn, "a", search_cursor, &s) == CORE_OK, "own cursor refused");
     core_search_close(s);
+    /* Another case of the same term continues the walk. */
+    CHECK(core_search_open(conn, "A", search_cursor, &s) == CORE_OK, "cursor of 'a' refused for 'A'");
+    core_search_close(s);
+    struct list want = oracle("café"), got = {0};
+    char *cursor = NULL;
+    const char *cases[] = {"café", "CAFÉ", "Café", "cAFé"};
+    for (int i = 0; i < 1000; i++) {
+        if (core_search(conn, cases[i % 4], cursor, 3, &page) != CORE_OK) {
+            CHECK(0, "mixed-case walk: %s", core_conn_error(conn));
+            break;
+        }
+        if (!take_page(&got, &page, &cursor))
+            break;
+    }
+    CHECK(same(&got, &want, "mixed case"), "a walk changing the term's case differs");
+    free(cursor);
+    free(got.v);
+    free(want.v);
 
     /* Terms. */
     char longterm[260];

@@ -84,6 +84,17 @@ static void test_cursor_tamper(void)
     CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("beta"), &out, &why) ==
           CORE_ERR_CURSOR);
     CHECK(why && strstr(why, "another term"));
+    /* Case does not make another term: ILIKE finds the same rows. */
+    core_cursor_encode(CORE_CURSOR_SEARCH, core_term_context("pizza café"), pos, text);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("PIZZA CAFÉ"), &out,
+                             NULL) == CORE_OK);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("Pizza Café"), &out,
+                             NULL) == CORE_OK);
+    CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("pizza cafe"), &out,
+                             NULL) == CORE_ERR_CURSOR);
+    char *folded = core_term_fold("ÉCOLE Ωmega ZOË 日本 Straße");
+    check_str(folded, "école ωmega zoë 日本 straße", __LINE__);
+    free(folded);
     core_cursor_encode(CORE_CURSOR_MESSAGES, 17, pos, text);
     CHECK(core_cursor_decode(text, CORE_CURSOR_MESSAGES, 18, &out, NULL) == CORE_ERR_CURSOR);
     CHECK(core_cursor_decode(text, CORE_CURSOR_MESSAGES, 17, &out, NULL) == CORE_OK);

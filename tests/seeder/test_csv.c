@@ -195,6 +195,12 @@ static void test_json(void)
     free(buf);
 }
 
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void test_generator(void)
 {
     struct seed_rng a, b;
@@ -211,8 +217,13 @@ static void test_generator(void)
     size_t distinct = seed_bodies_distinct(&x);
     CHECK(distinct >= 180000, "distinct generated bodies: %zu", distinct);
     size_t non_ascii = 0, shortest = SIZE_MAX, longest = 0, the = 0, rare = 0;
+    size_t *chars = calloc(x.count, sizeof *chars);
+    double total = 0;
     for (size_t i = 0; i < x.count; i++) {
         const char *s = seed_body(&x, i);
+        for (const char *p = s; *p; p++)
+            chars[i] += ((unsigned char)*p & 0xc0) != 0x80;
+        total += (double)chars[i];
         for (const char *p = s; *p; p++)
             if ((unsigned char)*p >= 0x80) {
                 non_ascii++;
@@ -226,7 +237,15 @@ static void test_generator(void)
         rare += strstr(s, "harmonica") != NULL;
     }
     CHECK(non_ascii > x.count / 100, "some non-ASCII bodies: %zu", non_ascii);
-    CHECK(shortest <= 4 && longest >= 150, "chat-turn lengths: %zu..%zu", shortest, longest);
+    CHECK(shortest <= 4 && longest >= 400 && longest <= 700, "chat-turn lengths: %zu..%zu",
+          shortest, longest);
+    /* The real file's lengths: mean about 102 characters, median 95. */
+    qsort(chars, x.count, sizeof *chars, cmp_size);
+    double mean = total / (double)x.count;
+    size_t median = chars[x.count / 2];
+    CHECK(mean >= 95 && mean <= 110 && median >= 88 && median <= 102,
+          "body length mean %.1f, median %zu characters", mean, median);
+    free(chars);
     CHECK(the > 20 * (rare + 1), "common words far outnumber rare ones (%zu vs %zu)", the, rare);
     CHECK(rare > 0, "rare words still occur");
     seed_bodies_free(&x);
