@@ -42,7 +42,25 @@ struct model {
     double t_start;         /* the keystroke that asked for it */
     bool measured;
     char err[200];
+    /* Live updates. At the top the first page is fetched again; scrolled,
+     * nothing moves and the news are counted until the user is back at
+     * the top. */
+    bool refresh_wanted;    /* fetch the first page again when possible */
+    double refresh_after;   /* not before this (now_ms), searches only */
+    bool stale;             /* changes arrived while scrolled */
+    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
+    size_t nnews, news_cap;
+    bool news_many;         /* more than can be counted, or "anything" */
+    /* Keep the cursor on its conversation while pages are fetched again:
+     * anchor_line is its screen line, or SIZE_MAX to keep the top. */
+    bool anchored;
+    int32_t anchor_id;
+    size_t anchor_line;
 };
+
+#define NEWS_MAX 1000
+/* A search shown at the top is fetched again at most this often. */
+#define SEARCH_REFRESH_MS 250.0
 
 static struct model *shown, *pending, *saved;
 static struct prompt prompt;
@@ -104,6 +122,7 @@ static void model_free(struct model *m)
     }
     free(m->slots);
     free(m->term);
+    free(m->news_ids);
     free(m);
 }
 
@@ -138,6 +157,8 @@ static struct model *model_new(const char *term, double t0)
  * the worker drop whatever an abandoned search still had queued. */
 static void model_retag(struct model *m)
 {
+    if (m->slots[0].loading && m->slots[0].resident)
+        m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = gen_next();
     for (size_t i = 0; i < m->nslots; i++)
         m->slots[i].loading = false;
@@ -183,6 +204,7 @@ static void scroll_into_view(struct model *m)
 static void model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
+    m->anchored = false;       /* the user chose where to be */
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
     if (rows == 0) {
@@ -220,6 +242,64 @@ static void model_move(struct model *m, long d, bool page)
 
 /* ---- answers from the worker -------------------------------------------- */
 
+static void anchor_set(struct model *m, bool keep_top)
+{
+    const struct core_row *row = row_at(m, m->cur);
+    if (m->anchored || !row)
+        return;
+    m->anchored = true;
+    m->anchor_id = row->contact_id;
+    m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+/* Put the cursor back on its conversation once a page holds it; give up
+ * when nothing is loading any more. */
+static void anchor_restore(struct model *m)
+{
+    if (!m->anchored)
+        return;
+    bool loading = false;
+    for (size_t k = 0; k < m->nslots; k++) {
+        const struct slot *s = &m->slots[k];
+        loading |= s->loading;
+        if (!s->resident)
+            continue;
+        for (size_t i = 0; i < s->page.count; i++) {
+            if (s->page.rows[i].contact_id != m->anchor_id)
+                continue;
+            m->cur = s->start + i;
+            if (m->anchor_line != SIZE_MAX)
+                m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
+            m->anchored = false;
+            scroll_into_view(m);
+            return;
+        }
+    }
+    if (!loading)
+        m->anchored = false;
+}
+
+/* Page k came back and no longer ends where page k+1 starts: the data
+ * moved. Reusing the later pages' cursors would show a conversation twice
+ * or skip one, so they go, and page k's own end cursor fetches what
+ * follows. Requests still in flight for them are made stale. */
+static void chain_cut(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    anchor_set(m, m->top == 0);
+    for (size_t j = k + 1; j < m->nslots; j++) {
+        slot_drop(&m->slots[j]);
+        free(m->slots[j].cursor);
+    }
+    m->nslots = k + 1;
+    if (s->page.next_cursor && s->count > 0)
+        slot_add(m, s->page.next_cursor, s->start + s->count);
+    m->gen = gen_next();
+    for (size_t j = 0; j < m->nslots; j++)
+        m->slots[j].loading = false;
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
 static void slot_fill(struct model *m, size_t k, struct response *r)
 {
     struct slot *s = &m->slots[k];
@@ -242,13 +322,23 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         m->scanned = s->page.scanned_rows;
         m->back_to = s->page.searched_back_to_us;
     }
-    if (was_loaded && old != s->count) {
-        /* The data moved under a page fetched again: shift what follows. */
-        for (size_t j = k + 1; j < m->nslots; j++)
-            m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+    if (!r->final)
+        return;
+    const char *next = s->page.next_cursor && s->count > 0 ? s->page.next_cursor : NULL;
+    if (k + 1 < m->nslots) {
+        const char *have = m->slots[k + 1].cursor;
+        if (!next || !have || strcmp(next, have) != 0) {
+            chain_cut(m, k);
+            return;
+        }
+        if (was_loaded && old != s->count) {
+            /* Rows came or went inside this page: shift what follows. */
+            for (size_t j = k + 1; j < m->nslots; j++)
+                m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+        }
+    } else if (next) {
+        slot_add(m, next, s->start + s->count);
     }
-    if (r->final && k == m->nslots - 1 && s->page.next_cursor && s->count > 0)
-        slot_add(m, s->page.next_cursor, s->start + s->count);
 }
 
 static void promote_pending(void)
@@ -301,6 +391,7 @@ void list_answer(struct response *r)
         return;
     }
     slot_fill(m, r->slot, r);
+    anchor_restore(m);
     if (m == pending)
         promote_pending();
     if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
@@ -315,6 +406,79 @@ void list_answer(struct response *r)
     response_free(r);
 }
 
+/* ---- live updates --------------------------------------------------------- */
+
+static void news_clear(struct model *m)
+{
+    m->nnews = 0;
+    m->news_many = false;
+    m->stale = false;
+}
+
+static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
+{
+    m->stale = true;
+    if (all)
+        m->news_many = true;
+    for (size_t i = 0; i < n && !m->news_many; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < m->nnews && !seen; j++)
+            seen = m->news_ids[j] == ids[i];
+        if (seen)
+            continue;
+        if (m->nnews == NEWS_MAX) {
+            m->news_many = true;
+            break;
+        }
+        if (m->nnews == m->news_cap) {
+            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
+            m->news_ids = xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
+        }
+        m->news_ids[m->nnews++] = ids[i];
+    }
+}
+
+void list_changes(const int32_t *ids, size_t n, bool all)
+{
+    if (pending)
+        pending->refresh_wanted = true;   /* its answer may predate this */
+    if (saved)
+        news_add(saved, ids, n, all);
+    if (!shown)
+        return;
+    if (shown->top == 0)
+        shown->refresh_wanted = true;
+    else if (shown->term[0])
+        shown->stale = true;   /* which of them match is not known yet */
+    else
+        news_add(shown, ids, n, all);
+}
+
+/* Fetch the first page again, keeping the old rows on screen until the
+ * answer replaces them; one at a time, so a burst makes one or two. */
+static void refresh_maybe(struct model *m)
+{
+    if (m->stale && m->top == 0) {
+        news_clear(m);
+        m->refresh_wanted = true;
+    }
+    if (!m->refresh_wanted || m->slots[0].loading || now_ms() < m->refresh_after)
+        return;
+    m->refresh_wanted = false;
+    if (m->term[0])
+        m->refresh_after = now_ms() + SEARCH_REFRESH_MS;
+    anchor_set(m, m->top == 0);
+    slot_request(m, 0);
+}
+
+double list_due_ms(void)
+{
+    if (!shown || !shown->refresh_wanted || shown->slots[0].loading)
+        return -1;
+    double d = shown->refresh_after - now_ms();
+    return d > 0 ? d : 0;
+}
+
 /* ---- prefetch and forgetting -------------------------------------------- */
 
 void list_tick(void)
@@ -324,6 +488,7 @@ void list_tick(void)
     struct model *m = shown;
     if (!m)
         return;
+    refresh_maybe(m);
     size_t h = (size_t)view_height();
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
@@ -646,11 +811,18 @@ static void draw_status(void)
             else
                 snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
         }
+        if (m->top > 0 && (m->nnews > 0 || m->news_many)) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
         if (rows > 0) {
             size_t len = strlen(left);
             fmt_count(n, sizeof n, (long long)m->cur + 1);
             snprintf(left + len, sizeof left - len, " \u00b7 row %s", n);
         }
+
     }
     if (m)
         lat = m->latency_ms;

@@ -267,6 +267,10 @@ static void dispatch_answers(void)
         if (r->kind == RESP_STATE) {
             app.conn[r->worker] = r->state;
             response_free(r);
+        } else if (r->kind == RESP_CHANGES) {
+            list_changes(r->ids, r->nids, r->all);
+            chat_changes(r->ids, r->nids, r->all);
+            response_free(r);
         } else if (r->worker == WORKER_LIST) {
             list_answer(r);
         } else {
@@ -332,8 +336,9 @@ int main(int argc, char **argv)
         return 1;
     }
     char err[512];
-    if (!workers_start(conninfo, err, sizeof err)) {
+    if (!workers_start(conninfo, err, sizeof err) || !listener_start(conninfo, err, sizeof err)) {
         fprintf(stderr, "convo: %s\n", err);
+        listener_stop();
         workers_stop();
         return 1;
     }
@@ -373,7 +378,11 @@ int main(int argc, char **argv)
             {workers_wake_fd(), POLLIN, 0},
             {sig_pipe[0], POLLIN, 0},
         };
-        int n = poll(fds, 3, busy ? 100 : 30000);
+        int timeout = busy ? 100 : 30000;
+        double due = list_due_ms();
+        if (due >= 0 && due < timeout)
+            timeout = (int)due + 1;
+        int n = poll(fds, 3, timeout);
         if (n < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         if (n <= 0)
@@ -412,6 +421,7 @@ int main(int argc, char **argv)
         }
     }
     term_restore();
+    listener_stop();
     workers_stop();
     chat_close();
     list_free();

@@ -120,7 +120,12 @@ size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
 
 /* ---- worker: database threads -------------------------------------------- */
 
-enum req_kind { REQ_PAGE, REQ_MESSAGES };
+enum req_kind {
+    REQ_PAGE,       /* recent or search page */
+    REQ_MESSAGES,   /* older messages of a contact */
+    REQ_NEWEST,     /* the newest messages of a contact (live updates) */
+    REQ_SEND,       /* core_send: text to contact_id */
+};
 
 struct request {
     enum req_kind kind;
@@ -130,10 +135,12 @@ struct request {
     char *cursor;      /* NULL = first page */
     int32_t contact_id;
     size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
+    char *text;        /* REQ_SEND */
+    bool keep;         /* never dropped nor cancelled as stale (a send) */
     struct request *next;
 };
 
-enum resp_kind { RESP_PAGE, RESP_STATE };
+enum resp_kind { RESP_PAGE, RESP_STATE, RESP_CHANGES };
 
 enum conn_state { CONN_OK, CONN_RECONNECTING };
 
@@ -148,6 +155,11 @@ struct response {
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */
     char err[200];
+    enum req_kind req;          /* what the page answers */
+    /* RESP_CHANGES: contacts whose conversations changed, or all */
+    int32_t *ids;
+    size_t nids;
+    bool all;
     struct response *next;
 };
 
@@ -166,6 +178,14 @@ void worker_supersede(int worker, uint64_t gen);
 struct response *workers_take(void);   /* NULL when none */
 void response_free(struct response *r);
 uint64_t gen_next(void);
+/* Post an answer to the main thread (any thread). */
+void workers_post(struct response *r);
+
+/* listen.c: a thread with a connection of its own that LISTENs for changes
+ * and posts them as RESP_CHANGES; it listens again after a reconnect and
+ * then says that anything may have changed. */
+bool listener_start(const char *conninfo, char *err, size_t errlen);
+void listener_stop(void);
 
 /* ---- the application ----------------------------------------------------- */
 
@@ -175,6 +195,7 @@ enum action {
     ACT_NONE, ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN,
     ACT_HALF_UP, ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH,
     ACT_FIND_NEXT, ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_QUIT, ACT_REDRAW,
+    ACT_REPLY,
     ACT_COUNT
 };
 
@@ -194,10 +215,14 @@ void help_draw(void);
 /* A key while the help shows: false when it closes the help. */
 bool help_key(int is_key, wint_t ch);
 
+/* The longest reply, in characters (core_send also limits bytes). */
+#define TUI_REPLY_MAX_CHARS CORE_SEND_MAX_BYTES
+
 struct prompt {
     bool active;
-    wchar_t buf[CORE_TERM_MAX_CHARS + 1];
+    wchar_t buf[TUI_REPLY_MAX_CHARS + 1];
     size_t len;
+    size_t max;        /* characters; 0 = CORE_TERM_MAX_CHARS */
 };
 
 /* Edit the prompt with one key. Returns 1 when the text changed, 2 on
@@ -232,6 +257,9 @@ void list_tick(void);                    /* prefetch and drop rows */
 bool list_busy(double *since);           /* a request older than since */
 void list_stats(FILE *f);
 void list_drawn(double t);
+/* Live updates: the contacts whose conversations changed (all: any). */
+void list_changes(const int32_t *ids, size_t n, bool all);
+double list_due_ms(void);                /* until a deferred refresh, -1 none */
 
 /* chat.c */
 void chat_open(const struct core_row *row, const char *term);
@@ -244,6 +272,7 @@ void chat_wheel(int dir);
 void chat_answer(struct response *r);
 void chat_tick(void);
 bool chat_busy(double *since);
+void chat_changes(const int32_t *ids, size_t n, bool all);
 
 /* main.c */
 /* The status bar: left text, then the latency of the last answer or, when
