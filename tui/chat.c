@@ -203,6 +203,43 @@ static size_t msgs_merge(const struct core_page *p, size_t *newer)
     return added;
 }
 
+/* Held messages inside the span the newest page covers that it no longer
+ * holds were deleted or moved away by another writer: they go. */
+static void msgs_prune(const struct core_page *p)
+{
+    const struct core_row *low = p->count ? &p->rows[p->count - 1] : NULL;
+    bool whole = !p->next_cursor || p->count == 0;
+    int64_t match_id = chat.match >= 0 ? chat.msgs[chat.match]->message_id : 0;
+    size_t o = chat.n;
+    for (size_t i = chat.n; i-- > 0;) {
+        const struct msg *m = (const struct msg *)chat.msgs[i];
+        if (m->sending)
+            continue;
+        if (!whole) {
+            struct msg lm = {.row = *low};
+            const struct msg *lp = &lm, *mp = m;
+            if (msg_cmp(&mp, &lp) < 0)
+                break;
+        }
+        bool held = false;
+        for (size_t k = 0; k < p->count && !held; k++)
+            held = p->rows[k].message_id == m->row.message_id &&
+                   p->rows[k].created_at_us == m->row.created_at_us;
+        if (held)
+            continue;
+        if (o == chat.n)
+            free_layout();
+        msg_free((struct msg *)chat.msgs[i]);
+        memmove(chat.msgs + i, chat.msgs + i + 1, (chat.n - i - 1) * sizeof *chat.msgs);
+        chat.n--;
+        o = 0;
+    }
+    if (o == 0) {
+        chat.relayout = true;
+        chat.match = match_id ? msg_index(match_id) : -1;
+    }
+}
+
 static void free_layout(void)
 {
     if (chat.mv) {
@@ -431,6 +468,7 @@ static void newest_answer(struct response *r)
     size_t bottom = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
     bool reading = chat.off > 0;
     size_t newer = 0;
+    msgs_prune(&r->page);
     size_t added = msgs_merge(&r->page, &newer);
     if (added && reading) {
         chat.keep_set = true;
@@ -901,6 +939,9 @@ void chat_draw(void)
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
+    /* The prompt line holds the reply box: a failed send says why here. */
+    if (chat.reply.active && app.message[0] && app.message_error)
+        snprintf(left, sizeof left, " %s", app.message);
     double since = 0, now = now_ms();
     bool busy = chat_busy(&since);
     status_draw(left, chat.latency_ms, busy ? now - since : -1,

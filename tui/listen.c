@@ -41,6 +41,13 @@ static void post_changes(const struct core_changes *ch)
     workers_post(r);
 }
 
+/* Reconnected: what happened meanwhile is unknown. */
+static void post_all(void)
+{
+    struct core_changes all = {.all = true};
+    post_changes(&all);
+}
+
 /* Waits for the socket (or ms when it is gone); false when quitting. */
 static bool wait_input(int fd, int ms)
 {
@@ -59,8 +66,9 @@ static void *listener_main(void *arg)
         if (!wait_input(fd, LISTEN_RETRY_MS))
             break;
         if (fd < 0) {
-            if (core_conn_reset(lis.conn) != CORE_OK)
-                continue;
+            if (core_conn_reset(lis.conn) == CORE_OK)
+                post_all();
+            continue;
         }
         struct core_changes ch;
         memset(&ch, 0, sizeof ch);
@@ -69,13 +77,10 @@ static void *listener_main(void *arg)
             post_changes(&ch);
         if (st == CORE_OK)
             core_changes_free(&ch);
-        else if (core_conn_reset(lis.conn) == CORE_OK) {
-            /* Reconnected: what happened meanwhile is unknown. */
-            struct core_changes all = {.all = true};
-            post_changes(&all);
-        } else if (!wait_input(-1, LISTEN_RETRY_MS)) {
+        else if (core_conn_reset(lis.conn) == CORE_OK)
+            post_all();
+        else if (!wait_input(-1, LISTEN_RETRY_MS))
             break;
-        }
     }
     return NULL;
 }
