@@ -130,7 +130,7 @@ static enum core_status start_session(struct core_conn *conn)
     conn->lost = false;
     conn->err[0] = '\0';
     conn->parts_loaded_ms = 0;
-    return CORE_OK;
+    return core_live_relisten(conn);
 }
 
 struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen)

@@ -109,6 +109,10 @@ struct core_conn {
     struct core_part *parts;
     size_t nparts;
     double parts_loaded_ms;
+    /* live.c: LISTEN again after a reconnect, and say "all" to the next
+     * core_changes_take(), since notifications were missed meanwhile. */
+    bool listening;
+    bool missed;
 };
 
 /* A parameter list for a prepared statement: text or binary values. */
@@ -155,6 +159,9 @@ bool core_get_bool(const PGresult *r, int row, int col);
 
 void core_search_abandon(struct core_search *search); /* search.c */
 void core_search_detach_all(struct core_conn *conn);  /* search.c */
+
+/* live.c: LISTEN on a fresh session when conn->listening. */
+enum core_status core_live_relisten(struct core_conn *conn);
 
 /* recent.c */
 size_t core_clamp_limit(size_t limit);
