@@ -58,6 +58,7 @@ static struct {
     size_t news;                     /* messages below the view, unread */
     struct prompt reply;
     uint64_t send_seq;
+    int64_t opened_us;               /* wall clock, for CONVO_STATS */
     char *older_cursor;
     bool end, loading;
     bool to_top;                     /* g: load to the start, stay at the top */
@@ -394,6 +395,7 @@ void chat_open(const struct core_row *row, const char *term)
 {
     chat_close();
     chat.open = true;
+    chat.opened_us = wall_us();
     chat.gen = gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
@@ -884,6 +886,7 @@ void chat_draw(void)
     }
 
     int h = view_height();
+    int64_t drawn_us = wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
     /* The day of the topmost message in view stays in sight, whatever the
      * date lines scrolled away. */
@@ -904,7 +907,10 @@ void chat_draw(void)
             fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
-        draw_line(y, &chat.lines[bottom - (size_t)i]);
+        const struct line *ln = &chat.lines[bottom - (size_t)i];
+        draw_line(y, ln);
+        if (ln->kind == LN_META && chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
     }
 
     char left[300], n[32];

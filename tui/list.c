@@ -245,7 +245,9 @@ static void model_move(struct model *m, long d, bool page)
 static void anchor_set(struct model *m, bool keep_top)
 {
     const struct core_row *row = row_at(m, m->cur);
-    if (m->anchored || !row)
+    /* On the first row at the top the cursor stays there: the newest
+     * conversation is the one to see, as in a chat app. */
+    if (m->anchored || !row || (keep_top && m->cur == 0))
         return;
     m->anchored = true;
     m->anchor_id = row->contact_id;
@@ -267,10 +269,16 @@ static void anchor_restore(struct model *m)
         for (size_t i = 0; i < s->page.count; i++) {
             if (s->page.rows[i].contact_id != m->anchor_id)
                 continue;
-            m->cur = s->start + i;
-            if (m->anchor_line != SIZE_MAX)
-                m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
             m->anchored = false;
+            size_t at = s->start + i;
+            if (m->anchor_line == SIZE_MAX) {
+                /* The top stays: the cursor follows within the screen. */
+                if (at < m->top + (size_t)view_height())
+                    m->cur = at;
+                return;
+            }
+            m->cur = at;
+            m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
             scroll_into_view(m);
             return;
         }
@@ -877,6 +885,9 @@ void list_draw(void)
         size_t rows = model_rows(shown);
         if (idx < rows) {
             draw_row(y, shown, idx, &c, now_us);
+            const struct core_row *row = row_at(shown, idx);
+            if (row)
+                stats_shown(STATS_LIST, row, now_us);
         } else {
             fill(y, 0, COLS, EL_TEXT, false);
             if (idx == rows && model_more(shown) && (rows > 0 || !pending))

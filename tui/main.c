@@ -302,6 +302,7 @@ static void write_stats(void)
                 key_lat[nkey_lat / 2], key_lat[p95], key_lat[nkey_lat - 1]);
     }
     list_stats(f);
+    stats_write(f);
     fclose(f);
 }
 
@@ -330,6 +331,7 @@ int main(int argc, char **argv)
         }
     }
     app.mouse = mouse;
+    stats_init();
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fputs("convo: needs a terminal on standard input and output\n", stderr);

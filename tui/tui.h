@@ -274,6 +274,13 @@ void chat_tick(void);
 bool chat_busy(double *since);
 void chat_changes(const int32_t *ids, size_t n, bool all);
 
+/* stats.c: commit-to-screen figures (CONVO_STATS) */
+enum { STATS_LIST, STATS_CHAT };
+void stats_init(void);
+/* row is on screen in a frame drawn at drawn_us (wall clock). */
+void stats_shown(int where, const struct core_row *row, int64_t drawn_us);
+void stats_write(FILE *f);
+
 /* main.c */
 /* The status bar: left text, then the latency of the last answer or, when
  * running_ms >= 0, how long the request in flight has run. */

@@ -56,17 +56,23 @@ rows_now() { "$CONVO_QUERY" recent --limit 1000 >"$tmp/recent" || fail "convo-qu
 start_convo
 wait_for "conversations, more"
 
-# 1. At the top the list follows; the cursor stays on its conversation.
-first=$(line 2)
+# 1. At the top the list follows; the cursor on row 1 stays on row 1, on
+# another row it follows its conversation.
+keys j j
+wait_for "row 3 "
+third=$(line 4)
 shows $((N + 1)) "fresh hello from 401"
 line 2 | grep -qF "fresh hello from 401" || fail "the new message is not row 1: $(line 2)"
-wait_for "row 2 "
-line 3 | grep -qF "${first:1:30}" || fail "the former first row is not row 2: $(line 3)"
-pass "a new message shows on top of the list in $took ms; the cursor stays on its row"
-
-# 2. Scrolled: nothing moves, the status bar counts the news above.
+wait_for "row 4 "
+line 5 | grep -qF "${third:1:30}" || fail "the former third row is not row 4: $(line 5)"
 keys g
 wait_for "row 1 "
+shows $((N + 3)) "another hello"
+line 2 | grep -qF "another hello" || fail "the new message is not row 1: $(line 2)"
+screen | grep -qF "row 1 " || fail "the cursor left row 1"
+pass "a new message shows on top of the list in $took ms; the cursor stays with its conversation, or on row 1"
+
+# 2. Scrolled: nothing moves, the status bar counts the news above.
 for i in $(seq 12); do keys NPage; done
 wait_for "row 313 "
 before=$(screen | sed -n "3,$((TUI_H - 2))p")
