@@ -338,6 +338,10 @@ int main(int argc, char **argv)
         return 1;
     }
     char err[512];
+    if (!term_usable(err, sizeof err)) {
+        fprintf(stderr, "convo: %s\n", err);
+        return 1;
+    }
     if (!workers_start(conninfo, err, sizeof err) || !listener_start(conninfo, err, sizeof err)) {
         fprintf(stderr, "convo: %s\n", err);
         listener_stop();

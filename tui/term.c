@@ -3,6 +3,8 @@
  * signals that must leave the terminal as it was found. */
 #include "tui.h"
 
+#include <term.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -173,6 +175,30 @@ static void theme_8(void)
     set_el(EL_PROMPT, A_BOLD, 0, A_BOLD, 0);
     p = mkpair(COLOR_RED, -1);
     set_el(EL_ERROR, A_BOLD, p, A_BOLD, p);
+}
+
+bool term_usable(char *why, size_t len)
+{
+    const char *term = getenv("TERM");
+    int err = 0;
+    if (!term || !*term) {
+        snprintf(why, len, "TERM is not set; convo needs a full-screen terminal (for example TERM=xterm-256color)");
+        return false;
+    }
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+        snprintf(why, len, "unknown terminal type TERM=%.60s; convo needs a full-screen terminal (for example TERM=xterm-256color)",
+                 term);
+        return false;
+    }
+    /* Without cursor addressing (TERM=dumb, an emacs shell) curses can
+     * draw nothing but a stream of lines. */
+    const char *cup = tigetstr("cup");
+    bool ok = cup && cup != (char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    if (!ok)
+        snprintf(why, len, "the terminal (TERM=%.60s) cannot move the cursor; convo needs a full-screen terminal (for example TERM=xterm-256color)",
+                 term);
+    return ok;
 }
 
 void term_init(bool mouse)

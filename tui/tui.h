@@ -60,6 +60,9 @@ struct theme {
 
 extern struct theme theme;
 
+/* False, with the reason, when the terminal cannot show convo (TERM unset,
+ * unknown, or without cursor addressing such as TERM=dumb). */
+bool term_usable(char *why, size_t len);
 void term_init(bool mouse);
 void term_restore(void);          /* idempotent, callable from atexit */
 void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
