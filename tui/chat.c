@@ -762,6 +762,16 @@ void chat_action(enum action a, int count)
         chat.prompt.len = 0;
         app.message[0] = 0;
         break;
+    case ACT_COPY: {
+        /* The current match, else the newest message in view. */
+        long i = chat.match >= 0 ? chat.match : bottom_msg();
+        if (i >= 0 && (size_t)i < chat.n)
+            copy_and_tell(chat.msgs[i]->content, "the message");
+        break;
+    }
+    case ACT_COPY_PHONE:
+        copy_and_tell(chat.phone, chat.phone);
+        break;
     case ACT_REPLY:
         chat.reply.active = true;
         chat.reply.max = TUI_REPLY_MAX_CHARS;
@@ -963,11 +973,8 @@ void chat_draw(void)
         if (app.message[0])
             put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
         else if (chat.finding)
-            put_text(y, 1, COLS - 2, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            put_text(y, 1, COLS - 2,
-                     "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }

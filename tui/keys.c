@@ -36,6 +36,8 @@ const struct binding bindings[] = {
     {'/', "/", ACT_SEARCH, ON_LIST | ON_CHAT},
     {'n', "n", ACT_FIND_NEXT, ON_CHAT},
     {'r', "r", ACT_REPLY, ON_CHAT},
+    {'y', "y", ACT_COPY, ON_LIST | ON_CHAT},
+    {'Y', "Y", ACT_COPY_PHONE, ON_LIST | ON_CHAT},
     {'N', "N", ACT_FIND_PREV, ON_CHAT},
     {ESC, "Esc", ACT_CLEAR, ON_LIST},
     {'q', "q", ACT_BACK, ON_CHAT},
@@ -67,6 +69,8 @@ static const char *const action_help[ACT_COUNT] = {
     [ACT_HELP] = "this help",
     [ACT_REDRAW] = "redraw the screen",
     [ACT_REPLY] = "reply: Enter sends, Esc cancels",
+    [ACT_COPY] = "copy the message text (OSC 52 clipboard)",
+    [ACT_COPY_PHONE] = "copy the phone number",
     [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
 };
 
@@ -132,7 +136,8 @@ static int help_body(struct help_line *l, int w)
     static const enum action order[] = {
         ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
         ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
-        ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
+        ACT_FIND_PREV, ACT_REPLY, ACT_COPY, ACT_COPY_PHONE, ACT_CLEAR, ACT_HELP, ACT_REDRAW,
+        ACT_QUIT,
     };
     enum { NORDER = sizeof order / sizeof order[0] };
     char keys[NORDER][80];

@@ -599,6 +599,15 @@ static void search_prompt(void)
 
 void list_key_prompt(int is_key, wint_t ch)
 {
+    if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
+        /* Earlier terms, of this session and before. */
+        if (history_recall(&prompt, ch == KEY_UP ? -1 : 1)) {
+            app.message[0] = 0;
+            prompt_changed = true;
+            prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
+        }
+        return;
+    }
     switch (prompt_key(&prompt, is_key, ch)) {
     case 1:
         app.message[0] = 0;
@@ -609,6 +618,7 @@ void list_key_prompt(int is_key, wint_t ch)
         prompt.active = false;
         if (prompt_changed)
             search_prompt();
+        history_add(&prompt);
         if (prompt.len == 0)
             show_recent();
         break;
@@ -663,8 +673,18 @@ void list_action(enum action a, int count)
     }
     case ACT_SEARCH:
         prompt.active = true;
+        history_reset();
         app.message[0] = 0;
         break;
+    case ACT_COPY:
+    case ACT_COPY_PHONE: {
+        const struct core_row *row = row_at(m, m->cur);
+        if (row && a == ACT_COPY)
+            copy_and_tell(row->content, "the message");
+        else if (row)
+            copy_and_tell(row->phone_number, row->phone_number);
+        break;
+    }
     case ACT_CLEAR:
         if (m->term[0] || pending) {
             prompt.len = 0;
@@ -729,8 +749,11 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         return;
     }
     int x = 1;
+    /* Rows of the previous term while a new one's first rows are pending
+     * are dimmed (the status bar says which term they are). */
+    bool old = pending != NULL;
     if (row->name && *row->name)
-        text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+        text_draw(y, x, c->name, row->name, &hl, 0, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
@@ -740,7 +763,7 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     }
     put_text(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
-    text_draw(y, x, c->text, row->content, &hl, 0, EL_TEXT, sel);
+    text_draw(y, x, c->text, row->content, &hl, 0, old ? EL_DIM : EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
     int ww = str_width(when);
@@ -786,6 +809,25 @@ static void draw_titles(const struct columns *c)
     put_text(1, COLS - 5, 4, "WHEN", EL_DIM, false);
 }
 
+/* While a new term is pending, which rows the screen still shows. */
+static void showing_note(char *left, size_t size)
+{
+    if (!pending || !shown)
+        return;
+    size_t len = strlen(left);
+    if (!shown->term[0]) {
+        snprintf(left + len, size - len, " \u00b7 showing recent");
+        return;
+    }
+    /* The term is untrusted text: only printable ASCII of it, else "…". */
+    char t[48];
+    size_t o = 0;
+    for (const char *p = shown->term; *p && o + 4 < sizeof t; p++)
+        t[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    t[o] = 0;
+    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, shown->term[o] ? "\u2026" : "");
+}
+
 static void draw_status(void)
 {
     char left[300], n[32], n2[32];
@@ -806,8 +848,8 @@ static void draw_status(void)
         size_t rows = model_rows(m);
         bool more = model_more(m);
         fmt_count(n, sizeof n, (long long)rows);
-        const char *what = m->term[0] ? (rows == 1 && !more ? "match" : "matches")
-                                      : (rows == 1 && !more ? "conversation" : "conversations");
+        const char *what = m->term[0] ? (rows == 1 ? "match" : "matches")
+                                      : (rows == 1 ? "conversation" : "conversations");
         if (m->searching) {
             fmt_count(n2, sizeof n2, m->scanned);
             snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
@@ -832,6 +874,7 @@ static void draw_status(void)
         }
 
     }
+    showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
     double now = now_ms(), since = 0, running = -1;
@@ -860,9 +903,7 @@ static void draw_prompt_line(void)
         x += text_draw(y, x, COLS - x - 1, shown->term, NULL, 0, EL_PROMPT, false);
         put_text(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
-        put_text(y, 1, COLS - 2,
-                 "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit",
-                 EL_DIM, false);
+        hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
     }
 }
 
@@ -943,4 +984,5 @@ void list_free(void)
     model_free(saved);
     shown = pending = saved = NULL;
     hl_free(&hl);
+    history_free();
 }

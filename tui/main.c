@@ -47,7 +47,7 @@ static void fmt_ms(char *buf, size_t len, double ms)
 /* The fields of s (separated by " \u00b7 ") that fit in w columns, whole:
  * trailing fields are dropped, never cut. False when even the first field
  * is too wide: out then holds its words that fit. */
-static bool fit_fields(char *out, size_t len, const char *s, int w)
+bool fit_fields(char *out, size_t len, const char *s, int w)
 {
     static const char sep[] = " \u00b7 ";
     char cand[512];
@@ -131,6 +131,33 @@ void status_draw(const char *left, double latency_ms, double running_ms, bool bu
         put_text(y, x_right, lw, right, EL_STATUS, false);
     if (x_conn > 0)
         put_text(y, x_conn, rw, conn, lost ? EL_STATUS_WARN : EL_STATUS, false);
+}
+
+void copy_and_tell(const char *text, const char *what)
+{
+    size_t len = strlen(text);
+    if (!term_copy(text, len)) {
+        snprintf(app.message, sizeof app.message, "could not copy: the terminal did not take it");
+        app.message_error = true;
+        return;
+    }
+    char n[32];
+    long chars = 0;
+    for (const char *p = text; *p; p++)
+        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    fmt_count(n, sizeof n, chars);
+    snprintf(app.message, sizeof app.message, "copied %s (%s character%s)", what, n,
+             chars == 1 ? "" : "s");
+    app.message_error = false;
+}
+
+void hints_draw(int y, const char *s)
+{
+    char fit[512];
+    fill(y, 0, COLS, EL_TEXT, false);
+    /* Whole hints or none: "q ba" helps nobody. */
+    if (fit_fields(fit, sizeof fit, s, COLS - 2))
+        put_text(y, 1, COLS - 2, fit, EL_DIM, false);
 }
 
 /* Below the minimum size: the notice is wrapped over the lines there are,

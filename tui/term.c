@@ -316,3 +316,41 @@ int put_text(int y, int x, int w, const char *s, enum elem e, bool sel)
     }
     return used;
 }
+
+/* OSC 52: the terminal puts the text on the system clipboard; it works over
+ * SSH and inside tmux (set-clipboard on). Base64 keeps the untrusted text
+ * from ever reaching the terminal as control characters. */
+bool term_copy(const char *text, size_t len)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t out_len = 4 * ((len + 2) / 3);
+    char *buf = xmalloc(out_len + 16);
+    size_t o = 0;
+    memcpy(buf, "\033]52;c;", 7);
+    o = 7;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)text[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)(unsigned char)text[i + 1] << 8;
+        if (i + 2 < len)
+            v |= (unsigned char)text[i + 2];
+        buf[o++] = b64[(v >> 18) & 63];
+        buf[o++] = b64[(v >> 12) & 63];
+        buf[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+        buf[o++] = i + 2 < len ? b64[v & 63] : '=';
+    }
+    buf[o++] = '\a';
+    bool ok = true;
+    for (size_t w = 0; w < o;) {
+        ssize_t n = write(STDOUT_FILENO, buf + w, o - w);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = false;
+            break;
+        }
+        w += (size_t)n;
+    }
+    free(buf);
+    return ok;
+}

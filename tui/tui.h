@@ -64,6 +64,10 @@ extern struct theme theme;
  * unknown, or without cursor addressing such as TERM=dumb). */
 bool term_usable(char *why, size_t len);
 void term_init(bool mouse);
+/* Put text on the system clipboard through the terminal (OSC 52). */
+bool term_copy(const char *text, size_t len);
+/* Copy and say so on the prompt line: what names what was copied. */
+void copy_and_tell(const char *text, const char *what);
 void term_restore(void);          /* idempotent, callable from atexit */
 void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
 int term_quit_signal(void);       /* the signal that ended the loop, or 0 */
@@ -198,7 +202,7 @@ enum action {
     ACT_NONE, ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN,
     ACT_HALF_UP, ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH,
     ACT_FIND_NEXT, ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_QUIT, ACT_REDRAW,
-    ACT_REPLY,
+    ACT_REPLY, ACT_COPY, ACT_COPY_PHONE,
     ACT_COUNT
 };
 
@@ -246,6 +250,12 @@ struct app {
 
 extern struct app app;
 
+/* history.c: the search box's history (XDG state directory) */
+void history_reset(void);                       /* the box opens */
+void history_add(const struct prompt *p);      /* Enter kept the term */
+bool history_recall(struct prompt *p, int dir); /* -1 older, +1 newer */
+void history_free(void);
+
 /* list.c */
 void list_init(void);
 void list_free(void);
@@ -288,5 +298,10 @@ void stats_write(FILE *f);
 /* The status bar: left text, then the latency of the last answer or, when
  * running_ms >= 0, how long the request in flight has run. */
 void status_draw(const char *left, double latency_ms, double running_ms, bool busy);
+/* The fields of s (separated by " \u00b7 ") that fit in w columns, whole.
+ * False when even the first is too wide (out: its words that fit). */
+bool fit_fields(char *out, size_t len, const char *s, int w);
+/* A key hint line: the hints that fit, whole. */
+void hints_draw(int y, const char *s);
 
 #endif

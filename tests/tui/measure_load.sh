@@ -46,7 +46,7 @@ cat >"$script" <<SQL
 insert into messages (contact_id, direction, content, created_at)
 select id, 'in', '$mark', now() from contacts where id = :c;
 SQL
-pgbench -n -f "$script" -R "$RATE" -T "$DURATION" -c 2 -j 1 >/dev/null 2>&1 &
+pgbench -n -f "$script" -R "$RATE" -T "$DURATION" -c 8 -j 2 >/dev/null 2>&1 &
 bench=$!
 printf '%8s %12s %14s\n' "seconds" "rss_kb" "cpu_%_of_core"
 printf '%8s %12s %14s\n' 0 "$(rss)" -
