@@ -13,8 +13,22 @@
 #include <string.h>
 
 #define TOP_PAGE_ROWS 500
+/* Live updates ask for this many newest messages, more when all are new. */
+#define NEWEST_ROWS 20
+/* A message is laid out up to this many columns; the rest is kept (y
+ * copies it) but not turned into cells, so a huge message costs its bytes
+ * once, not twenty times over. */
+#define CHAT_MAX_COLS 20000
 
-enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT };
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT };
+
+/* A message of the conversation, owned by the view (pages are copied and
+ * freed at once). A reply being sent is one too, until the server answers. */
+struct msg {
+    struct core_row row;     /* first: a struct msg * is a struct core_row * */
+    bool sending;
+    uint64_t seq;
+};
 
 struct line {
     uint32_t msg;
@@ -34,10 +48,17 @@ static struct {
     uint64_t gen;
     int32_t contact_id;
     char *name, *phone;
-    struct core_page *pages;
-    size_t npages;
-    const struct core_row **msgs;    /* oldest first */
+    bool first_answer;               /* the newest page came */
+    const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
+    bool newest_loading, newest_again;
+    size_t newest_limit;
+    bool keep_set;                   /* after layout: the line at the view's */
+    size_t keep_line;                /* bottom, counted from the top */
+    size_t news;                     /* messages below the view, unread */
+    struct prompt reply;
+    uint64_t send_seq;
+    int64_t opened_us;               /* wall clock, for CONVO_STATS */
     char *older_cursor;
     bool end, loading;
     bool to_top;                     /* g: load to the start, stay at the top */
@@ -90,6 +111,136 @@ static void request_older(void)
     worker_submit(WORKER_CHAT, req);
 }
 
+static void free_layout(void);
+
+static void msg_free(struct msg *m)
+{
+    if (!m)
+        return;
+    free((char *)m->row.content);
+    free((char *)m->row.created_at);
+    free(m);
+}
+
+static struct msg *msg_copy(const struct core_row *r)
+{
+    struct msg *m = xcalloc(1, sizeof *m);
+    m->row = *r;
+    m->row.name = m->row.phone_number = NULL;
+    m->row.content = xstrdup(r->content);
+    m->row.created_at = xstrdup(r->created_at);
+    return m;
+}
+
+/* Oldest first by (created_at, id); replies being sent last. */
+static int msg_cmp(const void *a, const void *b)
+{
+    const struct msg *x = *(struct msg *const *)a, *y = *(struct msg *const *)b;
+    if (x->sending != y->sending)
+        return x->sending ? 1 : -1;
+    if (x->sending)
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+    if (x->row.created_at_us != y->row.created_at_us)
+        return x->row.created_at_us < y->row.created_at_us ? -1 : 1;
+    return x->row.message_id < y->row.message_id ? -1 : x->row.message_id > y->row.message_id;
+}
+
+static bool msg_known(const struct core_row *r)
+{
+    struct msg key = {.row = *r};
+    const struct msg *kp = &key;
+    return bsearch(&kp, chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp) != NULL;
+}
+
+static long msg_index(int64_t id)
+{
+    for (size_t i = chat.n; i-- > 0;)
+        if (chat.msgs[i]->message_id == id && !((const struct msg *)chat.msgs[i])->sending)
+            return (long)i;
+    return -1;
+}
+
+static void msgs_sorted(void)
+{
+    qsort(chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp);
+}
+
+/* Take the rows of p that are not shown yet; the page itself is freed by
+ * the caller. Returns how many came, and in *newer how many of them are
+ * newer than every message held before. The current match follows its
+ * message. */
+static size_t msgs_merge(const struct core_page *p, size_t *newer)
+{
+    int64_t match_id = chat.match >= 0 ? chat.msgs[chat.match]->message_id : 0;
+    const struct core_row *last = NULL;
+    for (size_t i = chat.n; i-- > 0 && !last;)
+        if (!((const struct msg *)chat.msgs[i])->sending)
+            last = chat.msgs[i];
+    size_t added = 0, after = 0;
+    const struct core_row **more = xmalloc((p->count + 1) * sizeof *more);
+    for (size_t i = 0; i < p->count; i++) {
+        const struct core_row *r = &p->rows[i];
+        if (msg_known(r))
+            continue;
+        struct msg probe = {.row = *r}, lastm = {.row = last ? *last : *r};
+        const struct msg *pp = &probe, *lp = &lastm;
+        if (!last || msg_cmp(&pp, &lp) > 0)
+            after++;
+        more[added++] = &msg_copy(r)->row;
+    }
+    if (added) {
+        chat.msgs = xrealloc(chat.msgs, (chat.n + added + 1) * sizeof *chat.msgs);
+        memcpy(chat.msgs + chat.n, more, added * sizeof *more);
+        free_layout();
+        chat.n += added;
+        msgs_sorted();
+        chat.relayout = true;
+        if (match_id)
+            chat.match = msg_index(match_id);
+    }
+    free(more);
+    if (newer)
+        *newer = after;
+    return added;
+}
+
+/* Held messages inside the span the newest page covers that it no longer
+ * holds were deleted or moved away by another writer: they go. */
+static void msgs_prune(const struct core_page *p)
+{
+    const struct core_row *low = p->count ? &p->rows[p->count - 1] : NULL;
+    bool whole = !p->next_cursor || p->count == 0;
+    int64_t match_id = chat.match >= 0 ? chat.msgs[chat.match]->message_id : 0;
+    size_t o = chat.n;
+    for (size_t i = chat.n; i-- > 0;) {
+        const struct msg *m = (const struct msg *)chat.msgs[i];
+        if (m->sending)
+            continue;
+        if (!whole) {
+            struct msg lm = {.row = *low};
+            const struct msg *lp = &lm, *mp = m;
+            if (msg_cmp(&mp, &lp) < 0)
+                break;
+        }
+        bool held = false;
+        for (size_t k = 0; k < p->count && !held; k++)
+            held = p->rows[k].message_id == m->row.message_id &&
+                   p->rows[k].created_at_us == m->row.created_at_us;
+        if (held)
+            continue;
+        if (o == chat.n)
+            free_layout();
+        msg_free((struct msg *)chat.msgs[i]);
+        memmove(chat.msgs + i, chat.msgs + i + 1, (chat.n - i - 1) * sizeof *chat.msgs);
+        chat.n--;
+        o = 0;
+    }
+    if (o == 0) {
+        chat.relayout = true;
+        chat.match = match_id ? msg_index(match_id) : -1;
+    }
+}
+
 static void free_layout(void)
 {
     if (chat.mv) {
@@ -103,9 +254,8 @@ static void free_layout(void)
 void chat_close(void)
 {
     free_layout();
-    for (size_t i = 0; i < chat.npages; i++)
-        core_page_free(&chat.pages[i]);
-    free(chat.pages);
+    for (size_t i = 0; i < chat.n; i++)
+        msg_free((struct msg *)chat.msgs[i]);
     free(chat.msgs);
     free(chat.lines);
     free(chat.name);
@@ -136,7 +286,7 @@ static void layout(void)
     for (size_t i = 0; i < chat.n; i++) {
         const struct core_row *m = chat.msgs[i];
         struct msgview *v = &chat.mv[i];
-        cells_build(&v->cells, m->content, &chat.hl, 0, 0);
+        cells_build(&v->cells, m->content, &chat.hl, 0, CHAT_MAX_COLS);
         for (size_t c = 0; c < v->cells.n; c++)
             if (v->cells.v[c].kind == CK_MATCH)
                 v->match = true;
@@ -152,10 +302,18 @@ static void layout(void)
                 v->width = w;
             push_line((uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
         }
+        if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
+            cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
+            push_line((uint32_t)i, LN_CUT, 0, 0);
     }
     free(wrap);
     chat.laid_cols = COLS;
     chat.relayout = false;
+    if (chat.keep_set) {
+        /* New messages came below a view that reads older ones. */
+        chat.keep_set = false;
+        chat.off = chat.keep_line < chat.nlines ? chat.nlines - 1 - chat.keep_line : 0;
+    }
 }
 
 static size_t max_off(void)
@@ -168,6 +326,8 @@ static void clamp_off(void)
 {
     if (chat.off > max_off())
         chat.off = max_off();
+    if (chat.off == 0)
+        chat.news = 0;
 }
 
 /* Scroll so that message i shows with some lines of context below it. */
@@ -235,6 +395,7 @@ void chat_open(const struct core_row *row, const char *term)
 {
     chat_close();
     chat.open = true;
+    chat.opened_us = wall_us();
     chat.gen = gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
@@ -267,10 +428,130 @@ void chat_open(const struct core_row *row, const char *term)
     request_older();
 }
 
+static void request_newest(void)
+{
+    if (chat.newest_loading) {
+        chat.newest_again = true;   /* one more when this one is back */
+        return;
+    }
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWEST;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->limit = chat.newest_limit ? chat.newest_limit : NEWEST_ROWS;
+    chat.newest_loading = true;
+    chat.newest_again = false;
+    worker_submit(WORKER_CHAT, req);
+}
+
+void chat_changes(const int32_t *ids, size_t n, bool all)
+{
+    if (!chat.open)
+        return;
+    bool mine = all;
+    for (size_t i = 0; i < n && !mine; i++)
+        mine = ids[i] == chat.contact_id;
+    if (mine)
+        request_newest();
+}
+
+/* The newest messages: those not held yet go at the bottom. A reader at
+ * the bottom sees them; one reading older messages stays where they are
+ * and is told how many came. */
+static void newest_answer(struct response *r)
+{
+    chat.newest_loading = false;
+    if (r->status != CORE_OK) {
+        response_free(r);
+        return;
+    }
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    size_t bottom = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+    bool reading = chat.off > 0;
+    size_t newer = 0;
+    msgs_prune(&r->page);
+    size_t added = msgs_merge(&r->page, &newer);
+    if (added && reading) {
+        chat.keep_set = true;
+        chat.keep_line = bottom;
+        chat.news += newer;
+    }
+    /* All of them new: there may be more in between. */
+    bool gap = added == r->page.count && r->page.count > 0 && r->page.next_cursor;
+    chat.newest_limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
+    response_free(r);
+    if (gap || chat.newest_again)
+        request_newest();
+}
+
+static void send_answer(struct response *r)
+{
+    struct msg *m = NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < chat.n && !m; i++) {
+        struct msg *x = (struct msg *)chat.msgs[i];
+        if (x->sending && x->seq == r->slot) {
+            m = x;
+            at = i;
+        }
+    }
+    if (m) {
+        free_layout();
+        memmove(chat.msgs + at, chat.msgs + at + 1, (chat.n - at - 1) * sizeof *chat.msgs);
+        chat.n--;
+        chat.relayout = true;
+        if (chat.match >= (long)at)
+            chat.match = chat.match > (long)at ? chat.match - 1 : -1;
+    }
+    if (r->status == CORE_OK) {
+        msgs_merge(&r->page, NULL);
+        /* The list shows it on top without waiting for the notice. */
+        int32_t id = chat.contact_id;
+        list_changes(&id, 1, false);
+    } else {
+        snprintf(app.message, sizeof app.message, "not sent: %s", r->err);
+        app.message_error = true;
+        if (m && chat.reply.len == 0) {
+            /* The text comes back into the box. */
+            mbstate_t st;
+            memset(&st, 0, sizeof st);
+            const char *s = m->row.content;
+            size_t left = strlen(s), len = 0;
+            while (left > 0 && len < TUI_REPLY_MAX_CHARS) {
+                wchar_t wc;
+                size_t k = mbrtowc(&wc, s, left, &st);
+                if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+                    break;
+                chat.reply.buf[len++] = wc;
+                s += k;
+                left -= k;
+            }
+            chat.reply.len = len;
+            chat.reply.max = TUI_REPLY_MAX_CHARS;
+            chat.reply.active = true;
+        }
+    }
+    msg_free(m);
+    response_free(r);
+}
+
 void chat_answer(struct response *r)
 {
     if (!chat.open || r->gen != chat.gen) {
+        if (r->req == REQ_SEND && r->status != CORE_OK) {
+            snprintf(app.message, sizeof app.message, "reply not sent: %s", r->err);
+            app.message_error = true;
+        }
         response_free(r);
+        return;
+    }
+    if (r->req == REQ_NEWEST) {
+        newest_answer(r);
+        return;
+    }
+    if (r->req == REQ_SEND) {
+        send_answer(r);
         return;
     }
     chat.loading = false;
@@ -283,30 +564,21 @@ void chat_answer(struct response *r)
     }
     struct core_page *p = &r->page;
     double t_req = chat.t_req;
-    chat.pages = xrealloc(chat.pages, (chat.npages + 1) * sizeof *chat.pages);
-    chat.pages[chat.npages++] = *p;
-    r->have_page = false;
-    p = &chat.pages[chat.npages - 1];
+    bool first = !chat.first_answer;
+    chat.first_answer = true;
     free(chat.older_cursor);
     chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
     chat.end = chat.older_cursor == NULL;
-    /* Older rows go in front, oldest first. */
-    free_layout();
-    const struct core_row **msgs = xmalloc((chat.n + p->count + 1) * sizeof *msgs);
-    for (size_t i = 0; i < p->count; i++)
-        msgs[i] = &p->rows[p->count - 1 - i];
-    if (chat.n)
-        memcpy(msgs + p->count, chat.msgs, chat.n * sizeof *msgs);
-    free(chat.msgs);
-    chat.msgs = msgs;
-    chat.n += p->count;
-    if (chat.match >= 0)
-        chat.match += (long)p->count;
+    /* Older rows go in front; the view counts lines from the bottom, so
+     * what is being read stays put. */
+    long before = (long)chat.n;
+    msgs_merge(p, NULL);
+    long added = (long)chat.n - before;
     chat.relayout = true;
     response_free(r);
     if (chat.find_dir < 0) {
-        long from = chat.match >= 0 ? chat.match - 1 : (long)p->count - 1;
-        if (chat.npages == 1)
+        long from = chat.match >= 0 ? chat.match - 1 : added - 1;
+        if (first)
             from = (long)chat.n - 1;
         find_from(from, -1);
     }
@@ -346,7 +618,74 @@ bool chat_busy(double *since)
 
 bool chat_prompt_active(void)
 {
-    return chat.prompt.active;
+    return chat.prompt.active || chat.reply.active;
+}
+
+/* Enter in the reply box: the text shows at once, marked as sending, and
+ * goes to the chat worker; the answer replaces it (send_answer). */
+static void reply_send(void)
+{
+    static char text[TUI_REPLY_MAX_CHARS * 4 + 1];
+    prompt_utf8(&chat.reply, text, sizeof text);
+    size_t bytes = strlen(text);
+    if (bytes == 0) {
+        snprintf(app.message, sizeof app.message, "nothing to send (Esc closes the reply box)");
+        app.message_error = true;
+        return;
+    }
+    if (bytes > CORE_SEND_MAX_BYTES) {
+        char n[32];
+        fmt_count(n, sizeof n, (long long)bytes);
+        snprintf(app.message, sizeof app.message, "too long to send: %s bytes, at most %d", n,
+                 CORE_SEND_MAX_BYTES);
+        app.message_error = true;
+        return;
+    }
+    struct msg *m = xcalloc(1, sizeof *m);
+    m->sending = true;
+    m->seq = ++chat.send_seq;
+    m->row.contact_id = chat.contact_id;
+    m->row.outbound = true;
+    m->row.content = xstrdup(text);
+    m->row.created_at = xstrdup("");
+    m->row.created_at_us = wall_us();
+    free_layout();
+    chat.msgs = xrealloc(chat.msgs, (chat.n + 1) * sizeof *chat.msgs);
+    chat.msgs[chat.n++] = &m->row;
+    chat.relayout = true;
+    chat.off = 0;
+    chat.news = 0;
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_SEND;
+    req->gen = chat.gen;
+    req->slot = (size_t)m->seq;
+    req->contact_id = chat.contact_id;
+    req->text = xstrdup(text);
+    req->keep = true;
+    worker_submit(WORKER_CHAT, req);
+    chat.reply.active = false;
+    chat.reply.len = 0;
+    app.message[0] = 0;
+}
+
+static void reply_key(int is_key, wint_t ch)
+{
+    switch (prompt_key(&chat.reply, is_key, ch)) {
+    case 1:
+        if (app.message_error)
+            app.message[0] = 0;
+        break;
+    case 2:
+        reply_send();
+        break;
+    case 3:
+        chat.reply.active = false;
+        chat.reply.len = 0;
+        app.message[0] = 0;
+        break;
+    default:
+        break;
+    }
 }
 
 static void find_set_from_prompt(void)
@@ -361,6 +700,10 @@ static void find_set_from_prompt(void)
 
 void chat_key_prompt(int is_key, wint_t ch)
 {
+    if (chat.reply.active) {
+        reply_key(is_key, ch);
+        return;
+    }
     long anchor = bottom_msg();
     switch (prompt_key(&chat.prompt, is_key, ch)) {
     case 1:
@@ -419,6 +762,21 @@ void chat_action(enum action a, int count)
         chat.prompt.len = 0;
         app.message[0] = 0;
         break;
+    case ACT_COPY: {
+        /* The current match, else the newest message in view. */
+        long i = chat.match >= 0 ? chat.match : bottom_msg();
+        if (i >= 0 && (size_t)i < chat.n)
+            copy_and_tell(chat.msgs[i]->content, "the message");
+        break;
+    }
+    case ACT_COPY_PHONE:
+        copy_and_tell(chat.phone, chat.phone);
+        break;
+    case ACT_REPLY:
+        chat.reply.active = true;
+        chat.reply.max = TUI_REPLY_MAX_CHARS;
+        app.message[0] = 0;
+        break;
     case ACT_FIND_NEXT:
         if (chat.finding)
             find_from((chat.match >= 0 ? chat.match : bottom_msg() + 1) - 1, -1);
@@ -473,6 +831,15 @@ static void draw_line(int y, const struct line *ln)
         put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
         return;
     }
+    case LN_CUT: {
+        char t[160], n[32];
+        const struct core_row *m = chat.msgs[ln->msg];
+        fmt_count(n, sizeof n, (long long)strlen(m->content));
+        snprintf(t, sizeof t, theme.utf8 ? "\u2026 shortened to fit the screen (%s bytes in all)"
+                                         : "... shortened to fit the screen (%s bytes in all)", n);
+        put_text(y, m->outbound ? COLS / 4 : 3, COLS * 3 / 4 - 3, t, EL_DIM, false);
+        return;
+    }
     default:
         break;
     }
@@ -485,7 +852,9 @@ static void draw_line(int y, const struct line *ln)
         fmt_clock(clock, sizeof clock, m->created_at_us);
         if (m->outbound) {
             char t[64];
-            snprintf(t, sizeof t, "%s%s \u00b7 you", current ? "\u25b6 " : "", clock);
+            snprintf(t, sizeof t, "%s%s \u00b7 you%s", current ? "\u25b6 " : "",
+                     ((const struct msg *)m)->sending ? "" : clock,
+                     ((const struct msg *)m)->sending ? (theme.utf8 ? " \u00b7 sending\u2026" : " - sending...") : "");
             int w = str_width(t);
             put_text(y, COLS - 1 - w > 0 ? COLS - 1 - w : 0, w, t, side, false);
         } else {
@@ -527,14 +896,31 @@ void chat_draw(void)
     }
 
     int h = view_height();
+    int64_t drawn_us = wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
+    /* The day of the topmost message in view stays in sight, whatever the
+     * date lines scrolled away. */
+    size_t top = bottom + 1 > (size_t)h ? bottom + 1 - (size_t)h : 0;
+    while (top < bottom && (chat.lines[top].kind == LN_MORE || chat.lines[top].kind == LN_START))
+        top++;
+    if (chat.n > 0 && top < chat.nlines && chat.lines[top].kind != LN_MORE &&
+        chat.lines[top].kind != LN_START) {
+        char day[64];
+        fmt_day(day, sizeof day, chat.msgs[chat.lines[top].msg]->created_at_us);
+        int w = str_width(day);
+        if (COLS - w - 1 > x + 2)
+            put_text(0, COLS - w - 1, w, day, EL_HEADER_DIM, false);
+    }
     for (int i = 0; i < h; i++) {
         int y = h - i;   /* rows 1..h, bottom up */
         if (bottom < (size_t)i) {
             fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
-        draw_line(y, &chat.lines[bottom - (size_t)i]);
+        const struct line *ln = &chat.lines[bottom - (size_t)i];
+        draw_line(y, ln);
+        if (ln->kind == LN_META && chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
     }
 
     char left[300], n[32];
@@ -548,6 +934,11 @@ void chat_draw(void)
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
+    if (chat.news > 0 && chat.off > 0) {
+        size_t len = strlen(left);
+        fmt_count(n, sizeof n, (long long)chat.news);
+        snprintf(left + len, sizeof left - len, " \u00b7 %s new \u2193", n);
+    }
     if (chat.finding) {
         size_t matches = 0, pos = 0;
         for (size_t i = 0; i < chat.n; i++) {
@@ -564,23 +955,26 @@ void chat_draw(void)
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
+    /* The prompt line holds the reply box: a failed send says why here. */
+    if (chat.reply.active && app.message[0] && app.message_error)
+        snprintf(left, sizeof left, " %s", app.message);
     double since = 0, now = now_ms();
     bool busy = chat_busy(&since);
     status_draw(left, chat.latency_ms, busy ? now - since : -1,
                 busy && now - since >= TUI_SPINNER_AFTER_MS);
 
     int y = LINES - 1;
-    if (chat.prompt.active) {
+    if (chat.reply.active) {
+        prompt_draw(&chat.reply, y, "reply: ");
+    } else if (chat.prompt.active) {
         prompt_draw(&chat.prompt, y, "find: ");
     } else {
         fill(y, 0, COLS, EL_TEXT, false);
         if (app.message[0])
             put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
         else if (chat.finding)
-            put_text(y, 1, COLS - 2, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            put_text(y, 1, COLS - 2, "j/k scroll \u00b7 / find \u00b7 g oldest \u00b7 G newest \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }

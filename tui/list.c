@@ -42,7 +42,25 @@ struct model {
     double t_start;         /* the keystroke that asked for it */
     bool measured;
     char err[200];
+    /* Live updates. At the top the first page is fetched again; scrolled,
+     * nothing moves and the news are counted until the user is back at
+     * the top. */
+    bool refresh_wanted;    /* fetch the first page again when possible */
+    double refresh_after;   /* not before this (now_ms), searches only */
+    bool stale;             /* changes arrived while scrolled */
+    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
+    size_t nnews, news_cap;
+    bool news_many;         /* more than can be counted, or "anything" */
+    /* Keep the cursor on its conversation while pages are fetched again:
+     * anchor_line is its screen line, or SIZE_MAX to keep the top. */
+    bool anchored;
+    int32_t anchor_id;
+    size_t anchor_line;
 };
+
+#define NEWS_MAX 1000
+/* A search shown at the top is fetched again at most this often. */
+#define SEARCH_REFRESH_MS 250.0
 
 static struct model *shown, *pending, *saved;
 static struct prompt prompt;
@@ -104,6 +122,7 @@ static void model_free(struct model *m)
     }
     free(m->slots);
     free(m->term);
+    free(m->news_ids);
     free(m);
 }
 
@@ -138,6 +157,8 @@ static struct model *model_new(const char *term, double t0)
  * the worker drop whatever an abandoned search still had queued. */
 static void model_retag(struct model *m)
 {
+    if (m->slots[0].loading && m->slots[0].resident)
+        m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = gen_next();
     for (size_t i = 0; i < m->nslots; i++)
         m->slots[i].loading = false;
@@ -183,6 +204,7 @@ static void scroll_into_view(struct model *m)
 static void model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
+    m->anchored = false;       /* the user chose where to be */
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
     if (rows == 0) {
@@ -220,6 +242,72 @@ static void model_move(struct model *m, long d, bool page)
 
 /* ---- answers from the worker -------------------------------------------- */
 
+static void anchor_set(struct model *m, bool keep_top)
+{
+    const struct core_row *row = row_at(m, m->cur);
+    /* On the first row at the top the cursor stays there: the newest
+     * conversation is the one to see, as in a chat app. */
+    if (m->anchored || !row || (keep_top && m->cur == 0))
+        return;
+    m->anchored = true;
+    m->anchor_id = row->contact_id;
+    m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+/* Put the cursor back on its conversation once a page holds it; give up
+ * when nothing is loading any more. */
+static void anchor_restore(struct model *m)
+{
+    if (!m->anchored)
+        return;
+    bool loading = false;
+    for (size_t k = 0; k < m->nslots; k++) {
+        const struct slot *s = &m->slots[k];
+        loading |= s->loading;
+        if (!s->resident)
+            continue;
+        for (size_t i = 0; i < s->page.count; i++) {
+            if (s->page.rows[i].contact_id != m->anchor_id)
+                continue;
+            m->anchored = false;
+            size_t at = s->start + i;
+            if (m->anchor_line == SIZE_MAX) {
+                /* The top stays: the cursor follows within the screen. */
+                if (at < m->top + (size_t)view_height())
+                    m->cur = at;
+                return;
+            }
+            m->cur = at;
+            m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
+            scroll_into_view(m);
+            return;
+        }
+    }
+    if (!loading)
+        m->anchored = false;
+}
+
+/* Page k came back and no longer ends where page k+1 starts: the data
+ * moved. Reusing the later pages' cursors would show a conversation twice
+ * or skip one, so they go, and page k's own end cursor fetches what
+ * follows. Requests still in flight for them are made stale. */
+static void chain_cut(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    anchor_set(m, m->top == 0);
+    for (size_t j = k + 1; j < m->nslots; j++) {
+        slot_drop(&m->slots[j]);
+        free(m->slots[j].cursor);
+    }
+    m->nslots = k + 1;
+    if (s->page.next_cursor && s->count > 0)
+        slot_add(m, s->page.next_cursor, s->start + s->count);
+    m->gen = gen_next();
+    for (size_t j = 0; j < m->nslots; j++)
+        m->slots[j].loading = false;
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
 static void slot_fill(struct model *m, size_t k, struct response *r)
 {
     struct slot *s = &m->slots[k];
@@ -242,13 +330,23 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         m->scanned = s->page.scanned_rows;
         m->back_to = s->page.searched_back_to_us;
     }
-    if (was_loaded && old != s->count) {
-        /* The data moved under a page fetched again: shift what follows. */
-        for (size_t j = k + 1; j < m->nslots; j++)
-            m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+    if (!r->final)
+        return;
+    const char *next = s->page.next_cursor && s->count > 0 ? s->page.next_cursor : NULL;
+    if (k + 1 < m->nslots) {
+        const char *have = m->slots[k + 1].cursor;
+        if (!next || !have || strcmp(next, have) != 0) {
+            chain_cut(m, k);
+            return;
+        }
+        if (was_loaded && old != s->count) {
+            /* Rows came or went inside this page: shift what follows. */
+            for (size_t j = k + 1; j < m->nslots; j++)
+                m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+        }
+    } else if (next) {
+        slot_add(m, next, s->start + s->count);
     }
-    if (r->final && k == m->nslots - 1 && s->page.next_cursor && s->count > 0)
-        slot_add(m, s->page.next_cursor, s->start + s->count);
 }
 
 static void promote_pending(void)
@@ -301,6 +399,7 @@ void list_answer(struct response *r)
         return;
     }
     slot_fill(m, r->slot, r);
+    anchor_restore(m);
     if (m == pending)
         promote_pending();
     if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
@@ -315,6 +414,79 @@ void list_answer(struct response *r)
     response_free(r);
 }
 
+/* ---- live updates --------------------------------------------------------- */
+
+static void news_clear(struct model *m)
+{
+    m->nnews = 0;
+    m->news_many = false;
+    m->stale = false;
+}
+
+static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
+{
+    m->stale = true;
+    if (all)
+        m->news_many = true;
+    for (size_t i = 0; i < n && !m->news_many; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < m->nnews && !seen; j++)
+            seen = m->news_ids[j] == ids[i];
+        if (seen)
+            continue;
+        if (m->nnews == NEWS_MAX) {
+            m->news_many = true;
+            break;
+        }
+        if (m->nnews == m->news_cap) {
+            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
+            m->news_ids = xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
+        }
+        m->news_ids[m->nnews++] = ids[i];
+    }
+}
+
+void list_changes(const int32_t *ids, size_t n, bool all)
+{
+    if (pending)
+        pending->refresh_wanted = true;   /* its answer may predate this */
+    if (saved)
+        news_add(saved, ids, n, all);
+    if (!shown)
+        return;
+    if (shown->top == 0)
+        shown->refresh_wanted = true;
+    else if (shown->term[0])
+        shown->stale = true;   /* which of them match is not known yet */
+    else
+        news_add(shown, ids, n, all);
+}
+
+/* Fetch the first page again, keeping the old rows on screen until the
+ * answer replaces them; one at a time, so a burst makes one or two. */
+static void refresh_maybe(struct model *m)
+{
+    if (m->stale && m->top == 0) {
+        news_clear(m);
+        m->refresh_wanted = true;
+    }
+    if (!m->refresh_wanted || m->slots[0].loading || now_ms() < m->refresh_after)
+        return;
+    m->refresh_wanted = false;
+    if (m->term[0])
+        m->refresh_after = now_ms() + SEARCH_REFRESH_MS;
+    anchor_set(m, m->top == 0);
+    slot_request(m, 0);
+}
+
+double list_due_ms(void)
+{
+    if (!shown || !shown->refresh_wanted || shown->slots[0].loading)
+        return -1;
+    double d = shown->refresh_after - now_ms();
+    return d > 0 ? d : 0;
+}
+
 /* ---- prefetch and forgetting -------------------------------------------- */
 
 void list_tick(void)
@@ -324,6 +496,7 @@ void list_tick(void)
     struct model *m = shown;
     if (!m)
         return;
+    refresh_maybe(m);
     size_t h = (size_t)view_height();
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
@@ -426,6 +599,15 @@ static void search_prompt(void)
 
 void list_key_prompt(int is_key, wint_t ch)
 {
+    if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
+        /* Earlier terms, of this session and before. */
+        if (history_recall(&prompt, ch == KEY_UP ? -1 : 1)) {
+            app.message[0] = 0;
+            prompt_changed = true;
+            prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
+        }
+        return;
+    }
     switch (prompt_key(&prompt, is_key, ch)) {
     case 1:
         app.message[0] = 0;
@@ -436,6 +618,7 @@ void list_key_prompt(int is_key, wint_t ch)
         prompt.active = false;
         if (prompt_changed)
             search_prompt();
+        history_add(&prompt);
         if (prompt.len == 0)
             show_recent();
         break;
@@ -490,8 +673,18 @@ void list_action(enum action a, int count)
     }
     case ACT_SEARCH:
         prompt.active = true;
+        history_reset();
         app.message[0] = 0;
         break;
+    case ACT_COPY:
+    case ACT_COPY_PHONE: {
+        const struct core_row *row = row_at(m, m->cur);
+        if (row && a == ACT_COPY)
+            copy_and_tell(row->content, "the message");
+        else if (row)
+            copy_and_tell(row->phone_number, row->phone_number);
+        break;
+    }
     case ACT_CLEAR:
         if (m->term[0] || pending) {
             prompt.len = 0;
@@ -556,8 +749,11 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         return;
     }
     int x = 1;
+    /* Rows of the previous term while a new one's first rows are pending
+     * are dimmed (the status bar says which term they are). */
+    bool old = pending != NULL;
     if (row->name && *row->name)
-        text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+        text_draw(y, x, c->name, row->name, &hl, 0, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
@@ -567,7 +763,7 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     }
     put_text(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
-    text_draw(y, x, c->text, row->content, &hl, 0, EL_TEXT, sel);
+    text_draw(y, x, c->text, row->content, &hl, 0, old ? EL_DIM : EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
     int ww = str_width(when);
@@ -613,6 +809,25 @@ static void draw_titles(const struct columns *c)
     put_text(1, COLS - 5, 4, "WHEN", EL_DIM, false);
 }
 
+/* While a new term is pending, which rows the screen still shows. */
+static void showing_note(char *left, size_t size)
+{
+    if (!pending || !shown)
+        return;
+    size_t len = strlen(left);
+    if (!shown->term[0]) {
+        snprintf(left + len, size - len, " \u00b7 showing recent");
+        return;
+    }
+    /* The term is untrusted text: only printable ASCII of it, else "…". */
+    char t[48];
+    size_t o = 0;
+    for (const char *p = shown->term; *p && o + 4 < sizeof t; p++)
+        t[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    t[o] = 0;
+    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, shown->term[o] ? "\u2026" : "");
+}
+
 static void draw_status(void)
 {
     char left[300], n[32], n2[32];
@@ -633,8 +848,8 @@ static void draw_status(void)
         size_t rows = model_rows(m);
         bool more = model_more(m);
         fmt_count(n, sizeof n, (long long)rows);
-        const char *what = m->term[0] ? (rows == 1 && !more ? "match" : "matches")
-                                      : (rows == 1 && !more ? "conversation" : "conversations");
+        const char *what = m->term[0] ? (rows == 1 ? "match" : "matches")
+                                      : (rows == 1 ? "conversation" : "conversations");
         if (m->searching) {
             fmt_count(n2, sizeof n2, m->scanned);
             snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
@@ -646,12 +861,20 @@ static void draw_status(void)
             else
                 snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
         }
+        if (m->top > 0 && (m->nnews > 0 || m->news_many)) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
         if (rows > 0) {
             size_t len = strlen(left);
             fmt_count(n, sizeof n, (long long)m->cur + 1);
             snprintf(left + len, sizeof left - len, " \u00b7 row %s", n);
         }
+
     }
+    showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
     double now = now_ms(), since = 0, running = -1;
@@ -680,9 +903,7 @@ static void draw_prompt_line(void)
         x += text_draw(y, x, COLS - x - 1, shown->term, NULL, 0, EL_PROMPT, false);
         put_text(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
-        put_text(y, 1, COLS - 2,
-                 "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit",
-                 EL_DIM, false);
+        hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
     }
 }
 
@@ -705,6 +926,9 @@ void list_draw(void)
         size_t rows = model_rows(shown);
         if (idx < rows) {
             draw_row(y, shown, idx, &c, now_us);
+            const struct core_row *row = row_at(shown, idx);
+            if (row)
+                stats_shown(STATS_LIST, row, now_us);
         } else {
             fill(y, 0, COLS, EL_TEXT, false);
             if (idx == rows && model_more(shown) && (rows > 0 || !pending))
@@ -760,4 +984,5 @@ void list_free(void)
     model_free(saved);
     shown = pending = saved = NULL;
     hl_free(&hl);
+    history_free();
 }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A 10 MB message, and one dated in the future, on a database of their own:
+# the list and the conversation show them, convo's memory stays small (the
+# display keeps a bounded part of a message, the whole text stays for y),
+# and the future date shows as a date, not "now".
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
+
+db=convo_tui_big_$$
+fresh_db "$db"
+cleanup() {
+    local st=$?
+    tui_cleanup || st=1
+    psql -X -q -d postgres -c "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+    exit $st
+}
+trap cleanup EXIT
+
+q "insert into contacts (phone_number, name)
+   select '+1555' || lpad(i::text, 7, '0'), 'Person ' || i from generate_series(1, 40) i"
+q "insert into messages (contact_id, direction, content, created_at)
+   select 1 + i % 40, 'in', 'message number ' || i, now() - make_interval(hours => i)
+     from generate_series(1, 200) i"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (3, 'in', 'BIGSTART ' || repeat('lorem ipsum dolor sit amet ', 400000) || 'BIGEND', now() - interval '1 minute')"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (4, 'in', 'a message from the future', now() + interval '400 days')"
+future=$(q "select to_char((now() + interval '400 days') at time zone 'UTC', 'YYYY-MM-DD')")
+
+rss_kb() {
+    local shell_pid pid
+    shell_pid=$(tm display -p -t 0 '#{pane_pid}')
+    pid=$(grep -ls "^PPid:[[:space:]]*$shell_pid\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3)
+    awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"
+}
+
+start_convo
+wait_for "40 conversations"
+line 2 | grep -qF "a message from the future" || fail "the future message is not row 1: $(line 2)"
+line 2 | grep -qF "$future" || fail "the future message does not show its date $future: $(line 2)"
+line 2 | grep -q " now *$" && fail "the future message shows as now"
+pass "a message dated in the future shows its date ($future)"
+
+line 3 | grep -qF "BIGSTART lorem ipsum" || fail "the 10 MB message is not row 2: $(line 3)"
+keys j Enter
+wait_chat
+wait_for "shortened to fit the screen"
+screen | grep -qF BIGEND && fail "the end of a 10 MB message is on screen"
+rss=$(rss_kb)
+[ "$rss" -lt 150000 ] || fail "convo holds $rss kB with a 10 MB message open"
+pass "a 10 MB message opens shortened, convo's memory $rss kB"
+keys y
+wait_for "copied the message (10,800,015 characters)"
+pass "y copies the whole 10 MB message"
