@@ -87,6 +87,15 @@ void core_format_time(int64_t us, char out[40]);
 
 /* ---- connection ----------------------------------------------------------- */
 struct core_part; /* search.c: one message partition */
+
+/* route.c: where a connection reads from. */
+struct core_route {
+    bool writer;          /* opened by core_conn_open_writer */
+    bool prefers_standby; /* target_session_attrs=prefer-standby */
+    bool on_standby;      /* the session is on a hot standby */
+    double probed_ms;     /* last look for a standby while on the primary */
+    char server[320];     /* "standby HOST:PORT" or "primary HOST:PORT" */
+};
 struct core_search;
 
 struct core_conn {
@@ -109,6 +118,8 @@ struct core_conn {
     struct core_part *parts;
     size_t nparts;
     double parts_loaded_ms;
+    /* Which server, and whether to move back to a standby (route.c). */
+    struct core_route route;
 };
 
 /* A parameter list for a prepared statement: text or binary values. */
@@ -152,6 +163,11 @@ int32_t core_get_int4(const PGresult *r, int row, int col);
 int64_t core_get_int8(const PGresult *r, int row, int col);
 int64_t core_get_time(const PGresult *r, int row, int col);
 bool core_get_bool(const PGresult *r, int row, int col);
+
+/* route.c: note which server a new session is on; before a statement, find
+ * a session the server closed and move a reader back to its standby. */
+void core_route_started(struct core_conn *conn);
+void core_route_check(struct core_conn *conn);
 
 void core_search_abandon(struct core_search *search); /* search.c */
 void core_search_detach_all(struct core_conn *conn);  /* search.c */
