@@ -131,7 +131,7 @@ static enum core_status start_session(struct core_conn *conn)
     conn->err[0] = '\0';
     conn->parts_loaded_ms = 0;
     core_route_started(conn);
-    return CORE_OK;
+    return core_live_relisten(conn);
 }
 
 struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen)

@@ -118,6 +118,10 @@ struct core_conn {
     struct core_part *parts;
     size_t nparts;
     double parts_loaded_ms;
+    /* live.c: LISTEN again after a reconnect, and say "all" to the next
+     * core_changes_take(), since notifications were missed meanwhile. */
+    bool listening;
+    bool missed;
     /* Which server, and whether to move back to a standby (route.c). */
     struct core_route route;
 };
@@ -168,9 +172,15 @@ bool core_get_bool(const PGresult *r, int row, int col);
  * a session the server closed and move a reader back to its standby. */
 void core_route_started(struct core_conn *conn);
 void core_route_check(struct core_conn *conn);
+/* From now on conn asks for the primary (target_session_attrs=read-write)
+ * and reconnects there if it sits on a standby: LISTEN needs it. */
+enum core_status core_route_need_primary(struct core_conn *conn);
 
 void core_search_abandon(struct core_search *search); /* search.c */
 void core_search_detach_all(struct core_conn *conn);  /* search.c */
+
+/* live.c: LISTEN on a fresh session when conn->listening. */
+enum core_status core_live_relisten(struct core_conn *conn);
 
 /* recent.c */
 size_t core_clamp_limit(size_t limit);

@@ -20,7 +20,9 @@
     X(CORE_ERR_CURSOR, "invalid cursor")                                 \
     X(CORE_ERR_TERM, "invalid search term")                              \
     X(CORE_ERR_CANCELLED, "cancelled")                                   \
-    X(CORE_ERR_NOMEM, "out of memory")
+    X(CORE_ERR_NOMEM, "out of memory")                                  \
+    X(CORE_ERR_NOT_FOUND, "not found")                                   \
+    X(CORE_ERR_TEXT, "invalid message text")
 
 enum core_status {
 #define CORE_STATUS_ENUM(code, msg) code,
@@ -176,5 +178,52 @@ void core_search_close(struct core_search *search);
 enum core_status core_search(struct core_conn *conn, const char *term,
                              const char *cursor, size_t limit,
                              struct core_page *out);
+
+/* ---- live: change notifications and writing (live.c, follow.c) ----------- */
+
+/* Start receiving change notifications on conn (LISTEN convo_changes).
+ * Remembered: core listens again by itself after any reconnect. */
+enum core_status core_listen(struct core_conn *conn);
+
+/* The connection's socket, to poll() for readability; -1 when lost. */
+int core_conn_socket(const struct core_conn *conn);
+
+struct core_changes {
+    int32_t *contact_ids;   /* distinct ids, ascending, owned by the struct */
+    size_t count;
+    bool all;               /* "*", or a reconnect happened since the last
+                               take: anything may have changed */
+};
+
+/* Consume what has arrived, never blocking. CORE_OK with count == 0 and
+ * !all when nothing changed; CORE_ERR_LOST when the connection dropped
+ * (core_conn_reset() or the next query reconnects; the take after that
+ * says all). */
+enum core_status core_changes_take(struct core_conn *conn, struct core_changes *out);
+void core_changes_free(struct core_changes *changes);
+
+#define CORE_SEND_MAX_BYTES 4096
+
+/* Insert an outbound message (text as a parameter) and return it as a
+ * one-row page (same fields as core_messages rows). CORE_ERR_TEXT for empty
+ * text, invalid UTF-8 or more than CORE_SEND_MAX_BYTES bytes;
+ * CORE_ERR_NOT_FOUND for a contact that does not exist. */
+enum core_status core_send(struct core_conn *conn, int32_t contact_id,
+                           const char *text, struct core_page *out);
+
+/* Following new messages as they commit (convo-query follow). Messages
+ * get their ids from a sequence before they commit, so they commit out of
+ * id order: a follow remembers what it printed above a low-water mark and
+ * asks again for every changed contact, so a message that commits late
+ * with a smaller id is still reported, and none twice. */
+struct core_follow;
+
+/* Listen on conn and mark the start: messages committed from now on are new. */
+enum core_status core_follow_open(struct core_conn *conn, struct core_follow **out);
+/* The messages committed since the last call, in commit order as far as
+ * they can be told apart (then by id), as a page of message rows. Never
+ * blocks waiting for news: poll core_conn_socket() first. */
+enum core_status core_follow_next(struct core_follow *follow, struct core_page *out);
+void core_follow_close(struct core_follow *follow);
 
 #endif

@@ -9,16 +9,27 @@
  * contacts_last_message; the message itself is one primary-key probe into
  * the partition that holds it. LATERAL ... LIMIT 1 keeps that shape in the
  * generic plan, which is planned once per session (a merge join over every
- * partition would read a million rows for a deep page). */
+ * partition would read a million rows for a deep page).
+ *
+ * A pointer should never be wrong (schema/005), but a reader must not lose a
+ * conversation if one ever is: the joins are outer, a pointer at no message
+ * falls back to the contact's newest message (one probe, run only then), and
+ * the page and its cursor follow the contacts scanned (columns 7 and 8), not
+ * the rows joined. A contact left with no message at all is skipped. */
 static const char recent_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+    "SELECT c.id, c.name, c.phone_number, coalesce(m.id, f.id),"
+    "       coalesce(m.direction, f.direction) = 'out', coalesce(m.content, f.content),"
+    "       coalesce(m.created_at, f.created_at), c.last_message_at, c.last_message_id"
     " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
     "        WHERE last_message_id IS NOT NULL"
     "          AND (last_message_at, last_message_id) < ($1, $2)"
     "        ORDER BY last_message_at DESC, last_message_id DESC"
     "        LIMIT $3) c"
-    " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
-    "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m"
+    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m ON true"
+    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE m.id IS NULL AND contact_id = c.id"
+    "        ORDER BY created_at DESC, id DESC LIMIT 1) f ON true"
     " ORDER BY c.last_message_at DESC, c.last_message_id DESC";
 
 static const char messages_sql[] =
@@ -89,6 +100,36 @@ static enum core_status keyset_page(struct core_conn *conn, const char *name,
     return st;
 }
 
+/* Rows of recent_sql: one per contact scanned; more pages when more than
+ * limit contacts were scanned, the cursor at the last contact's pointer. */
+static enum core_status recent_page(struct core_conn *conn, struct core_params *p,
+                                    size_t limit, struct core_page *out, double t0)
+{
+    enum core_status st;
+    core_param_int8(p, (int64_t)limit + 1);
+    PGresult *r = core_conn_exec(conn, "convo_recent", recent_sql, p, &st);
+    if (!r)
+        return st;
+    size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
+    for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
+        if (PQgetisnull(r, (int)i, 3))
+            continue; /* a pointer at a contact with no message left */
+        char when[40];
+        struct core_row row = core_row_at(r, (int)i, 0, when);
+        st = core_page_add(out, &row);
+    }
+    if (st == CORE_OK && n > limit) {
+        struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
+                                core_get_int8(r, (int)limit - 1, 8)};
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_RECENT, 0, last, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
 enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out)
 {
@@ -104,8 +145,7 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
     struct core_params p = {0};
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
-    return keyset_page(conn, "convo_recent", recent_sql, &p, CORE_CURSOR_RECENT, 0,
-                       core_clamp_limit(limit), out, t0);
+    return recent_page(conn, &p, core_clamp_limit(limit), out, t0);
 }
 
 enum core_status core_messages(struct core_conn *conn, int32_t contact_id,

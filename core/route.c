@@ -210,9 +210,24 @@ static bool route_standby_answers(const struct core_conn *conn)
     return up;
 }
 
+enum core_status core_route_need_primary(struct core_conn *conn)
+{
+    if (conn->route.writer || (!conn->route.on_standby && !conn->route.prefers_standby))
+        return CORE_OK;
+    char *rw = route_with_attrs(conn->conninfo, "read-write", conn->err, sizeof conn->err);
+    if (!rw)
+        return CORE_ERR_CONNECT;
+    free(conn->conninfo);
+    conn->conninfo = rw;
+    conn->route.writer = true;
+    return core_conn_reset(conn);
+}
+
 void core_route_check(struct core_conn *conn)
 {
-    if (!conn->pg || conn->lost || conn->busy)
+    /* A listening session is watched by its own poll() on the socket:
+     * reading here would take the wake-up away from it. */
+    if (!conn->pg || conn->lost || conn->busy || conn->listening)
         return;
     /* An idle session the server closed (standby stopped, server
      * restarted) has its goodbye and then end-of-file waiting: read them

@@ -10,11 +10,14 @@
 #include "conn.h"
 #include "json.h"
 #include "lib.h"
+#include "query_live.h"
 
 static const char usage_text[] =
     "usage: convo-query [-d CONNINFO] recent [--limit N] [--after CURSOR]\n"
     "       convo-query [-d CONNINFO] search TERM [--limit N] [--after CURSOR] [--budget MS]\n"
     "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR]\n"
+    "       convo-query [-d CONNINFO] follow [--limit N]\n"
+    "       convo-query [-d CONNINFO] send CONTACT_ID TEXT\n"
     "       convo-query [-d CONNINFO] server\n"
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
     "then DATABASE_URL, then the embedded cluster of ./run are used.\n"
@@ -156,8 +159,62 @@ static int print_server(const char *db)
     return rc;
 }
 
+/* follow [--limit N] and send CONTACT_ID TEXT, after the connection flags;
+ * argv[0] is the command. */
+static int live_main(const char *db, int argc, char **argv)
+{
+    bool follow = strcmp(argv[0], "follow") == 0;
+    long limit = 0;
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0;
+    bool dashdash = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!dashdash && follow && strcmp(a, "--limit") == 0) {
+            if (i + 1 >= argc || !parse_count(argv[i + 1], 1, 1000000000L, &limit))
+                return usage("--limit must be 1..1000000000, got %s",
+                             i + 1 < argc && *argv[i + 1] ? argv[i + 1] : "nothing");
+            i++;
+        } else if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = true;
+        } else if (!dashdash && a[0] == '-' && a[1] != '\0' && !(npos == 1 && !follow)) {
+            return usage("unknown option %s", a);
+        } else if (!follow && npos < 2) {
+            pos[npos++] = a;
+        } else {
+            return usage("unexpected argument %s", a);
+        }
+    }
+    if (follow)
+        return query_follow(db, limit);
+    if (npos < 2)
+        return usage("send needs a CONTACT_ID and a TEXT");
+    long contact = 0;
+    if (!parse_count(pos[0], 1, 2147483647L, &contact))
+        return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *pos[0] ? pos[0] : "''");
+    return query_send(db, contact, pos[1]);
+}
+
 int main(int argc, char **argv)
 {
+    /* follow and send have arguments of their own. */
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--db") == 0) && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--db=", 5) == 0)
+            continue;
+        if (strcmp(argv[i], "follow") == 0 || strcmp(argv[i], "send") == 0) {
+            const char *db = NULL;
+            for (int k = 1; k < i; k++)
+                db = strncmp(argv[k], "--db=", 5) == 0 ? argv[k] + 5
+                   : (k + 1 < i && argv[k][0] == '-') ? argv[++k] : db;
+            return live_main(db, argc - i, argv + i);
+        }
+        break;
+    }
+
     const char *db = NULL, *after = NULL, *cmd = NULL, *arg = NULL;
     long limit = 0, budget = 0;
     bool have_arg = false;
@@ -205,7 +262,7 @@ int main(int argc, char **argv)
         }
     }
     if (!cmd)
-        return usage("missing command (recent, search, messages or server)");
+        return usage("missing command (recent, search, messages, follow, send or server)");
     if (strcmp(cmd, "server") == 0)
         return print_server(db);
     bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,

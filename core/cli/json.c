@@ -67,3 +67,17 @@ void json_page(FILE *f, const char *key, const struct core_page *page, bool sear
     }
     fputs("}\n", f);
 }
+
+void json_message(FILE *f, const struct core_row *r)
+{
+    fprintf(f, "{\"message_id\": %lld, \"contact_id\": %d, \"name\": ",
+            (long long)r->message_id, (int)r->contact_id);
+    json_string(f, r->name);
+    fputs(", \"phone_number\": ", f);
+    json_string(f, r->phone_number);
+    fprintf(f, ", \"direction\": \"%s\", \"content\": ", r->outbound ? "out" : "in");
+    json_string(f, r->content);
+    fputs(", \"created_at\": ", f);
+    json_string(f, r->created_at);
+    fputc('}', f);
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/live/follow.sh LIB CONVO_QUERY - convo-query follow prints each new
+# message once as it commits (sent by `send`, inserted by psql, committed
+# late with a smaller id), exits after --limit and with 0 on SIGTERM/SIGINT;
+# convo-query send's JSON, errors and exit codes.
+source "$1"
+query=$2
+
+DB=convo_follow_test_$$
+fresh_db "$DB"
+q "insert into contacts (phone_number, name)
+   select '+1555300' || lpad(g::text, 4, '0'), 'Follow ' || g from generate_series(1, 5) g;
+   insert into messages (contact_id, direction, content) values (1, 'in', 'before follow')" >/dev/null
+
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"; psql -X -q -d postgres -c "drop database if exists \"$DB\" with (force)" >/dev/null 2>&1 || true' EXIT
+
+# send: JSON, then errors and exit codes.
+sent=$("$query" send 2 'hello "there"') || fail "send exit $?"
+printf '%s' "$sent" | python3 -c 'import json,sys
+d=json.loads(sys.stdin.read())
+m=d["message"]
+assert set(m) == {"message_id","contact_id","name","phone_number","direction","content","created_at"}, m
+assert m["contact_id"] == 2 and m["direction"] == "out" and m["content"] == "hello \"there\"" and m["name"] == "Follow 2"
+assert isinstance(d["elapsed_ms"], (int, float))' || fail "send JSON: $sent"
+[ "$(q "select count(*) from messages where content = 'hello \"there\"' and direction = 'out'")" = 1 ] \
+    || fail "send did not insert the message"
+pass "send inserts an outbound message and prints it"
+
+expect_rc() {
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>"$err" || rc=$?
+    [ "$rc" = "$want" ] || fail "$* exited $rc, want $want: $(cat "$err")"
+    [ "$(wc -l <"$err")" = 1 ] || fail "$* did not print one line: $(cat "$err")"
+}
+before=$(q "select count(*) from messages")
+expect_rc 1 "$query" send 999 'nobody'
+expect_rc 2 "$query" send 2 ''
+expect_rc 2 "$query" send 2 "$(printf 'caf\xc3')"
+expect_rc 2 "$query" send 2 "$(head -c 4097 /dev/zero | tr '\0' x)"
+expect_rc 2 "$query" send 2
+expect_rc 2 "$query" send x 'text'
+expect_rc 2 "$query" follow --limit 0
+[ "$(q "select count(*) from messages")" = "$before" ] || fail "a refused send wrote something"
+"$query" send 2 "$(head -c 4096 /dev/zero | tr '\0' y)" >/dev/null || fail "4096 bytes refused"
+"$query" send 2 -- '-starts with a dash' >/dev/null || fail "text starting with - refused"
+pass "send: exit 1 for an unknown contact, 2 for empty, invalid UTF-8 or over 4096 bytes"
+
+# follow: what send and psql insert, and a message that commits after one
+# with a greater id; nothing from before it started, nothing twice.
+"$query" follow --limit 4 >"$out" 2>"$err" &
+fpid=$!
+for _ in $(seq 1 100); do
+    [ "$(q "select count(*) from pg_stat_activity where datname = current_database()
+            and query like 'LISTEN%'")" -ge 1 ] && break
+    sleep 0.05
+done
+sleep 0.3
+tag=late_$$
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL &
+begin;
+insert into messages (contact_id, direction, content) values (3, 'in', 'committed late');
+select pg_sleep(1.5) /* $tag */;
+commit;
+SQL
+for _ in $(seq 1 100); do
+    [ "$(q "select count(*) from pg_stat_activity where query like '%$tag%' and state = 'active'
+            and pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.05
+done
+"$query" send 4 'sent meanwhile' >/dev/null || fail "send exit"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (5, 'in', 'from psql, old time', now() - interval '2 years')" >/dev/null
+q "update messages set content = 'edited' where content = 'sent meanwhile'" >/dev/null
+wait %2 2>/dev/null || true
+"$query" send 1 'after the late one' >/dev/null
+for _ in $(seq 1 100); do kill -0 $fpid 2>/dev/null || break; sleep 0.05; done
+kill -0 $fpid 2>/dev/null && { kill $fpid; fail "follow --limit 4 did not exit: $(cat "$out")"; }
+wait $fpid || fail "follow exit $?: $(cat "$err")"
+python3 - "$out" <<'PY' || fail "follow printed: $(cat "$out")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+msgs = [json.loads(l)["message"] for l in lines]
+got = [m["content"] for m in msgs]
+assert got == ["sent meanwhile", "from psql, old time", "committed late", "after the late one"], got
+ids = [m["message_id"] for m in msgs]
+assert ids[2] < ids[0], ids  # the late one has the smaller id
+for m in msgs:
+    assert set(m) == {"message_id","contact_id","name","phone_number","direction","content","created_at"}, m
+PY
+pass "follow prints messages from send and psql once each, a late commit with a smaller id included"
+
+# Signals end follow with status 0.
+for sig in TERM INT; do
+    "$query" follow >"$out" 2>"$err" &
+    fpid=$!
+    sleep 0.5
+    "$query" send 1 "before SIG$sig" >/dev/null
+    for _ in $(seq 1 40); do [ -s "$out" ] && break; sleep 0.05; done
+    kill -$sig $fpid
+    rc=0
+    wait $fpid || rc=$?
+    [ "$rc" = 0 ] || fail "follow exited $rc on SIG$sig"
+    grep -q "before SIG$sig" "$out" || fail "follow did not print the message before SIG$sig"
+done
+pass "follow exits 0 on SIGTERM and SIGINT"
