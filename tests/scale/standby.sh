@@ -4,8 +4,8 @@
 # be restarted under the other suites, and a base backup copies every
 # database in it) under a temporary CONVO_STATE: `./run setup` seeds it,
 # `./run replica` adds the standby. Checks: recent and search on the
-# standby equal the primary's; a message written on the primary is on the
-# standby's first page within 1 s; a walk whose standby stops falls back
+# standby equal the primary's; a message sent (convo-query send, through
+# the writer) is on the standby's first page within 1 s; a walk whose standby stops falls back
 # without an error and comes back; with the primary stopped, reads still
 # answer from the standby. Everything is stopped and removed at the end.
 source "$(dirname "$0")/../lib.sh"
@@ -55,15 +55,32 @@ for term in the you a zq "$name" 44; do
 done
 pass "recent ($pages pages) and search are the same on the standby and the primary"
 
-# A write on the primary reaches the standby's first page within 1 s.
-id=$(psql -X -At -d "$primary" -c "insert into messages (contact_id, direction, content, created_at)
-     select max(id), 'in', 'standby lag probe', now() from contacts returning id")
+# convo-query send, with the multi-host env, writes on the primary (its
+# writer connection); the message is on the standby's first page within 1 s.
+cid=$(psql -X -At -d "$primary" -c "select max(id) from contacts")
+sent=$("$query" send "$cid" "standby lag probe") || fail "convo-query send with the replica env"
 start=$(date +%s%N)
+id=$(printf '%s' "$sent" | sed -n 's/.*"message_id": \([0-9]*\).*/\1/p')
+[ -n "$id" ] || fail "send printed no message id: $sent"
+[ "$(psql -X -At -d "$primary" -c "select count(*) from messages where id = $id")" = 1 ] \
+    || fail "the sent message is not on the primary"
 until "$query" recent --limit 1 | grep "\"message_id\": $id," >/dev/null; do
     [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ] || fail "message $id not on the standby after 1 s"
     sleep 0.02
 done
-pass "a message inserted on the primary was on the standby's list after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+pass "a message sent with convo-query send was on the standby's list after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+# follow LISTENs, which a standby cannot: its connection moves to the primary.
+timeout 20 "$query" follow --limit 1 >"$tmp/follow.out" 2>&1 &
+fpid=$!
+for _ in $(seq 1 30); do
+    "$query" send "$cid" "follow probe" >/dev/null || fail "send for follow"
+    sleep 0.3
+    kill -0 "$fpid" 2>/dev/null || break
+done
+wait "$fpid" || fail "convo-query follow with the replica env: $(cat "$tmp/follow.out")"
+grep -q '"content": "follow probe"' "$tmp/follow.out" || fail "follow printed: $(cat "$tmp/follow.out")"
+pass "convo-query follow with the replica env hears a send"
 
 # The walk program: standby stops mid-walk, comes back, a write through the writer.
 expected=$(psql -X -At -d "$primary" -c "select count(*) from contacts where last_message_id is not null")
