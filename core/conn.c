@@ -130,6 +130,7 @@ static enum core_status start_session(struct core_conn *conn)
     conn->lost = false;
     conn->err[0] = '\0';
     conn->parts_loaded_ms = 0;
+    core_route_started(conn);
     return core_live_relisten(conn);
 }
 
@@ -209,6 +210,7 @@ void core_conn_cancel(struct core_conn *conn)
 
 enum core_status core_conn_ready(struct core_conn *conn)
 {
+    core_route_check(conn);
     if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK && !conn->lost)
         return CORE_OK;
     return core_conn_reset(conn);

@@ -97,6 +97,15 @@ void core_format_time(int64_t us, char out[40]);
 
 /* ---- connection ----------------------------------------------------------- */
 struct core_part; /* search.c: one message partition */
+
+/* route.c: where a connection reads from. */
+struct core_route {
+    bool writer;          /* opened by core_conn_open_writer */
+    bool prefers_standby; /* target_session_attrs=prefer-standby */
+    bool on_standby;      /* the session is on a hot standby */
+    double probed_ms;     /* last look for a standby while on the primary */
+    char server[320];     /* "standby HOST:PORT" or "primary HOST:PORT" */
+};
 struct core_search;
 
 struct core_conn {
@@ -123,6 +132,8 @@ struct core_conn {
      * core_changes_take(), since notifications were missed meanwhile. */
     bool listening;
     bool missed;
+    /* Which server, and whether to move back to a standby (route.c). */
+    struct core_route route;
 };
 
 /* A parameter list for a prepared statement: text or binary values. */
@@ -166,6 +177,14 @@ int32_t core_get_int4(const PGresult *r, int row, int col);
 int64_t core_get_int8(const PGresult *r, int row, int col);
 int64_t core_get_time(const PGresult *r, int row, int col);
 bool core_get_bool(const PGresult *r, int row, int col);
+
+/* route.c: note which server a new session is on; before a statement, find
+ * a session the server closed and move a reader back to its standby. */
+void core_route_started(struct core_conn *conn);
+void core_route_check(struct core_conn *conn);
+/* From now on conn asks for the primary (target_session_attrs=read-write)
+ * and reconnects there if it sits on a standby: LISTEN needs it. */
+enum core_status core_route_need_primary(struct core_conn *conn);
 
 void core_search_abandon(struct core_search *search); /* search.c */
 void core_search_detach_all(struct core_conn *conn);  /* search.c */

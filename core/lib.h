@@ -62,6 +62,34 @@ void core_conn_cancel(struct core_conn *conn);
 
 /* The underlying PGconn, for the seeder only (core/conn.h declares it). */
 
+/* ---- reads on a standby, writes on the primary (route.c) ----------------
+ * A reader opened with a multi-host conninfo and
+ * target_session_attrs=prefer-standby (e.g. host=PRIMARY_SOCK,STANDBY_SOCK,
+ * or PGTARGETSESSIONATTRS from `./run env replica`) reads from the standby
+ * when one answers, else from the primary. If the standby stops, the next
+ * call finds its session closed and reconnects to the primary instead of
+ * failing; while on the primary, core looks for the standby again every
+ * 2 s and moves back between statements. */
+
+/* The same database as core_conn_open(conninfo), asking libpq for
+ * target_session_attrs=read-write: always the primary. For writes
+ * (core_send) next to a reader that may be on a standby. */
+struct core_conn *core_conn_open_writer(const char *conninfo, char *err, size_t errlen);
+
+/* Which server conn talks to: "standby HOST:PORT" or "primary HOST:PORT"
+ * (HOST is a socket directory for Unix sockets); "not connected" when the
+ * session is lost. Valid until the next core call on conn. */
+const char *core_conn_server(const struct core_conn *conn);
+/* True when conn's session is on a hot standby. */
+bool core_conn_on_standby(const struct core_conn *conn);
+
+/* Wait until the standby conn reads from has replayed everything the
+ * primary (writer) has written so far, at most timeout_ms: after a write,
+ * so that the next read shows it. CORE_OK at once when reader is on the
+ * primary; CORE_ERR_QUERY when the standby is still behind at the deadline. */
+enum core_status core_conn_catch_up(struct core_conn *reader, struct core_conn *writer,
+                                    double timeout_ms);
+
 /* ---- rows and pages ------------------------------------------------------ */
 
 enum core_match {

@@ -46,6 +46,10 @@ enum core_status core_listen(struct core_conn *conn)
         return st;
     if (conn->listening)
         return CORE_OK;
+    /* A hot standby cannot LISTEN: a reader that may sit on one moves to
+     * the primary (route.c). */
+    if ((st = core_route_need_primary(conn)) != CORE_OK)
+        return st;
     conn->listening = true;
     st = core_live_relisten(conn);
     conn->missed = false; /* a first LISTEN has missed nothing */

@@ -18,8 +18,11 @@ static const char usage_text[] =
     "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR]\n"
     "       convo-query [-d CONNINFO] follow [--limit N]\n"
     "       convo-query [-d CONNINFO] send CONTACT_ID TEXT\n"
+    "       convo-query [-d CONNINFO] server\n"
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
-    "then DATABASE_URL, then the embedded cluster of ./run are used.\n";
+    "then DATABASE_URL, then the embedded cluster of ./run are used.\n"
+    "server: which server reads and writes go to (with several hosts and\n"
+    "target_session_attrs=prefer-standby, reads go to a standby).\n";
 
 #define BUDGET_MAX 3600000L
 
@@ -118,6 +121,44 @@ static int check_contact(struct core_conn *conn, long contact_id)
     return rc;
 }
 
+/* {"reads_from": ..., "standby": bool, "writes_to": ...}: the reader a
+ * command uses and the writer that sends would use. */
+static int print_server(const char *db)
+{
+    char err[512];
+    struct core_conn *reader = core_conn_open(db, err, sizeof err);
+    if (!reader)
+        return fail_line(err);
+    struct core_conn *writer = core_conn_open_writer(db, err, sizeof err);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        core_conn_close(reader);
+        core_conn_close(writer);
+        return fail_line(core_status_message(CORE_ERR_NOMEM));
+    }
+    fputs("{\"reads_from\": ", mem);
+    json_string(mem, core_conn_server(reader));
+    fprintf(mem, ", \"standby\": %s, \"writes_to\": ",
+            core_conn_on_standby(reader) ? "true" : "false");
+    if (writer)
+        json_string(mem, core_conn_server(writer));
+    else
+        fputs("null", mem);
+    fputs("}\n", mem);
+    core_conn_close(reader);
+    core_conn_close(writer);
+    bool mem_failed = ferror(mem) != 0;
+    if (fclose(mem) != 0 || mem_failed) {
+        free(buf);
+        return fail_line(core_status_message(CORE_ERR_NOMEM));
+    }
+    int rc = write_output(buf, len);
+    free(buf);
+    return rc;
+}
+
 /* follow [--limit N] and send CONTACT_ID TEXT, after the connection flags;
  * argv[0] is the command. */
 static int live_main(const char *db, int argc, char **argv)
@@ -213,7 +254,7 @@ int main(int argc, char **argv)
             return usage("unknown option %s", a);
         } else if (!cmd) {
             cmd = a;
-        } else if (!have_arg && strcmp(cmd, "recent") != 0) {
+        } else if (!have_arg && strcmp(cmd, "recent") != 0 && strcmp(cmd, "server") != 0) {
             arg = a;
             have_arg = true;
         } else {
@@ -221,7 +262,9 @@ int main(int argc, char **argv)
         }
     }
     if (!cmd)
-        return usage("missing command (recent, search or messages)");
+        return usage("missing command (recent, search, messages, follow, send or server)");
+    if (strcmp(cmd, "server") == 0)
+        return print_server(db);
     bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,
          messages = strcmp(cmd, "messages") == 0;
     if (!recent && !search && !messages)

@@ -44,7 +44,8 @@ static bool print_message(const struct core_row *row, double elapsed_ms, bool wi
 int query_send(const char *db, long contact_id, const char *text)
 {
     char err[512];
-    struct core_conn *conn = core_conn_open(db, err, sizeof err);
+    /* Writes go to the primary even when reads go to a standby. */
+    struct core_conn *conn = core_conn_open_writer(db, err, sizeof err);
     if (!conn) {
         fprintf(stderr, "convo-query: %.*s\n", (int)strcspn(err, "\r\n"), err);
         return 1;

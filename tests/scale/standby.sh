@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tests/scale/standby.sh RUN BUILD_DIR CONVO_QUERY STANDBY_WALK: reads on a
+# streaming standby. A cluster of its own (the shared test cluster cannot
+# be restarted under the other suites, and a base backup copies every
+# database in it) under a temporary CONVO_STATE: `./run setup` seeds it,
+# `./run replica` adds the standby. Checks: recent and search on the
+# standby equal the primary's; a message sent (convo-query send, through
+# the writer) is on the standby's first page within 1 s; a walk whose standby stops falls back
+# without an error and comes back; with the primary stopped, reads still
+# answer from the standby. Everything is stopped and removed at the end.
+source "$(dirname "$0")/../lib.sh"
+run=$1 build=$2 query=$3 walk=$4
+
+unset DATABASE_URL PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGTARGETSESSIONATTRS
+tmp=$(mktemp -d)
+export CONVO_STATE=$tmp/state CONVO_BUILD=$build CONVO_DB_NAME=convo
+cleanup() { "$run" stop >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+"$run" setup --contacts 300 --messages 6000 --seed 7 >"$tmp/setup.log" 2>&1 \
+    || { cat "$tmp/setup.log"; fail "./run setup of the test's own cluster"; }
+"$run" replica >"$tmp/replica.log" 2>&1 || { cat "$tmp/replica.log"; fail "./run replica"; }
+line=$("$run" env replica)
+[[ $line == "export PGHOST="*",$CONVO_STATE/replica/sock "*"PGTARGETSESSIONATTRS=prefer-standby" ]] \
+    || fail "./run env replica: $line"
+eval "$line"
+primary="host=$CONVO_STATE/sock port=5432 dbname=convo user=convo"
+standby="host=$CONVO_STATE/replica/sock port=5432 dbname=convo user=convo"
+[ "$(psql -X -At -d "$standby" -c 'select pg_is_in_recovery()')" = t ] || fail "not a standby"
+[ "$(psql -X -At -d "$standby" -c 'show listen_addresses')" = "" ] || fail "the standby listens on TCP"
+"$query" server | grep -q '"standby": true, "writes_to": "primary ' \
+    || fail "convo-query server: $("$query" server)"
+pass "./run replica: a standby on its own socket; the multi-host env reads from it"
+
+# same_answer ARGS...: convo-query on the standby and on the primary agree.
+same_answer() {
+    local a b
+    a=$("$query" -d "$standby" "$@" | sed 's/, "elapsed_ms".*$//') || fail "standby: $*"
+    b=$("$query" -d "$primary" "$@" | sed 's/, "elapsed_ms".*$//') || fail "primary: $*"
+    [ "$a" = "$b" ] || fail "standby and primary differ on: $*"
+    [[ $a == '{"conversations": ['* ]] || fail "not a page: $*: $a"
+}
+cursor=""
+pages=0
+while :; do
+    same_answer recent --limit 40 ${cursor:+--after "$cursor"}
+    cursor=$("$query" -d "$standby" recent --limit 40 ${cursor:+--after "$cursor"} \
+        | sed -n 's/.*"next_cursor": "\([^"]*\)".*/\1/p')
+    pages=$((pages + 1))
+    [ -n "$cursor" ] || break
+done
+name=$(psql -X -At -d "$primary" -c "select left(name, 3) from contacts where name <> '' order by id limit 1")
+for term in the you a zq "$name" 44; do
+    same_answer search "$term"
+done
+pass "recent ($pages pages) and search are the same on the standby and the primary"
+
+# convo-query send, with the multi-host env, writes on the primary (its
+# writer connection); the message is on the standby's first page within 1 s.
+cid=$(psql -X -At -d "$primary" -c "select max(id) from contacts")
+sent=$("$query" send "$cid" "standby lag probe") || fail "convo-query send with the replica env"
+start=$(date +%s%N)
+id=$(printf '%s' "$sent" | sed -n 's/.*"message_id": \([0-9]*\).*/\1/p')
+[ -n "$id" ] || fail "send printed no message id: $sent"
+[ "$(psql -X -At -d "$primary" -c "select count(*) from messages where id = $id")" = 1 ] \
+    || fail "the sent message is not on the primary"
+until "$query" recent --limit 1 | grep "\"message_id\": $id," >/dev/null; do
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ] || fail "message $id not on the standby after 1 s"
+    sleep 0.02
+done
+pass "a message sent with convo-query send was on the standby's list after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+# follow LISTENs, which a standby cannot: its connection moves to the primary.
+timeout 20 "$query" follow --limit 1 >"$tmp/follow.out" 2>&1 &
+fpid=$!
+for _ in $(seq 1 30); do
+    "$query" send "$cid" "follow probe" >/dev/null || fail "send for follow"
+    sleep 0.3
+    kill -0 "$fpid" 2>/dev/null || break
+done
+wait "$fpid" || fail "convo-query follow with the replica env: $(cat "$tmp/follow.out")"
+grep -q '"content": "follow probe"' "$tmp/follow.out" || fail "follow printed: $(cat "$tmp/follow.out")"
+pass "convo-query follow with the replica env hears a send"
+
+# The walk program: standby stops mid-walk, comes back, a write through the writer.
+expected=$(psql -X -At -d "$primary" -c "select count(*) from contacts where last_message_id is not null")
+"$walk" "'$run' replica stop >/dev/null 2>&1" "'$run' replica >/dev/null 2>&1" "$expected" \
+    || fail "walk with the standby stopping"
+
+# Primary down: reads still answer, from the standby.
+top=$("$query" -d "$standby" recent --limit 5 | sed 's/, "elapsed_ms".*$//')
+as_owner=()
+[ "$(id -u)" = 0 ] && as_owner=(runuser -u postgres --)
+pg_ctl=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl
+"${as_owner[@]}" "$pg_ctl" -D "$CONVO_STATE/pgdata" -m fast -w stop >/dev/null || fail "stopping the primary"
+! psql -X -At -d "$primary" -c 'select 1' >/dev/null 2>&1 || fail "the primary still answers"
+got=$("$query" recent --limit 5 | sed 's/, "elapsed_ms".*$//') || fail "recent with the primary down"
+[ "$got" = "$top" ] || fail "recent with the primary down differs from the standby's"
+pass "with the primary stopped, recent still answers from the standby"
