@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 {
     const char *db = NULL, *after = NULL, *cmd = NULL, *arg = NULL;
     long limit = 0, budget = 0;
-    bool have_arg = false;
+    bool have_arg = false, budget_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -149,6 +149,7 @@ int main(int argc, char **argv)
             if (!parse_count(v, 0, BUDGET_MAX, &budget))
                 return usage("--budget must be 0..%ld milliseconds, got %s", BUDGET_MAX,
                              *v ? v : "''");
+            budget_given = true;
         } else if (strcmp(a, "--") == 0 && cmd && !have_arg && more) {
             arg = argv[++i];
             have_arg = true;
@@ -175,10 +176,11 @@ int main(int argc, char **argv)
     if (messages && !parse_count(arg, 1, 2147483647L, &contact))
         return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *arg ? arg : "''");
     if (search && core_term_check(arg) != CORE_OK) {
-        fprintf(stderr, "convo-query: invalid search term: invalid UTF-8 or longer than %d characters\n",
-                CORE_TERM_MAX_CHARS);
+        fprintf(stderr, "convo-query: invalid search term: %s\n", core_term_problem(arg));
         return 2;
     }
+    if (budget_given && !search)
+        return usage("--budget applies to search only, not %s", cmd);
 
     char err[512];
     struct core_conn *conn = core_conn_open(db, err, sizeof err);
