@@ -887,20 +887,23 @@ static const char *rel_kind_word(char kind)
 
 /* ---- the final COMMIT, whose outcome may be unknown ----------------------- */
 
-/* CONVO_SEED_TEST_COMMIT, for tests only: "lose-before" drops the connection
- * before COMMIT is sent, "lose-after" once the server has answered it
- * (the answer is never read), "run:CMD" runs CMD once COMMIT is sent. */
+/* Faults for tests only. CONVO_SEED_TEST_COMMIT: "lose-before" drops the
+ * connection before COMMIT is sent, "lose-after" once the server has
+ * answered it (the answer is never read). CONVO_SEED_TEST_COMMIT_BEFORE and
+ * _AFTER: shell commands run just before and just after COMMIT is sent,
+ * with CONVO_SEED_BACKEND_PID set to the server process doing it. */
 static void commit_fault(PGconn *conn, bool sent)
 {
-    const char *f = getenv("CONVO_SEED_TEST_COMMIT");
-    if (!f)
-        return;
-    if (sent && strncmp(f, "run:", 4) == 0) {
-        if (system(f + 4) != 0)
-            fprintf(stderr, "convo-seed: test hook failed: %s\n", f + 4);
-        return;
+    const char *cmd = getenv(sent ? "CONVO_SEED_TEST_COMMIT_AFTER" : "CONVO_SEED_TEST_COMMIT_BEFORE");
+    if (cmd) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", PQbackendPID(conn));
+        setenv("CONVO_SEED_BACKEND_PID", pid, 1);
+        if (system(cmd) != 0)
+            fprintf(stderr, "convo-seed: test hook failed: %s\n", cmd);
     }
-    if (strcmp(f, sent ? "lose-after" : "lose-before") != 0)
+    const char *f = getenv("CONVO_SEED_TEST_COMMIT");
+    if (!f || strcmp(f, sent ? "lose-after" : "lose-before") != 0)
         return;
     int fd = PQsocket(conn);
     if (sent) {
