@@ -910,10 +910,13 @@ static void commit_fault(PGconn *conn, bool sent)
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         poll(&pfd, 1, 10000);
     }
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        dup2(null, fd);   /* closes the socket; libpq now reads EOF */
-        close(null);
+    /* In the socket's place, one whose other end is closed: the server sees
+     * the connection end, libpq sees it closed by the server. */
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0) {
+        close(pair[1]);
+        dup2(pair[0], fd);
+        close(pair[0]);
     }
 }
 
@@ -1339,8 +1342,15 @@ fail:
     }
     if (conn) {
         PGresult *res = PQexec(conn, "ROLLBACK");
+        bool gone = PQresultStatus(res) != PGRES_COMMAND_OK;
         PQclear(res);
-        res = PQexec(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE");
+        if (gone) {
+            PQfinish(conn);
+            conn = connect_db(load->conninfo, (char[256]){0}, 256);
+        }
+    }
+    if (conn) {
+        PGresult *res = PQexec(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE");
         PQclear(res);
     }
 out:
