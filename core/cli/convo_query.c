@@ -15,6 +15,7 @@ static const char usage_text[] =
     "usage: convo-query [-d CONNINFO] recent [--limit N] [--after CURSOR]\n"
     "       convo-query [-d CONNINFO] search TERM [--limit N] [--after CURSOR] [--budget MS]\n"
     "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR]\n"
+    "       convo-query [-d CONNINFO] ping      (connect, print {\"connected\": true})\n"
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
     "then DATABASE_URL, then the embedded cluster of ./run are used.\n";
 
@@ -167,9 +168,20 @@ int main(int argc, char **argv)
     if (!cmd)
         return usage("missing command (recent, search or messages)");
     bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,
-         messages = strcmp(cmd, "messages") == 0;
-    if (!recent && !search && !messages)
+         messages = strcmp(cmd, "messages") == 0, ping = strcmp(cmd, "ping") == 0;
+    if (!recent && !search && !messages && !ping)
         return usage("unknown command %s", cmd);
+    if (ping && (have_arg || limit || after || budget_given))
+        return usage("ping takes no arguments");
+    if (ping) {
+        char err[512];
+        struct core_conn *conn = core_conn_open(db, err, sizeof err);
+        if (!conn)
+            return fail_line(err);
+        core_conn_close(conn);
+        static const char ok[] = "{\"connected\": true}\n";
+        return write_output(ok, sizeof ok - 1);
+    }
     if ((search || messages) && !have_arg)
         return usage(search ? "search needs a TERM" : "messages needs a CONTACT_ID");
     long contact = 0;
