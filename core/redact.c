@@ -86,8 +86,9 @@ static bool starts_with_ci(const char *s, const char *prefix)
     return true;
 }
 
-/* URI form: from the first ':' of the authority to its last '@' (to the
- * end when there is none: the user may have forgotten it). */
+/* URI form: from the first ':' of the authority to its last '@', and to its
+ * first '@' when they differ (to the end when there is none: the user may
+ * have forgotten it). */
 static void find_uri_secret(const char *ci, struct secrets *sec)
 {
     const char *rest = NULL;
@@ -100,9 +101,11 @@ static void find_uri_secret(const char *ci, struct secrets *sec)
     const char *colon = strchr(rest, ':');
     if (!colon)
         return;
-    const char *at = strrchr(colon, '@');
+    const char *at = strrchr(colon, '@'), *first = strchr(colon, '@');
     const char *end = at ? at : colon + strlen(colon);
     add_forms(sec, colon + 1, (size_t)(end - colon - 1));
+    if (first && first != at)
+        add_forms(sec, colon + 1, (size_t)(first - colon - 1));
 }
 
 /* Every "password = value" anywhere (key/value form or a URI query), in
