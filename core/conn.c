@@ -68,8 +68,10 @@ const char *core_conninfo_resolve(const char *conninfo)
 /* One line, no trailing newline. */
 static void set_error(struct core_conn *conn, const char *prefix, const char *msg)
 {
-    snprintf(conn->err, sizeof conn->err, "%s%s%s", prefix ? prefix : "",
-             prefix && msg && *msg ? ": " : "", msg ? msg : "");
+    char safe[sizeof conn->err];
+    core_conninfo_redact(conn->conninfo, msg, safe, sizeof safe);
+    snprintf(conn->err, sizeof conn->err, "%.100s%s%.400s", prefix ? prefix : "",
+             prefix && *safe ? ": " : "", safe);
     for (char *p = conn->err; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
@@ -338,6 +340,10 @@ int64_t core_get_time(const PGresult *r, int row, int col)
     int64_t v = core_get_int8(r, row, col);
     if (v == CORE_US_INF || v == CORE_US_NINF)
         return v;
+    /* Past 294247 AD Unix microseconds overflow; schema 007 refuses such
+     * rows, this only keeps an older database's from being undefined. */
+    if (v > CORE_US_INF - 1 - PG_EPOCH_US)
+        return CORE_US_INF - 1;
     return v + PG_EPOCH_US;
 }
 

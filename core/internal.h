@@ -93,7 +93,11 @@ void core_page_init(struct core_page *page);
 /* Append a row, copying its strings into the page. */
 enum core_status core_page_add(struct core_page *page, const struct core_row *row);
 enum core_status core_page_set_cursor(struct core_page *page, const char *cursor);
-void core_format_time(int64_t us, char out[40]);
+/* An instant as ISO 8601 (years before 1 AD as -YYYY, after 9999 as
+ * +YYYYY), and as PostgreSQL reads it back (YYYY-MM-DD ... BC). */
+#define CORE_TIME_LEN 64
+void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
+void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN]);
 
 /* ---- connection ----------------------------------------------------------- */
 struct core_part; /* search.c: one message partition */
@@ -197,7 +201,7 @@ size_t core_clamp_limit(size_t limit);
 /* Columns: contact id, name, phone, message id, outbound, content, created_at. */
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
-struct core_row core_row_at(const PGresult *r, int k, int col, char when[40]);
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
 enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
                                        size_t limit);
 

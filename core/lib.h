@@ -34,6 +34,7 @@ const char *core_status_message(enum core_status status);
 
 /* The longest search term accepted, in characters. */
 #define CORE_TERM_MAX_CHARS 200
+#define CORE_TERM_MAX_TEXT "200"   /* the same, for messages */
 /* The default and largest page sizes. */
 #define CORE_PAGE_DEFAULT 50
 #define CORE_PAGE_MAX 1000
@@ -89,6 +90,13 @@ bool core_conn_on_standby(const struct core_conn *conn);
  * primary; CORE_ERR_QUERY when the standby is still behind at the deadline. */
 enum core_status core_conn_catch_up(struct core_conn *reader, struct core_conn *writer,
                                     double timeout_ms);
+
+/* Copy msg into out (at most outlen bytes, NUL-terminated), with every
+ * password that conninfo may carry replaced by "***", also where the
+ * conninfo is malformed and libpq echoed a piece of it. Every message that
+ * may quote a conninfo goes through here before it is shown. */
+void core_conninfo_redact(const char *conninfo, const char *msg, char *out,
+                          size_t outlen);
 
 /* ---- rows and pages ------------------------------------------------------ */
 
@@ -150,6 +158,9 @@ enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
 /* Validate a search term: CORE_ERR_TERM for invalid UTF-8 or more than
  * CORE_TERM_MAX_CHARS characters. */
 enum core_status core_term_check(const char *term);
+/* What is wrong with a term, for a message: "invalid UTF-8" or "longer
+ * than 200 characters"; NULL when it is a valid term. */
+const char *core_term_problem(const char *term);
 
 /* An incremental search. Open it with a term and an optional cursor, then
  * call next() with a time budget until the page is complete. An empty term

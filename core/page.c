@@ -104,17 +104,50 @@ enum core_status core_page_set_cursor(struct core_page *page, const char *cursor
     return page->next_cursor ? CORE_OK : CORE_ERR_NOMEM;
 }
 
-void core_format_time(int64_t us, char out[40])
+/* Split us into a calendar date in UTC; false for the infinities. */
+static bool split_time(int64_t us, struct tm *tm, long *frac)
 {
-    int64_t secs = us / 1000000, frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
+    if (us == CORE_US_INF || us == CORE_US_NINF)
+        return false;
+    int64_t secs = us / 1000000, f = us % 1000000;
+    if (f < 0) {
+        f += 1000000;
         secs -= 1;
     }
     time_t t = (time_t)secs;
+    gmtime_r(&t, tm);
+    *frac = (long)f;
+    return true;
+}
+
+/* ISO 8601 with the year as ISO counts it: 0000 is 1 BC, -0043 is 44 BC,
+ * years past 9999 carry a '+'. */
+void core_format_time(int64_t us, char out[CORE_TIME_LEN])
+{
     struct tm tm;
-    gmtime_r(&t, &tm);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%.19s.%06ld+00:00", date, (long)(frac % 1000000));
+    long frac;
+    if (!split_time(us, &tm, &frac)) {
+        snprintf(out, CORE_TIME_LEN, "%s", us > 0 ? "infinity" : "-infinity");
+        return;
+    }
+    long year = (long)tm.tm_year + 1900;
+    snprintf(out, CORE_TIME_LEN, "%s%0*ld-%02d-%02dT%02d:%02d:%02d.%06ld+00:00",
+             year < 0 ? "-" : year > 9999 ? "+" : "", 4, year < 0 ? -year : year,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+/* The form PostgreSQL reads back exactly: it has no negative years, it
+ * counts 1 BC, 2 BC... after the date. */
+void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN])
+{
+    struct tm tm;
+    long frac;
+    if (!split_time(us, &tm, &frac)) {
+        snprintf(out, CORE_TIME_LEN, "%s", us > 0 ? "infinity" : "-infinity");
+        return;
+    }
+    long year = (long)tm.tm_year + 1900;
+    snprintf(out, CORE_TIME_LEN, "%04ld-%02d-%02d %02d:%02d:%02d.%06ld+00%s",
+             year < 1 ? 1 - year : year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, frac, year < 1 ? " BC" : "");
 }

@@ -46,7 +46,7 @@ size_t core_clamp_limit(size_t limit)
     return limit > CORE_PAGE_MAX ? CORE_PAGE_MAX : limit;
 }
 
-struct core_row core_row_at(const PGresult *r, int k, int col, char when[40])
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN])
 {
     struct core_row row = {
         .contact_id = core_get_int4(r, k, col),
@@ -68,7 +68,7 @@ enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
 {
     size_t n = (size_t)PQntuples(r);
     for (size_t i = 0; i < n && i < limit; i++) {
-        char when[40];
+        char when[CORE_TIME_LEN];
         struct core_row row = core_row_at(r, (int)i, 0, when);
         enum core_status st = core_page_add(out, &row);
         if (st != CORE_OK)

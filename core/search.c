@@ -428,9 +428,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!term)
         term = "";
     if (core_term_check(term) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err,
-                 "invalid search term: invalid UTF-8 or longer than %d characters",
-                 CORE_TERM_MAX_CHARS);
+        snprintf(conn->err, sizeof conn->err, "invalid search term: %s",
+                 core_term_problem(term));
         return CORE_ERR_TERM;
     }
     atomic_store(&conn->cancel_requested, false);
@@ -791,8 +790,8 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     struct strbuf ids = {0}, mids = {0}, ats = {0};
     bool ok = sb_printf(&ids, "{") && sb_printf(&mids, "{") && sb_printf(&ats, "{");
     for (size_t i = 0; ok && i < n; i++) {
-        char when[40];
-        core_format_time(batch[i].pos.us, when);
+        char when[CORE_TIME_LEN];
+        core_format_time_sql(batch[i].pos.us, when);
         const char *sep = i ? "," : "";
         ok = sb_printf(&ids, "%s%d", sep, (int)batch[i].contact) &&
              sb_printf(&mids, "%s%lld", sep, (long long)batch[i].pos.id) &&
@@ -832,7 +831,7 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
         int k = order[i];
         if (k < 0 || core_get_bool(r, k, 11))
             continue; /* gone meanwhile, or shown on an earlier page */
-        char when[40];
+        char when[CORE_TIME_LEN];
         struct core_row row = core_row_at(r, k, 1, when);
         row.matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
                       (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |

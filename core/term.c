@@ -42,14 +42,21 @@ long core_utf8_chars(const char *text)
     return n;
 }
 
-enum core_status core_term_check(const char *term)
+const char *core_term_problem(const char *term)
 {
     if (!term)
-        return CORE_OK;
+        return NULL;
     long n = core_utf8_chars(term);
-    if (n < 0 || n > CORE_TERM_MAX_CHARS)
-        return CORE_ERR_TERM;
-    return CORE_OK;
+    if (n < 0)
+        return "invalid UTF-8";
+    if (n > CORE_TERM_MAX_CHARS)
+        return "longer than " CORE_TERM_MAX_TEXT " characters";
+    return NULL;
+}
+
+enum core_status core_term_check(const char *term)
+{
+    return core_term_problem(term) ? CORE_ERR_TERM : CORE_OK;
 }
 
 char *core_like_pattern(const char *term)

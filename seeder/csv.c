@@ -10,8 +10,10 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool is_blank(unsigned char c)
 {
@@ -186,15 +188,24 @@ bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
 bool seed_csv_read(const char *path, struct seed_bodies *out,
                    struct seed_csv_stats *stats, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* Non-blocking, then fstat: opening a FIFO for reading would wait for
+     * a writer for ever before the "not a regular file" check. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return false;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "cannot read %s: not a regular file", path);
-        fclose(f);
+        close(fd);
+        return false;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    FILE *f = flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        close(fd);
         return false;
     }
     size_t cap = (size_t)st.st_size + 1, len = 0;

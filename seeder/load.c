@@ -15,8 +15,11 @@
  * schema files created, so a new index in schema/ is built per partition too. */
 #include "seed.h"
 
+#include "conn.h"
+
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -24,6 +27,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,11 +82,15 @@ static bool run_fmt(PGconn *conn, char *err, size_t errlen, const char *fmt, ...
     return run_sql(conn, sql, err, errlen);
 }
 
+/* conninfo is already resolved by core's rule (seeder/main.c); libpq's
+ * message goes through core's redaction, since it may quote a password. */
 static PGconn *connect_db(const char *conninfo, char *err, size_t errlen)
 {
     PGconn *conn = PQconnectdb(conninfo ? conninfo : "");
     if (PQstatus(conn) != CONNECTION_OK) {
-        one_line(err, errlen, "cannot connect to the database", PQerrorMessage(conn));
+        char safe[512];
+        core_conninfo_redact(conninfo, PQerrorMessage(conn), safe, sizeof safe);
+        one_line(err, errlen, "cannot connect to the database", safe);
         PQfinish(conn);
         return NULL;
     }
@@ -802,37 +810,58 @@ static bool analyze_messages(struct run *r, PGconn *conn, int bar, uint64_t base
 
 /* ---- the whole load ------------------------------------------------------ */
 
-bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
+/* Whether public already holds convo data: 1 rows, 2 the tables only,
+ * 0 neither, -1 on error (err set). */
+static int public_holds(PGconn *conn, char *err, size_t errlen)
 {
-    PGconn *conn = connect_db(load->conninfo, err, errlen);
-    if (!conn)
-        return false;
     PGresult *res = PQexec(conn,
         "SELECT (to_regclass('public.messages') IS NOT NULL"
         "        AND EXISTS (SELECT 1 FROM public.messages))"
         "    OR (to_regclass('public.contacts') IS NOT NULL"
         "        AND EXISTS (SELECT 1 FROM public.contacts))");
-    bool ok = true;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        /* EXISTS (SELECT ...) of a missing table fails when parsed: ask again. */
+    int holds = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        holds = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    } else {
+        /* EXISTS (SELECT ...) of a missing table fails when parsed: ask again
+         * (inside a transaction, after a savepoint the caller set). */
+        PQclear(res);
+        res = PQexec(conn, PQtransactionStatus(conn) == PQTRANS_INERROR
+                               ? "ROLLBACK TO SAVEPOINT convo_seed_check" : "SELECT 1");
         PQclear(res);
         res = PQexec(conn,
             "SELECT to_regclass('public.messages') IS NOT NULL"
             " OR to_regclass('public.contacts') IS NOT NULL");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             one_line(err, errlen, "cannot inspect the database", PQresultErrorMessage(res));
-            ok = false;
+            holds = -1;
         } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
-            ok = load->reset;
-            if (!ok)
-                snprintf(err, errlen, "the database already has convo tables;"
-                         " add --reset to replace them");
+            holds = 2;
         }
-    } else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 && !load->reset) {
-        snprintf(err, errlen, "the database already holds data; add --reset to replace it");
-        ok = false;
     }
     PQclear(res);
+    return holds;
+}
+
+/* Refuse a database that holds data unless reset; err says why. */
+static bool may_replace(PGconn *conn, bool reset, char *err, size_t errlen)
+{
+    int holds = public_holds(conn, err, errlen);
+    if (holds < 0 || reset)
+        return holds >= 0;
+    if (holds == 1)
+        snprintf(err, errlen, "the database already holds data; add --reset to replace it");
+    else if (holds == 2)
+        snprintf(err, errlen, "the database already has convo tables; add --reset to replace them");
+    return holds == 0;
+}
+
+bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
+{
+    PGconn *conn = connect_db(load->conninfo, err, errlen);
+    if (!conn)
+        return false;
+    bool ok = may_replace(conn, load->reset, err, errlen);
     PQfinish(conn);
     return ok;
 }
@@ -856,11 +885,122 @@ static const char *rel_kind_word(char kind)
     }
 }
 
+/* ---- the final COMMIT, whose outcome may be unknown ----------------------- */
+
+/* Faults for tests only. CONVO_SEED_TEST_COMMIT: "lose-before" drops the
+ * connection before COMMIT is sent, "lose-after" once the server has
+ * answered it (the answer is never read). CONVO_SEED_TEST_COMMIT_BEFORE and
+ * _AFTER: shell commands run just before and just after COMMIT is sent,
+ * with CONVO_SEED_BACKEND_PID set to the server process doing it. */
+static void commit_fault(PGconn *conn, bool sent)
+{
+    const char *cmd = getenv(sent ? "CONVO_SEED_TEST_COMMIT_AFTER" : "CONVO_SEED_TEST_COMMIT_BEFORE");
+    if (cmd) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", PQbackendPID(conn));
+        setenv("CONVO_SEED_BACKEND_PID", pid, 1);
+        if (system(cmd) != 0)
+            fprintf(stderr, "convo-seed: test hook failed: %s\n", cmd);
+    }
+    const char *f = getenv("CONVO_SEED_TEST_COMMIT");
+    if (!f || strcmp(f, sent ? "lose-after" : "lose-before") != 0)
+        return;
+    int fd = PQsocket(conn);
+    if (sent) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        poll(&pfd, 1, 10000);
+    }
+    /* In the socket's place, one whose other end is closed: the server sees
+     * the connection end, libpq sees it closed by the server. */
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0) {
+        close(pair[1]);
+        dup2(pair[0], fd);
+        close(pair[0]);
+    }
+}
+
+/* Whether public holds the data marked with marker: 1 yes, 0 no, -1 the
+ * server could not be reached within the wait. */
+static int find_marker(const char *conninfo, const char *marker)
+{
+    const char *env = getenv("CONVO_SEED_TEST_RECONNECT_S");
+    double wait = env ? atof(env) : 15.0, until = seed_now() + wait;
+    for (;;) {
+        char why[256];
+        PGconn *c = connect_db(conninfo, why, sizeof why);
+        if (c) {
+            PGresult *res = PQexec(c, "SELECT coalesce(obj_description("
+                                      "to_regclass('public.contacts'), 'pg_class'), '')");
+            int found = PQresultStatus(res) == PGRES_TUPLES_OK
+                            ? strcmp(PQgetvalue(res, 0, 0), marker) == 0 : -1;
+            PQclear(res);
+            PQfinish(c);
+            if (found >= 0)
+                return found;
+        }
+        if (interrupted || seed_now() >= until)
+            return -1;
+        usleep(500 * 1000);
+    }
+}
+
+/* COMMIT the swap. 1 committed, 0 not (err set), -1 the server went away
+ * before answering and it could not be asked again (err set). When the
+ * connection is lost during COMMIT, a new one looks for marker, which the
+ * transaction wrote. */
+static int commit_swap(struct seed_load *load, PGconn *conn, const char *marker,
+                       char *err, size_t errlen)
+{
+    commit_fault(conn, false);
+    bool sent = PQsendQuery(conn, "COMMIT") == 1;
+    while (sent && PQflush(conn) > 0) {
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLOUT};
+        poll(&pfd, 1, 1000);
+    }
+    if (sent)
+        commit_fault(conn, true);
+    int outcome = -1;   /* no answer yet */
+    PGresult *res;
+    while (sent && (res = PQgetResult(conn))) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            outcome = strcmp(PQcmdStatus(res), "COMMIT") == 0;
+            if (!outcome)
+                snprintf(err, errlen, "COMMIT: the transaction was rolled back");
+        } else if (PQstatus(conn) == CONNECTION_OK && state && strncmp(state, "08", 2) != 0
+                   && strncmp(state, "57P", 3) != 0) {
+            /* The server answered: it did not commit. */
+            outcome = 0;
+            one_line(err, errlen, "COMMIT", PQresultErrorMessage(res));
+        }
+        PQclear(res);
+    }
+    if (outcome >= 0)
+        return outcome;
+    /* Lost: the COMMIT may or may not have happened. */
+    load->commit_lost = true;
+    outcome = find_marker(load->conninfo, marker);
+    if (outcome == 1)
+        return 1;
+    if (outcome == 0)
+        snprintf(err, errlen, "the connection was lost during the final COMMIT; reconnected and"
+                 " found the new data was not committed");
+    else
+        snprintf(err, errlen, "the connection was lost during the final COMMIT and the database"
+                 " could not be reached again: whether the new data was committed is unknown"
+                 " (it was if public.contacts carries the comment '%s')", marker);
+    load->outcome_unknown = outcome < 0;
+    return outcome;
+}
+
 /* Move everything in the staging schema to public, replacing what is there:
  * tables (and each partition, which does not follow its parent), views, and
  * sequences no table owns (owned ones move with their table). */
-static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
+static int swap_once(struct seed_load *load, PGconn *conn, bool nowait, char *err,
+                     size_t errlen)
 {
+    last_sqlstate[0] = '\0';
     if (!run_sql(conn, "BEGIN", err, errlen)
         || !run_sql(conn, "SET LOCAL lock_timeout = '20s'", err, errlen))
         return false;
@@ -879,7 +1019,7 @@ static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         one_line(err, errlen, NULL, PQresultErrorMessage(res));
         PQclear(res);
-        return false;
+        return 0;
     }
     int n = PQntuples(res);
 
@@ -903,6 +1043,14 @@ static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
     snprintf(lock + len, sizeof lock - len, " IN ACCESS EXCLUSIVE MODE%s",
              nowait ? " NOWAIT" : "");
     bool ok = nlock == 0 || run_sql(conn, lock, err, errlen);
+    /* Someone may have filled the database since the first look: with
+     * every table locked, look again (a later busy retry is no use). */
+    if (ok && !load->reset) {
+        ok = run_sql(conn, "SAVEPOINT convo_seed_check", err, errlen)
+             && may_replace(conn, false, err, errlen);
+        if (!ok)
+            last_sqlstate[0] = '\0';
+    }
 
     for (int i = 0; ok && i < n; i++) {
         const char *old = PQgetvalue(res, i, 3);
@@ -921,11 +1069,15 @@ static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
     }
     PQclear(res);
     ok = ok && run_sql(conn, "DROP SCHEMA " STAGE " CASCADE", err, errlen);
+    /* The mark by which a new connection can tell whether COMMIT happened. */
+    ok = ok && run_fmt(conn, err, errlen, "COMMENT ON TABLE public.contacts IS '%s'",
+                       load->marker);
     if (ok && interrupted) {
         snprintf(err, errlen, "interrupted");
         ok = false;
     }
-    ok = ok && run_sql(conn, "COMMIT", err, errlen);
+    if (ok)
+        return commit_swap(load, conn, load->marker, err, errlen);
     if (!ok) {
         char state[6];
         memcpy(state, last_sqlstate, sizeof state);
@@ -933,23 +1085,56 @@ static bool swap_once(PGconn *conn, bool nowait, char *err, size_t errlen)
         PQclear(rb);
         memcpy(last_sqlstate, state, sizeof state);
     }
-    return ok;
+    return 0;
 }
 
 /* The swap waits for no one at first (NOWAIT, retried), so readers never
  * queue behind it; only then does it wait its turn. A deadlock or lock
  * timeout rolls back and tries again: the staging schema is still whole. */
-static bool swap_in(PGconn *conn, char *err, size_t errlen)
+static bool swap_in(struct seed_load *load, PGconn *conn, char *err, size_t errlen)
 {
     for (int attempt = 0;; attempt++) {
         bool nowait = attempt < 12;
-        if (swap_once(conn, nowait, err, errlen))
-            return true;
+        int done = swap_once(load, conn, nowait, err, errlen);
+        if (done)
+            return done > 0;
+        if (load->commit_lost)
+            return false;
         bool busy = strcmp(last_sqlstate, "55P03") == 0 || strcmp(last_sqlstate, "40P01") == 0;
         if (!busy || interrupted || attempt >= 17)
             return false;
         if (nowait)
             usleep(250 * 1000);
+    }
+}
+
+/* The lock that makes one seeder per database. A seeder killed with
+ * SIGKILL leaves a server process that holds it until it notices (at its
+ * next message to the client), so wait for it a while before refusing. */
+static bool take_seed_lock(PGconn *conn, char *err, size_t errlen)
+{
+    const char *env = getenv("CONVO_SEED_LOCK_WAIT_S");
+    double until = seed_now() + (env ? atof(env) : 10.0);
+    for (;;) {
+        PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(hashtext('convo-seed')),"
+                                     " (SELECT min(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                                     "   AND objid = hashtext('convo-seed')::oid AND granted)");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            one_line(err, errlen, NULL, PQresultErrorMessage(res));
+            PQclear(res);
+            return false;
+        }
+        bool mine = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        if (!mine && (interrupted || seed_now() >= until)) {
+            snprintf(err, errlen, "another convo-seed is loading this database (server process %s)",
+                     PQgetvalue(res, 0, 1));
+        }
+        PQclear(res);
+        if (mine)
+            return true;
+        if (interrupted || seed_now() >= until)
+            return false;
+        usleep(200 * 1000);
     }
 }
 
@@ -969,23 +1154,21 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
         goto out;
     PQsetNoticeProcessor(conn, quiet_notice, NULL);
     cancel_register(0, conn);
-
-    /* One seeder per database: a second would drop the first one's stage. */
     {
-        PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(hashtext('convo-seed'))");
-        bool mine = PQresultStatus(res) == PGRES_TUPLES_OK
-                    && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        if (PQresultStatus(res) != PGRES_TUPLES_OK)
-            one_line(err, errlen, NULL, PQresultErrorMessage(res));
-        else if (!mine)
-            snprintf(err, errlen, "another convo-seed is loading this database");
-        PQclear(res);
-        if (!mine) {
-            cancel_unregister(0);
-            PQfinish(conn);
-            conn = NULL;
-            goto out;
-        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(load->marker, sizeof load->marker, "convo-seed %lld.%09ld pid %d",
+                 (long long)ts.tv_sec, (long)ts.tv_nsec, (int)getpid());
+    }
+
+    /* One seeder per database: a second would drop the first one's stage.
+     * Under the lock, look at the data again: another seeder or writer may
+     * have filled the database since seed_load_check(). */
+    if (!take_seed_lock(conn, err, errlen) || !may_replace(conn, load->reset, err, errlen)) {
+        cancel_unregister(0);
+        PQfinish(conn);
+        conn = NULL;
+        goto out;
     }
 
     /* Stage: the schema files applied to an empty staging schema. */
@@ -1141,7 +1324,7 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
                     "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %zu),"
                     " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %zu)",
                     plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
-        || !swap_in(conn, err, errlen))
+        || !swap_in(load, conn, err, errlen))
         goto fail;
     seed_progress_finish(progress, bar_swap);
     if (debug_on())
@@ -1159,8 +1342,15 @@ fail:
     }
     if (conn) {
         PGresult *res = PQexec(conn, "ROLLBACK");
+        bool gone = PQresultStatus(res) != PGRES_COMMAND_OK;
         PQclear(res);
-        res = PQexec(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE");
+        if (gone) {
+            PQfinish(conn);
+            conn = connect_db(load->conninfo, (char[256]){0}, 256);
+        }
+    }
+    if (conn) {
+        PGresult *res = PQexec(conn, "DROP SCHEMA IF EXISTS " STAGE " CASCADE");
         PQclear(res);
     }
 out:

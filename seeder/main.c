@@ -2,6 +2,8 @@
  * set, from message_content.csv or from its own text generator. */
 #include "seed.h"
 
+#include "conn.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -56,12 +58,13 @@ static void usage_error(const char *fmt, const char *arg)
     exit(2);
 }
 
+/* Digits only: strtoll alone would take ' 5', '+5' and '-0'. */
 static long long parse_count(const char *opt, const char *s, long long lo, long long hi)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
+    if (*s < '0' || *s > '9' || errno || end == s || *end || v < lo || v > hi) {
         fprintf(stderr, "convo-seed: error: %s must be a whole number from %lld to %lld,"
                 " not '%s' (see convo-seed --help)\n", opt, lo, hi, s);
         exit(2);
@@ -69,26 +72,40 @@ static long long parse_count(const char *opt, const char *s, long long lo, long 
     return v;
 }
 
+/* --end: 'YYYY-MM-DD[ HH:MM:SS]' (or with 'T') in UTC, or Unix seconds (digits,
+ * optionally after '-'), from 1900 to 9999 AD so that three years of history
+ * before it stay inside what PostgreSQL, partition names and 64-bit
+ * microseconds hold. */
+#define END_MIN_S (-2208988800LL)   /* 1900-01-01 00:00:00 UTC */
+#define END_MAX_S 253402300799LL    /* 9999-12-31 23:59:59 UTC */
+
 static int64_t parse_end(const char *s)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (!errno && end != s && !*end)
+    const char *digits = *s == '-' ? s + 1 : s;
+    if (*digits >= '0' && *digits <= '9' && strspn(digits, "0123456789") == strlen(digits)) {
+        errno = 0;
+        long long v = strtoll(s, NULL, 10);
+        if (errno || v < END_MIN_S || v > END_MAX_S)
+            usage_error("--end in Unix seconds must be from -2208988800 (1900) to 253402300799"
+                        " (9999-12-31), not '%s'", s);
         return (int64_t)v * 1000000;
-    struct tm tm = {0};
-    const char *rest = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
-    if (!rest || *rest) {
-        memset(&tm, 0, sizeof tm);
-        rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
     }
-    if (!rest || *rest) {
+    static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"};
+    struct tm tm;
+    const char *rest = NULL;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0] && (!rest || *rest); i++) {
         memset(&tm, 0, sizeof tm);
-        rest = strptime(s, "%Y-%m-%d", &tm);
+        /* strptime takes any number of digits for %Y; exactly four here. */
+        if (strspn(s, "0123456789") != 4)
+            break;
+        rest = strptime(s, formats[i], &tm);
     }
     if (!rest || *rest)
         usage_error("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
-    return (int64_t)timegm(&tm) * 1000000;
+    long long secs = (long long)timegm(&tm);
+    if (tm.tm_year + 1900 < 1900 || secs < END_MIN_S || secs > END_MAX_S)
+        usage_error("--end must be from 1900-01-01 to 9999-12-31, not '%s'", s);
+    return (int64_t)secs * 1000000;
 }
 
 static void on_signal(int sig)
@@ -294,16 +311,16 @@ int main(int argc, char **argv)
         end_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     }
 
-    const char *conninfo = db;
-    if (!conninfo && !getenv("PGHOST") && !getenv("PGDATABASE") && getenv("DATABASE_URL"))
-        conninfo = getenv("DATABASE_URL");
+    /* The database is found as every convo program finds it: --db, else
+     * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */
+    const char *conninfo = core_conninfo_resolve(db);
     if (live.rate >= 0) {
         if (!csv) {
             struct seed_rng rng;
             seed_rng_init(&rng, seed);
             seed_text_generate(&rng, GENERATED_BODIES, &bodies);
         }
-        live.conninfo = conninfo ? conninfo : "";
+        live.conninfo = conninfo;
         live.seed = seed;
         live.progress = isatty(STDERR_FILENO);
         int rc = seed_live_run(&live, &bodies, err, sizeof err);
@@ -313,7 +330,7 @@ int main(int argc, char **argv)
         return rc;
     }
     struct seed_progress *progress = seed_progress_new(stderr);
-    struct seed_load load = {.conninfo = conninfo ? conninfo : "", .reset = reset,
+    struct seed_load load = {.conninfo = conninfo, .reset = reset,
                              .workers = jobs, .progress = progress};
     double t0 = seed_now();
     if (!seed_load_check(&load, err, sizeof err)) {
@@ -342,9 +359,14 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     bool ok = seed_load_run(&load, &plan, &bodies, err, sizeof err);
     seed_progress_close(progress);
-    if (!ok) {
+    if (!ok && load.outcome_unknown) {
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+    } else if (!ok) {
         fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
     } else {
+        if (load.commit_lost)
+            fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
+                    " reconnected and found the new data committed\n");
         print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, progress,
                       seed_now() - t0);
     }

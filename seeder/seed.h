@@ -170,6 +170,9 @@ struct seed_load {
     bool reset;
     int workers;
     struct seed_progress *progress;   /* the loader adds its phases' bars */
+    char marker[64];          /* written in the swap: tells whether COMMIT happened */
+    bool commit_lost;         /* set: the connection dropped during the final COMMIT */
+    bool outcome_unknown;     /* set: ... and the server could not be asked after */
 };
 
 /* Check the target: reachable, and empty unless reset. err gets one line. */

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "       convo-query [-d CONNINFO] follow [--limit N]\n"
     "       convo-query [-d CONNINFO] send CONTACT_ID TEXT\n"
     "       convo-query [-d CONNINFO] server\n"
+    "       convo-query [-d CONNINFO] ping      (connect, print {\"connected\": true})\n"
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
     "then DATABASE_URL, then the embedded cluster of ./run are used.\n"
     "server: which server reads and writes go to (with several hosts and\n"
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 
     const char *db = NULL, *after = NULL, *cmd = NULL, *arg = NULL;
     long limit = 0, budget = 0;
-    bool have_arg = false;
+    bool have_arg = false, budget_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
             if (!parse_count(v, 0, BUDGET_MAX, &budget))
                 return usage("--budget must be 0..%ld milliseconds, got %s", BUDGET_MAX,
                              *v ? v : "''");
+            budget_given = true;
         } else if (strcmp(a, "--") == 0 && cmd && !have_arg && more) {
             arg = argv[++i];
             have_arg = true;
@@ -266,19 +268,31 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "server") == 0)
         return print_server(db);
     bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,
-         messages = strcmp(cmd, "messages") == 0;
-    if (!recent && !search && !messages)
+         messages = strcmp(cmd, "messages") == 0, ping = strcmp(cmd, "ping") == 0;
+    if (!recent && !search && !messages && !ping)
         return usage("unknown command %s", cmd);
+    if (ping && (have_arg || limit || after || budget_given))
+        return usage("ping takes no arguments");
+    if (ping) {
+        char err[512];
+        struct core_conn *conn = core_conn_open(db, err, sizeof err);
+        if (!conn)
+            return fail_line(err);
+        core_conn_close(conn);
+        static const char ok[] = "{\"connected\": true}\n";
+        return write_output(ok, sizeof ok - 1);
+    }
     if ((search || messages) && !have_arg)
         return usage(search ? "search needs a TERM" : "messages needs a CONTACT_ID");
     long contact = 0;
     if (messages && !parse_count(arg, 1, 2147483647L, &contact))
         return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *arg ? arg : "''");
     if (search && core_term_check(arg) != CORE_OK) {
-        fprintf(stderr, "convo-query: invalid search term: invalid UTF-8 or longer than %d characters\n",
-                CORE_TERM_MAX_CHARS);
+        fprintf(stderr, "convo-query: invalid search term: %s\n", core_term_problem(arg));
         return 2;
     }
+    if (budget_given && !search)
+        return usage("--budget applies to search only, not %s", cmd);
 
     char err[512];
     struct core_conn *conn = core_conn_open(db, err, sizeof err);

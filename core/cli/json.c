@@ -58,7 +58,7 @@ void json_page(FILE *f, const char *key, const struct core_page *page, bool sear
         fprintf(f, ", \"complete\": %s, \"scanned_rows\": %lld, \"searched_back_to\": ",
                 page->complete ? "true" : "false", (long long)page->scanned_rows);
         if (page->searched_back_to_us) {
-            char when[40];
+            char when[CORE_TIME_LEN];
             core_format_time(page->searched_back_to_us, when);
             json_string(f, when);
         } else {

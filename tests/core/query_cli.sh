@@ -52,6 +52,14 @@ usage_error "--after needs a cursor" messages 1 --after ''
 usage_error "--after needs a cursor" search x --after ''
 usage_error "--after needs a cursor" recent --after
 usage_error "--budget must be" search x --budget -1
+usage_error "--budget applies to search only, not recent" recent --budget 40
+usage_error "--budget applies to search only, not messages" messages 1 --budget 40
+run search "$(printf 'bad \xff byte')"
+[ "$rc" = 2 ] && grep -qx "convo-query: invalid search term: invalid UTF-8" "$err" \
+    || fail "invalid UTF-8 term: exit $rc, $(cat "$err")"
+run search "$(printf 'a%.0s' $(seq 201))"
+[ "$rc" = 2 ] && grep -qx "convo-query: invalid search term: longer than 200 characters" "$err" \
+    || fail "201-character term: exit $rc, $(cat "$err")"
 usage_error "-d needs" -d
 usage_error "--limit must be 1..1000, got 1?2" recent --limit $'1\n2'
 pass "convo-query usage errors: exit 2, one line"

@@ -202,7 +202,7 @@ static void test_status_and_time(void)
 {
     CHECK(strcmp(core_status_message(CORE_OK), "ok") == 0);
     CHECK(strcmp(core_status_message(CORE_ERR_CURSOR), "invalid cursor") == 0);
-    char buf[40];
+    char buf[CORE_TIME_LEN];
     core_format_time(0, buf);
     check_str(buf, "1970-01-01T00:00:00.000000+00:00", __LINE__);
     core_format_time(1732492800123456LL, buf);
@@ -211,8 +211,64 @@ static void test_status_and_time(void)
     check_str(buf, "1969-12-31T23:59:59.999999+00:00", __LINE__);
 }
 
+/* Every instant PostgreSQL stores before 100000 AD (schema 007) formats
+ * for people (ISO 8601, -YYYY before 1 AD) and for the server ('BC'). */
+static void test_extreme_times(void)
+{
+    char buf[CORE_TIME_LEN];
+    /* 0044-03-15 12:00:00 BC = astronomical year -43 */
+    int64_t ides = -63517780800LL * 1000000;
+    core_format_time(ides, buf);
+    check_str(buf, "-0043-03-15T12:00:00.000000+00:00", __LINE__);
+    core_format_time_sql(ides, buf);
+    check_str(buf, "0044-03-15 12:00:00.000000+00 BC", __LINE__);
+    /* PostgreSQL's first instant: 4713-11-24 00:00:00 BC (Julian day 0). */
+    int64_t first = -210835180800LL * 1000000;
+    core_format_time(first, buf);
+    check_str(buf, "-4712-11-24T00:00:00.000000+00:00", __LINE__);
+    core_format_time_sql(first, buf);
+    check_str(buf, "4713-11-24 00:00:00.000000+00 BC", __LINE__);
+    /* 1 BC is ISO year 0000; the last microsecond before 1 AD. */
+    core_format_time(-62135596800LL * 1000000 - 1, buf);
+    check_str(buf, "0000-12-31T23:59:59.999999+00:00", __LINE__);
+    core_format_time_sql(-62135596800LL * 1000000 - 1, buf);
+    check_str(buf, "0001-12-31 23:59:59.999999+00 BC", __LINE__);
+    /* The last instant schema 007 admits: 99999-12-31 23:59:59.999999. */
+    int64_t last = 3093527980800LL * 1000000 - 1;
+    core_format_time(last, buf);
+    check_str(buf, "+99999-12-31T23:59:59.999999+00:00", __LINE__);
+    core_format_time_sql(last, buf);
+    check_str(buf, "99999-12-31 23:59:59.999999+00", __LINE__);
+    core_format_time(INT64_MAX, buf);
+    check_str(buf, "infinity", __LINE__);
+    core_format_time_sql(INT64_MIN, buf);
+    check_str(buf, "-infinity", __LINE__);
+    /* Cursors carry such positions exactly. */
+    int64_t times[] = {first, ides, last, INT64_MAX - 1, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char text[CORE_CURSOR_LEN + 1];
+        struct core_pos pos = {times[i], 42}, back;
+        core_cursor_encode(CORE_CURSOR_SEARCH, core_term_context("zorblax"), pos, text);
+        CHECK(core_cursor_decode(text, CORE_CURSOR_SEARCH, core_term_context("zorblax"),
+                                 &back, NULL) == CORE_OK);
+        CHECK(back.us == pos.us && back.id == pos.id);
+    }
+}
+
+static void test_term_problem(void)
+{
+    CHECK(core_term_problem("pizza") == NULL);
+    check_str(core_term_problem("bad \xff byte"), "invalid UTF-8", __LINE__);
+    char term[CORE_TERM_MAX_CHARS + 2];
+    memset(term, 'a', sizeof term - 1);
+    term[sizeof term - 1] = '\0';
+    check_str(core_term_problem(term), "longer than 200 characters", __LINE__);
+}
+
 int main(void)
 {
+    test_extreme_times();
+    test_term_problem();
     test_cursor_roundtrip();
     test_cursor_tamper();
     test_patterns();
