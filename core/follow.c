@@ -168,7 +168,7 @@ enum core_status core_follow_next(struct core_follow *f, struct core_page *out)
         int64_t id = core_get_int8(r, i, 3);
         if (printed_has(f, id))
             continue;
-        char when[40];
+        char when[CORE_TIME_LEN];
         struct core_row row = core_row_at(r, i, 0, when);
         st = core_page_add(out, &row);
         if (st == CORE_OK)
