@@ -122,13 +122,27 @@ DECLARE
     stop timestamptz := clock_timestamp() + make_interval(secs => run_seconds);
     p text;
     n int;
+    owner boolean := false;
 BEGIN
-    IF NOT pg_try_advisory_lock(hashtext('convo_notifier')) THEN
+    -- One notifier at a time: later starts return at once.
+    IF NOT pg_try_advisory_lock(hashtext('convo_notifier_run')) THEN
         RETURN;
     END IF;
     -- A notification is not durable anyway: no need to wait for the WAL.
     PERFORM set_config('synchronous_commit', 'off', false);
     LOOP
+        -- Take over from the writers: wait for those notifying themselves
+        -- to finish (newcomers see the request and queue instead), but not
+        -- for long, and send what is queued meanwhile.
+        IF NOT owner THEN
+            BEGIN
+                PERFORM set_config('lock_timeout', '50ms', true);
+                PERFORM pg_advisory_lock(hashtext('convo_notifier'));
+                owner := true;
+            EXCEPTION WHEN lock_not_available THEN
+                NULL;
+            END;
+        END IF;
         n := 0;
         FOR p IN WITH d AS (DELETE FROM convo_notify_queue RETURNING id, payload)
                  SELECT payload FROM d ORDER BY id LOOP
@@ -142,7 +156,10 @@ BEGIN
             COMMIT;
         END IF;
     END LOOP;
-    PERFORM pg_advisory_unlock(hashtext('convo_notifier'));
+    IF owner THEN
+        PERFORM pg_advisory_unlock(hashtext('convo_notifier'));
+    END IF;
+    PERFORM pg_advisory_unlock(hashtext('convo_notifier_run'));
     -- Writers that saw the lock held may still commit queue entries; the
     -- last of them are sent by a final pass a moment later.
     PERFORM pg_sleep(0.2);
