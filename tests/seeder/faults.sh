@@ -19,10 +19,12 @@ END='2026-03-15 18:30:00'
 contacts() { q 'select count(*) from contacts'; }
 
 # --- 1. a seed without --reset never replaces data that appeared meanwhile
+# A is stopped while it generates its 1M messages: after its first look at
+# the database, before it takes the lock.
 q "truncate messages, contacts"
-"$SEEDER" --contacts 2000 --messages 60000 --seed 1 --end "$END" >"$WORK/a.out" 2>"$WORK/a.err" &
+"$SEEDER" --contacts 2000 --messages 1000000 --seed 1 --end "$END" >"$WORK/a.out" 2>"$WORK/a.err" &
 A=$!
-sleep 0.05
+sleep 1
 kill -STOP $A
 "$SEEDER" --contacts 3000 --messages 90000 --seed 2 --end "$END" >"$WORK/b.out" 2>"$WORK/b.err"
 b=$?
@@ -37,6 +39,7 @@ elif [ $b = 0 ]; then
     grep -q "already holds data" "$WORK/a.err" || fail "the stopped seed said: $(cat "$WORK/a.err")"
 elif [ $a = 0 ]; then
     [ "$n" = 2000 ] || fail "the first seed succeeded but the database holds $n contacts"
+    grep -q "another convo-seed\|already holds data" "$WORK/b.err" || fail "the second seed said: $(cat "$WORK/b.err")"
 else
     fail "neither racing seed succeeded: $(tail -n1 "$WORK/a.err") / $(tail -n1 "$WORK/b.err")"
 fi
