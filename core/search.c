@@ -289,16 +289,20 @@ static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
  * term's ($5), through the n-gram index of schema 006; exact for terms
  * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
  * beside punctuation). IS TRUE keeps the trigram index out of it. */
-static void grams_sql(char *buf, size_t len, const char *table, const char *op)
+static void grams_sql(char *buf, size_t len, const char *const *tables, int ntables,
+                      const char *op)
 {
-    snprintf(buf, len,
-             "SELECT contact_id, created_at, id FROM ("
-             " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
-             "    AND (content %s $3) IS TRUE OFFSET 0) s"
-             " WHERE (created_at, id) < ($1, $2)"
-             " ORDER BY created_at DESC, id DESC LIMIT $4",
-             table, op);
+    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
+    for (int i = 0; i < ntables && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
+                              "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
+                              "    AND (content %s $3) IS TRUE",
+                              i ? " UNION ALL" : "", tables[i], op);
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
+                 " ORDER BY created_at DESC, id DESC LIMIT $4");
 }
 
 /* Scan: for a term without trigrams, once walking shows it to be rare, a
@@ -330,7 +334,8 @@ static void scan_sql(char *buf, size_t len, const char *const *tables, int ntabl
  * wholly below src's frontier, so that one position test serves them all.
  * A gap between months holds rows of the default partition: it ends the
  * batch. */
-static int scan_batch(const struct core_search *s, const struct source *src, int *out)
+static int scan_batch(const struct core_search *s, const struct source *src, int *out,
+                      double max_rows)
 {
     const struct core_part *pt = &src->part;
     if (pt->lo_us == CORE_US_NINF || pt->hi_us == CORE_US_INF)
@@ -349,7 +354,7 @@ static int scan_batch(const struct core_search *s, const struct source *src, int
             best = (int)i;
             break;
         }
-        if (best < 0 || rows + s->sources[best].part.rows > SCAN_BATCH_ROWS)
+        if (best < 0 || rows + s->sources[best].part.rows > max_rows)
             break;
         rows += s->sources[best].part.rows;
         below = s->sources[best].part.lo_us;
@@ -668,7 +673,8 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 double bitmap_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
                                    : s->weak && !grams ? 0.3 + left * WEAK_BITMAP_MS_PER_ROW
                                              : 0.3 + density * left * 0.005;
-                scan = s->bitmap_rows > 0 && scan_cost < bitmap_cost;
+                /* The n-gram index reads only candidates: no scan beats it. */
+                scan = !grams && s->bitmap_rows > 0 && scan_cost < bitmap_cost;
                 if (!scan)
                     other_cost = bitmap_cost;
             }
@@ -703,7 +709,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 /* The first scan of an indexable term is a trial: one
                  * partition, so a wrong guess costs little. */
                 bool sure = !indexable || s->scan_rows > 0 || s->force == 's';
-                s->nbatch = sure ? scan_batch(s, src, s->batch) : 0;
+                s->nbatch = sure ? scan_batch(s, src, s->batch, SCAN_BATCH_ROWS) : 0;
                 for (int i = 0; i < s->nbatch; i++) {
                     tables[i + 1] = s->sources[s->batch[i]].part.name;
                     covered += (int64_t)s->sources[s->batch[i]].part.rows;
@@ -713,7 +719,25 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                     snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
                              (unsigned long long)core_hash64(sql, strlen(sql), 0));
             } else if (s->inflight_grams) {
-                grams_sql(sql, sizeof sql, src->part.name, op);
+                /* After one grams step, a rare term reads a run of months
+                 * in one statement: the matches expected in it stay under
+                 * the LIMIT. */
+                const char *tables[SCAN_BATCH_MAX];
+                tables[0] = src->part.name;
+                double density = ((double)s->walked_hits + 0.5) / (double)(s->walked_rows + 1);
+                double max_rows = (double)s->inflight_limit / 2 / density;
+                s->nbatch = s->bitmap_rows > 0
+                          ? scan_batch(s, src, s->batch, max_rows < SCAN_BATCH_ROWS ? max_rows
+                                                                                   : SCAN_BATCH_ROWS)
+                          : 0;
+                for (int i = 0; i < s->nbatch; i++) {
+                    tables[i + 1] = s->sources[s->batch[i]].part.name;
+                    covered += (int64_t)s->sources[s->batch[i]].part.rows;
+                }
+                grams_sql(sql, sizeof sql, tables, 1 + s->nbatch, op);
+                if (s->nbatch)
+                    snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
+                             (unsigned long long)core_hash64(sql, strlen(sql), 0));
             } else {
                 bitmap_sql(sql, sizeof sql, src->part.name, op);
             }
@@ -734,7 +758,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     s->inflight = idx;
     s->inflight_mode = mode;
     s->inflight_scan = mode == STEP_BITMAP && src->kind == SRC_PART && scan;
-    if (!s->inflight_scan)
+    if (!s->inflight_scan && !s->inflight_grams)
         s->nbatch = 0;
     s->inflight_rows = covered;
     s->conn->busy = s;
