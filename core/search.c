@@ -94,6 +94,7 @@ struct core_search {
     bool indexable;     /* messages: trigram scan possible */
     bool weak;          /* indexable, but only by short words' trigrams */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
+    char *grams;        /* the term's indexed n-grams ("{..}", schema 006), or NULL */
     char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan */
     bool contacts_indexable;
     bool recent;        /* empty term */
@@ -113,6 +114,7 @@ struct core_search {
     /* The statement running on the server for this search. */
     int inflight;       /* source index, -1 = none */
     enum step_mode inflight_mode;
+    bool inflight_grams; /* a bitmap step over the n-gram index */
     bool inflight_scan; /* a bitmap-mode step read by a scan */
     int64_t inflight_rows; /* rows the step covers, for progress */
     int64_t inflight_limit; /* bitmap steps: LIMIT sent */
@@ -283,6 +285,26 @@ static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
              table, op);
 }
 
+/* Grams: the partition's rows whose rare 1-2-grams include all of the
+ * term's ($5), through the n-gram index of schema 006; exact for terms
+ * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
+ * beside punctuation). IS TRUE keeps the trigram index out of it. */
+static void grams_sql(char *buf, size_t len, const char *const *tables, int ntables,
+                      const char *op)
+{
+    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
+    for (int i = 0; i < ntables && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
+                              "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
+                              "    AND (content %s $3) IS TRUE",
+                              i ? " UNION ALL" : "", tables[i], op);
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
+                 " ORDER BY created_at DESC, id DESC LIMIT $4");
+}
+
 /* Scan: for a term without trigrams, once walking shows it to be rare, a
  * (parallel) sequential scan of the partition reads rows cheaper than the
  * index-ordered walk. IS TRUE keeps the trigram index out of it: without a
@@ -312,7 +334,8 @@ static void scan_sql(char *buf, size_t len, const char *const *tables, int ntabl
  * wholly below src's frontier, so that one position test serves them all.
  * A gap between months holds rows of the default partition: it ends the
  * batch. */
-static int scan_batch(const struct core_search *s, const struct source *src, int *out)
+static int scan_batch(const struct core_search *s, const struct source *src, int *out,
+                      double max_rows)
 {
     const struct core_part *pt = &src->part;
     if (pt->lo_us == CORE_US_NINF || pt->hi_us == CORE_US_INF)
@@ -331,7 +354,7 @@ static int scan_batch(const struct core_search *s, const struct source *src, int
             best = (int)i;
             break;
         }
-        if (best < 0 || rows + s->sources[best].part.rows > SCAN_BATCH_ROWS)
+        if (best < 0 || rows + s->sources[best].part.rows > max_rows)
             break;
         rows += s->sources[best].part.rows;
         below = s->sources[best].part.lo_us;
@@ -367,6 +390,15 @@ static const char contacts_bitmap_digits_sql[] =
     " SELECT id, last_message_at, last_message_id FROM contacts"
     "  WHERE name ILIKE $3 OR phone_number ILIKE $3"
     "     OR public.convo_digits(phone_number) LIKE $5 OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+static const char contacts_grams_sql[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE (public.convo_grams(name) OPERATOR(public.@>) $5::int4[]"
+    "      OR public.convo_grams(phone_number) OPERATOR(public.@>) $5::int4[])"
+    "    AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE OFFSET 0) s"
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
@@ -419,6 +451,25 @@ static enum core_status build_sources(struct core_search *s)
         src->walk_step = 1024;
     }
     return CORE_OK;
+}
+
+/* The term's n-grams that the index of schema 006 holds (the server
+ * computes them, so they are folded exactly as the index's are); none
+ * when every one is too common to be indexed. */
+static enum core_status term_grams(struct core_search *s)
+{
+    struct core_params p = {0};
+    enum core_status st;
+    core_param_text(&p, s->term);
+    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
+                                 "SELECT public.convo_grams($1)::text", &p, &st);
+    if (!r)
+        return st;
+    const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
+    if (strcmp(v, "{}") != 0 && !(s->grams = strdup(v)))
+        st = CORE_ERR_NOMEM;
+    PQclear(r);
+    return st;
 }
 
 enum core_status core_search_open(struct core_conn *conn, const char *term,
@@ -484,6 +535,13 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
             s->caseless = false;
     if (s->caseless)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
+    if (!s->indexable || s->weak) {
+        enum core_status gst = term_grams(s);
+        if (gst != CORE_OK) {
+            core_search_close(s);
+            return gst;
+        }
+    }
     size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
     s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
     enum core_status st = build_sources(s);
@@ -550,11 +608,25 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     core_param_time(&p, src->frontier.us);
     core_param_int8(&p, src->frontier.id);
     enum step_mode mode = STEP_WALK;
-    bool scan = !s->indexable;
+    /* The n-gram index serves terms the trigram index cannot (forcing a
+     * trigram bitmap or a scan, for tests, sets it aside). */
+    bool grams = s->grams && s->force != 'b' && s->force != 's';
+    bool indexable = s->indexable || grams;
+    bool scan = !indexable;
     int64_t covered = 0;
+    s->inflight_grams = false;
 
     if (src->kind == SRC_CONTACTS) {
-        if (s->contacts_indexable) {
+        if (!s->contacts_indexable && grams && !*s->digits) {
+            mode = STEP_BITMAP;
+            s->inflight_grams = true;
+            core_param_text(&p, s->pattern);
+            s->inflight_limit = (int64_t)need + 1;
+            core_param_int8(&p, s->inflight_limit);
+            core_param_text(&p, s->grams);
+            snprintf(name, sizeof name, "convo_cg");
+            snprintf(sql, sizeof sql, "%s", contacts_grams_sql);
+        } else if (s->contacts_indexable) {
             mode = STEP_BITMAP;
             core_param_text(&p, s->pattern);
             s->inflight_limit = (int64_t)need + 1;
@@ -594,13 +666,14 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                              : *s->prefilter ? 2.0 + left * SCAN_PREFILTERED_MS_PER_ROW
                                              : 1.0 + left * per_row * 0.7;
             double other_cost = scan_cost;
-            if (s->indexable) {
+            if (indexable) {
                 /* A scan is tried only once a bitmap has shown what the
                  * term's trigrams really cost: rare terms never pay one. */
                 double bitmap_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
-                                   : s->weak ? 0.3 + left * WEAK_BITMAP_MS_PER_ROW
+                                   : s->weak && !grams ? 0.3 + left * WEAK_BITMAP_MS_PER_ROW
                                              : 0.3 + density * left * 0.005;
-                scan = s->bitmap_rows > 0 && scan_cost < bitmap_cost;
+                /* The n-gram index reads only candidates: no scan beats it. */
+                scan = !grams && s->bitmap_rows > 0 && scan_cost < bitmap_cost;
                 if (!scan)
                     other_cost = bitmap_cost;
             }
@@ -610,9 +683,9 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 src->walk_step = to_walk < 256 ? 256 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
             }
         }
-        if (s->force == 'w' || s->force == 'b' || s->force == 's') {
+        if (s->force == 'w' || s->force == 'b' || s->force == 's' || s->force == 'g') {
             mode = s->force == 'w' ? STEP_WALK : STEP_BITMAP;
-            scan = s->force == 's' || !s->indexable;
+            scan = s->force == 's' || !indexable;
         }
         const char *op = s->caseless ? "LIKE" : "ILIKE";
         if (mode == STEP_BITMAP) {
@@ -622,7 +695,11 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
             bool pre = scan && *s->prefilter;
             if (pre)
                 core_param_text(&p, s->prefilter);
-            snprintf(name, sizeof name, "convo_%s%s%u", !scan ? "b" : pre ? "sp" : "s",
+            s->inflight_grams = grams && !scan;
+            if (s->inflight_grams)
+                core_param_text(&p, s->grams);
+            snprintf(name, sizeof name, "convo_%s%s%u",
+                     s->inflight_grams ? "g" : !scan ? "b" : pre ? "sp" : "s",
                      s->caseless ? "c" : "", src->part.oid);
             covered = (int64_t)left;
             if (scan) {
@@ -630,14 +707,34 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                 tables[0] = src->part.name;
                 /* The first scan of an indexable term is a trial: one
                  * partition, so a wrong guess costs little. */
-                bool sure = !s->indexable || s->scan_rows > 0 || s->force == 's';
-                s->nbatch = sure ? scan_batch(s, src, s->batch) : 0;
+                bool sure = !indexable || s->scan_rows > 0 || s->force == 's';
+                s->nbatch = sure ? scan_batch(s, src, s->batch, SCAN_BATCH_ROWS) : 0;
                 for (int i = 0; i < s->nbatch; i++) {
                     tables[i + 1] = s->sources[s->batch[i]].part.name;
                     covered += (int64_t)s->sources[s->batch[i]].part.rows;
                 }
                 scan_sql(sql, sizeof sql, tables, 1 + s->nbatch, op, pre);
                 if (s->nbatch) /* partitions come and go: the text names it */
+                    snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
+                             (unsigned long long)core_hash64(sql, strlen(sql), 0));
+            } else if (s->inflight_grams) {
+                /* After one grams step, a rare term reads a run of months
+                 * in one statement: the matches expected in it stay under
+                 * the LIMIT. */
+                const char *tables[SCAN_BATCH_MAX];
+                tables[0] = src->part.name;
+                double density = ((double)s->walked_hits + 0.5) / (double)(s->walked_rows + 1);
+                double max_rows = (double)s->inflight_limit / 2 / density;
+                s->nbatch = s->bitmap_rows > 0
+                          ? scan_batch(s, src, s->batch, max_rows < SCAN_BATCH_ROWS ? max_rows
+                                                                                   : SCAN_BATCH_ROWS)
+                          : 0;
+                for (int i = 0; i < s->nbatch; i++) {
+                    tables[i + 1] = s->sources[s->batch[i]].part.name;
+                    covered += (int64_t)s->sources[s->batch[i]].part.rows;
+                }
+                grams_sql(sql, sizeof sql, tables, 1 + s->nbatch, op);
+                if (s->nbatch)
                     snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
                              (unsigned long long)core_hash64(sql, strlen(sql), 0));
             } else {
@@ -660,7 +757,7 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     s->inflight = idx;
     s->inflight_mode = mode;
     s->inflight_scan = mode == STEP_BITMAP && src->kind == SRC_PART && scan;
-    if (!s->inflight_scan)
+    if (!s->inflight_scan && !s->inflight_grams)
         s->nbatch = 0;
     s->inflight_rows = covered;
     s->conn->busy = s;
@@ -674,7 +771,8 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     double took = core_now_ms() - s->sent_ms;
     if (getenv("CONVO_TRACE"))
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
-                s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan" : "bitmap",
+                s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
+                : s->inflight_grams ? "grams" : "bitmap",
                 src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took,
                 s->nbatch ? " and partitions: " : "", s->nbatch);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
@@ -1076,6 +1174,7 @@ void core_search_close(struct core_search *s)
     free(s->pattern);
     free(s->digits);
     free(s->prefilter);
+    free(s->grams);
     free(s->recent_cursor);
     free(s->sources);
     free(s->batch);

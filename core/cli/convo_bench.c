@@ -1,7 +1,8 @@
 /* core/cli/convo_bench.c - convo-bench: convo's queries against the naive
  * baseline, side by side, in one process and one run, over a fixed
- * workload. Prints p50/p99/max per case and the speed-up, and exits 1 when
- * any of convo's pages differs from the baseline's rows. */
+ * workload (or the terms of a file, --terms). Prints p50/p99/max per case
+ * and the speed-up, as a table or one JSON object per line (--json), and
+ * exits 1 when any of convo's pages differs from the baseline's rows. */
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,10 +11,12 @@
 
 #include "conn.h"
 #include "internal.h"
+#include "json.h"
 
 static int runs = 50;       /* convo repetitions per case */
 static int naive_runs = 1;  /* baseline repetitions per case */
 static bool skip_naive;
+static bool as_json;        /* one JSON object per line per case */
 static int mismatches;
 
 /* ---- the baseline: what a first attempt looks like ------------------------ */
@@ -137,9 +140,43 @@ static struct stats summarize(double *v, int n)
     return s;
 }
 
-static void row(const char *kind, const char *label, struct stats s, double first,
-                int rows, double naive_ms, bool same, const char *note)
+/* {"kind", "case", "term", "p50_ms", "p99_ms", "max_ms", "first_p99_ms",
+ * "rows", "naive_ms", "equal", "scanned_rows"}; null where not measured. */
+static void json_row(const char *kind, const char *label, const char *term, struct stats s,
+                     double first, int rows, double naive_ms, bool same, long long scanned)
 {
+    printf("{\"kind\": ");
+    json_string(stdout, kind);
+    printf(", \"case\": ");
+    json_string(stdout, label);
+    printf(", \"term\": ");
+    json_string(stdout, term);
+    printf(", \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, \"first_p99_ms\": ",
+           s.p50, s.p99, s.max);
+    if (first >= 0)
+        printf("%.3f", first);
+    else
+        printf("null");
+    printf(", \"rows\": %d, \"naive_ms\": ", rows);
+    if (naive_ms >= 0)
+        printf("%.3f, \"equal\": %s", naive_ms, same ? "true" : "false");
+    else
+        printf("null, \"equal\": null");
+    printf(", \"scanned_rows\": ");
+    if (scanned >= 0)
+        printf("%lld}\n", scanned);
+    else
+        printf("null}\n");
+}
+
+static void row(const char *kind, const char *label, const char *term, struct stats s,
+                double first, int rows, double naive_ms, bool same, const char *note,
+                long long scanned)
+{
+    if (as_json) {
+        json_row(kind, label, term, s, first, rows, naive_ms, same, scanned);
+        return;
+    }
     char nv[32] = "-", sp[32] = "-", fa[32] = "-";
     if (naive_ms >= 0) {
         snprintf(nv, sizeof nv, "%.1f", naive_ms);
@@ -220,7 +257,7 @@ static void bench_recent(struct core_conn *conn, PGconn *pg)
         double nv = baseline(pg, naive_recent_sql, 1, vals, &mine, &same);
         char label[32];
         snprintf(label, sizeof label, "page %d%s", pageno[k], k == 4 ? " (last)" : "");
-        row("recent", label, s, -1, mine.n, nv, same, NULL);
+        row("recent", label, "", s, -1, mine.n, nv, same, NULL, -1);
         fflush(stdout);
     }
     for (int k = 0; k < 5; k++)
@@ -287,7 +324,7 @@ static void bench_search(struct core_conn *conn, PGconn *pg, const char *kind,
     snprintf(label, sizeof label, "\"%s\"", term);
     snprintf(note, sizeof note, "scanned %lld%s", (long long)scanned,
              partial_seen ? ", partial within 40 ms" : "");
-    row(kind, label, s, fs.p99, mine.n, nv, same, note);
+    row(kind, label, term, s, fs.p99, mine.n, nv, same, note, (long long)scanned);
     fflush(stdout);
     free(t);
     free(f);
@@ -318,7 +355,7 @@ static void bench_search_deep(struct core_conn *conn, PGconn *pg, const char *te
     double nv = baseline_search(pg, term, (page - 1) * 50, &mine, &same);
     char label[64];
     snprintf(label, sizeof label, "\"%s\" page %d", term, page);
-    row("deep", label, s, -1, mine.n, nv, same, NULL);
+    row("deep", label, term, s, -1, mine.n, nv, same, NULL, (long long)scanned);
     fflush(stdout);
     free(t);
     free(cursor);
@@ -363,15 +400,76 @@ static void bench_cancel(struct core_conn *conn, const char *term)
     struct stats s = summarize(lat, 5);
     char label[64];
     snprintf(label, sizeof label, "\"%s\"", term);
-    row("cancel", label, s, -1, 0, -1, true, "ms from cancel to return (-1 = finished first)");
+    row("cancel", label, term, s, -1, 0, -1, true, "ms from cancel to return (-1 = finished first)",
+        -1);
 }
 
 static const char *usage_text =
-    "usage: convo-bench [-d CONNINFO] [--runs N] [--naive-runs N] [--no-naive] [--quick]\n";
+    "usage: convo-bench [-d CONNINFO] [--runs N] [--naive-runs N] [--no-naive] [--quick]\n"
+    "                   [--terms FILE] [--json]\n";
+
+/* The terms of FILE: UTF-8, one per line, taken literally (only the line
+ * end, LF or CRLF, is removed); blank lines are skipped. Exits 2 with the
+ * file and line on anything else. */
+static char **read_terms(const char *path, size_t *count)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "convo-bench: --terms %s: cannot open it\n", path);
+        exit(2);
+    }
+    char **terms = NULL, *line = NULL;
+    size_t n = 0, cap = 0, lcap = 0;
+    ssize_t len;
+    for (long lineno = 1; (len = getline(&line, &lcap, f)) >= 0; lineno++) {
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if ((size_t)len != strlen(line) || core_term_check(line) != CORE_OK) {
+            fprintf(stderr, "convo-bench: --terms %s line %ld: %s\n", path, lineno,
+                    (size_t)len != strlen(line) ? "holds a NUL byte"
+                    : core_utf8_chars(line) < 0 ? "invalid UTF-8"
+                                                : "longer than 200 characters");
+            exit(2);
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            terms = realloc(terms, cap * sizeof *terms);
+        }
+        terms[n++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+    if (n == 0) {
+        fprintf(stderr, "convo-bench: --terms %s: no terms\n", path);
+        exit(2);
+    }
+    *count = n;
+    return terms;
+}
+
+static int finish(struct core_conn *conn, PGconn *pg)
+{
+    if (!as_json)
+        printf("\np50/p99/max: complete first page of 50, in-process over the Unix socket.\n"
+               "first ms: p99 of the first answer with a 40 ms budget (rows, or none yet and how\n"
+               "far back the search has looked). naive: the baseline, same rows required.\n");
+    core_conn_close(conn);
+    PQfinish(pg);
+    if (mismatches) {
+        fprintf(as_json ? stderr : stdout, "\nconvo-bench: %d case(s) differ from the baseline\n",
+                mismatches);
+        return 1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    const char *db = NULL;
+    const char *db = NULL, *terms_file = NULL;
     bool quick = false;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--db")) && i + 1 < argc)
@@ -384,6 +482,10 @@ int main(int argc, char **argv)
             skip_naive = true;
         else if (!strcmp(argv[i], "--quick"))
             quick = true;
+        else if (!strcmp(argv[i], "--json"))
+            as_json = true;
+        else if (!strcmp(argv[i], "--terms") && i + 1 < argc)
+            terms_file = argv[++i];
         else {
             fputs(usage_text, stderr);
             return 2;
@@ -393,6 +495,8 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
+    size_t nterms = 0;
+    char **terms = terms_file ? read_terms(terms_file, &nterms) : NULL;
     char err[512];
     struct core_conn *conn = core_conn_open(db, err, sizeof err);
     if (!conn) {
@@ -412,9 +516,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "convo-bench: %s", PQerrorMessage(pg));
         return 1;
     }
-    printf("convo-bench: %s contacts, %s messages; convo %d runs per case, baseline %s\n\n",
-           PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), runs,
-           skip_naive ? "skipped" : naive_runs == 1 ? "1 run" : "best of several runs");
+    fprintf(as_json ? stderr : stdout,
+            "convo-bench: %s contacts, %s messages; convo %d runs per case, baseline %s\n\n",
+            PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), runs,
+            skip_naive ? "skipped" : naive_runs == 1 ? "1 run" : "best of several runs");
     /* Phone and name fragments taken from the data itself. */
     char phone[64] = "555", phone_fmt[64] = "555", phone_digits[64] = "555", name[64] = "ann";
     const char *ph = PQgetvalue(r, 0, 2), *nm = PQgetvalue(r, 0, 3);
@@ -435,8 +540,18 @@ int main(int argc, char **argv)
     }
     PQclear(r);
 
-    printf("| case     | query                     |  p50 ms  |  p99 ms  |  max ms  | first ms | rows |   naive ms | speedup | rows | notes\n");
-    printf("|----------|---------------------------|----------|----------|----------|----------|------|------------|---------|------|------\n");
+    if (!as_json) {
+        printf("| case     | query                     |  p50 ms  |  p99 ms  |  max ms  | first ms | rows |   naive ms | speedup | rows | notes\n");
+        printf("|----------|---------------------------|----------|----------|----------|----------|------|------------|---------|------|------\n");
+    }
+    if (terms) {
+        for (size_t i = 0; i < nterms; i++) {
+            bench_search(conn, pg, "terms", terms[i]);
+            free(terms[i]);
+        }
+        free(terms);
+        return finish(conn, pg);
+    }
     bench_recent(conn, pg);
 
     struct {
@@ -487,14 +602,5 @@ int main(int argc, char **argv)
     bench_search_deep(conn, pg, "pizza", 20);
     bench_search_deep(conn, pg, "a", 20);
     bench_cancel(conn, "zq");
-    printf("\np50/p99/max: complete first page of 50, in-process over the Unix socket.\n"
-           "first ms: p99 of the first answer with a 40 ms budget (rows, or none yet and how\n"
-           "far back the search has looked). naive: the baseline, same rows required.\n");
-    core_conn_close(conn);
-    PQfinish(pg);
-    if (mismatches) {
-        printf("\nconvo-bench: %d case(s) differ from the baseline\n", mismatches);
-        return 1;
-    }
-    return 0;
+    return finish(conn, pg);
 }

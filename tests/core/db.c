@@ -162,6 +162,36 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
     return l;
 }
 
+/* Rows as other programs write them: COPY, a multi-row INSERT, UPDATEs of
+ * content (the n-gram index must follow each), with punctuation, emoji and
+ * CJK that only the n-gram index can find. */
+static void other_writers(void)
+{
+    PGresult *r = PQexec(admin, "SELECT min(id) FROM contacts");
+    int base = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    r = PQexec(admin, "COPY messages (contact_id, direction, content, created_at) FROM STDIN");
+    CHECK(PQresultStatus(r) == PGRES_COPY_IN, "COPY: %s", PQerrorMessage(admin));
+    PQclear(r);
+    const char *bodies[] = {"copied 🦊 fox", "COPIED 東京 row", "a_b~c", "x\\y \"ok\"", "I'd say so",
+                            "l.o.l", "🦊", "zq!"};
+    for (int i = 0; i < 40; i++) {
+        char line[256];
+        int n = snprintf(line, sizeof line, "%d\tin\t%s %d\t2025-%02d-%02d 12:00:00+00\n",
+                         base + (i * 7) % 260, bodies[i % 8], i, 1 + i % 8, 1 + i % 28);
+        PQputCopyData(admin, line, n);
+    }
+    PQputCopyEnd(admin, NULL);
+    r = PQgetResult(admin);
+    CHECK(PQresultStatus(r) == PGRES_COMMAND_OK, "COPY: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    while ((r = PQgetResult(admin)))
+        PQclear(r);
+    sql("UPDATE messages SET content = content || ' ~🐙~ tab_UPD'"
+        " WHERE id IN (SELECT id FROM messages ORDER BY id DESC OFFSET 5 LIMIT 30)");
+    sql("UPDATE messages SET content = 'was zq, now plain' WHERE content LIKE 'zq!%'");
+}
+
 static void make_data(unsigned seed)
 {
     char q[4096];
@@ -203,6 +233,7 @@ static void make_data(unsigned seed)
         "               ARRAY[timestamptz '2025-02-01', '2025-02-01', '2025-02-01',"
         "                     '2025-06-01', '2025-06-01', '2025-06-01']) WITH ORDINALITY u(k, b, o)"
         "  ORDER BY o");
+    other_writers();
     sql("ANALYZE");
     PGresult *r = PQexec(admin, "SELECT count(*) FROM messages");
     total_messages = atoll(PQgetvalue(r, 0, 0));
@@ -216,6 +247,9 @@ static const char *terms[] = {
     "415-555", "4155550", "+1", "555 0", "1.23.45", "33", "7946 01", "zzz", "qq", "q",
     "Ana", "anna", "josé", "JOSÉ", "zoë", "o'brien", "li", "x", " ", "  ", "then", "hello",
     "zebra", "world", "ow", "é", "tab\there", "real", "score", "Élise", "brinkword", "kword",
+    /* Written by COPY and UPDATE after the load (see other_writers). */
+    "🦊", "東京", "東", "copied", "a_b", "_b~", "~", "🐙", "~🐙~", "b_u", "tab_upd", "zq", "q!",
+    "ok\"", "l.o", "I'd", ".l", "\\", "x\\y", "日本", "本",
     /* Short words beside punctuation: weak trigrams, prefiltered scans. */
     "\"q", "d\"", "t's", "'s", "O'B", "s \"", "(4", "5)", "é\"", "_5", "0%", "\\s",
 };
@@ -494,6 +528,7 @@ int main(void)
     test_search_oracle(conn, "walk");
     test_search_oracle(conn, "bitmap");
     test_search_oracle(conn, "scan");
+    test_search_oracle(conn, "grams");
     test_bad_input(conn);
     test_lost_and_cancel(conn);
     test_live_inserts(conn);
