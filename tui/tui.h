@@ -132,6 +132,8 @@ enum req_kind {
     REQ_MESSAGES,   /* older messages of a contact */
     REQ_NEWEST,     /* the newest messages of a contact (live updates) */
     REQ_SEND,       /* core_send: text to contact_id */
+    REQ_AROUND,     /* messages around (at_us, message_id) */
+    REQ_NEWER,      /* newer messages of a contact, oldest first, by cursor */
 };
 
 struct request {
@@ -143,6 +145,7 @@ struct request {
     int32_t contact_id;
     size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
     char *text;        /* REQ_SEND */
+    int64_t at_us, message_id;   /* REQ_AROUND */
     bool keep;         /* never dropped nor cancelled as stale (a send) */
     struct request *next;
 };
@@ -159,6 +162,8 @@ struct response {
     enum core_status status;
     struct core_page page;
     bool have_page;
+    struct core_page page2;     /* REQ_AROUND: the newer side */
+    bool have_page2;
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */
     char err[200];

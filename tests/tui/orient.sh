@@ -104,3 +104,38 @@ type_text "$one"
 wait_for "1 match"
 screen | grep -q "1 matches" && fail "says 1 matches"
 pass "one result says 1 match"
+
+# A search hit deep in a long conversation opens at once, centred: the
+# messages around it, not everything down to it.
+TUI_W=100
+deep=$(q "select m.id from messages m
+          where m.contact_id = $best
+            and (select count(*) from messages o where o.contact_id = $best and o.created_at > m.created_at) > 1000
+            and length(m.content) between 25 and 60 and m.content ~ '^[A-Za-z ,.!?]+$'
+            and (select count(*) from messages x where x.content = m.content) = 1
+          order by m.created_at desc limit 1")
+if [ -n "$deep" ]; then
+    term=$(q "select content from messages where id = $deep")
+    start_convo
+    wait_for "conversations, more"
+    keys /
+    type_text "$term"
+    wait_for "1 match"
+    keys Enter Enter
+    wait_chat
+    wait_for "match 1 of"
+    wait_for "newer below"
+    l=$(screen | grep -nF "${term:0:40}" | head -n 1 | cut -d: -f1)
+    [ -n "$l" ] || fail "the hit is not on screen"
+    [ "$l" -gt 6 ] && [ "$l" -lt $((TUI_H - 6)) ] || fail "the hit is not near the middle (line $l)"
+    screen | grep -q "▶" || fail "the hit is not marked"
+    screen | grep -qF "finding in older messages" && fail "the hit was searched for page by page"
+    lat=$(line $((TUI_H - 2)) | grep -oE '[0-9.]+ (ms|s) ·' | head -n 1)
+    pass "a hit over 1,000 messages deep opens centred and marked ($lat)"
+    keys n
+    wait_for "search wrapped to the newest match"
+    pass "n past the oldest match wraps, with a note"
+    keys G
+    wait_gone "newer below"
+    pass "G goes to the newest messages"
+fi
