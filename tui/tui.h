@@ -146,6 +146,7 @@ struct request {
     size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
     char *text;        /* REQ_SEND */
     int64_t at_us, message_id;   /* REQ_AROUND */
+    bool reversed;     /* REQ_PAGE: the recent list from its end */
     bool keep;         /* never dropped nor cancelled as stale (a send) */
     struct request *next;
 };

@@ -205,7 +205,9 @@ static enum core_status run_once(struct worker *w, const struct request *req)
                 r->have_page2 = true;
             else
                 core_page_free(&r->page2);
-        } else
+        } else if (req->reversed)
+            st = core_recent_reversed(w->conn, req->cursor, TUI_PAGE, &r->page);
+        else
             st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
         if (st != CORE_OK) {
             free(r);

@@ -139,3 +139,37 @@ if [ -n "$deep" ]; then
     wait_gone "newer below"
     pass "G goes to the newest messages"
 fi
+
+# G: the true end of the recent list, whatever is loaded; k and PgUp load
+# upwards; g comes back to the top.
+"$CONVO_QUERY" recent --limit 1000 >"$tmp/walk" || fail "convo-query recent failed"
+: >"$tmp/all"
+while :; do
+    json_rows "$tmp/walk" >>"$tmp/all"
+    cur=$(grep -o '"next_cursor": "[^"]*"' "$tmp/walk" | cut -d'"' -f4 || true)
+    [ -n "$cur" ] || break
+    "$CONVO_QUERY" recent --limit 1000 --after "$cur" >"$tmp/walk" || fail "convo-query recent --after failed"
+done
+total=$(wc -l <"$tmp/all")
+start_convo
+wait_for "conversations, more"
+keys G
+wait_for "end of the list"
+wait_for "row 1 from the end"
+IFS=$'\t' read -r phone name content < <(tail -n 1 "$tmp/all")
+row_matches "$(line $((TUI_H - 3)))" "$phone" "$name" "$content" ||
+    fail "the last row is not the oldest conversation ($phone): $(line $((TUI_H - 3)))"
+# The screen's rows are the end of the walk, in order.
+tail -n $((TUI_H - 4)) "$tmp/all" >"$tmp/end"
+i=0
+while IFS=$'\t' read -r phone name content; do
+    row_matches "$(line $((i + 2)))" "$phone" "$name" "$content" || fail "row $i from the top is not ${phone}: $(line $((i + 2)))"
+    i=$((i + 1))
+done <"$tmp/end"
+pass "G shows the oldest of $total conversations at the bottom, the rows above in order"
+keys PageUp PageUp PageUp
+wait_for "row $((3 * (TUI_H - 4) + 1)) from the end"
+keys g
+wait_for "row 1 "
+wait_gone "end of the list"
+pass "PgUp from the end loads upwards; g returns to the top"
