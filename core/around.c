@@ -170,3 +170,18 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
     out->elapsed_ms = core_now_ms() - t0;
     return st;
 }
+
+enum core_status core_recent_count(struct core_conn *conn, int64_t *out)
+{
+    atomic_store(&conn->cancel_requested, false);
+    enum core_status st;
+    struct core_params p = {0};
+    PGresult *r = core_conn_exec(conn, "convo_recent_count",
+                                 "SELECT count(*) FROM contacts WHERE last_message_id IS NOT NULL",
+                                 &p, &st);
+    if (!r)
+        return st;
+    *out = core_get_int8(r, 0, 0);
+    PQclear(r);
+    return CORE_OK;
+}

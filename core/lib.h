@@ -221,4 +221,7 @@ enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
 enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor,
                                       size_t limit, struct core_page *out);
 
+/* How many conversations the recent list holds (one index scan). */
+enum core_status core_recent_count(struct core_conn *conn, int64_t *out);
+
 #endif

@@ -15,7 +15,8 @@
 
 /* Pages kept around the viewport, and how far away they are dropped. */
 #define KEEP_MARGIN_ROWS TUI_PAGE
-#define PENDING_MOVE_MAX (8 * TUI_PAGE)
+/* Moves past the loaded rows wait for them, up to this far. */
+#define PENDING_MOVE_MAX (200 * TUI_PAGE)
 #define DROP_SLOTS 3
 
 struct slot {
@@ -59,6 +60,7 @@ struct model {
     /* G: the end of the recent list, fetched from the end upwards. */
     bool reversed;
     size_t pending_up;      /* moves up past the loaded rows, queued */
+    int64_t total;          /* conversations in the whole list, -1 unknown */
 };
 
 #define NEWS_MAX 1000
@@ -425,6 +427,8 @@ void list_answer(struct response *r)
         return;
     }
     size_t rows_before = model_rows(m);
+    if (m->reversed && r->slot == 0 && r->total >= 0)
+        m->total = r->total;
     slot_fill(m, r->slot, r);
     if (m->reversed) {
         /* Rows of a reversed model arrive above: what is on screen stays. */
@@ -701,6 +705,7 @@ static void go_to_end(void)
     m->gen = gen_next();
     m->term = xstrdup("");
     m->reversed = true;
+    m->total = -1;
     m->t_start = now_ms();
     slot_add(m, NULL, 0);
     m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
@@ -943,11 +948,21 @@ static void draw_status(void)
         size_t rows = model_rows(m);
         fmt_count(n, sizeof n, (long long)rows);
         fmt_count(n2, sizeof n2, (long long)(rows > m->cur ? rows - m->cur : 0));
-        if (rows == 0)
+        /* With the count, rows have their place in the whole list. */
+        int64_t total = m->total >= (int64_t)rows ? m->total : -1;
+        if (!model_more(m))
+            total = (int64_t)rows;
+        if (rows == 0) {
             snprintf(left, sizeof left, " loading the end of the list\u2026");
-        else
+        } else if (total >= 0) {
+            char t[32];
+            fmt_count(t, sizeof t, total);
+            fmt_count(n2, sizeof n2, total - (int64_t)(rows - 1 - (m->cur < rows ? m->cur : rows - 1)));
+            snprintf(left, sizeof left, " %s conversation%s \u00b7 row %s", t, total == 1 ? "" : "s", n2);
+        } else {
             snprintf(left, sizeof left, " end of the list \u00b7 %s oldest%s \u00b7 row %s from the end",
                      n, model_more(m) ? ", more above" : "", n2);
+        }
         if (m->nnews > 0 || m->news_many) {
             size_t len = strlen(left);
             fmt_count(n, sizeof n, (long long)m->nnews);

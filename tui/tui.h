@@ -164,6 +164,7 @@ struct response {
     struct core_page page;
     bool have_page;
     struct core_page page2;     /* REQ_AROUND: the newer side */
+    int64_t total;              /* REQ_PAGE reversed, first page: conversations, -1 unknown */
     bool have_page2;
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */

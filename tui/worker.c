@@ -205,8 +205,13 @@ static enum core_status run_once(struct worker *w, const struct request *req)
                 r->have_page2 = true;
             else
                 core_page_free(&r->page2);
-        } else if (req->reversed)
+        } else if (req->reversed) {
             st = core_recent_reversed(w->conn, req->cursor, TUI_PAGE, &r->page);
+            /* The end's rows get their place in the whole list. */
+            r->total = -1;
+            if (st == CORE_OK && !req->cursor && core_recent_count(w->conn, &r->total) != CORE_OK)
+                r->total = -1;
+        }
         else
             st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
         if (st != CORE_OK) {

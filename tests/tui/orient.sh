@@ -154,8 +154,8 @@ total=$(wc -l <"$tmp/all")
 start_convo
 wait_for "conversations, more"
 keys G
-wait_for "end of the list"
-wait_for "row 1 from the end"
+total_fmt=$(echo "$total" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+wait_for "$total_fmt conversations · row $total_fmt "
 IFS=$'\t' read -r phone name content < <(tail -n 1 "$tmp/all")
 row_matches "$(line $((TUI_H - 3)))" "$phone" "$name" "$content" ||
     fail "the last row is not the oldest conversation ($phone): $(line $((TUI_H - 3)))"
@@ -168,8 +168,8 @@ while IFS=$'\t' read -r phone name content; do
 done <"$tmp/end"
 pass "G shows the oldest of $total conversations at the bottom, the rows above in order"
 keys PageUp PageUp PageUp
-wait_for "row $((3 * (TUI_H - 4) + 1)) from the end"
+wait_for "row $(echo "$((total - 3 * (TUI_H - 4)))" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') "
 keys g
 wait_for "row 1 "
-wait_gone "end of the list"
+wait_for "conversations, more"
 pass "PgUp from the end loads upwards; g returns to the top"
