@@ -311,6 +311,16 @@ static void push_line(uint32_t msg, int kind, size_t from, size_t to)
     chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
 }
 
+/* Consecutive messages of one side, minutes apart, share one header, as
+ * in chat apps; a pause starts a new one so times stay in sight. */
+#define GROUP_GAP_US (10 * 60 * INT64_C(1000000))
+
+static bool same_group(const struct core_row *a, const struct core_row *b)
+{
+    return a->outbound == b->outbound && !((const struct msg *)a)->sending &&
+           b->created_at_us - a->created_at_us <= GROUP_GAP_US;
+}
+
 static void layout(void)
 {
     free_layout();
@@ -326,10 +336,14 @@ static void layout(void)
         for (size_t c = 0; c < v->cells.n; c++)
             if (v->cells.v[c].kind == CK_MATCH)
                 v->match = true;
-        if (i == 0 || day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us))
+        bool new_day = i == 0 ||
+                       day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us);
+        if (new_day)
             push_line((uint32_t)i, LN_DAY, 0, 0);
         v->first_line = chat.nlines;
-        push_line((uint32_t)i, LN_META, 0, 0);
+        if (new_day || !same_group(chat.msgs[i - 1], m) || (long)i == chat.match ||
+            ((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_META, 0, 0);
         nwrap = 0;
         cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
         for (size_t k = 0; k + 1 < nwrap; k += 2) {
@@ -424,6 +438,7 @@ static void find_from(long from, int dir)
     for (long i = from; i >= 0 && i < (long)chat.n; i += dir) {
         if (chat.mv[i].match) {
             chat.match = i;
+            chat.relayout = true;   /* the current match gets its header */
             chat.find_dir = 0;
             chat.wrap = false;
             reveal(i);
@@ -1104,7 +1119,8 @@ void chat_draw(void)
         }
         const struct line *ln = &chat.lines[bottom - (size_t)i];
         draw_line(y, ln);
-        if (ln->kind == LN_META && chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+        if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
+            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
             stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
     }
 
