@@ -20,7 +20,7 @@
  * once, not twenty times over. */
 #define CHAT_MAX_COLS 20000
 
-enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT, LN_NEWER };
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT, LN_NEWER, LN_GAP };
 
 /* A message of the conversation, owned by the view (pages are copied and
  * freed at once). A reply being sent is one too, until the server answers. */
@@ -57,6 +57,10 @@ static struct {
     char *newer_cursor;
     bool newer_end, newer_loading;
     bool around;                     /* the around answer is pending */
+    /* g: the first page of the conversation comes at once; the pages in
+     * between follow (the gap) while the view stays at the top. */
+    bool have_start, start_loading;
+    int64_t start_last_id;           /* the newest message of that page */
     size_t newest_limit;
     bool keep_set;                   /* after layout: the line at the view's */
     size_t keep_line;                /* bottom, counted from the top */
@@ -125,6 +129,18 @@ static void request_newer(void)
     req->cursor = chat.newer_cursor ? xstrdup(chat.newer_cursor) : NULL;
     req->limit = TUI_PAGE;
     chat.newer_loading = true;
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void request_start(void)
+{
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWER;
+    req->slot = 1;   /* the first page, not a page below a hit */
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->limit = TUI_PAGE;
+    chat.start_loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -326,7 +342,8 @@ static void layout(void)
     free_layout();
     chat.mv = xcalloc(chat.n + 1, sizeof *chat.mv);
     chat.nlines = 0;
-    push_line(0, chat.end ? LN_START : LN_MORE, 0, 0);
+    push_line(0, chat.end || chat.have_start ? LN_START : LN_MORE, 0, 0);
+    bool gap = chat.have_start && !chat.end;
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
     for (size_t i = 0; i < chat.n; i++) {
@@ -355,6 +372,8 @@ static void layout(void)
         if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
             cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
             push_line((uint32_t)i, LN_CUT, 0, 0);
+        if (gap && m->message_id == chat.start_last_id && !((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
     if (!chat.newer_end)
@@ -410,6 +429,8 @@ static long bottom_msg(void)
                                                                           : (long)chat.lines[b].msg;
 }
 
+static long gap_index(void);
+
 /* The message at the top of the view. */
 static long top_msg(void)
 {
@@ -435,7 +456,11 @@ static void find_from(long from, int dir)
         return;
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
-    for (long i = from; i >= 0 && i < (long)chat.n; i += dir) {
+    /* Older matches in the pages not loaded yet come before the first
+     * page's: the scan stops at the gap and goes on when they arrive. */
+    long gidx = gap_index();
+    long stop = dir < 0 && gidx >= 0 && from > gidx ? gidx : -1;
+    for (long i = from; i > stop && i < (long)chat.n; i += dir) {
         if (chat.mv[i].match) {
             chat.match = i;
             chat.relayout = true;   /* the current match gets its header */
@@ -445,7 +470,7 @@ static void find_from(long from, int dir)
             return;
         }
     }
-    if (dir < 0 && !chat.end) {
+    if ((dir < 0 && !chat.end && stop >= 0) || (dir < 0 && !chat.end && gidx < 0)) {
         chat.find_dir = -1;    /* continue when older messages arrive */
         request_older();
     } else if (dir > 0 && !chat.newer_end) {
@@ -656,6 +681,36 @@ static void newer_answer(struct response *r)
         find_from(before, +1);
 }
 
+/* g: the oldest messages, ahead of the pages in between. */
+static void start_answer(struct response *r)
+{
+    chat.start_loading = false;
+    if (r->status != CORE_OK || r->page.count == 0 || chat.end) {
+        response_free(r);
+        return;
+    }
+    chat.have_start = true;
+    chat.start_last_id = r->page.rows[r->page.count - 1].message_id;
+    msgs_merge(&r->page, NULL);
+    if (!r->page.next_cursor) {
+        /* The whole conversation was in it. */
+        chat.end = true;
+        free(chat.older_cursor);
+        chat.older_cursor = NULL;
+    }
+    chat.relayout = true;
+    if (chat.t_key > 0)
+        chat.latency_ms = now_ms() - chat.t_key;
+    response_free(r);
+}
+
+/* The index of the newest message of the first page while the pages in
+ * between are missing, else -1. */
+static long gap_index(void)
+{
+    return chat.have_start && !chat.end ? msg_index(chat.start_last_id) : -1;
+}
+
 static void around_answer(struct response *r)
 {
     chat.loading = chat.around = false;
@@ -703,6 +758,10 @@ void chat_answer(struct response *r)
         send_answer(r);
         return;
     }
+    if (r->req == REQ_NEWER && r->slot == 1) {
+        start_answer(r);
+        return;
+    }
     if (r->req == REQ_NEWER) {
         newer_answer(r);
         return;
@@ -725,6 +784,21 @@ void chat_answer(struct response *r)
     chat.first_answer = true;
     free(chat.older_cursor);
     chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
+    long gidx = gap_index();
+    if (gidx >= 0) {
+        if (chat.relayout || chat.laid_cols != COLS)
+            layout();
+        /* Filling the gap below a reader of the first messages: the
+         * lines above the view do not change, so keep those. */
+        if (!chat.to_top && bottom_msg() <= gidx) {
+            chat.keep_set = true;
+            chat.keep_line = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+        }
+        if (p->count > 0 && msg_known(&p->rows[p->count - 1])) {
+            free(chat.older_cursor);   /* met the first page: all there */
+            chat.older_cursor = NULL;
+        }
+    }
     chat.end = chat.older_cursor == NULL;
     /* Older rows go in front; the view counts lines from the bottom, so
      * what is being read stays put. */
@@ -734,7 +808,7 @@ void chat_answer(struct response *r)
     chat.relayout = true;
     response_free(r);
     if (chat.find_dir < 0) {
-        long from = chat.match >= 0 ? chat.match - 1 : added - 1;
+        long from = chat.match >= 0 ? chat.match - 1 : gidx >= 0 ? gidx + added : added - 1;
         if (first)
             from = (long)chat.n - 1;
         find_from(from, -1);
@@ -923,6 +997,8 @@ void chat_action(enum action a, int count)
         layout();
     /* Any other move ends a trip to the start. */
     chat.to_top = a == ACT_TOP && !chat.end;
+    if (chat.to_top && !chat.have_start && !chat.start_loading)
+        request_start();   /* the oldest at once; the rest fills in */
     if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
         chat.t_key = now_ms();
     switch (a) {
@@ -1015,6 +1091,11 @@ static void draw_line(int y, const struct line *ln)
         put_text(y, 2, COLS - 4,
                  chat.newer_loading ? (theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
                                     : (theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
+                 EL_DIM, false);
+        return;
+    case LN_GAP:
+        put_text(y, 2, COLS - 4,
+                 theme.utf8 ? "\u22ef loading the messages in between\u2026" : "... loading the messages in between...",
                  EL_DIM, false);
         return;
     case LN_START: {
