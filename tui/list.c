@@ -28,6 +28,7 @@ struct slot {
     double retry_at;        /* after a failed fetch, not before this */
     size_t start, count;
     double t_req;           /* when asked for: latency runs from here */
+    bool awaiting;          /* asked and not answered yet (retries included) */
 };
 
 struct model {
@@ -143,7 +144,11 @@ static void slot_request(struct model *m, size_t k)
     req->cursor = s->cursor ? xstrdup(s->cursor) : NULL;
     req->reversed = m->reversed;
     s->loading = true;
-    s->t_req = now_ms();
+    /* A retry after a failure or a wait for the server keeps the first
+     * ask's clock: the latency shown is what the user waited. */
+    if (!s->awaiting)
+        s->t_req = now_ms();
+    s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
 
@@ -168,7 +173,7 @@ static void model_retag(struct model *m)
         m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = gen_next();
     for (size_t i = 0; i < m->nslots; i++)
-        m->slots[i].loading = false;
+        m->slots[i].loading = m->slots[i].awaiting = false;
     m->pending_move = 0;
 }
 
@@ -348,6 +353,7 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
     s->count = s->page.count;
     if (r->final) {
         s->loading = false;
+        s->awaiting = false;
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
          * last budgeted step of a long search. */
@@ -853,7 +859,8 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
      * are dimmed (the status bar says which term they are). */
     bool old = pending != NULL;
     if (row->name && *row->name)
-        text_draw(y, x, c->name, row->name, &hl, 0, old ? EL_DIM : EL_NAME, sel);
+        /* Who the contact is matters more than where the match is. */
+        text_draw(y, x, c->name, row->name, &hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;

@@ -22,12 +22,15 @@ static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
     cell->wc[0] = wc;
     cell->width = (uint8_t)width;
     cell->kind = (uint8_t)kind;
+    cell->cont = 0;
 }
 
 static void cells_push_ascii(struct cells *c, const char *s, int kind)
 {
-    for (; *s; s++)
-        cells_push(c, (wchar_t)(unsigned char)*s, 1, kind);
+    for (const char *p = s; *p; p++) {
+        cells_push(c, (wchar_t)(unsigned char)*p, 1, kind);
+        c->v[c->n - 1].cont = p != s;   /* one escape: shown whole or not at all */
+    }
 }
 
 void cells_free(struct cells *c)
@@ -264,13 +267,24 @@ int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
     int total = cells_width(c, from, to);
     int limit = total > w ? w - 1 : w;
     int used = 0;
+    /* Where the cut falls; never inside a visible escape such as
+     * <U+202E>, which would then read as something else. */
+    size_t end = from;
+    for (int u = 0; end < to; end++) {
+        if (c->v[end].kind == CK_BREAK)
+            continue;
+        if (u + c->v[end].width > limit)
+            break;
+        u += c->v[end].width;
+    }
+    if (end < to)
+        while (end > from && c->v[end].cont)
+            end--;
     move(y, x);
-    for (size_t i = from; i < to; i++) {
+    for (size_t i = from; i < end; i++) {
         const struct cell *cell = &c->v[i];
         if (cell->kind == CK_BREAK)
             continue;
-        if (used + cell->width > limit)
-            break;
         cell_put(cell, base, sel);
         used += cell->width;
     }
@@ -312,7 +326,11 @@ static size_t excerpt_from(const struct cells *c, int w)
         if (from > 0 && c->v[from - 1].wc[0] == L' ')
             word = from;
     }
-    return word < m && word > from ? word : from;
+    if (word < m && word > from)
+        from = word;
+    while (from < m && c->v[from].cont)
+        from++;   /* never start inside a visible escape */
+    return from;
 }
 
 /* How far into a text a match beyond the first window is looked for. */
@@ -362,7 +380,7 @@ int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
               unsigned flags, enum elem base, bool sel)
 {
     static struct cells c;   /* main thread only: reused to spare malloc */
-    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8) {
+    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8 || (flags & TEXT_NOEXCERPT)) {
         cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
         return cells_draw(y, x, w, &c, 0, c.n, base, sel);
     }

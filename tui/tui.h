@@ -86,6 +86,7 @@ struct cell {
     wchar_t wc[CCHARW_MAX + 1];   /* base char, combining marks, 0 */
     uint8_t width;                /* 0 only for CK_BREAK */
     uint8_t kind;
+    uint8_t cont;                 /* continues the escape of the cell before */
 };
 
 struct cells {
@@ -104,7 +105,7 @@ struct hl {
 void hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
 void hl_free(struct hl *hl);
 
-enum { TEXT_ONELINE = 1, TEXT_PHONE = 2 };
+enum { TEXT_ONELINE = 1, TEXT_PHONE = 2, TEXT_NOEXCERPT = 4 };
 /* Decode s (at most max_cols columns of it when > 0), make every control
  * character and escape sequence visible, attach combining marks and mark
  * matches of hl. */
