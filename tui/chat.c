@@ -198,6 +198,8 @@ static int msg_cmp(const void *a, const void *b)
 
 static bool msg_known(const struct core_row *r)
 {
+    if (chat.n == 0)
+        return false;
     struct msg key = {.row = *r};
     const struct msg *kp = &key;
     return bsearch(&kp, chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp) != NULL;

@@ -28,6 +28,8 @@ q "insert into contacts (phone_number, name) values ('+15559990001', 'Alexandra 
 q "insert into messages (contact_id, direction, content, created_at)
    select id, 'in', repeat(U&'\\202E', 30) || ' shop talk', now() - interval '2 minutes'
      from contacts where phone_number = '+15559990001'"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (5, 'in', repeat('filler words ', 400) || 'zebrafish at five kilobytes', now() - interval '3 minutes')"
 future=$(q "select to_char((now() + interval '400 days') at time zone 'UTC', 'YYYY-MM-DD')")
 
 rss_kb() {
@@ -73,3 +75,11 @@ while [[ "$rest" == *"<U+"* ]]; do
 done
 [[ "$l" =~ …[^\ \<]*\> ]] && fail "an excerpt starts inside a visible escape: $l"
 pass "at 45 columns the name keeps its start and no escape is cut: $l"
+
+# A match 5 KB into a message still shows as an excerpt, highlighted.
+keys C-u
+type_text "zebrafish"
+wait_for "1 match"
+screen | grep -qE "…[a-z ]*zebrafish at" ||
+    { screen >&2; fail "a match 5 KB in shows no excerpt"; }
+pass "a match 5 KB into a message shows as an excerpt"

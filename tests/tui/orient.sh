@@ -173,3 +173,15 @@ keys g
 wait_for "row 1 "
 wait_for "conversations, more"
 pass "PgUp from the end loads upwards; g returns to the top"
+
+# Page downs pressed faster than the pages load are all done: 40 of them
+# in a long result list end 40 screens down.
+rows40=$((1 + 40 * (TUI_H - 4)))
+fmt40=$(echo "$rows40" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+keys /
+type_text "the"
+keys Enter
+wait_for "filter: the"
+for i in $(seq 40); do keys NPage; done
+wait_for "row $fmt40 "
+pass "40 quick page downs in a search reach row $fmt40"
