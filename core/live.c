@@ -2,6 +2,7 @@
  * convo_changes, kept across reconnects) and writing a message (core_send).
  * The notifications come from schema/005: one per statement, the changed
  * contacts' ids or "*". */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,20 @@
 
 #define CHANNEL "convo_changes"
 
+/* A listening session hears the server's asynchronous messages too (a
+ * FATAL when it is shut down or terminated); they must not reach stderr,
+ * which may be a terminal under curses. The caller sees CORE_ERR_LOST. */
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 enum core_status core_live_relisten(struct core_conn *conn)
 {
     if (!conn->listening)
         return CORE_OK;
+    PQsetNoticeProcessor(conn->pg, quiet_notices, NULL);
     PGresult *r = PQexec(conn->pg, "LISTEN " CHANNEL);
     enum core_status st = CORE_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -99,8 +110,16 @@ enum core_status core_changes_take(struct core_conn *conn, struct core_changes *
         conn->lost = true;
         return CORE_ERR_LOST;
     }
-    if (!PQconsumeInput(conn->pg))
-        return core_conn_fail(conn, "lost while waiting for changes", NULL);
+    /* Read until the socket is drained: a terminated session sends a
+     * FATAL (handed to the notice processor) and then closes, which the
+     * next read finds. */
+    for (int i = 0; i < 8; i++) {
+        if (!PQconsumeInput(conn->pg) || PQstatus(conn->pg) != CONNECTION_OK)
+            return core_conn_fail(conn, "lost while waiting for changes", NULL);
+        struct pollfd pfd = {.fd = PQsocket(conn->pg), .events = POLLIN};
+        if (poll(&pfd, 1, 0) <= 0)
+            break;
+    }
     out->all = conn->missed;
     conn->missed = false;
     size_t cap = 0;

@@ -28,6 +28,7 @@ static void usage(FILE *out)
     fputs("usage: convo-seed [--contacts N] [--messages N] [--csv FILE] [--seed S]\n"
           "                  [--end TIME] [--reset] [--db CONNINFO] [--schema DIR] [--jobs N]\n"
           "       convo-seed --csv FILE --print-bodies\n"
+          "       convo-seed --live RATE [--duration S] [--connections N] [--csv FILE] [--db CONNINFO]\n"
           "\n"
           "  --contacts N    contacts to create (default 100000)\n"
           "  --messages N    messages to create (default 5000000, at least N contacts)\n"
@@ -39,7 +40,12 @@ static void usage(FILE *out)
           "  --db CONNINFO   libpq conninfo or URI (default: PG* variables, else DATABASE_URL)\n"
           "  --schema DIR    the schema migrations to apply (default: the project's schema/)\n"
           "  --jobs N        partitions built at once, one connection each (default 2)\n"
-          "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n",
+          "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n"
+          "  --live RATE     write RATE messages a second (0 = as fast as possible) into the\n"
+          "                  existing data, one INSERT transaction each, until --duration S\n"
+          "                  seconds pass or Ctrl-C; --connections N (default 8) at once;\n"
+          "                  --async-commit: synchronous_commit = off (commits may be lost\n"
+          "                  in a server crash, never half-applied)\n",
           out);
 }
 
@@ -191,7 +197,9 @@ int main(int argc, char **argv)
     bool messages_given = false;
 
     int jobs = 2;
-    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS };
+    struct seed_live live = {.rate = -1, .connections = 8};
+    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
+           OPT_ASYNC };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -203,6 +211,10 @@ int main(int argc, char **argv)
         {"end", required_argument, NULL, OPT_END},
         {"schema", required_argument, NULL, OPT_SCHEMA},
         {"jobs", required_argument, NULL, OPT_JOBS},
+        {"live", required_argument, NULL, OPT_LIVE},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"connections", required_argument, NULL, OPT_CONNS},
+        {"async-commit", no_argument, NULL, OPT_ASYNC},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -226,6 +238,10 @@ int main(int argc, char **argv)
         case OPT_END: end_us = parse_end(optarg); break;
         case OPT_SCHEMA: seed_schema_dir = optarg; break;
         case OPT_JOBS: jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
+        case OPT_LIVE: live.rate = (double)parse_count("--live", optarg, 0, 1000000); break;
+        case OPT_DURATION: live.duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
+        case OPT_ASYNC: live.async_commit = true; break;
+        case OPT_CONNS: live.connections = (int)parse_count("--connections", optarg, 1, 64); break;
         case 'h': usage(stdout); return 0;
         case ':': usage_error("%s needs a value", argv[optind - 1]); break;
         default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -241,6 +257,9 @@ int main(int argc, char **argv)
                 messages_given ? "" : " (give --messages too)");
         return 2;
     }
+
+    if (live.rate < 0 && (live.duration > 0 || live.connections != 8 || live.async_commit))
+        usage_error("%s", "--duration, --connections and --async-commit go with --live RATE");
 
     char err[600];
     struct seed_bodies bodies = {0};
@@ -283,6 +302,21 @@ int main(int argc, char **argv)
     const char *conninfo = db;
     if (!conninfo && !getenv("PGHOST") && !getenv("PGDATABASE") && getenv("DATABASE_URL"))
         conninfo = getenv("DATABASE_URL");
+    if (live.rate >= 0) {
+        if (!csv) {
+            struct seed_rng rng;
+            seed_rng_init(&rng, seed);
+            seed_text_generate(&rng, GENERATED_BODIES, &bodies);
+        }
+        live.conninfo = conninfo ? conninfo : "";
+        live.seed = seed;
+        live.progress = isatty(STDERR_FILENO);
+        int rc = seed_live_run(&live, &bodies, err, sizeof err);
+        if (rc)
+            fprintf(stderr, "convo-seed: error: %s\n", err);
+        seed_bodies_free(&bodies);
+        return rc;
+    }
     struct seed_progress *progress = seed_progress_new(stderr);
     struct seed_load load = {.conninfo = conninfo ? conninfo : "", .reset = reset,
                              .workers = jobs, .progress = progress};

@@ -181,6 +181,24 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
 /* From a signal handler: cancel what runs; the load then fails and cleans up. */
 void seed_load_interrupt(void);
 
+/* ---- live traffic (live.c) ---------------------------------------------- */
+
+struct seed_live {
+    const char *conninfo;
+    double rate;              /* messages per second in all; 0 = as fast as possible */
+    double duration;          /* seconds; 0 = until SIGINT or SIGTERM */
+    int connections;
+    uint64_t seed;
+    bool progress;            /* a line on stderr every 5 s */
+    bool async_commit;        /* synchronous_commit = off on its sessions */
+};
+
+/* Send one-message INSERT transactions until the duration ends or a signal
+ * comes; prints the achieved rate and the commit latency. 0, or 1 with a
+ * one-line message in err. */
+int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
+                  char *err, size_t errlen);
+
 /* The folder of schema migrations (NNN_*.sql) applied to the staging schema. */
 extern const char *seed_schema_dir;
 
