@@ -20,7 +20,7 @@
  * once, not twenty times over. */
 #define CHAT_MAX_COLS 20000
 
-enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT };
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT, LN_NEWER, LN_GAP };
 
 /* A message of the conversation, owned by the view (pages are copied and
  * freed at once). A reply being sent is one too, until the server answers. */
@@ -52,6 +52,15 @@ static struct {
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
     bool newest_loading, newest_again;
+    /* Opened at a search hit: newer messages load below as the user
+     * scrolls down, until the newest. */
+    char *newer_cursor;
+    bool newer_end, newer_loading;
+    bool around;                     /* the around answer is pending */
+    /* g: the first page of the conversation comes at once; the pages in
+     * between follow (the gap) while the view stays at the top. */
+    bool have_start, start_loading;
+    int64_t start_last_id;           /* the newest message of that page */
     size_t newest_limit;
     bool keep_set;                   /* after layout: the line at the view's */
     size_t keep_line;                /* bottom, counted from the top */
@@ -74,6 +83,7 @@ static struct {
     struct prompt prompt;
     struct hl hl;
     bool finding;                    /* a find term is in force */
+    bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
     char err[200];
@@ -93,9 +103,50 @@ static int bubble_width(void)
     return w < 8 ? 8 : w;
 }
 
+static void request_around(const struct core_row *row)
+{
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_AROUND;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->at_us = row->created_at_us;
+    req->message_id = row->message_id;
+    req->limit = TUI_PAGE;
+    chat.loading = chat.around = true;
+    chat.newer_end = false;
+    chat.t_req = app.input_ms > 0 ? app.input_ms : now_ms();
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void request_newer(void)
+{
+    if (chat.newer_loading || chat.newer_end || chat.around || now_ms() < chat.retry_at)
+        return;
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWER;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->cursor = chat.newer_cursor ? xstrdup(chat.newer_cursor) : NULL;
+    req->limit = TUI_PAGE;
+    chat.newer_loading = true;
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void request_start(void)
+{
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWER;
+    req->slot = 1;   /* the first page, not a page below a hit */
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->limit = TUI_PAGE;
+    chat.start_loading = true;
+    worker_submit(WORKER_CHAT, req);
+}
+
 static void request_older(void)
 {
-    if (chat.loading || chat.end || now_ms() < chat.retry_at)
+    if (chat.loading || chat.end || chat.around || now_ms() < chat.retry_at)
         return;
     struct request *req = xcalloc(1, sizeof *req);
     req->kind = REQ_MESSAGES;
@@ -147,6 +198,8 @@ static int msg_cmp(const void *a, const void *b)
 
 static bool msg_known(const struct core_row *r)
 {
+    if (chat.n == 0)
+        return false;
     struct msg key = {.row = *r};
     const struct msg *kp = &key;
     return bsearch(&kp, chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp) != NULL;
@@ -261,6 +314,7 @@ void chat_close(void)
     free(chat.name);
     free(chat.phone);
     free(chat.older_cursor);
+    free(chat.newer_cursor);
     hl_free(&chat.hl);
     memset(&chat, 0, sizeof chat);
     chat.match = -1;
@@ -275,12 +329,23 @@ static void push_line(uint32_t msg, int kind, size_t from, size_t to)
     chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
 }
 
+/* Consecutive messages of one side, minutes apart, share one header, as
+ * in chat apps; a pause starts a new one so times stay in sight. */
+#define GROUP_GAP_US (10 * 60 * INT64_C(1000000))
+
+static bool same_group(const struct core_row *a, const struct core_row *b)
+{
+    return a->outbound == b->outbound && !((const struct msg *)a)->sending &&
+           b->created_at_us - a->created_at_us <= GROUP_GAP_US;
+}
+
 static void layout(void)
 {
     free_layout();
     chat.mv = xcalloc(chat.n + 1, sizeof *chat.mv);
     chat.nlines = 0;
-    push_line(0, chat.end ? LN_START : LN_MORE, 0, 0);
+    push_line(0, chat.end || chat.have_start ? LN_START : LN_MORE, 0, 0);
+    bool gap = chat.have_start && !chat.end;
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
     for (size_t i = 0; i < chat.n; i++) {
@@ -290,10 +355,14 @@ static void layout(void)
         for (size_t c = 0; c < v->cells.n; c++)
             if (v->cells.v[c].kind == CK_MATCH)
                 v->match = true;
-        if (i == 0 || day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us))
+        bool new_day = i == 0 ||
+                       day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us);
+        if (new_day)
             push_line((uint32_t)i, LN_DAY, 0, 0);
         v->first_line = chat.nlines;
-        push_line((uint32_t)i, LN_META, 0, 0);
+        if (new_day || !same_group(chat.msgs[i - 1], m) || (long)i == chat.match ||
+            ((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_META, 0, 0);
         nwrap = 0;
         cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
         for (size_t k = 0; k + 1 < nwrap; k += 2) {
@@ -305,8 +374,12 @@ static void layout(void)
         if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
             cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
             push_line((uint32_t)i, LN_CUT, 0, 0);
+        if (gap && m->message_id == chat.start_last_id && !((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
+    if (!chat.newer_end)
+        push_line(0, LN_NEWER, 0, 0);
     chat.laid_cols = COLS;
     chat.relayout = false;
     if (chat.keep_set) {
@@ -352,8 +425,29 @@ static long bottom_msg(void)
     if (chat.nlines == 0 || chat.n == 0)
         return -1;
     size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    if (chat.lines[b].kind == LN_NEWER)
+        return (long)chat.n - 1;
     return chat.lines[b].kind == LN_MORE || chat.lines[b].kind == LN_START ? 0
                                                                           : (long)chat.lines[b].msg;
+}
+
+static long gap_index(void);
+
+/* The message at the top of the view. */
+static long top_msg(void)
+{
+    if (chat.nlines == 0 || chat.n == 0)
+        return -1;
+    size_t h = (size_t)view_height();
+    size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    size_t t = b + 1 > h ? b + 1 - h : 0;
+    while (t < b && chat.lines[t].kind != LN_META && chat.lines[t].kind != LN_TEXT)
+        t++;
+    if (chat.lines[t].kind == LN_MORE || chat.lines[t].kind == LN_START)
+        return 0;
+    if (chat.lines[t].kind == LN_NEWER)
+        return (long)chat.n - 1;
+    return (long)chat.lines[t].msg;
 }
 
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
@@ -364,17 +458,26 @@ static void find_from(long from, int dir)
         return;
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
-    for (long i = from; i >= 0 && i < (long)chat.n; i += dir) {
+    /* Older matches in the pages not loaded yet come before the first
+     * page's: the scan stops at the gap and goes on when they arrive. */
+    long gidx = gap_index();
+    long stop = dir < 0 && gidx >= 0 && from > gidx ? gidx : -1;
+    for (long i = from; i > stop && i < (long)chat.n; i += dir) {
         if (chat.mv[i].match) {
             chat.match = i;
+            chat.relayout = true;   /* the current match gets its header */
             chat.find_dir = 0;
+            chat.wrap = false;
             reveal(i);
             return;
         }
     }
-    if (dir < 0 && !chat.end) {
+    if ((dir < 0 && !chat.end && stop >= 0) || (dir < 0 && !chat.end && gidx < 0)) {
         chat.find_dir = -1;    /* continue when older messages arrive */
         request_older();
+    } else if (dir > 0 && !chat.newer_end) {
+        chat.find_dir = +1;    /* continue when newer messages arrive */
+        request_newer();
     } else if (dir < 0 && chat.match < 0 && from + 1 < (long)chat.n) {
         /* Nothing older at all: the nearest newer match will do. */
         find_from(from + 1, +1);
@@ -383,6 +486,16 @@ static void find_from(long from, int dir)
         bool any = false;
         for (size_t i = 0; i < chat.n && !any; i++)
             any = chat.mv[i].match;
+        if (any && chat.wrap) {
+            /* n past the oldest match goes round to the newest, N the
+             * other way, as in less and vim. */
+            chat.wrap = false;
+            find_from(dir < 0 ? (long)chat.n - 1 : 0, dir);
+            snprintf(app.message, sizeof app.message, dir < 0 ? "search wrapped to the newest match"
+                                                              : "search wrapped to the oldest match");
+            app.message_error = false;
+            return;
+        }
         if (!any && chat.end)
             snprintf(app.message, sizeof app.message, "no match");
         else
@@ -424,7 +537,12 @@ void chat_open(const struct core_row *row, const char *term)
             left -= k;
         }
         chat.prompt.len = len;
+        /* Straight to the hit at any depth: the messages around it, then
+         * pages older above and newer below as the user scrolls. */
+        request_around(row);
+        return;
     }
+    chat.newer_end = true;
     request_older();
 }
 
@@ -446,7 +564,9 @@ static void request_newest(void)
 
 void chat_changes(const int32_t *ids, size_t n, bool all)
 {
-    if (!chat.open)
+    /* Below a hit the newest messages are not loaded yet: the walk down
+     * reaches the new ones. */
+    if (!chat.open || !chat.newer_end)
         return;
     bool mine = all;
     for (size_t i = 0; i < n && !mine; i++)
@@ -536,6 +656,92 @@ static void send_answer(struct response *r)
     response_free(r);
 }
 
+/* A page of newer messages below: what is read stays where it is. */
+static void newer_answer(struct response *r)
+{
+    chat.newer_loading = false;
+    if (r->status != CORE_OK) {
+        chat.retry_at = now_ms() + 2000.0;
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        response_free(r);
+        return;
+    }
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    size_t bottom = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+    long before = (long)chat.n;
+    msgs_merge(&r->page, NULL);
+    free(chat.newer_cursor);
+    chat.newer_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.newer_end = chat.newer_cursor == NULL;
+    chat.relayout = true;
+    chat.keep_set = true;
+    chat.keep_line = bottom;
+    response_free(r);
+    if (chat.find_dir > 0)
+        find_from(before, +1);
+}
+
+/* g: the oldest messages, ahead of the pages in between. */
+static void start_answer(struct response *r)
+{
+    chat.start_loading = false;
+    if (r->status != CORE_OK || r->page.count == 0 || chat.end) {
+        response_free(r);
+        return;
+    }
+    chat.have_start = true;
+    chat.start_last_id = r->page.rows[r->page.count - 1].message_id;
+    msgs_merge(&r->page, NULL);
+    if (!r->page.next_cursor) {
+        /* The whole conversation was in it. */
+        chat.end = true;
+        free(chat.older_cursor);
+        chat.older_cursor = NULL;
+    }
+    chat.relayout = true;
+    if (chat.t_key > 0)
+        chat.latency_ms = now_ms() - chat.t_key;
+    response_free(r);
+}
+
+/* The index of the newest message of the first page while the pages in
+ * between are missing, else -1. */
+static long gap_index(void)
+{
+    return chat.have_start && !chat.end ? msg_index(chat.start_last_id) : -1;
+}
+
+static void around_answer(struct response *r)
+{
+    chat.loading = chat.around = false;
+    if (r->status != CORE_OK) {
+        chat.retry_at = now_ms() + 2000.0;
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        /* The plain way: the newest messages, then older ones. */
+        chat.newer_end = true;
+        response_free(r);
+        return;
+    }
+    chat.first_answer = true;
+    int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
+    free(chat.older_cursor);
+    chat.older_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.end = chat.older_cursor == NULL;
+    free(chat.newer_cursor);
+    chat.newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? xstrdup(r->page2.next_cursor) : NULL;
+    chat.newer_end = chat.newer_cursor == NULL;
+    msgs_merge(&r->page, NULL);
+    msgs_merge(&r->page2, NULL);
+    chat.relayout = true;
+    response_free(r);
+    long i = anchor ? msg_index(anchor) : -1;
+    find_from(i >= 0 ? i : (long)chat.n - 1, -1);
+    chat.latency_ms = now_ms() - chat.t_req;
+}
+
 void chat_answer(struct response *r)
 {
     if (!chat.open || r->gen != chat.gen) {
@@ -554,6 +760,18 @@ void chat_answer(struct response *r)
         send_answer(r);
         return;
     }
+    if (r->req == REQ_NEWER && r->slot == 1) {
+        start_answer(r);
+        return;
+    }
+    if (r->req == REQ_NEWER) {
+        newer_answer(r);
+        return;
+    }
+    if (r->req == REQ_AROUND) {
+        around_answer(r);
+        return;
+    }
     chat.loading = false;
     if (r->status != CORE_OK) {
         chat.retry_at = now_ms() + 2000.0;
@@ -568,6 +786,21 @@ void chat_answer(struct response *r)
     chat.first_answer = true;
     free(chat.older_cursor);
     chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
+    long gidx = gap_index();
+    if (gidx >= 0) {
+        if (chat.relayout || chat.laid_cols != COLS)
+            layout();
+        /* Filling the gap below a reader of the first messages: the
+         * lines above the view do not change, so keep those. */
+        if (!chat.to_top && bottom_msg() <= gidx) {
+            chat.keep_set = true;
+            chat.keep_line = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+        }
+        if (p->count > 0 && msg_known(&p->rows[p->count - 1])) {
+            free(chat.older_cursor);   /* met the first page: all there */
+            chat.older_cursor = NULL;
+        }
+    }
     chat.end = chat.older_cursor == NULL;
     /* Older rows go in front; the view counts lines from the bottom, so
      * what is being read stays put. */
@@ -577,7 +810,7 @@ void chat_answer(struct response *r)
     chat.relayout = true;
     response_free(r);
     if (chat.find_dir < 0) {
-        long from = chat.match >= 0 ? chat.match - 1 : added - 1;
+        long from = chat.match >= 0 ? chat.match - 1 : gidx >= 0 ? gidx + added : added - 1;
         if (first)
             from = (long)chat.n - 1;
         find_from(from, -1);
@@ -606,6 +839,30 @@ void chat_tick(void)
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
     if (top < h || chat.to_top)
         request_older();
+    if (!chat.newer_end && chat.off < h)
+        request_newer();
+}
+
+/* G below a hit: the newest messages, as when the conversation opens. */
+static void reset_to_newest(void)
+{
+    free_layout();
+    for (size_t i = 0; i < chat.n; i++)
+        msg_free((struct msg *)chat.msgs[i]);
+    chat.n = 0;
+    free(chat.older_cursor);
+    free(chat.newer_cursor);
+    chat.older_cursor = chat.newer_cursor = NULL;
+    chat.end = chat.first_answer = false;
+    chat.newer_end = true;
+    chat.loading = chat.newer_loading = chat.around = false;
+    chat.match = -1;
+    chat.find_dir = 0;
+    chat.off = 0;
+    chat.relayout = true;
+    chat.gen = gen_next();
+    worker_supersede(WORKER_CHAT, chat.gen);
+    request_older();
 }
 
 bool chat_busy(double *since)
@@ -742,6 +999,8 @@ void chat_action(enum action a, int count)
         layout();
     /* Any other move ends a trip to the start. */
     chat.to_top = a == ACT_TOP && !chat.end;
+    if (chat.to_top && !chat.have_start && !chat.start_loading)
+        request_start();   /* the oldest at once; the rest fills in */
     if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
         chat.t_key = now_ms();
     switch (a) {
@@ -756,7 +1015,11 @@ void chat_action(enum action a, int count)
         break;
     }
     case ACT_TOP: chat.off = max_off(); break;
-    case ACT_BOTTOM: chat.off = 0; break;
+    case ACT_BOTTOM:
+        chat.off = 0;
+        if (!chat.newer_end)
+            reset_to_newest();
+        break;
     case ACT_SEARCH:
         chat.prompt.active = true;
         chat.prompt.len = 0;
@@ -778,13 +1041,22 @@ void chat_action(enum action a, int count)
         app.message[0] = 0;
         break;
     case ACT_FIND_NEXT:
-        if (chat.finding)
-            find_from((chat.match >= 0 ? chat.match : bottom_msg() + 1) - 1, -1);
+    case ACT_FIND_PREV: {
+        if (!chat.finding)
+            break;
+        /* From where the user looks: the current match when it is in
+         * view, else the bottom (n, older) or the top (N, newer). */
+        long lo = top_msg(), hi = bottom_msg();
+        bool seen = chat.match >= 0 && chat.match >= lo && chat.match <= hi;
+        chat.wrap = true;
+        if (a == ACT_FIND_NEXT)
+            find_from(seen ? chat.match - 1 : hi, -1);
+        else
+            find_from(seen ? chat.match + 1 : lo, +1);
+        if (chat.find_dir == 0)
+            chat.wrap = false;
         break;
-    case ACT_FIND_PREV:
-        if (chat.finding)
-            find_from((chat.match >= 0 ? chat.match : bottom_msg() - 1) + 1, +1);
-        break;
+    }
     case ACT_BACK:
         /* Whatever the conversation still had in flight is of no use now. */
         worker_supersede(WORKER_CHAT, gen_next());
@@ -815,6 +1087,17 @@ static void draw_line(int y, const struct line *ln)
         put_text(y, 2, COLS - 4,
                  chat.loading ? (theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
                               : (theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
+                 EL_DIM, false);
+        return;
+    case LN_NEWER:
+        put_text(y, 2, COLS - 4,
+                 chat.newer_loading ? (theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
+                                    : (theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
+                 EL_DIM, false);
+        return;
+    case LN_GAP:
+        put_text(y, 2, COLS - 4,
+                 theme.utf8 ? "\u22ef loading the messages in between\u2026" : "... loading the messages in between...",
                  EL_DIM, false);
         return;
     case LN_START: {
@@ -919,7 +1202,8 @@ void chat_draw(void)
         }
         const struct line *ln = &chat.lines[bottom - (size_t)i];
         draw_line(y, ln);
-        if (ln->kind == LN_META && chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+        if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
+            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
             stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
     }
 
@@ -934,6 +1218,10 @@ void chat_draw(void)
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
+    if (!chat.newer_end) {
+        size_t len = strlen(left);
+        snprintf(left + len, sizeof left - len, " \u00b7 newer below");
+    }
     if (chat.news > 0 && chat.off > 0) {
         size_t len = strlen(left);
         fmt_count(n, sizeof n, (long long)chat.news);

@@ -15,7 +15,8 @@
 
 /* Pages kept around the viewport, and how far away they are dropped. */
 #define KEEP_MARGIN_ROWS TUI_PAGE
-#define PENDING_MOVE_MAX (8 * TUI_PAGE)
+/* Moves past the loaded rows wait for them, up to this far. */
+#define PENDING_MOVE_MAX (200 * TUI_PAGE)
 #define DROP_SLOTS 3
 
 struct slot {
@@ -27,6 +28,7 @@ struct slot {
     double retry_at;        /* after a failed fetch, not before this */
     size_t start, count;
     double t_req;           /* when asked for: latency runs from here */
+    bool awaiting;          /* asked and not answered yet (retries included) */
 };
 
 struct model {
@@ -56,6 +58,10 @@ struct model {
     bool anchored;
     int32_t anchor_id;
     size_t anchor_line;
+    /* G: the end of the recent list, fetched from the end upwards. */
+    bool reversed;
+    size_t pending_up;      /* moves up past the loaded rows, queued */
+    int64_t total;          /* conversations in the whole list, -1 unknown */
 };
 
 #define NEWS_MAX 1000
@@ -63,6 +69,7 @@ struct model {
 #define SEARCH_REFRESH_MS 250.0
 
 static struct model *shown, *pending, *saved;
+static struct model *forward;   /* the recent list from the top, while G shows its end */
 static struct prompt prompt;
 static struct hl hl;
 static double search_lat[4096];
@@ -135,8 +142,13 @@ static void slot_request(struct model *m, size_t k)
     req->slot = k;
     req->term = xstrdup(m->term);
     req->cursor = s->cursor ? xstrdup(s->cursor) : NULL;
+    req->reversed = m->reversed;
     s->loading = true;
-    s->t_req = now_ms();
+    /* A retry after a failure or a wait for the server keeps the first
+     * ask's clock: the latency shown is what the user waited. */
+    if (!s->awaiting)
+        s->t_req = now_ms();
+    s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
 
@@ -161,7 +173,7 @@ static void model_retag(struct model *m)
         m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = gen_next();
     for (size_t i = 0; i < m->nslots; i++)
-        m->slots[i].loading = false;
+        m->slots[i].loading = m->slots[i].awaiting = false;
     m->pending_move = 0;
 }
 
@@ -179,7 +191,19 @@ static size_t slot_of(const struct model *m, size_t i)
     return lo;
 }
 
-static const struct core_row *row_at(const struct model *m, size_t i)
+/* Rows are numbered as they are drawn, from the top; a reversed model (the
+ * end of the list, walked upwards) holds them bottom up. */
+static const struct core_row *row_raw(const struct model *m, size_t i);
+
+static const struct core_row *row_at(const struct model *m, size_t d)
+{
+    size_t rows = model_rows(m);
+    if (!m->reversed)
+        return row_raw(m, d);
+    return d < rows ? row_raw(m, rows - 1 - d) : NULL;
+}
+
+static const struct core_row *row_raw(const struct model *m, size_t i)
 {
     const struct slot *s = &m->slots[slot_of(m, i)];
     if (!s->resident || i < s->start || i - s->start >= s->page.count)
@@ -207,6 +231,8 @@ static void model_move(struct model *m, long d, bool page)
     m->anchored = false;       /* the user chose where to be */
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
+    if (d > 0)
+        m->pending_up = 0;
     if (rows == 0) {
         if (d > 0 && model_more(m))
             m->pending_move += (size_t)d;
@@ -215,8 +241,15 @@ static void model_move(struct model *m, long d, bool page)
         return;
     }
     long target = (long)m->cur + d;
-    if (target < 0)
+    if (target < 0) {
+        if (m->reversed && model_more(m)) {
+            /* Above the loaded rows of the end: done when they come. */
+            m->pending_up += (size_t)-target;
+            if (m->pending_up > PENDING_MOVE_MAX)
+                m->pending_up = PENDING_MOVE_MAX;
+        }
         target = 0;
+    }
     if ((size_t)target >= rows) {
         if (model_more(m)) {
             /* Keys pressed while a page loads are honoured when it comes,
@@ -247,7 +280,7 @@ static void anchor_set(struct model *m, bool keep_top)
     const struct core_row *row = row_at(m, m->cur);
     /* On the first row at the top the cursor stays there: the newest
      * conversation is the one to see, as in a chat app. */
-    if (m->anchored || !row || (keep_top && m->cur == 0))
+    if (m->anchored || !row || (keep_top && m->cur == 0) || m->reversed)
         return;
     m->anchored = true;
     m->anchor_id = row->contact_id;
@@ -320,6 +353,7 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
     s->count = s->page.count;
     if (r->final) {
         s->loading = false;
+        s->awaiting = false;
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
          * last budgeted step of a long search. */
@@ -398,7 +432,22 @@ void list_answer(struct response *r)
         response_free(r);
         return;
     }
+    size_t rows_before = model_rows(m);
+    if (m->reversed && r->slot == 0 && r->total >= 0)
+        m->total = r->total;
     slot_fill(m, r->slot, r);
+    if (m->reversed) {
+        /* Rows of a reversed model arrive above: what is on screen stays. */
+        long delta = (long)model_rows(m) - (long)rows_before;
+        long cur = (long)m->cur + delta, top = (long)m->top + delta;
+        m->cur = cur > 0 ? (size_t)cur : 0;
+        m->top = top > 0 ? (size_t)top : 0;
+        if (m->pending_up && delta > 0) {
+            size_t up = m->pending_up;
+            m->pending_up = 0;
+            model_move(m, -(long)up, false);
+        }
+    }
     anchor_restore(m);
     if (m == pending)
         promote_pending();
@@ -452,9 +501,13 @@ void list_changes(const int32_t *ids, size_t n, bool all)
         pending->refresh_wanted = true;   /* its answer may predate this */
     if (saved)
         news_add(saved, ids, n, all);
+    if (forward)
+        news_add(forward, ids, n, all);
     if (!shown)
         return;
-    if (shown->top == 0)
+    if (shown->reversed)
+        news_add(shown, ids, n, all);
+    else if (shown->top == 0)
         shown->refresh_wanted = true;
     else if (shown->term[0])
         shown->stale = true;   /* which of them match is not known yet */
@@ -466,6 +519,8 @@ void list_changes(const int32_t *ids, size_t n, bool all)
  * answer replaces them; one at a time, so a burst makes one or two. */
 static void refresh_maybe(struct model *m)
 {
+    if (m->reversed)
+        return;   /* the news are at the top: g shows them */
     if (m->stale && m->top == 0) {
         news_clear(m);
         m->refresh_wanted = true;
@@ -501,6 +556,13 @@ void list_tick(void)
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
     size_t to = m->top + h + KEEP_MARGIN_ROWS;
+    if (m->reversed) {
+        /* Drawn rows [from, to) are held at raw [rows - to, rows - from). */
+        size_t rf = rows > to ? rows - to : 0;
+        size_t rt = rows > from ? rows - from : 0;
+        from = rf;
+        to = m->top < KEEP_MARGIN_ROWS ? rows + 1 : rt;
+    }
     size_t lo = slot_of(m, from);
     size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
@@ -638,6 +700,40 @@ void list_key_prompt(int is_key, wint_t ch)
     }
 }
 
+/* ---- the end of the list ------------------------------------------------- */
+
+/* G: the true end is the first page of the reversed order; scrolling up
+ * from there loads further pages upwards. The list from the top waits. */
+static void go_to_end(void)
+{
+    forward = shown;
+    struct model *m = xcalloc(1, sizeof *m);
+    m->gen = gen_next();
+    m->term = xstrdup("");
+    m->reversed = true;
+    m->total = -1;
+    m->t_start = now_ms();
+    slot_add(m, NULL, 0);
+    m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
+    shown = m;
+    slot_request(m, 0);
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
+/* g from the end: the list from the top again, news included. */
+static void leave_end(void)
+{
+    if (!forward)
+        return;
+    model_free(shown);
+    shown = forward;
+    forward = NULL;
+    shown->cur = shown->top = 0;
+    shown->pending_move = 0;
+    model_retag(shown);
+    worker_supersede(WORKER_LIST, shown->gen);
+}
+
 /* ---- actions ------------------------------------------------------------ */
 
 void list_action(enum action a, int count)
@@ -654,10 +750,18 @@ void list_action(enum action a, int count)
     case ACT_HALF_DOWN: model_move(m, h / 2 > 0 ? h / 2 : 1, true); break;
     case ACT_HALF_UP: model_move(m, -(h / 2 > 0 ? h / 2 : 1), true); break;
     case ACT_TOP:
+        if (m->reversed) {
+            leave_end();
+            break;
+        }
         m->cur = m->top = 0;
         m->pending_move = 0;
         break;
     case ACT_BOTTOM: {
+        if (!m->term[0] && !m->reversed && model_more(m)) {
+            go_to_end();
+            break;
+        }
         size_t rows = model_rows(m);
         m->cur = rows ? rows - 1 : 0;
         scroll_into_view(m);
@@ -672,6 +776,8 @@ void list_action(enum action a, int count)
         break;
     }
     case ACT_SEARCH:
+        if (m->reversed)
+            leave_end();
         prompt.active = true;
         history_reset();
         app.message[0] = 0;
@@ -753,7 +859,8 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
      * are dimmed (the status bar says which term they are). */
     bool old = pending != NULL;
     if (row->name && *row->name)
-        text_draw(y, x, c->name, row->name, &hl, 0, old ? EL_DIM : EL_NAME, sel);
+        /* Who the contact is matters more than where the match is. */
+        text_draw(y, x, c->name, row->name, &hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
@@ -844,6 +951,31 @@ static void draw_status(void)
         } else {
             snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned", n);
         }
+    } else if (m && m->reversed) {
+        size_t rows = model_rows(m);
+        fmt_count(n, sizeof n, (long long)rows);
+        fmt_count(n2, sizeof n2, (long long)(rows > m->cur ? rows - m->cur : 0));
+        /* With the count, rows have their place in the whole list. */
+        int64_t total = m->total >= (int64_t)rows ? m->total : -1;
+        if (!model_more(m))
+            total = (int64_t)rows;
+        if (rows == 0) {
+            snprintf(left, sizeof left, " loading the end of the list\u2026");
+        } else if (total >= 0) {
+            char t[32];
+            fmt_count(t, sizeof t, total);
+            fmt_count(n2, sizeof n2, total - (int64_t)(rows - 1 - (m->cur < rows ? m->cur : rows - 1)));
+            snprintf(left, sizeof left, " %s conversation%s \u00b7 row %s", t, total == 1 ? "" : "s", n2);
+        } else {
+            snprintf(left, sizeof left, " end of the list \u00b7 %s oldest%s \u00b7 row %s from the end",
+                     n, model_more(m) ? ", more above" : "", n2);
+        }
+        if (m->nnews > 0 || m->news_many) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191 (g)",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
     } else if (m) {
         size_t rows = model_rows(m);
         bool more = model_more(m);
@@ -931,7 +1063,7 @@ void list_draw(void)
                 stats_shown(STATS_LIST, row, now_us);
         } else {
             fill(y, 0, COLS, EL_TEXT, false);
-            if (idx == rows && model_more(shown) && (rows > 0 || !pending))
+            if (idx == rows && model_more(shown) && !shown->reversed && (rows > 0 || !pending))
                 put_text(y, 1 + c.name + 1, COLS - c.name - 2,
                          theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
             else if (idx == 0 && rows == 0 && !model_more(shown) && !pending)
@@ -982,7 +1114,8 @@ void list_free(void)
     model_free(shown);
     model_free(pending);
     model_free(saved);
-    shown = pending = saved = NULL;
+    model_free(forward);
+    shown = pending = saved = forward = NULL;
     hl_free(&hl);
     history_free();
 }

@@ -86,6 +86,7 @@ struct cell {
     wchar_t wc[CCHARW_MAX + 1];   /* base char, combining marks, 0 */
     uint8_t width;                /* 0 only for CK_BREAK */
     uint8_t kind;
+    uint8_t cont;                 /* continues the escape of the cell before */
 };
 
 struct cells {
@@ -104,7 +105,7 @@ struct hl {
 void hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
 void hl_free(struct hl *hl);
 
-enum { TEXT_ONELINE = 1, TEXT_PHONE = 2 };
+enum { TEXT_ONELINE = 1, TEXT_PHONE = 2, TEXT_NOEXCERPT = 4 };
 /* Decode s (at most max_cols columns of it when > 0), make every control
  * character and escape sequence visible, attach combining marks and mark
  * matches of hl. */
@@ -132,6 +133,8 @@ enum req_kind {
     REQ_MESSAGES,   /* older messages of a contact */
     REQ_NEWEST,     /* the newest messages of a contact (live updates) */
     REQ_SEND,       /* core_send: text to contact_id */
+    REQ_AROUND,     /* messages around (at_us, message_id) */
+    REQ_NEWER,      /* newer messages of a contact, oldest first, by cursor */
 };
 
 struct request {
@@ -143,6 +146,8 @@ struct request {
     int32_t contact_id;
     size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
     char *text;        /* REQ_SEND */
+    int64_t at_us, message_id;   /* REQ_AROUND */
+    bool reversed;     /* REQ_PAGE: the recent list from its end */
     bool keep;         /* never dropped nor cancelled as stale (a send) */
     struct request *next;
 };
@@ -159,6 +164,9 @@ struct response {
     enum core_status status;
     struct core_page page;
     bool have_page;
+    struct core_page page2;     /* REQ_AROUND: the newer side */
+    int64_t total;              /* REQ_PAGE reversed, first page: conversations, -1 unknown */
+    bool have_page2;
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */
     char err[200];

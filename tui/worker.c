@@ -72,6 +72,8 @@ void response_free(struct response *r)
         return;
     if (r->have_page)
         core_page_free(&r->page);
+    if (r->have_page2)
+        core_page_free(&r->page2);
     free(r->ids);
     free(r);
 }
@@ -193,6 +195,23 @@ static enum core_status run_once(struct worker *w, const struct request *req)
                                req->limit ? req->limit : TUI_PAGE, &r->page);
         else if (req->kind == REQ_SEND)
             st = core_send(w->conn, req->contact_id, req->text, &r->page);
+        else if (req->kind == REQ_NEWER)
+            st = core_messages_newer(w->conn, req->contact_id, req->cursor,
+                                     req->limit ? req->limit : TUI_PAGE, &r->page);
+        else if (req->kind == REQ_AROUND) {
+            st = core_messages_around(w->conn, req->contact_id, req->at_us, req->message_id,
+                                      req->limit ? req->limit : TUI_PAGE, &r->page, &r->page2);
+            if (st == CORE_OK)
+                r->have_page2 = true;
+            else
+                core_page_free(&r->page2);
+        } else if (req->reversed) {
+            st = core_recent_reversed(w->conn, req->cursor, TUI_PAGE, &r->page);
+            /* The end's rows get their place in the whole list. */
+            r->total = -1;
+            if (st == CORE_OK && !req->cursor && core_recent_count(w->conn, &r->total) != CORE_OK)
+                r->total = -1;
+        }
         else
             st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
         if (st != CORE_OK) {

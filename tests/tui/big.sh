@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A 10 MB message, and one dated in the future, on a database of their own:
+# A 10 MB message, one dated in the future and one full of bidi overrides, on a database of their own:
 # the list and the conversation show them, convo's memory stays small (the
 # display keeps a bounded part of a message, the whole text stays for y),
 # and the future date shows as a date, not "now".
@@ -24,6 +24,12 @@ q "insert into messages (contact_id, direction, content, created_at)
    values (3, 'in', 'BIGSTART ' || repeat('lorem ipsum dolor sit amet ', 400000) || 'BIGEND', now() - interval '1 minute')"
 q "insert into messages (contact_id, direction, content, created_at)
    values (4, 'in', 'a message from the future', now() + interval '400 days')"
+q "insert into contacts (phone_number, name) values ('+15559990001', 'Alexandra Konstantinopoulou Shop')"
+q "insert into messages (contact_id, direction, content, created_at)
+   select id, 'in', repeat(U&'\\202E', 30) || ' shop talk', now() - interval '2 minutes'
+     from contacts where phone_number = '+15559990001'"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (5, 'in', repeat('filler words ', 400) || 'zebrafish at five kilobytes', now() - interval '3 minutes')"
 future=$(q "select to_char((now() + interval '400 days') at time zone 'UTC', 'YYYY-MM-DD')")
 
 rss_kb() {
@@ -34,7 +40,7 @@ rss_kb() {
 }
 
 start_convo
-wait_for "40 conversations"
+wait_for "41 conversations"
 line 2 | grep -qF "a message from the future" || fail "the future message is not row 1: $(line 2)"
 line 2 | grep -qF "$future" || fail "the future message does not show its date $future: $(line 2)"
 line 2 | grep -q " now *$" && fail "the future message shows as now"
@@ -51,3 +57,29 @@ pass "a 10 MB message opens shortened, convo's memory $rss kB"
 keys y
 wait_for "copied the message (10,800,015 characters)"
 pass "y copies the whole 10 MB message"
+
+# Narrow: a visible escape is never cut (<U+202… would read as another
+# character), and a name that matches keeps its start.
+TUI_W=45
+start_convo
+wait_for "41 conversations"
+keys /
+type_text "shop"
+wait_for "1 match"
+l=$(screen | grep -F "Alexandr" || true)
+[ -n "$l" ] || { screen >&2; fail "the matching name does not show its start"; }
+rest=$l
+while [[ "$rest" == *"<U+"* ]]; do
+    rest=${rest#*<U+}
+    [[ "$rest" == "202E>"* ]] || fail "a visible escape is cut: $l"
+done
+[[ "$l" =~ …[^\ \<]*\> ]] && fail "an excerpt starts inside a visible escape: $l"
+pass "at 45 columns the name keeps its start and no escape is cut: $l"
+
+# A match 5 KB into a message still shows as an excerpt, highlighted.
+keys C-u
+type_text "zebrafish"
+wait_for "1 match"
+screen | grep -qE "…[a-z ]*zebrafish at" ||
+    { screen >&2; fail "a match 5 KB in shows no excerpt"; }
+pass "a match 5 KB into a message shows as an excerpt"

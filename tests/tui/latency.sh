@@ -36,6 +36,9 @@ wait_for "/qx"
 wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -q 'so far'"
 status | grep -qF -- "$before ·" && fail "the old figure shows while the search runs: $(status)"
 pass "while the search runs the bar shows the time so far: $(status | grep -oE '[0-9.]+ m?s so far')"
+# The rows still on screen are the previous list's, and the bar says so.
+wait_for "showing recent"
+pass "while the new term is pending the bar says the rows are the recent list's"
 # The rest of the scan at full speed: every step is a round trip.
 rm -f "$tmp/slow"
 

@@ -138,6 +138,10 @@ keys G
 wait_for "second live line"
 wait_gone "new ↓"
 pass "reading older messages the view stays, the status bar says 1 new ↓, G shows it"
+l2=$(screen | grep -nF "second live line" | cut -d: -f1)
+screen | sed -n "$((l2 - 1))p" | grep -qF "first live line" ||
+    { screen >&2; fail "consecutive messages of one side each have a header"; }
+pass "consecutive messages of one side share one header"
 
 # 6. r replies: the reply shows, and back in the list it is the top row.
 keys r

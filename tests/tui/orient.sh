@@ -104,3 +104,84 @@ type_text "$one"
 wait_for "1 match"
 screen | grep -q "1 matches" && fail "says 1 matches"
 pass "one result says 1 match"
+
+# A search hit deep in a long conversation opens at once, centred: the
+# messages around it, not everything down to it.
+TUI_W=100
+deep=$(q "select m.id from messages m
+          where m.contact_id = $best
+            and (select count(*) from messages o where o.contact_id = $best and o.created_at > m.created_at) > 1000
+            and length(m.content) between 25 and 60 and m.content ~ '^[A-Za-z ,.!?]+$'
+            and (select count(*) from messages x where x.content = m.content) = 1
+          order by m.created_at desc limit 1")
+if [ -n "$deep" ]; then
+    term=$(q "select content from messages where id = $deep")
+    start_convo
+    wait_for "conversations, more"
+    keys /
+    type_text "$term"
+    wait_for "1 match"
+    keys Enter Enter
+    wait_chat
+    wait_for "match 1 of"
+    wait_for "newer below"
+    l=$(screen | grep -nF "${term:0:40}" | head -n 1 | cut -d: -f1)
+    [ -n "$l" ] || fail "the hit is not on screen"
+    [ "$l" -gt 6 ] && [ "$l" -lt $((TUI_H - 6)) ] || fail "the hit is not near the middle (line $l)"
+    screen | grep -q "▶" || fail "the hit is not marked"
+    screen | grep -qF "finding in older messages" && fail "the hit was searched for page by page"
+    lat=$(line $((TUI_H - 2)) | grep -oE '[0-9.]+ (ms|s) ·' | head -n 1)
+    pass "a hit over 1,000 messages deep opens centred and marked ($lat)"
+    keys n
+    wait_for "search wrapped to the newest match"
+    pass "n past the oldest match wraps, with a note"
+    keys G
+    wait_gone "newer below"
+    pass "G goes to the newest messages"
+fi
+
+# G: the true end of the recent list, whatever is loaded; k and PgUp load
+# upwards; g comes back to the top.
+"$CONVO_QUERY" recent --limit 1000 >"$tmp/walk" || fail "convo-query recent failed"
+: >"$tmp/all"
+while :; do
+    json_rows "$tmp/walk" >>"$tmp/all"
+    cur=$(grep -o '"next_cursor": "[^"]*"' "$tmp/walk" | cut -d'"' -f4 || true)
+    [ -n "$cur" ] || break
+    "$CONVO_QUERY" recent --limit 1000 --after "$cur" >"$tmp/walk" || fail "convo-query recent --after failed"
+done
+total=$(wc -l <"$tmp/all")
+start_convo
+wait_for "conversations, more"
+keys G
+total_fmt=$(echo "$total" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+wait_for "$total_fmt conversations · row $total_fmt "
+IFS=$'\t' read -r phone name content < <(tail -n 1 "$tmp/all")
+row_matches "$(line $((TUI_H - 3)))" "$phone" "$name" "$content" ||
+    fail "the last row is not the oldest conversation ($phone): $(line $((TUI_H - 3)))"
+# The screen's rows are the end of the walk, in order.
+tail -n $((TUI_H - 4)) "$tmp/all" >"$tmp/end"
+i=0
+while IFS=$'\t' read -r phone name content; do
+    row_matches "$(line $((i + 2)))" "$phone" "$name" "$content" || fail "row $i from the top is not ${phone}: $(line $((i + 2)))"
+    i=$((i + 1))
+done <"$tmp/end"
+pass "G shows the oldest of $total conversations at the bottom, the rows above in order"
+keys PageUp PageUp PageUp
+wait_for "row $(echo "$((total - 3 * (TUI_H - 4)))" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') "
+keys g
+wait_for "row 1 "
+wait_for "conversations, more"
+pass "PgUp from the end loads upwards; g returns to the top"
+
+# Page downs pressed faster than the pages load are all done: 40 of them
+# in a long result list end 40 screens down.
+rows40=$((1 + 40 * (TUI_H - 4)))
+fmt40=$(echo "$rows40" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+keys /
+type_text "the"
+keys Enter
+wait_for "filter: the"
+for i in $(seq 40); do keys NPage; done
+wait_for "row $fmt40 "
+pass "40 quick page downs in a search reach row $fmt40"
