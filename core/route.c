@@ -121,6 +121,11 @@ bool core_conn_on_standby(const struct core_conn *conn)
     return conn && conn->pg && !conn->lost && conn->route.on_standby;
 }
 
+bool core_conn_prefers_standby(const struct core_conn *conn)
+{
+    return conn && conn->route.prefers_standby;
+}
+
 /* The server's WAL position as text, or false. */
 static bool route_lsn(PGconn *pg, const char *sql, char *out, size_t outlen)
 {
