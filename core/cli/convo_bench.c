@@ -367,12 +367,13 @@ static void bench_cancel(struct core_conn *conn, const char *term)
 }
 
 static const char *usage_text =
-    "usage: convo-bench [-d CONNINFO] [--runs N] [--naive-runs N] [--no-naive] [--quick]\n";
+    "usage: convo-bench [-d CONNINFO] [--runs N] [--naive-runs N] [--no-naive] [--quick]\n"
+    "                   [--recent-only]\n";
 
 int main(int argc, char **argv)
 {
     const char *db = NULL;
-    bool quick = false;
+    bool quick = false, recent_only = false;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--db")) && i + 1 < argc)
             db = argv[++i];
@@ -384,6 +385,8 @@ int main(int argc, char **argv)
             skip_naive = true;
         else if (!strcmp(argv[i], "--quick"))
             quick = true;
+        else if (!strcmp(argv[i], "--recent-only"))
+            recent_only = true;
         else {
             fputs(usage_text, stderr);
             return 2;
@@ -438,6 +441,11 @@ int main(int argc, char **argv)
     printf("| case     | query                     |  p50 ms  |  p99 ms  |  max ms  | first ms | rows |   naive ms | speedup | rows | notes\n");
     printf("|----------|---------------------------|----------|----------|----------|----------|------|------------|---------|------|------\n");
     bench_recent(conn, pg);
+    if (recent_only) {
+        core_conn_close(conn);
+        PQfinish(pg);
+        return mismatches ? 1 : 0;
+    }
 
     struct {
         const char *kind, *term;

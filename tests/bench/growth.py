@@ -302,6 +302,8 @@ def main():
     ap.add_argument("--drop", action="store_true", help="drop each database when measured")
     ap.add_argument("--quick", action="store_true",
                     help="convo-bench --quick (a third of the search cases)")
+    ap.add_argument("--recent-only", action="store_true",
+                    help="convo-bench --recent-only (no search cases: the largest sizes)")
     ap.add_argument("--out", default=os.path.join(BUILD, "growth"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -329,9 +331,9 @@ def main():
         r["sizes"] = sizes(env)
         say("%s: convo-bench --runs %d (warm)" % (label, args.runs))
         cmd = [os.path.join(BUILD, "core", "convo-bench"), "--no-naive", "--runs", str(args.runs)]
-        bench = subprocess.run(cmd + (["--quick"] if args.quick else []), env=env,
-                               capture_output=True, text=True)
-        r["bench_args"] = " ".join(cmd[1:] + (["--quick"] if args.quick else []))
+        cmd += (["--quick"] if args.quick else []) + (["--recent-only"] if args.recent_only else [])
+        bench = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        r["bench_args"] = " ".join(cmd[1:])
         with open(os.path.join(args.out, "bench-%s.txt" % label), "w") as f:
             f.write(bench.stdout + bench.stderr)
         r["bench"] = summarize_bench(bench_rows(bench.stdout))
