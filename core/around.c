@@ -155,7 +155,7 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
     for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
         if (PQgetisnull(r, (int)i, 3))
             continue; /* a pointer at a contact with no message left */
-        char when[40];
+        char when[CORE_TIME_LEN];
         struct core_row row = core_row_at(r, (int)i, 0, when);
         st = core_page_add(out, &row);
     }

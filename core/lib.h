@@ -83,6 +83,10 @@ struct core_conn *core_conn_open_writer(const char *conninfo, char *err, size_t 
 const char *core_conn_server(const struct core_conn *conn);
 /* True when conn's session is on a hot standby. */
 bool core_conn_on_standby(const struct core_conn *conn);
+/* True when conn was opened to read from a standby when one answers
+ * (target_session_attrs=prefer-standby), wherever it reads now: a status
+ * line shows the server only then. */
+bool core_conn_prefers_standby(const struct core_conn *conn);
 
 /* Wait until the standby conn reads from has replayed everything the
  * primary (writer) has written so far, at most timeout_ms: after a write,

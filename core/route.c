@@ -121,6 +121,11 @@ bool core_conn_on_standby(const struct core_conn *conn)
     return conn && conn->pg && !conn->lost && conn->route.on_standby;
 }
 
+bool core_conn_prefers_standby(const struct core_conn *conn)
+{
+    return conn && conn->route.prefers_standby;
+}
+
 /* The server's WAL position as text, or false. */
 static bool route_lsn(PGconn *pg, const char *sql, char *out, size_t outlen)
 {
@@ -225,14 +230,18 @@ enum core_status core_route_need_primary(struct core_conn *conn)
 
 void core_route_check(struct core_conn *conn)
 {
-    /* A listening session is watched by its own poll() on the socket:
-     * reading here would take the wake-up away from it. */
-    if (!conn->pg || conn->lost || conn->busy || conn->listening)
+    /* Only readers that may move between servers: a single server's loss
+     * is still reported (CORE_ERR_LOST) as before. A listening session is
+     * watched by its own poll() on the socket: reading here would take
+     * the wake-up away from it. */
+    if (!conn->pg || conn->lost || conn->busy || conn->listening ||
+        !(conn->route.prefers_standby || conn->route.on_standby))
         return;
-    /* An idle session the server closed (standby stopped, server
-     * restarted) has its goodbye and then end-of-file waiting: read them
-     * now, not as the answer to the next statement. A socket with nothing
-     * to read costs one poll(). */
+    /* An idle session the standby closed (stopped, restarted) has its
+     * goodbye and then end-of-file waiting: read them now, not as the
+     * answer to the next statement, so the next call reconnects (to the
+     * primary when the standby is gone). A socket with nothing to read
+     * costs one poll(). */
     for (int i = 0; i < 4; i++) {
         struct pollfd pfd = {.fd = PQsocket(conn->pg), .events = POLLIN};
         if (poll(&pfd, 1, 0) <= 0)
@@ -242,7 +251,7 @@ void core_route_check(struct core_conn *conn)
             return;
         }
     }
-    if (!conn->route.prefers_standby || conn->route.on_standby)
+    if (conn->route.on_standby)
         return;
     double now = core_now_ms();
     if (now - conn->route.probed_ms < CORE_ROUTE_PROBE_MS)

@@ -406,7 +406,7 @@ static void bench_cancel(struct core_conn *conn, const char *term)
 
 static const char *usage_text =
     "usage: convo-bench [-d CONNINFO] [--runs N] [--naive-runs N] [--no-naive] [--quick]\n"
-    "                   [--terms FILE] [--json]\n";
+    "                   [--terms FILE] [--json] [--recent-only]\n";
 
 /* The terms of FILE: UTF-8, one per line, taken literally (only the line
  * end, LF or CRLF, is removed); blank lines are skipped. Exits 2 with the
@@ -470,7 +470,7 @@ static int finish(struct core_conn *conn, PGconn *pg)
 int main(int argc, char **argv)
 {
     const char *db = NULL, *terms_file = NULL;
-    bool quick = false;
+    bool quick = false, recent_only = false;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--db")) && i + 1 < argc)
             db = argv[++i];
@@ -486,6 +486,8 @@ int main(int argc, char **argv)
             as_json = true;
         else if (!strcmp(argv[i], "--terms") && i + 1 < argc)
             terms_file = argv[++i];
+        else if (!strcmp(argv[i], "--recent-only"))
+            recent_only = true;
         else {
             fputs(usage_text, stderr);
             return 2;
@@ -553,6 +555,8 @@ int main(int argc, char **argv)
         return finish(conn, pg);
     }
     bench_recent(conn, pg);
+    if (recent_only)
+        return finish(conn, pg);
 
     struct {
         const char *kind, *term;

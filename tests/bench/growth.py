@@ -206,6 +206,7 @@ def table(results):
         lines.append("| %s | %s |" % (name, " | ".join(values)))
 
     add("contacts / messages", ["%d / %d" % (r["contacts"], r["messages"]) for r in results])
+    add("convo-bench", [r.get("bench_args", "") for r in results])
     add("seed, total (s)", [fmt(r["seed_done"], 1) for r in results])
     phases = []
     for r in results:
@@ -299,11 +300,20 @@ def main():
     ap.add_argument("--runs", type=int, default=20, help="convo-bench --runs (default 20)")
     ap.add_argument("--reuse", action="store_true", help="keep a database already seeded")
     ap.add_argument("--drop", action="store_true", help="drop each database when measured")
+    ap.add_argument("--quick", action="store_true",
+                    help="convo-bench --quick (a third of the search cases)")
+    ap.add_argument("--recent-only", action="store_true",
+                    help="convo-bench --recent-only (no search cases: the largest sizes)")
     ap.add_argument("--out", default=os.path.join(BUILD, "growth"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     subprocess.run([RUN, "start"], check=True)
+    # Sizes measured by an earlier run stay in the table unless measured again.
     results = []
+    saved = os.path.join(args.out, "results.json")
+    if os.path.exists(saved):
+        with open(saved) as f:
+            results = json.load(f)
     for text in args.sizes.split(","):
         messages = parse_size(text)
         contacts = max(messages // 50, 1)
@@ -320,9 +330,10 @@ def main():
         r["phases"], r["seed_done"] = seed_phases(log)
         r["sizes"] = sizes(env)
         say("%s: convo-bench --runs %d (warm)" % (label, args.runs))
-        bench = subprocess.run([os.path.join(BUILD, "core", "convo-bench"), "--no-naive",
-                                "--runs", str(args.runs)], env=env, capture_output=True,
-                               text=True)
+        cmd = [os.path.join(BUILD, "core", "convo-bench"), "--no-naive", "--runs", str(args.runs)]
+        cmd += (["--quick"] if args.quick else []) + (["--recent-only"] if args.recent_only else [])
+        bench = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        r["bench_args"] = " ".join(cmd[1:])
         with open(os.path.join(args.out, "bench-%s.txt" % label), "w") as f:
             f.write(bench.stdout + bench.stderr)
         r["bench"] = summarize_bench(bench_rows(bench.stdout))
@@ -332,7 +343,8 @@ def main():
         if args.drop:
             psql(env, 'drop database if exists "%s" with (force)' % env["PGDATABASE"],
                  db="postgres")
-        results.append(r)
+        results = [x for x in results if x["label"] != label] + [r]
+        results.sort(key=lambda x: x["messages"])
         md = table(results)
         with open(os.path.join(args.out, "growth.md"), "w") as f:
             f.write(md + "\n")
