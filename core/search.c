@@ -123,6 +123,7 @@ struct core_search {
     int *batch;         /* source indexes after the inflight one */
     int nbatch;
     int64_t walked_rows, walked_hits; /* over message partitions */
+    double grams_rows, grams_hits;    /* what grams steps covered and found */
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
     double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
@@ -724,7 +725,8 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                  * the LIMIT. */
                 const char *tables[SCAN_BATCH_MAX];
                 tables[0] = src->part.name;
-                double density = ((double)s->walked_hits + 0.5) / (double)(s->walked_rows + 1);
+                double density = ((double)s->walked_hits + s->grams_hits + 0.5) /
+                                 ((double)s->walked_rows + s->grams_rows + 1);
                 double max_rows = (double)s->inflight_limit / 2 / density;
                 s->nbatch = s->bitmap_rows > 0
                           ? scan_batch(s, src, s->batch, max_rows < SCAN_BATCH_ROWS ? max_rows
@@ -782,6 +784,10 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     } else if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
         s->bitmap_ms += took;
         s->bitmap_rows += (double)s->inflight_rows;
+        if (s->inflight_grams) { /* every match of the rows covered */
+            s->grams_rows += (double)s->inflight_rows;
+            s->grams_hits += n;
+        }
     }
     if (s->inflight_mode == STEP_WALK) {
         int64_t hits = 0;
