@@ -537,7 +537,14 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
             s->caseless = false;
     if (s->caseless)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
-    if (!s->indexable || s->weak) {
+    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
+     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
+     * rare. */
+    bool punct = false;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
+                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
+    if (!s->indexable || s->weak || punct) {
         enum core_status gst = term_grams(s);
         if (gst != CORE_OK) {
             core_search_close(s);
