@@ -626,7 +626,9 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     s->inflight_grams = false;
 
     if (src->kind == SRC_CONTACTS) {
-        if (!s->contacts_indexable && grams && !*s->digits) {
+        /* Short words beside punctuation (`#1`) have only common trigrams
+         * in names and phone numbers too. */
+        if (grams && !*s->digits && (!s->contacts_indexable || s->weak)) {
             mode = STEP_BITMAP;
             s->inflight_grams = true;
             core_param_text(&p, s->pattern);
