@@ -123,6 +123,7 @@ struct core_search {
     int *batch;         /* source indexes after the inflight one */
     int nbatch;
     int64_t walked_rows, walked_hits; /* over message partitions */
+    double grams_rows, grams_hits;    /* what grams steps covered and found */
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
     double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
@@ -535,7 +536,14 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
             s->caseless = false;
     if (s->caseless)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
-    if (!s->indexable || s->weak) {
+    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
+     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
+     * rare. */
+    bool punct = false;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
+                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
+    if (!s->indexable || s->weak || punct) {
         enum core_status gst = term_grams(s);
         if (gst != CORE_OK) {
             core_search_close(s);
@@ -617,7 +625,9 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
     s->inflight_grams = false;
 
     if (src->kind == SRC_CONTACTS) {
-        if (!s->contacts_indexable && grams && !*s->digits) {
+        /* Short words beside punctuation (`#1`) have only common trigrams
+         * in names and phone numbers too. */
+        if (grams && !*s->digits && (!s->contacts_indexable || s->weak)) {
             mode = STEP_BITMAP;
             s->inflight_grams = true;
             core_param_text(&p, s->pattern);
@@ -723,7 +733,8 @@ static enum core_status send_step(struct core_search *s, int idx, size_t limit)
                  * the LIMIT. */
                 const char *tables[SCAN_BATCH_MAX];
                 tables[0] = src->part.name;
-                double density = ((double)s->walked_hits + 0.5) / (double)(s->walked_rows + 1);
+                double density = ((double)s->walked_hits + s->grams_hits + 0.5) /
+                                 ((double)s->walked_rows + s->grams_rows + 1);
                 double max_rows = (double)s->inflight_limit / 2 / density;
                 s->nbatch = s->bitmap_rows > 0
                           ? scan_batch(s, src, s->batch, max_rows < SCAN_BATCH_ROWS ? max_rows
@@ -781,6 +792,10 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
     } else if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP) {
         s->bitmap_ms += took;
         s->bitmap_rows += (double)s->inflight_rows;
+        if (s->inflight_grams) { /* every match of the rows covered */
+            s->grams_rows += (double)s->inflight_rows;
+            s->grams_hits += n;
+        }
     }
     if (s->inflight_mode == STEP_WALK) {
         int64_t hits = 0;

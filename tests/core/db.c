@@ -276,11 +276,15 @@ static void test_search_oracle(struct core_conn *conn, const char *force)
             CHECK(same(&got, &want, what), "%s differs from the oracle", what);
             free(got.v);
         }
-        /* Incremental: tiny budgets, every answer a prefix. */
-        enum core_status st;
-        struct list got = walk(conn, terms[t], 20, 0.01, &st);
-        CHECK(st == CORE_OK && same(&got, &want, terms[t]), "budgeted search [%s] differs", terms[t]);
-        free(got.v);
+        /* Incremental: tiny budgets, every answer a prefix (every term with
+         * the steps the cost model picks, a quarter of them per forced kind). */
+        if (!force || t % 4 == 0) {
+            enum core_status st;
+            struct list got = walk(conn, terms[t], 20, 0.01, &st);
+            CHECK(st == CORE_OK && same(&got, &want, terms[t]), "budgeted search [%s] differs",
+                  terms[t]);
+            free(got.v);
+        }
         free(want.v);
     }
     unsetenv("CONVO_FORCE_STEP");
