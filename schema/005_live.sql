@@ -123,6 +123,7 @@ DECLARE
     p text;
     n int;
     owner boolean := false;
+    pause float8 := 0.002;
 BEGIN
     -- One notifier at a time: later starts return at once.
     IF NOT pg_try_advisory_lock(hashtext('convo_notifier_run')) THEN
@@ -151,9 +152,15 @@ BEGIN
         END LOOP;
         COMMIT;
         EXIT WHEN run_seconds > 0 AND clock_timestamp() > stop;
+        -- Idle, it backs off from 2 ms to 20 ms between looks, so a quiet
+        -- database costs a fraction of a percent of a core; the first
+        -- notification after a pause waits at most 20 ms.
         IF n = 0 THEN
-            PERFORM pg_sleep(0.002);
+            PERFORM pg_sleep(pause);
+            pause := least(pause * 2, 0.02);
             COMMIT;
+        ELSE
+            pause := 0.002;
         END IF;
     END LOOP;
     IF owner THEN
