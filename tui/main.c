@@ -28,10 +28,11 @@ static void usage(FILE *f)
           "  --no-mouse     leave the mouse to the terminal (text selection)\n"
           "  --help         this text\n"
           "\n"
-          "Keys: j/k move, Enter open, / search, ? help, q quit.\n"
+          "Keys: j/k move, Enter open, / search, r reply, y copy, ? help, q quit.\n"
           "NO_COLOR set in the environment turns colours off.\n"
           "Exit status: 0 after q, 128+N after signal N (Ctrl-C: 130, SIGTERM: 143),\n"
-          "1 when the database cannot be reached, 2 for a wrong command line.\n",
+          "1 when the database cannot be reached or the terminal cannot run convo\n"
+          "(TERM=dumb), 2 for a wrong command line.\n",
           f);
 }
 
@@ -333,21 +334,19 @@ static void write_stats(void)
     fclose(f);
 }
 
-int main(int argc, char **argv)
+/* The command line: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **conninfo, bool *mouse)
 {
-    const char *conninfo = NULL;
-    bool mouse = true;
-    setlocale(LC_ALL, "");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
-            conninfo = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : NULL;
-            if (!conninfo || !*conninfo) {
+            *conninfo = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : NULL;
+            if (!*conninfo || !**conninfo) {
                 fputs("convo: --db needs a CONNINFO\n", stderr);
                 usage(stderr);
                 return 2;
             }
         } else if (strcmp(argv[i], "--no-mouse") == 0) {
-            mouse = false;
+            *mouse = false;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -357,6 +356,17 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conninfo = NULL;
+    bool mouse = true;
+    setlocale(LC_ALL, "");
+    int st = parse_args(argc, argv, &conninfo, &mouse);
+    if (st >= 0)
+        return st;
     app.mouse = mouse;
     stats_init();
 
