@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 
     bool dirty = true, running = true;
     double key_t0 = 0;
-    while (running && !term_quit_signal()) {
+    while (running && !term_quit_signal() && !term_fatal()) {
         dispatch_answers();
         list_tick();
         if (app.view == VIEW_CHAT)
@@ -463,6 +463,8 @@ int main(int argc, char **argv)
             dirty = true;
         }
     }
+    if (term_fatal())
+        die("%s", term_fatal());   /* a worker cannot be joined: it waits to end */
     term_restore();
     listener_stop();
     workers_stop();

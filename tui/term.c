@@ -29,9 +29,31 @@ void term_restore(void)
     }
 }
 
+static char fatal_msg[256];
+static volatile sig_atomic_t fatal_pending;
+
+const char *term_fatal(void)
+{
+    return fatal_pending ? fatal_msg : NULL;
+}
+
 _Noreturn void die(const char *fmt, ...)
 {
     va_list ap;
+    if (gettid() != getpid()) {
+        /* Only the main thread may touch curses: a worker hands it the
+         * message, wakes it, and waits to be ended with the process. */
+        va_start(ap, fmt);
+        vsnprintf(fatal_msg, sizeof fatal_msg, fmt, ap);
+        va_end(ap);
+        fatal_pending = 1;
+        if (signal_wake_fd >= 0) {
+            ssize_t n = write(signal_wake_fd, "!", 1);
+            (void)n;
+        }
+        for (;;)
+            pause();
+    }
     term_restore();
     fputs("convo: ", stderr);
     va_start(ap, fmt);

@@ -71,7 +71,11 @@ void copy_and_tell(const char *text, const char *what);
 void term_restore(void);          /* idempotent, callable from atexit */
 void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
 int term_quit_signal(void);       /* the signal that ended the loop, or 0 */
+/* Restore the terminal, print "convo: ..." and exit 1. From a thread other
+ * than the main one, it passes the message to the main thread instead
+ * (term_fatal) and never returns. */
 _Noreturn void die(const char *fmt, ...);
+const char *term_fatal(void);        /* a worker's die() message, or NULL */
 void style_set(enum elem e, bool sel);
 /* Fill columns [x, x+w) of row y with blanks in element e. */
 void fill(int y, int x, int w, enum elem e, bool sel);
