@@ -82,15 +82,92 @@ BEGIN
 END $$;
 
 -- One notification for a statement that changed these contacts.
+--
+-- PostgreSQL serialises the commits of every transaction that notified
+-- (a database-wide lock taken before the commit record and held until the
+-- WAL is flushed), so NOTIFY from each writer caps all writers together at
+-- one commit per fsync. When the notifier below runs, writers leave the
+-- payload in an unlogged queue instead, and the notifier sends it in its
+-- own transactions, which need no flush: writers commit in groups again.
+-- Without a notifier, the writer notifies itself.
+CREATE UNLOGGED TABLE IF NOT EXISTS convo_notify_queue (
+    id      bigserial PRIMARY KEY,
+    payload text NOT NULL
+);
+
 CREATE OR REPLACE FUNCTION public.convo_notify(ids int[]) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    payload text;
 BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    PERFORM pg_notify('convo_changes',
-                      CASE WHEN cardinality(ids) > 100 THEN '*'
-                           ELSE array_to_string(ids, ',') END);
+    payload := CASE WHEN cardinality(ids) > 100 THEN '*' ELSE array_to_string(ids, ',') END;
+    -- The notifier holds this lock exclusively while it runs.
+    IF pg_try_advisory_xact_lock_shared(hashtext('convo_notifier')) THEN
+        PERFORM pg_notify('convo_changes', payload);
+    ELSE
+        INSERT INTO convo_notify_queue (payload) VALUES (payload);
+    END IF;
+END $$;
+
+-- The notifier: sends what writers queued, one notification per queued
+-- statement, a few milliseconds after their commits. Runs until run_seconds pass (0 = for ever); one at a
+-- time. pg_cron starts it every minute in the embedded cluster (a start
+-- while one runs returns at once).
+CREATE OR REPLACE PROCEDURE public.convo_notifier(run_seconds int DEFAULT 0)
+LANGUAGE plpgsql AS $$
+DECLARE
+    stop timestamptz := clock_timestamp() + make_interval(secs => run_seconds);
+    p text;
+    n int;
+    owner boolean := false;
+BEGIN
+    -- One notifier at a time: later starts return at once.
+    IF NOT pg_try_advisory_lock(hashtext('convo_notifier_run')) THEN
+        RETURN;
+    END IF;
+    -- A notification is not durable anyway: no need to wait for the WAL.
+    PERFORM set_config('synchronous_commit', 'off', false);
+    LOOP
+        -- Take over from the writers: wait for those notifying themselves
+        -- to finish (newcomers see the request and queue instead), but not
+        -- for long, and send what is queued meanwhile.
+        IF NOT owner THEN
+            BEGIN
+                PERFORM set_config('lock_timeout', '50ms', true);
+                PERFORM pg_advisory_lock(hashtext('convo_notifier'));
+                owner := true;
+            EXCEPTION WHEN lock_not_available THEN
+                NULL;
+            END;
+        END IF;
+        n := 0;
+        FOR p IN WITH d AS (DELETE FROM convo_notify_queue RETURNING id, payload)
+                 SELECT payload FROM d ORDER BY id LOOP
+            PERFORM pg_notify('convo_changes', p);
+            n := n + 1;
+        END LOOP;
+        COMMIT;
+        EXIT WHEN run_seconds > 0 AND clock_timestamp() > stop;
+        IF n = 0 THEN
+            PERFORM pg_sleep(0.002);
+            COMMIT;
+        END IF;
+    END LOOP;
+    IF owner THEN
+        PERFORM pg_advisory_unlock(hashtext('convo_notifier'));
+    END IF;
+    PERFORM pg_advisory_unlock(hashtext('convo_notifier_run'));
+    -- Writers that saw the lock held may still commit queue entries; the
+    -- last of them are sent by a final pass a moment later.
+    PERFORM pg_sleep(0.2);
+    FOR p IN WITH d AS (DELETE FROM convo_notify_queue RETURNING id, payload)
+             SELECT payload FROM d ORDER BY id LOOP
+        PERFORM pg_notify('convo_changes', p);
+    END LOOP;
+    COMMIT;
 END $$;
 
 CREATE OR REPLACE FUNCTION public.convo_messages_inserted() RETURNS trigger

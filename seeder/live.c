@@ -286,6 +286,8 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
             break;
         }
         PQclear(PQexec(w[i].conn, "SET application_name = 'convo-seed --live'"));
+        if (opt->async_commit)
+            PQclear(PQexec(w[i].conn, "SET synchronous_commit = off"));
         if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
             snprintf(err, errlen, "cannot start a thread");
             atomic_store(&live_stop, true);

@@ -43,7 +43,9 @@ static void usage(FILE *out)
           "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n"
           "  --live RATE     write RATE messages a second (0 = as fast as possible) into the\n"
           "                  existing data, one INSERT transaction each, until --duration S\n"
-          "                  seconds pass or Ctrl-C; --connections N (default 8) at once\n",
+          "                  seconds pass or Ctrl-C; --connections N (default 8) at once;\n"
+          "                  --async-commit: synchronous_commit = off (commits may be lost\n"
+          "                  in a server crash, never half-applied)\n",
           out);
 }
 
@@ -196,7 +198,8 @@ int main(int argc, char **argv)
 
     int jobs = 2;
     struct seed_live live = {.rate = -1, .connections = 8};
-    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS };
+    enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
+           OPT_ASYNC };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -211,6 +214,7 @@ int main(int argc, char **argv)
         {"live", required_argument, NULL, OPT_LIVE},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"connections", required_argument, NULL, OPT_CONNS},
+        {"async-commit", no_argument, NULL, OPT_ASYNC},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -236,6 +240,7 @@ int main(int argc, char **argv)
         case OPT_JOBS: jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
         case OPT_LIVE: live.rate = (double)parse_count("--live", optarg, 0, 1000000); break;
         case OPT_DURATION: live.duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
+        case OPT_ASYNC: live.async_commit = true; break;
         case OPT_CONNS: live.connections = (int)parse_count("--connections", optarg, 1, 64); break;
         case 'h': usage(stdout); return 0;
         case ':': usage_error("%s needs a value", argv[optind - 1]); break;
@@ -253,8 +258,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (live.rate < 0 && (live.duration > 0 || live.connections != 8))
-        usage_error("%s", "--duration and --connections go with --live RATE");
+    if (live.rate < 0 && (live.duration > 0 || live.connections != 8 || live.async_commit))
+        usage_error("%s", "--duration, --connections and --async-commit go with --live RATE");
 
     char err[600];
     struct seed_bodies bodies = {0};

@@ -190,6 +190,7 @@ struct seed_live {
     int connections;
     uint64_t seed;
     bool progress;            /* a line on stderr every 5 s */
+    bool async_commit;        /* synchronous_commit = off on its sessions */
 };
 
 /* Send one-message INSERT transactions until the duration ends or a signal

@@ -195,9 +195,10 @@ static int live_main(const char *db, int argc, char **argv)
     return query_send(db, contact, pos[1]);
 }
 
-int main(int argc, char **argv)
+/* follow and send have arguments of their own: the exit status of the
+ * command when argv names one after the connection flags, else -1. */
+static int live_dispatch(int argc, char **argv)
 {
-    /* follow and send have arguments of their own. */
     for (int i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--db") == 0) && i + 1 < argc) {
             i++;
@@ -214,6 +215,14 @@ int main(int argc, char **argv)
         }
         break;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    int live_rc = live_dispatch(argc, argv);
+    if (live_rc >= 0)
+        return live_rc;
 
     const char *db = NULL, *after = NULL, *cmd = NULL, *arg = NULL;
     long limit = 0, budget = 0;

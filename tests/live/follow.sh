@@ -49,14 +49,18 @@ pass "send: exit 1 for an unknown contact, 2 for empty, invalid UTF-8 or over 40
 
 # follow: what send and psql insert, and a message that commits after one
 # with a greater id; nothing from before it started, nothing twice.
+# wait_listening: until a follow has read its start mark (its last statement).
+wait_listening() {
+    for _ in $(seq 1 300); do
+        [ "$(q "select count(*) from pg_stat_activity where datname = current_database()
+                and query like '%pg_sequence_last_value%' and state = 'idle'")" -ge 1 ] && return
+        sleep 0.05
+    done
+    fail "follow did not start listening"
+}
 "$query" follow --limit 4 >"$out" 2>"$err" &
 fpid=$!
-for _ in $(seq 1 100); do
-    [ "$(q "select count(*) from pg_stat_activity where datname = current_database()
-            and query like 'LISTEN%'")" -ge 1 ] && break
-    sleep 0.05
-done
-sleep 0.3
+wait_listening
 tag=late_$$
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL &
 begin;
@@ -75,7 +79,7 @@ q "insert into messages (contact_id, direction, content, created_at)
 q "update messages set content = 'edited' where content = 'sent meanwhile'" >/dev/null
 wait %2 2>/dev/null || true
 "$query" send 1 'after the late one' >/dev/null
-for _ in $(seq 1 100); do kill -0 $fpid 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 300); do kill -0 $fpid 2>/dev/null || break; sleep 0.05; done
 kill -0 $fpid 2>/dev/null && { kill $fpid; fail "follow --limit 4 did not exit: $(cat "$out")"; }
 wait $fpid || fail "follow exit $?: $(cat "$err")"
 python3 - "$out" <<'PY' || fail "follow printed: $(cat "$out")"
@@ -95,9 +99,9 @@ pass "follow prints messages from send and psql once each, a late commit with a 
 for sig in TERM INT; do
     "$query" follow >"$out" 2>"$err" &
     fpid=$!
-    sleep 0.5
+    wait_listening
     "$query" send 1 "before SIG$sig" >/dev/null
-    for _ in $(seq 1 40); do [ -s "$out" ] && break; sleep 0.05; done
+    for _ in $(seq 1 300); do [ -s "$out" ] && break; sleep 0.05; done
     kill -$sig $fpid
     rc=0
     wait $fpid || rc=$?

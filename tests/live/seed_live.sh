@@ -24,13 +24,22 @@ after=$(q "select count(*) from messages")
 [ "$(stale_pointers)" = 0 ] || fail "pointers wrong after --live"
 pass "--live 300 for 3 s: $sent messages, printed rate and latency, pointers exact"
 
-"$seed" --live 100 >/dev/null 2>&1 &
+# --duration is only a backstop: SIGINT must end it long before. The signal
+# goes once it writes (a background job starts with SIGINT ignored until
+# the program sets its handler).
+n0=$(q "select count(*) from messages")
+"$seed" --live 100 --duration 100 >/dev/null 2>&1 &
 pid=$!
-sleep 1.5
+for _ in $(seq 1 300); do
+    [ "$(q "select count(*) from messages")" -gt "$n0" ] && break
+    sleep 0.1
+done
+t0=$SECONDS
 kill -INT $pid
 rc=0
 wait $pid || rc=$?
 [ "$rc" = 0 ] || fail "--live exited $rc on SIGINT"
+[ $((SECONDS - t0)) -lt 20 ] || fail "--live took $((SECONDS - t0)) s to stop on SIGINT"
 pass "--live ends with 0 on Ctrl-C"
 
 rc=0
