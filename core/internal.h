@@ -41,6 +41,8 @@ enum core_cursor_kind {
     CORE_CURSOR_RECENT = 'R',
     CORE_CURSOR_SEARCH = 'S',
     CORE_CURSOR_MESSAGES = 'M',
+    CORE_CURSOR_NEWER = 'N',        /* around.c: a conversation, oldest first */
+    CORE_CURSOR_RECENT_REV = 'V',   /* around.c: recent list, oldest first */
 };
 
 #define CORE_CURSOR_LEN 44 /* characters, without the NUL */

@@ -230,4 +230,30 @@ enum core_status core_follow_open(struct core_conn *conn, struct core_follow **o
 enum core_status core_follow_next(struct core_follow *follow, struct core_page *out);
 void core_follow_close(struct core_follow *follow);
 
+/* ---- other walks (core/around.c; used by the terminal program) --------- */
+
+/* The messages of a contact around one of them (at_us, message_id): older
+ * gets that message and up to limit - 1 older ones, newest first, its
+ * next_cursor continuing older with core_messages(); newer gets up to limit
+ * newer ones, oldest first, its next_cursor continuing with
+ * core_messages_newer(). Constant cost at any depth. */
+enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id,
+                                      int64_t at_us, int64_t message_id, size_t limit,
+                                      struct core_page *older, struct core_page *newer);
+
+/* A contact's messages oldest first: cursor NULL or "" = from the first
+ * message of the conversation. */
+enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
+                                     const char *cursor, size_t limit,
+                                     struct core_page *out);
+
+/* The recent list walked from its end: the conversation whose last message
+ * is the oldest first, same rows and rules as core_recent() in the other
+ * order. cursor NULL or "" = the end of the list. */
+enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor,
+                                      size_t limit, struct core_page *out);
+
+/* How many conversations the recent list holds (one index scan). */
+enum core_status core_recent_count(struct core_conn *conn, int64_t *out);
+
 #endif

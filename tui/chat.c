@@ -13,8 +13,22 @@
 #include <string.h>
 
 #define TOP_PAGE_ROWS 500
+/* Live updates ask for this many newest messages, more when all are new. */
+#define NEWEST_ROWS 20
+/* A message is laid out up to this many columns; the rest is kept (y
+ * copies it) but not turned into cells, so a huge message costs its bytes
+ * once, not twenty times over. */
+#define CHAT_MAX_COLS 20000
 
-enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT };
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT, LN_NEWER, LN_GAP };
+
+/* A message of the conversation, owned by the view (pages are copied and
+ * freed at once). A reply being sent is one too, until the server answers. */
+struct msg {
+    struct core_row row;     /* first: a struct msg * is a struct core_row * */
+    bool sending;
+    uint64_t seq;
+};
 
 struct line {
     uint32_t msg;
@@ -34,10 +48,26 @@ static struct {
     uint64_t gen;
     int32_t contact_id;
     char *name, *phone;
-    struct core_page *pages;
-    size_t npages;
-    const struct core_row **msgs;    /* oldest first */
+    bool first_answer;               /* the newest page came */
+    const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
+    bool newest_loading, newest_again;
+    /* Opened at a search hit: newer messages load below as the user
+     * scrolls down, until the newest. */
+    char *newer_cursor;
+    bool newer_end, newer_loading;
+    bool around;                     /* the around answer is pending */
+    /* g: the first page of the conversation comes at once; the pages in
+     * between follow (the gap) while the view stays at the top. */
+    bool have_start, start_loading;
+    int64_t start_last_id;           /* the newest message of that page */
+    size_t newest_limit;
+    bool keep_set;                   /* after layout: the line at the view's */
+    size_t keep_line;                /* bottom, counted from the top */
+    size_t news;                     /* messages below the view, unread */
+    struct prompt reply;
+    uint64_t send_seq;
+    int64_t opened_us;               /* wall clock, for CONVO_STATS */
     char *older_cursor;
     bool end, loading;
     bool to_top;                     /* g: load to the start, stay at the top */
@@ -53,6 +83,7 @@ static struct {
     struct prompt prompt;
     struct hl hl;
     bool finding;                    /* a find term is in force */
+    bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
     char err[200];
@@ -72,9 +103,50 @@ static int bubble_width(void)
     return w < 8 ? 8 : w;
 }
 
+static void request_around(const struct core_row *row)
+{
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_AROUND;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->at_us = row->created_at_us;
+    req->message_id = row->message_id;
+    req->limit = TUI_PAGE;
+    chat.loading = chat.around = true;
+    chat.newer_end = false;
+    chat.t_req = app.input_ms > 0 ? app.input_ms : now_ms();
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void request_newer(void)
+{
+    if (chat.newer_loading || chat.newer_end || chat.around || now_ms() < chat.retry_at)
+        return;
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWER;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->cursor = chat.newer_cursor ? xstrdup(chat.newer_cursor) : NULL;
+    req->limit = TUI_PAGE;
+    chat.newer_loading = true;
+    worker_submit(WORKER_CHAT, req);
+}
+
+static void request_start(void)
+{
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWER;
+    req->slot = 1;   /* the first page, not a page below a hit */
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->limit = TUI_PAGE;
+    chat.start_loading = true;
+    worker_submit(WORKER_CHAT, req);
+}
+
 static void request_older(void)
 {
-    if (chat.loading || chat.end || now_ms() < chat.retry_at)
+    if (chat.loading || chat.end || chat.around || now_ms() < chat.retry_at)
         return;
     struct request *req = xcalloc(1, sizeof *req);
     req->kind = REQ_MESSAGES;
@@ -90,6 +162,138 @@ static void request_older(void)
     worker_submit(WORKER_CHAT, req);
 }
 
+static void free_layout(void);
+
+static void msg_free(struct msg *m)
+{
+    if (!m)
+        return;
+    free((char *)m->row.content);
+    free((char *)m->row.created_at);
+    free(m);
+}
+
+static struct msg *msg_copy(const struct core_row *r)
+{
+    struct msg *m = xcalloc(1, sizeof *m);
+    m->row = *r;
+    m->row.name = m->row.phone_number = NULL;
+    m->row.content = xstrdup(r->content);
+    m->row.created_at = xstrdup(r->created_at);
+    return m;
+}
+
+/* Oldest first by (created_at, id); replies being sent last. */
+static int msg_cmp(const void *a, const void *b)
+{
+    const struct msg *x = *(struct msg *const *)a, *y = *(struct msg *const *)b;
+    if (x->sending != y->sending)
+        return x->sending ? 1 : -1;
+    if (x->sending)
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+    if (x->row.created_at_us != y->row.created_at_us)
+        return x->row.created_at_us < y->row.created_at_us ? -1 : 1;
+    return x->row.message_id < y->row.message_id ? -1 : x->row.message_id > y->row.message_id;
+}
+
+static bool msg_known(const struct core_row *r)
+{
+    if (chat.n == 0)
+        return false;
+    struct msg key = {.row = *r};
+    const struct msg *kp = &key;
+    return bsearch(&kp, chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp) != NULL;
+}
+
+static long msg_index(int64_t id)
+{
+    for (size_t i = chat.n; i-- > 0;)
+        if (chat.msgs[i]->message_id == id && !((const struct msg *)chat.msgs[i])->sending)
+            return (long)i;
+    return -1;
+}
+
+static void msgs_sorted(void)
+{
+    qsort(chat.msgs, chat.n, sizeof *chat.msgs, msg_cmp);
+}
+
+/* Take the rows of p that are not shown yet; the page itself is freed by
+ * the caller. Returns how many came, and in *newer how many of them are
+ * newer than every message held before. The current match follows its
+ * message. */
+static size_t msgs_merge(const struct core_page *p, size_t *newer)
+{
+    int64_t match_id = chat.match >= 0 ? chat.msgs[chat.match]->message_id : 0;
+    const struct core_row *last = NULL;
+    for (size_t i = chat.n; i-- > 0 && !last;)
+        if (!((const struct msg *)chat.msgs[i])->sending)
+            last = chat.msgs[i];
+    size_t added = 0, after = 0;
+    const struct core_row **more = xmalloc((p->count + 1) * sizeof *more);
+    for (size_t i = 0; i < p->count; i++) {
+        const struct core_row *r = &p->rows[i];
+        if (msg_known(r))
+            continue;
+        struct msg probe = {.row = *r}, lastm = {.row = last ? *last : *r};
+        const struct msg *pp = &probe, *lp = &lastm;
+        if (!last || msg_cmp(&pp, &lp) > 0)
+            after++;
+        more[added++] = &msg_copy(r)->row;
+    }
+    if (added) {
+        chat.msgs = xrealloc(chat.msgs, (chat.n + added + 1) * sizeof *chat.msgs);
+        memcpy(chat.msgs + chat.n, more, added * sizeof *more);
+        free_layout();
+        chat.n += added;
+        msgs_sorted();
+        chat.relayout = true;
+        if (match_id)
+            chat.match = msg_index(match_id);
+    }
+    free(more);
+    if (newer)
+        *newer = after;
+    return added;
+}
+
+/* Held messages inside the span the newest page covers that it no longer
+ * holds were deleted or moved away by another writer: they go. */
+static void msgs_prune(const struct core_page *p)
+{
+    const struct core_row *low = p->count ? &p->rows[p->count - 1] : NULL;
+    bool whole = !p->next_cursor || p->count == 0;
+    int64_t match_id = chat.match >= 0 ? chat.msgs[chat.match]->message_id : 0;
+    size_t o = chat.n;
+    for (size_t i = chat.n; i-- > 0;) {
+        const struct msg *m = (const struct msg *)chat.msgs[i];
+        if (m->sending)
+            continue;
+        if (!whole) {
+            struct msg lm = {.row = *low};
+            const struct msg *lp = &lm, *mp = m;
+            if (msg_cmp(&mp, &lp) < 0)
+                break;
+        }
+        bool held = false;
+        for (size_t k = 0; k < p->count && !held; k++)
+            held = p->rows[k].message_id == m->row.message_id &&
+                   p->rows[k].created_at_us == m->row.created_at_us;
+        if (held)
+            continue;
+        if (o == chat.n)
+            free_layout();
+        msg_free((struct msg *)chat.msgs[i]);
+        memmove(chat.msgs + i, chat.msgs + i + 1, (chat.n - i - 1) * sizeof *chat.msgs);
+        chat.n--;
+        o = 0;
+    }
+    if (o == 0) {
+        chat.relayout = true;
+        chat.match = match_id ? msg_index(match_id) : -1;
+    }
+}
+
 static void free_layout(void)
 {
     if (chat.mv) {
@@ -103,14 +307,14 @@ static void free_layout(void)
 void chat_close(void)
 {
     free_layout();
-    for (size_t i = 0; i < chat.npages; i++)
-        core_page_free(&chat.pages[i]);
-    free(chat.pages);
+    for (size_t i = 0; i < chat.n; i++)
+        msg_free((struct msg *)chat.msgs[i]);
     free(chat.msgs);
     free(chat.lines);
     free(chat.name);
     free(chat.phone);
     free(chat.older_cursor);
+    free(chat.newer_cursor);
     hl_free(&chat.hl);
     memset(&chat, 0, sizeof chat);
     chat.match = -1;
@@ -125,25 +329,40 @@ static void push_line(uint32_t msg, int kind, size_t from, size_t to)
     chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
 }
 
+/* Consecutive messages of one side, minutes apart, share one header, as
+ * in chat apps; a pause starts a new one so times stay in sight. */
+#define GROUP_GAP_US (10 * 60 * INT64_C(1000000))
+
+static bool same_group(const struct core_row *a, const struct core_row *b)
+{
+    return a->outbound == b->outbound && !((const struct msg *)a)->sending &&
+           b->created_at_us - a->created_at_us <= GROUP_GAP_US;
+}
+
 static void layout(void)
 {
     free_layout();
     chat.mv = xcalloc(chat.n + 1, sizeof *chat.mv);
     chat.nlines = 0;
-    push_line(0, chat.end ? LN_START : LN_MORE, 0, 0);
+    push_line(0, chat.end || chat.have_start ? LN_START : LN_MORE, 0, 0);
+    bool gap = chat.have_start && !chat.end;
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
     for (size_t i = 0; i < chat.n; i++) {
         const struct core_row *m = chat.msgs[i];
         struct msgview *v = &chat.mv[i];
-        cells_build(&v->cells, m->content, &chat.hl, 0, 0);
+        cells_build(&v->cells, m->content, &chat.hl, 0, CHAT_MAX_COLS);
         for (size_t c = 0; c < v->cells.n; c++)
             if (v->cells.v[c].kind == CK_MATCH)
                 v->match = true;
-        if (i == 0 || day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us))
+        bool new_day = i == 0 ||
+                       day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us);
+        if (new_day)
             push_line((uint32_t)i, LN_DAY, 0, 0);
         v->first_line = chat.nlines;
-        push_line((uint32_t)i, LN_META, 0, 0);
+        if (new_day || !same_group(chat.msgs[i - 1], m) || (long)i == chat.match ||
+            ((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_META, 0, 0);
         nwrap = 0;
         cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
         for (size_t k = 0; k + 1 < nwrap; k += 2) {
@@ -152,10 +371,22 @@ static void layout(void)
                 v->width = w;
             push_line((uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
         }
+        if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
+            cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
+            push_line((uint32_t)i, LN_CUT, 0, 0);
+        if (gap && m->message_id == chat.start_last_id && !((const struct msg *)m)->sending)
+            push_line((uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
+    if (!chat.newer_end)
+        push_line(0, LN_NEWER, 0, 0);
     chat.laid_cols = COLS;
     chat.relayout = false;
+    if (chat.keep_set) {
+        /* New messages came below a view that reads older ones. */
+        chat.keep_set = false;
+        chat.off = chat.keep_line < chat.nlines ? chat.nlines - 1 - chat.keep_line : 0;
+    }
 }
 
 static size_t max_off(void)
@@ -168,6 +399,8 @@ static void clamp_off(void)
 {
     if (chat.off > max_off())
         chat.off = max_off();
+    if (chat.off == 0)
+        chat.news = 0;
 }
 
 /* Scroll so that message i shows with some lines of context below it. */
@@ -192,8 +425,29 @@ static long bottom_msg(void)
     if (chat.nlines == 0 || chat.n == 0)
         return -1;
     size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    if (chat.lines[b].kind == LN_NEWER)
+        return (long)chat.n - 1;
     return chat.lines[b].kind == LN_MORE || chat.lines[b].kind == LN_START ? 0
                                                                           : (long)chat.lines[b].msg;
+}
+
+static long gap_index(void);
+
+/* The message at the top of the view. */
+static long top_msg(void)
+{
+    if (chat.nlines == 0 || chat.n == 0)
+        return -1;
+    size_t h = (size_t)view_height();
+    size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    size_t t = b + 1 > h ? b + 1 - h : 0;
+    while (t < b && chat.lines[t].kind != LN_META && chat.lines[t].kind != LN_TEXT)
+        t++;
+    if (chat.lines[t].kind == LN_MORE || chat.lines[t].kind == LN_START)
+        return 0;
+    if (chat.lines[t].kind == LN_NEWER)
+        return (long)chat.n - 1;
+    return (long)chat.lines[t].msg;
 }
 
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
@@ -204,17 +458,26 @@ static void find_from(long from, int dir)
         return;
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
-    for (long i = from; i >= 0 && i < (long)chat.n; i += dir) {
+    /* Older matches in the pages not loaded yet come before the first
+     * page's: the scan stops at the gap and goes on when they arrive. */
+    long gidx = gap_index();
+    long stop = dir < 0 && gidx >= 0 && from > gidx ? gidx : -1;
+    for (long i = from; i > stop && i < (long)chat.n; i += dir) {
         if (chat.mv[i].match) {
             chat.match = i;
+            chat.relayout = true;   /* the current match gets its header */
             chat.find_dir = 0;
+            chat.wrap = false;
             reveal(i);
             return;
         }
     }
-    if (dir < 0 && !chat.end) {
+    if ((dir < 0 && !chat.end && stop >= 0) || (dir < 0 && !chat.end && gidx < 0)) {
         chat.find_dir = -1;    /* continue when older messages arrive */
         request_older();
+    } else if (dir > 0 && !chat.newer_end) {
+        chat.find_dir = +1;    /* continue when newer messages arrive */
+        request_newer();
     } else if (dir < 0 && chat.match < 0 && from + 1 < (long)chat.n) {
         /* Nothing older at all: the nearest newer match will do. */
         find_from(from + 1, +1);
@@ -223,6 +486,16 @@ static void find_from(long from, int dir)
         bool any = false;
         for (size_t i = 0; i < chat.n && !any; i++)
             any = chat.mv[i].match;
+        if (any && chat.wrap) {
+            /* n past the oldest match goes round to the newest, N the
+             * other way, as in less and vim. */
+            chat.wrap = false;
+            find_from(dir < 0 ? (long)chat.n - 1 : 0, dir);
+            snprintf(app.message, sizeof app.message, dir < 0 ? "search wrapped to the newest match"
+                                                              : "search wrapped to the oldest match");
+            app.message_error = false;
+            return;
+        }
         if (!any && chat.end)
             snprintf(app.message, sizeof app.message, "no match");
         else
@@ -235,6 +508,7 @@ void chat_open(const struct core_row *row, const char *term)
 {
     chat_close();
     chat.open = true;
+    chat.opened_us = wall_us();
     chat.gen = gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
@@ -263,14 +537,239 @@ void chat_open(const struct core_row *row, const char *term)
             left -= k;
         }
         chat.prompt.len = len;
+        /* Straight to the hit at any depth: the messages around it, then
+         * pages older above and newer below as the user scrolls. */
+        request_around(row);
+        return;
     }
+    chat.newer_end = true;
     request_older();
+}
+
+static void request_newest(void)
+{
+    if (chat.newest_loading) {
+        chat.newest_again = true;   /* one more when this one is back */
+        return;
+    }
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_NEWEST;
+    req->gen = chat.gen;
+    req->contact_id = chat.contact_id;
+    req->limit = chat.newest_limit ? chat.newest_limit : NEWEST_ROWS;
+    chat.newest_loading = true;
+    chat.newest_again = false;
+    worker_submit(WORKER_CHAT, req);
+}
+
+void chat_changes(const int32_t *ids, size_t n, bool all)
+{
+    /* Below a hit the newest messages are not loaded yet: the walk down
+     * reaches the new ones. */
+    if (!chat.open || !chat.newer_end)
+        return;
+    bool mine = all;
+    for (size_t i = 0; i < n && !mine; i++)
+        mine = ids[i] == chat.contact_id;
+    if (mine)
+        request_newest();
+}
+
+/* The newest messages: those not held yet go at the bottom. A reader at
+ * the bottom sees them; one reading older messages stays where they are
+ * and is told how many came. */
+static void newest_answer(struct response *r)
+{
+    chat.newest_loading = false;
+    if (r->status != CORE_OK) {
+        response_free(r);
+        return;
+    }
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    size_t bottom = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+    bool reading = chat.off > 0;
+    size_t newer = 0;
+    msgs_prune(&r->page);
+    size_t added = msgs_merge(&r->page, &newer);
+    if (added && reading) {
+        chat.keep_set = true;
+        chat.keep_line = bottom;
+        chat.news += newer;
+    }
+    /* All of them new: there may be more in between. */
+    bool gap = added == r->page.count && r->page.count > 0 && r->page.next_cursor;
+    chat.newest_limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
+    response_free(r);
+    if (gap || chat.newest_again)
+        request_newest();
+}
+
+static void send_answer(struct response *r)
+{
+    struct msg *m = NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < chat.n && !m; i++) {
+        struct msg *x = (struct msg *)chat.msgs[i];
+        if (x->sending && x->seq == r->slot) {
+            m = x;
+            at = i;
+        }
+    }
+    if (m) {
+        free_layout();
+        memmove(chat.msgs + at, chat.msgs + at + 1, (chat.n - at - 1) * sizeof *chat.msgs);
+        chat.n--;
+        chat.relayout = true;
+        if (chat.match >= (long)at)
+            chat.match = chat.match > (long)at ? chat.match - 1 : -1;
+    }
+    if (r->status == CORE_OK) {
+        msgs_merge(&r->page, NULL);
+        /* The list shows it on top without waiting for the notice. */
+        int32_t id = chat.contact_id;
+        list_changes(&id, 1, false);
+    } else {
+        snprintf(app.message, sizeof app.message, "not sent: %s", r->err);
+        app.message_error = true;
+        if (m && chat.reply.len == 0) {
+            /* The text comes back into the box. */
+            mbstate_t st;
+            memset(&st, 0, sizeof st);
+            const char *s = m->row.content;
+            size_t left = strlen(s), len = 0;
+            while (left > 0 && len < TUI_REPLY_MAX_CHARS) {
+                wchar_t wc;
+                size_t k = mbrtowc(&wc, s, left, &st);
+                if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+                    break;
+                chat.reply.buf[len++] = wc;
+                s += k;
+                left -= k;
+            }
+            chat.reply.len = len;
+            chat.reply.max = TUI_REPLY_MAX_CHARS;
+            chat.reply.active = true;
+        }
+    }
+    msg_free(m);
+    response_free(r);
+}
+
+/* A page of newer messages below: what is read stays where it is. */
+static void newer_answer(struct response *r)
+{
+    chat.newer_loading = false;
+    if (r->status != CORE_OK) {
+        chat.retry_at = now_ms() + 2000.0;
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        response_free(r);
+        return;
+    }
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    size_t bottom = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+    long before = (long)chat.n;
+    msgs_merge(&r->page, NULL);
+    free(chat.newer_cursor);
+    chat.newer_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.newer_end = chat.newer_cursor == NULL;
+    chat.relayout = true;
+    chat.keep_set = true;
+    chat.keep_line = bottom;
+    response_free(r);
+    if (chat.find_dir > 0)
+        find_from(before, +1);
+}
+
+/* g: the oldest messages, ahead of the pages in between. */
+static void start_answer(struct response *r)
+{
+    chat.start_loading = false;
+    if (r->status != CORE_OK || r->page.count == 0 || chat.end) {
+        response_free(r);
+        return;
+    }
+    chat.have_start = true;
+    chat.start_last_id = r->page.rows[r->page.count - 1].message_id;
+    msgs_merge(&r->page, NULL);
+    if (!r->page.next_cursor) {
+        /* The whole conversation was in it. */
+        chat.end = true;
+        free(chat.older_cursor);
+        chat.older_cursor = NULL;
+    }
+    chat.relayout = true;
+    if (chat.t_key > 0)
+        chat.latency_ms = now_ms() - chat.t_key;
+    response_free(r);
+}
+
+/* The index of the newest message of the first page while the pages in
+ * between are missing, else -1. */
+static long gap_index(void)
+{
+    return chat.have_start && !chat.end ? msg_index(chat.start_last_id) : -1;
+}
+
+static void around_answer(struct response *r)
+{
+    chat.loading = chat.around = false;
+    if (r->status != CORE_OK) {
+        chat.retry_at = now_ms() + 2000.0;
+        snprintf(app.message, sizeof app.message, "%s", r->err);
+        app.message_error = true;
+        /* The plain way: the newest messages, then older ones. */
+        chat.newer_end = true;
+        response_free(r);
+        return;
+    }
+    chat.first_answer = true;
+    int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
+    free(chat.older_cursor);
+    chat.older_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.end = chat.older_cursor == NULL;
+    free(chat.newer_cursor);
+    chat.newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? xstrdup(r->page2.next_cursor) : NULL;
+    chat.newer_end = chat.newer_cursor == NULL;
+    msgs_merge(&r->page, NULL);
+    msgs_merge(&r->page2, NULL);
+    chat.relayout = true;
+    response_free(r);
+    long i = anchor ? msg_index(anchor) : -1;
+    find_from(i >= 0 ? i : (long)chat.n - 1, -1);
+    chat.latency_ms = now_ms() - chat.t_req;
 }
 
 void chat_answer(struct response *r)
 {
     if (!chat.open || r->gen != chat.gen) {
+        if (r->req == REQ_SEND && r->status != CORE_OK) {
+            snprintf(app.message, sizeof app.message, "reply not sent: %s", r->err);
+            app.message_error = true;
+        }
         response_free(r);
+        return;
+    }
+    if (r->req == REQ_NEWEST) {
+        newest_answer(r);
+        return;
+    }
+    if (r->req == REQ_SEND) {
+        send_answer(r);
+        return;
+    }
+    if (r->req == REQ_NEWER && r->slot == 1) {
+        start_answer(r);
+        return;
+    }
+    if (r->req == REQ_NEWER) {
+        newer_answer(r);
+        return;
+    }
+    if (r->req == REQ_AROUND) {
+        around_answer(r);
         return;
     }
     chat.loading = false;
@@ -283,30 +782,36 @@ void chat_answer(struct response *r)
     }
     struct core_page *p = &r->page;
     double t_req = chat.t_req;
-    chat.pages = xrealloc(chat.pages, (chat.npages + 1) * sizeof *chat.pages);
-    chat.pages[chat.npages++] = *p;
-    r->have_page = false;
-    p = &chat.pages[chat.npages - 1];
+    bool first = !chat.first_answer;
+    chat.first_answer = true;
     free(chat.older_cursor);
     chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
+    long gidx = gap_index();
+    if (gidx >= 0) {
+        if (chat.relayout || chat.laid_cols != COLS)
+            layout();
+        /* Filling the gap below a reader of the first messages: the
+         * lines above the view do not change, so keep those. */
+        if (!chat.to_top && bottom_msg() <= gidx) {
+            chat.keep_set = true;
+            chat.keep_line = chat.nlines > chat.off ? chat.nlines - 1 - chat.off : 0;
+        }
+        if (p->count > 0 && msg_known(&p->rows[p->count - 1])) {
+            free(chat.older_cursor);   /* met the first page: all there */
+            chat.older_cursor = NULL;
+        }
+    }
     chat.end = chat.older_cursor == NULL;
-    /* Older rows go in front, oldest first. */
-    free_layout();
-    const struct core_row **msgs = xmalloc((chat.n + p->count + 1) * sizeof *msgs);
-    for (size_t i = 0; i < p->count; i++)
-        msgs[i] = &p->rows[p->count - 1 - i];
-    if (chat.n)
-        memcpy(msgs + p->count, chat.msgs, chat.n * sizeof *msgs);
-    free(chat.msgs);
-    chat.msgs = msgs;
-    chat.n += p->count;
-    if (chat.match >= 0)
-        chat.match += (long)p->count;
+    /* Older rows go in front; the view counts lines from the bottom, so
+     * what is being read stays put. */
+    long before = (long)chat.n;
+    msgs_merge(p, NULL);
+    long added = (long)chat.n - before;
     chat.relayout = true;
     response_free(r);
     if (chat.find_dir < 0) {
-        long from = chat.match >= 0 ? chat.match - 1 : (long)p->count - 1;
-        if (chat.npages == 1)
+        long from = chat.match >= 0 ? chat.match - 1 : gidx >= 0 ? gidx + added : added - 1;
+        if (first)
             from = (long)chat.n - 1;
         find_from(from, -1);
     }
@@ -334,6 +839,30 @@ void chat_tick(void)
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
     if (top < h || chat.to_top)
         request_older();
+    if (!chat.newer_end && chat.off < h)
+        request_newer();
+}
+
+/* G below a hit: the newest messages, as when the conversation opens. */
+static void reset_to_newest(void)
+{
+    free_layout();
+    for (size_t i = 0; i < chat.n; i++)
+        msg_free((struct msg *)chat.msgs[i]);
+    chat.n = 0;
+    free(chat.older_cursor);
+    free(chat.newer_cursor);
+    chat.older_cursor = chat.newer_cursor = NULL;
+    chat.end = chat.first_answer = false;
+    chat.newer_end = true;
+    chat.loading = chat.newer_loading = chat.around = false;
+    chat.match = -1;
+    chat.find_dir = 0;
+    chat.off = 0;
+    chat.relayout = true;
+    chat.gen = gen_next();
+    worker_supersede(WORKER_CHAT, chat.gen);
+    request_older();
 }
 
 bool chat_busy(double *since)
@@ -346,7 +875,74 @@ bool chat_busy(double *since)
 
 bool chat_prompt_active(void)
 {
-    return chat.prompt.active;
+    return chat.prompt.active || chat.reply.active;
+}
+
+/* Enter in the reply box: the text shows at once, marked as sending, and
+ * goes to the chat worker; the answer replaces it (send_answer). */
+static void reply_send(void)
+{
+    static char text[TUI_REPLY_MAX_CHARS * 4 + 1];
+    prompt_utf8(&chat.reply, text, sizeof text);
+    size_t bytes = strlen(text);
+    if (bytes == 0) {
+        snprintf(app.message, sizeof app.message, "nothing to send (Esc closes the reply box)");
+        app.message_error = true;
+        return;
+    }
+    if (bytes > CORE_SEND_MAX_BYTES) {
+        char n[32];
+        fmt_count(n, sizeof n, (long long)bytes);
+        snprintf(app.message, sizeof app.message, "too long to send: %s bytes, at most %d", n,
+                 CORE_SEND_MAX_BYTES);
+        app.message_error = true;
+        return;
+    }
+    struct msg *m = xcalloc(1, sizeof *m);
+    m->sending = true;
+    m->seq = ++chat.send_seq;
+    m->row.contact_id = chat.contact_id;
+    m->row.outbound = true;
+    m->row.content = xstrdup(text);
+    m->row.created_at = xstrdup("");
+    m->row.created_at_us = wall_us();
+    free_layout();
+    chat.msgs = xrealloc(chat.msgs, (chat.n + 1) * sizeof *chat.msgs);
+    chat.msgs[chat.n++] = &m->row;
+    chat.relayout = true;
+    chat.off = 0;
+    chat.news = 0;
+    struct request *req = xcalloc(1, sizeof *req);
+    req->kind = REQ_SEND;
+    req->gen = chat.gen;
+    req->slot = (size_t)m->seq;
+    req->contact_id = chat.contact_id;
+    req->text = xstrdup(text);
+    req->keep = true;
+    worker_submit(WORKER_CHAT, req);
+    chat.reply.active = false;
+    chat.reply.len = 0;
+    app.message[0] = 0;
+}
+
+static void reply_key(int is_key, wint_t ch)
+{
+    switch (prompt_key(&chat.reply, is_key, ch)) {
+    case 1:
+        if (app.message_error)
+            app.message[0] = 0;
+        break;
+    case 2:
+        reply_send();
+        break;
+    case 3:
+        chat.reply.active = false;
+        chat.reply.len = 0;
+        app.message[0] = 0;
+        break;
+    default:
+        break;
+    }
 }
 
 static void find_set_from_prompt(void)
@@ -361,6 +957,10 @@ static void find_set_from_prompt(void)
 
 void chat_key_prompt(int is_key, wint_t ch)
 {
+    if (chat.reply.active) {
+        reply_key(is_key, ch);
+        return;
+    }
     long anchor = bottom_msg();
     switch (prompt_key(&chat.prompt, is_key, ch)) {
     case 1:
@@ -399,6 +999,8 @@ void chat_action(enum action a, int count)
         layout();
     /* Any other move ends a trip to the start. */
     chat.to_top = a == ACT_TOP && !chat.end;
+    if (chat.to_top && !chat.have_start && !chat.start_loading)
+        request_start();   /* the oldest at once; the rest fills in */
     if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
         chat.t_key = now_ms();
     switch (a) {
@@ -413,20 +1015,48 @@ void chat_action(enum action a, int count)
         break;
     }
     case ACT_TOP: chat.off = max_off(); break;
-    case ACT_BOTTOM: chat.off = 0; break;
+    case ACT_BOTTOM:
+        chat.off = 0;
+        if (!chat.newer_end)
+            reset_to_newest();
+        break;
     case ACT_SEARCH:
         chat.prompt.active = true;
         chat.prompt.len = 0;
         app.message[0] = 0;
         break;
+    case ACT_COPY: {
+        /* The current match, else the newest message in view. */
+        long i = chat.match >= 0 ? chat.match : bottom_msg();
+        if (i >= 0 && (size_t)i < chat.n)
+            copy_and_tell(chat.msgs[i]->content, "the message");
+        break;
+    }
+    case ACT_COPY_PHONE:
+        copy_and_tell(chat.phone, chat.phone);
+        break;
+    case ACT_REPLY:
+        chat.reply.active = true;
+        chat.reply.max = TUI_REPLY_MAX_CHARS;
+        app.message[0] = 0;
+        break;
     case ACT_FIND_NEXT:
-        if (chat.finding)
-            find_from((chat.match >= 0 ? chat.match : bottom_msg() + 1) - 1, -1);
+    case ACT_FIND_PREV: {
+        if (!chat.finding)
+            break;
+        /* From where the user looks: the current match when it is in
+         * view, else the bottom (n, older) or the top (N, newer). */
+        long lo = top_msg(), hi = bottom_msg();
+        bool seen = chat.match >= 0 && chat.match >= lo && chat.match <= hi;
+        chat.wrap = true;
+        if (a == ACT_FIND_NEXT)
+            find_from(seen ? chat.match - 1 : hi, -1);
+        else
+            find_from(seen ? chat.match + 1 : lo, +1);
+        if (chat.find_dir == 0)
+            chat.wrap = false;
         break;
-    case ACT_FIND_PREV:
-        if (chat.finding)
-            find_from((chat.match >= 0 ? chat.match : bottom_msg() - 1) + 1, +1);
-        break;
+    }
     case ACT_BACK:
         /* Whatever the conversation still had in flight is of no use now. */
         worker_supersede(WORKER_CHAT, gen_next());
@@ -459,6 +1089,17 @@ static void draw_line(int y, const struct line *ln)
                               : (theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
                  EL_DIM, false);
         return;
+    case LN_NEWER:
+        put_text(y, 2, COLS - 4,
+                 chat.newer_loading ? (theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
+                                    : (theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
+                 EL_DIM, false);
+        return;
+    case LN_GAP:
+        put_text(y, 2, COLS - 4,
+                 theme.utf8 ? "\u22ef loading the messages in between\u2026" : "... loading the messages in between...",
+                 EL_DIM, false);
+        return;
     case LN_START: {
         const char *t = "start of the conversation";
         int w = (int)strlen(t);
@@ -473,6 +1114,15 @@ static void draw_line(int y, const struct line *ln)
         put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
         return;
     }
+    case LN_CUT: {
+        char t[160], n[32];
+        const struct core_row *m = chat.msgs[ln->msg];
+        fmt_count(n, sizeof n, (long long)strlen(m->content));
+        snprintf(t, sizeof t, theme.utf8 ? "\u2026 shortened to fit the screen (%s bytes in all)"
+                                         : "... shortened to fit the screen (%s bytes in all)", n);
+        put_text(y, m->outbound ? COLS / 4 : 3, COLS * 3 / 4 - 3, t, EL_DIM, false);
+        return;
+    }
     default:
         break;
     }
@@ -485,7 +1135,9 @@ static void draw_line(int y, const struct line *ln)
         fmt_clock(clock, sizeof clock, m->created_at_us);
         if (m->outbound) {
             char t[64];
-            snprintf(t, sizeof t, "%s%s \u00b7 you", current ? "\u25b6 " : "", clock);
+            snprintf(t, sizeof t, "%s%s \u00b7 you%s", current ? "\u25b6 " : "",
+                     ((const struct msg *)m)->sending ? "" : clock,
+                     ((const struct msg *)m)->sending ? (theme.utf8 ? " \u00b7 sending\u2026" : " - sending...") : "");
             int w = str_width(t);
             put_text(y, COLS - 1 - w > 0 ? COLS - 1 - w : 0, w, t, side, false);
         } else {
@@ -527,14 +1179,32 @@ void chat_draw(void)
     }
 
     int h = view_height();
+    int64_t drawn_us = wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
+    /* The day of the topmost message in view stays in sight, whatever the
+     * date lines scrolled away. */
+    size_t top = bottom + 1 > (size_t)h ? bottom + 1 - (size_t)h : 0;
+    while (top < bottom && (chat.lines[top].kind == LN_MORE || chat.lines[top].kind == LN_START))
+        top++;
+    if (chat.n > 0 && top < chat.nlines && chat.lines[top].kind != LN_MORE &&
+        chat.lines[top].kind != LN_START) {
+        char day[64];
+        fmt_day(day, sizeof day, chat.msgs[chat.lines[top].msg]->created_at_us);
+        int w = str_width(day);
+        if (COLS - w - 1 > x + 2)
+            put_text(0, COLS - w - 1, w, day, EL_HEADER_DIM, false);
+    }
     for (int i = 0; i < h; i++) {
         int y = h - i;   /* rows 1..h, bottom up */
         if (bottom < (size_t)i) {
             fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
-        draw_line(y, &chat.lines[bottom - (size_t)i]);
+        const struct line *ln = &chat.lines[bottom - (size_t)i];
+        draw_line(y, ln);
+        if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
+            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
     }
 
     char left[300], n[32];
@@ -548,6 +1218,15 @@ void chat_draw(void)
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
+    if (!chat.newer_end) {
+        size_t len = strlen(left);
+        snprintf(left + len, sizeof left - len, " \u00b7 newer below");
+    }
+    if (chat.news > 0 && chat.off > 0) {
+        size_t len = strlen(left);
+        fmt_count(n, sizeof n, (long long)chat.news);
+        snprintf(left + len, sizeof left - len, " \u00b7 %s new \u2193", n);
+    }
     if (chat.finding) {
         size_t matches = 0, pos = 0;
         for (size_t i = 0; i < chat.n; i++) {
@@ -564,23 +1243,26 @@ void chat_draw(void)
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
+    /* The prompt line holds the reply box: a failed send says why here. */
+    if (chat.reply.active && app.message[0] && app.message_error)
+        snprintf(left, sizeof left, " %s", app.message);
     double since = 0, now = now_ms();
     bool busy = chat_busy(&since);
     status_draw(left, chat.latency_ms, busy ? now - since : -1,
                 busy && now - since >= TUI_SPINNER_AFTER_MS);
 
     int y = LINES - 1;
-    if (chat.prompt.active) {
+    if (chat.reply.active) {
+        prompt_draw(&chat.reply, y, "reply: ");
+    } else if (chat.prompt.active) {
         prompt_draw(&chat.prompt, y, "find: ");
     } else {
         fill(y, 0, COLS, EL_TEXT, false);
         if (app.message[0])
             put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
         else if (chat.finding)
-            put_text(y, 1, COLS - 2, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            put_text(y, 1, COLS - 2, "j/k scroll \u00b7 / find \u00b7 g oldest \u00b7 G newest \u00b7 q back",
-                     EL_DIM, false);
+            hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }

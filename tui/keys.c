@@ -35,6 +35,9 @@ const struct binding bindings[] = {
     {KEY_RIGHT, "\u2192", ACT_OPEN, ON_LIST},
     {'/', "/", ACT_SEARCH, ON_LIST | ON_CHAT},
     {'n', "n", ACT_FIND_NEXT, ON_CHAT},
+    {'r', "r", ACT_REPLY, ON_CHAT},
+    {'y', "y", ACT_COPY, ON_LIST | ON_CHAT},
+    {'Y', "Y", ACT_COPY_PHONE, ON_LIST | ON_CHAT},
     {'N', "N", ACT_FIND_PREV, ON_CHAT},
     {ESC, "Esc", ACT_CLEAR, ON_LIST},
     {'q', "q", ACT_BACK, ON_CHAT},
@@ -65,6 +68,9 @@ static const char *const action_help[ACT_COUNT] = {
     [ACT_CLEAR] = "clear the search filter",
     [ACT_HELP] = "this help",
     [ACT_REDRAW] = "redraw the screen",
+    [ACT_REPLY] = "reply: Enter sends, Esc cancels",
+    [ACT_COPY] = "copy the message text (OSC 52 clipboard)",
+    [ACT_COPY_PHONE] = "copy the phone number",
     [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
 };
 
@@ -130,7 +136,8 @@ static int help_body(struct help_line *l, int w)
     static const enum action order[] = {
         ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
         ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
-        ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
+        ACT_FIND_PREV, ACT_REPLY, ACT_COPY, ACT_COPY_PHONE, ACT_CLEAR, ACT_HELP, ACT_REDRAW,
+        ACT_QUIT,
     };
     enum { NORDER = sizeof order / sizeof order[0] };
     char keys[NORDER][80];
@@ -277,7 +284,7 @@ int prompt_key(struct prompt *p, int is_key, wint_t ch)
     }
     if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || wcwidth((wchar_t)ch) < 0)
         return 0;
-    if (p->len < CORE_TERM_MAX_CHARS)
+    if (p->len < (p->max ? p->max : CORE_TERM_MAX_CHARS))
         p->buf[p->len++] = (wchar_t)ch;
     return 1;
 }
@@ -300,7 +307,7 @@ void prompt_utf8(const struct prompt *p, char *out, size_t len)
 
 void prompt_draw(const struct prompt *p, int y, const char *label)
 {
-    char text[CORE_TERM_MAX_CHARS * 4 + 1];
+    static char text[TUI_REPLY_MAX_CHARS * 4 + 1];
     fill(y, 0, COLS, EL_TEXT, false);
     int x = put_text(y, 0, COLS, label, EL_PROMPT, false);
     prompt_utf8(p, text, sizeof text);

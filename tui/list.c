@@ -15,7 +15,8 @@
 
 /* Pages kept around the viewport, and how far away they are dropped. */
 #define KEEP_MARGIN_ROWS TUI_PAGE
-#define PENDING_MOVE_MAX (8 * TUI_PAGE)
+/* Moves past the loaded rows wait for them, up to this far. */
+#define PENDING_MOVE_MAX (200 * TUI_PAGE)
 #define DROP_SLOTS 3
 
 struct slot {
@@ -27,6 +28,7 @@ struct slot {
     double retry_at;        /* after a failed fetch, not before this */
     size_t start, count;
     double t_req;           /* when asked for: latency runs from here */
+    bool awaiting;          /* asked and not answered yet (retries included) */
 };
 
 struct model {
@@ -42,9 +44,32 @@ struct model {
     double t_start;         /* the keystroke that asked for it */
     bool measured;
     char err[200];
+    /* Live updates. At the top the first page is fetched again; scrolled,
+     * nothing moves and the news are counted until the user is back at
+     * the top. */
+    bool refresh_wanted;    /* fetch the first page again when possible */
+    double refresh_after;   /* not before this (now_ms), searches only */
+    bool stale;             /* changes arrived while scrolled */
+    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
+    size_t nnews, news_cap;
+    bool news_many;         /* more than can be counted, or "anything" */
+    /* Keep the cursor on its conversation while pages are fetched again:
+     * anchor_line is its screen line, or SIZE_MAX to keep the top. */
+    bool anchored;
+    int32_t anchor_id;
+    size_t anchor_line;
+    /* G: the end of the recent list, fetched from the end upwards. */
+    bool reversed;
+    size_t pending_up;      /* moves up past the loaded rows, queued */
+    int64_t total;          /* conversations in the whole list, -1 unknown */
 };
 
+#define NEWS_MAX 1000
+/* A search shown at the top is fetched again at most this often. */
+#define SEARCH_REFRESH_MS 250.0
+
 static struct model *shown, *pending, *saved;
+static struct model *forward;   /* the recent list from the top, while G shows its end */
 static struct prompt prompt;
 static struct hl hl;
 static double search_lat[4096];
@@ -104,6 +129,7 @@ static void model_free(struct model *m)
     }
     free(m->slots);
     free(m->term);
+    free(m->news_ids);
     free(m);
 }
 
@@ -116,8 +142,13 @@ static void slot_request(struct model *m, size_t k)
     req->slot = k;
     req->term = xstrdup(m->term);
     req->cursor = s->cursor ? xstrdup(s->cursor) : NULL;
+    req->reversed = m->reversed;
     s->loading = true;
-    s->t_req = now_ms();
+    /* A retry after a failure or a wait for the server keeps the first
+     * ask's clock: the latency shown is what the user waited. */
+    if (!s->awaiting)
+        s->t_req = now_ms();
+    s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
 
@@ -138,9 +169,11 @@ static struct model *model_new(const char *term, double t0)
  * the worker drop whatever an abandoned search still had queued. */
 static void model_retag(struct model *m)
 {
+    if (m->slots[0].loading && m->slots[0].resident)
+        m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = gen_next();
     for (size_t i = 0; i < m->nslots; i++)
-        m->slots[i].loading = false;
+        m->slots[i].loading = m->slots[i].awaiting = false;
     m->pending_move = 0;
 }
 
@@ -158,7 +191,19 @@ static size_t slot_of(const struct model *m, size_t i)
     return lo;
 }
 
-static const struct core_row *row_at(const struct model *m, size_t i)
+/* Rows are numbered as they are drawn, from the top; a reversed model (the
+ * end of the list, walked upwards) holds them bottom up. */
+static const struct core_row *row_raw(const struct model *m, size_t i);
+
+static const struct core_row *row_at(const struct model *m, size_t d)
+{
+    size_t rows = model_rows(m);
+    if (!m->reversed)
+        return row_raw(m, d);
+    return d < rows ? row_raw(m, rows - 1 - d) : NULL;
+}
+
+static const struct core_row *row_raw(const struct model *m, size_t i)
 {
     const struct slot *s = &m->slots[slot_of(m, i)];
     if (!s->resident || i < s->start || i - s->start >= s->page.count)
@@ -183,8 +228,11 @@ static void scroll_into_view(struct model *m)
 static void model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
+    m->anchored = false;       /* the user chose where to be */
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
+    if (d > 0)
+        m->pending_up = 0;
     if (rows == 0) {
         if (d > 0 && model_more(m))
             m->pending_move += (size_t)d;
@@ -193,8 +241,15 @@ static void model_move(struct model *m, long d, bool page)
         return;
     }
     long target = (long)m->cur + d;
-    if (target < 0)
+    if (target < 0) {
+        if (m->reversed && model_more(m)) {
+            /* Above the loaded rows of the end: done when they come. */
+            m->pending_up += (size_t)-target;
+            if (m->pending_up > PENDING_MOVE_MAX)
+                m->pending_up = PENDING_MOVE_MAX;
+        }
         target = 0;
+    }
     if ((size_t)target >= rows) {
         if (model_more(m)) {
             /* Keys pressed while a page loads are honoured when it comes,
@@ -220,6 +275,72 @@ static void model_move(struct model *m, long d, bool page)
 
 /* ---- answers from the worker -------------------------------------------- */
 
+static void anchor_set(struct model *m, bool keep_top)
+{
+    const struct core_row *row = row_at(m, m->cur);
+    /* On the first row at the top the cursor stays there: the newest
+     * conversation is the one to see, as in a chat app. */
+    if (m->anchored || !row || (keep_top && m->cur == 0) || m->reversed)
+        return;
+    m->anchored = true;
+    m->anchor_id = row->contact_id;
+    m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+/* Put the cursor back on its conversation once a page holds it; give up
+ * when nothing is loading any more. */
+static void anchor_restore(struct model *m)
+{
+    if (!m->anchored)
+        return;
+    bool loading = false;
+    for (size_t k = 0; k < m->nslots; k++) {
+        const struct slot *s = &m->slots[k];
+        loading |= s->loading;
+        if (!s->resident)
+            continue;
+        for (size_t i = 0; i < s->page.count; i++) {
+            if (s->page.rows[i].contact_id != m->anchor_id)
+                continue;
+            m->anchored = false;
+            size_t at = s->start + i;
+            if (m->anchor_line == SIZE_MAX) {
+                /* The top stays: the cursor follows within the screen. */
+                if (at < m->top + (size_t)view_height())
+                    m->cur = at;
+                return;
+            }
+            m->cur = at;
+            m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
+            scroll_into_view(m);
+            return;
+        }
+    }
+    if (!loading)
+        m->anchored = false;
+}
+
+/* Page k came back and no longer ends where page k+1 starts: the data
+ * moved. Reusing the later pages' cursors would show a conversation twice
+ * or skip one, so they go, and page k's own end cursor fetches what
+ * follows. Requests still in flight for them are made stale. */
+static void chain_cut(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    anchor_set(m, m->top == 0);
+    for (size_t j = k + 1; j < m->nslots; j++) {
+        slot_drop(&m->slots[j]);
+        free(m->slots[j].cursor);
+    }
+    m->nslots = k + 1;
+    if (s->page.next_cursor && s->count > 0)
+        slot_add(m, s->page.next_cursor, s->start + s->count);
+    m->gen = gen_next();
+    for (size_t j = 0; j < m->nslots; j++)
+        m->slots[j].loading = false;
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
 static void slot_fill(struct model *m, size_t k, struct response *r)
 {
     struct slot *s = &m->slots[k];
@@ -232,6 +353,7 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
     s->count = s->page.count;
     if (r->final) {
         s->loading = false;
+        s->awaiting = false;
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
          * last budgeted step of a long search. */
@@ -242,13 +364,23 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         m->scanned = s->page.scanned_rows;
         m->back_to = s->page.searched_back_to_us;
     }
-    if (was_loaded && old != s->count) {
-        /* The data moved under a page fetched again: shift what follows. */
-        for (size_t j = k + 1; j < m->nslots; j++)
-            m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+    if (!r->final)
+        return;
+    const char *next = s->page.next_cursor && s->count > 0 ? s->page.next_cursor : NULL;
+    if (k + 1 < m->nslots) {
+        const char *have = m->slots[k + 1].cursor;
+        if (!next || !have || strcmp(next, have) != 0) {
+            chain_cut(m, k);
+            return;
+        }
+        if (was_loaded && old != s->count) {
+            /* Rows came or went inside this page: shift what follows. */
+            for (size_t j = k + 1; j < m->nslots; j++)
+                m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+        }
+    } else if (next) {
+        slot_add(m, next, s->start + s->count);
     }
-    if (r->final && k == m->nslots - 1 && s->page.next_cursor && s->count > 0)
-        slot_add(m, s->page.next_cursor, s->start + s->count);
 }
 
 static void promote_pending(void)
@@ -300,7 +432,23 @@ void list_answer(struct response *r)
         response_free(r);
         return;
     }
+    size_t rows_before = model_rows(m);
+    if (m->reversed && r->slot == 0 && r->total >= 0)
+        m->total = r->total;
     slot_fill(m, r->slot, r);
+    if (m->reversed) {
+        /* Rows of a reversed model arrive above: what is on screen stays. */
+        long delta = (long)model_rows(m) - (long)rows_before;
+        long cur = (long)m->cur + delta, top = (long)m->top + delta;
+        m->cur = cur > 0 ? (size_t)cur : 0;
+        m->top = top > 0 ? (size_t)top : 0;
+        if (m->pending_up && delta > 0) {
+            size_t up = m->pending_up;
+            m->pending_up = 0;
+            model_move(m, -(long)up, false);
+        }
+    }
+    anchor_restore(m);
     if (m == pending)
         promote_pending();
     if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
@@ -315,6 +463,85 @@ void list_answer(struct response *r)
     response_free(r);
 }
 
+/* ---- live updates --------------------------------------------------------- */
+
+static void news_clear(struct model *m)
+{
+    m->nnews = 0;
+    m->news_many = false;
+    m->stale = false;
+}
+
+static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
+{
+    m->stale = true;
+    if (all)
+        m->news_many = true;
+    for (size_t i = 0; i < n && !m->news_many; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < m->nnews && !seen; j++)
+            seen = m->news_ids[j] == ids[i];
+        if (seen)
+            continue;
+        if (m->nnews == NEWS_MAX) {
+            m->news_many = true;
+            break;
+        }
+        if (m->nnews == m->news_cap) {
+            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
+            m->news_ids = xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
+        }
+        m->news_ids[m->nnews++] = ids[i];
+    }
+}
+
+void list_changes(const int32_t *ids, size_t n, bool all)
+{
+    if (pending)
+        pending->refresh_wanted = true;   /* its answer may predate this */
+    if (saved)
+        news_add(saved, ids, n, all);
+    if (forward)
+        news_add(forward, ids, n, all);
+    if (!shown)
+        return;
+    if (shown->reversed)
+        news_add(shown, ids, n, all);
+    else if (shown->top == 0)
+        shown->refresh_wanted = true;
+    else if (shown->term[0])
+        shown->stale = true;   /* which of them match is not known yet */
+    else
+        news_add(shown, ids, n, all);
+}
+
+/* Fetch the first page again, keeping the old rows on screen until the
+ * answer replaces them; one at a time, so a burst makes one or two. */
+static void refresh_maybe(struct model *m)
+{
+    if (m->reversed)
+        return;   /* the news are at the top: g shows them */
+    if (m->stale && m->top == 0) {
+        news_clear(m);
+        m->refresh_wanted = true;
+    }
+    if (!m->refresh_wanted || m->slots[0].loading || now_ms() < m->refresh_after)
+        return;
+    m->refresh_wanted = false;
+    if (m->term[0])
+        m->refresh_after = now_ms() + SEARCH_REFRESH_MS;
+    anchor_set(m, m->top == 0);
+    slot_request(m, 0);
+}
+
+double list_due_ms(void)
+{
+    if (!shown || !shown->refresh_wanted || shown->slots[0].loading)
+        return -1;
+    double d = shown->refresh_after - now_ms();
+    return d > 0 ? d : 0;
+}
+
 /* ---- prefetch and forgetting -------------------------------------------- */
 
 void list_tick(void)
@@ -324,10 +551,18 @@ void list_tick(void)
     struct model *m = shown;
     if (!m)
         return;
+    refresh_maybe(m);
     size_t h = (size_t)view_height();
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
     size_t to = m->top + h + KEEP_MARGIN_ROWS;
+    if (m->reversed) {
+        /* Drawn rows [from, to) are held at raw [rows - to, rows - from). */
+        size_t rf = rows > to ? rows - to : 0;
+        size_t rt = rows > from ? rows - from : 0;
+        from = rf;
+        to = m->top < KEEP_MARGIN_ROWS ? rows + 1 : rt;
+    }
     size_t lo = slot_of(m, from);
     size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
@@ -426,6 +661,15 @@ static void search_prompt(void)
 
 void list_key_prompt(int is_key, wint_t ch)
 {
+    if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
+        /* Earlier terms, of this session and before. */
+        if (history_recall(&prompt, ch == KEY_UP ? -1 : 1)) {
+            app.message[0] = 0;
+            prompt_changed = true;
+            prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
+        }
+        return;
+    }
     switch (prompt_key(&prompt, is_key, ch)) {
     case 1:
         app.message[0] = 0;
@@ -436,6 +680,7 @@ void list_key_prompt(int is_key, wint_t ch)
         prompt.active = false;
         if (prompt_changed)
             search_prompt();
+        history_add(&prompt);
         if (prompt.len == 0)
             show_recent();
         break;
@@ -455,6 +700,40 @@ void list_key_prompt(int is_key, wint_t ch)
     }
 }
 
+/* ---- the end of the list ------------------------------------------------- */
+
+/* G: the true end is the first page of the reversed order; scrolling up
+ * from there loads further pages upwards. The list from the top waits. */
+static void go_to_end(void)
+{
+    forward = shown;
+    struct model *m = xcalloc(1, sizeof *m);
+    m->gen = gen_next();
+    m->term = xstrdup("");
+    m->reversed = true;
+    m->total = -1;
+    m->t_start = now_ms();
+    slot_add(m, NULL, 0);
+    m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
+    shown = m;
+    slot_request(m, 0);
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
+/* g from the end: the list from the top again, news included. */
+static void leave_end(void)
+{
+    if (!forward)
+        return;
+    model_free(shown);
+    shown = forward;
+    forward = NULL;
+    shown->cur = shown->top = 0;
+    shown->pending_move = 0;
+    model_retag(shown);
+    worker_supersede(WORKER_LIST, shown->gen);
+}
+
 /* ---- actions ------------------------------------------------------------ */
 
 void list_action(enum action a, int count)
@@ -471,10 +750,18 @@ void list_action(enum action a, int count)
     case ACT_HALF_DOWN: model_move(m, h / 2 > 0 ? h / 2 : 1, true); break;
     case ACT_HALF_UP: model_move(m, -(h / 2 > 0 ? h / 2 : 1), true); break;
     case ACT_TOP:
+        if (m->reversed) {
+            leave_end();
+            break;
+        }
         m->cur = m->top = 0;
         m->pending_move = 0;
         break;
     case ACT_BOTTOM: {
+        if (!m->term[0] && !m->reversed && model_more(m)) {
+            go_to_end();
+            break;
+        }
         size_t rows = model_rows(m);
         m->cur = rows ? rows - 1 : 0;
         scroll_into_view(m);
@@ -489,9 +776,21 @@ void list_action(enum action a, int count)
         break;
     }
     case ACT_SEARCH:
+        if (m->reversed)
+            leave_end();
         prompt.active = true;
+        history_reset();
         app.message[0] = 0;
         break;
+    case ACT_COPY:
+    case ACT_COPY_PHONE: {
+        const struct core_row *row = row_at(m, m->cur);
+        if (row && a == ACT_COPY)
+            copy_and_tell(row->content, "the message");
+        else if (row)
+            copy_and_tell(row->phone_number, row->phone_number);
+        break;
+    }
     case ACT_CLEAR:
         if (m->term[0] || pending) {
             prompt.len = 0;
@@ -556,8 +855,12 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         return;
     }
     int x = 1;
+    /* Rows of the previous term while a new one's first rows are pending
+     * are dimmed (the status bar says which term they are). */
+    bool old = pending != NULL;
     if (row->name && *row->name)
-        text_draw(y, x, c->name, row->name, &hl, 0, EL_NAME, sel);
+        /* Who the contact is matters more than where the match is. */
+        text_draw(y, x, c->name, row->name, &hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
@@ -567,7 +870,7 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     }
     put_text(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
-    text_draw(y, x, c->text, row->content, &hl, 0, EL_TEXT, sel);
+    text_draw(y, x, c->text, row->content, &hl, 0, old ? EL_DIM : EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
     int ww = str_width(when);
@@ -613,6 +916,25 @@ static void draw_titles(const struct columns *c)
     put_text(1, COLS - 5, 4, "WHEN", EL_DIM, false);
 }
 
+/* While a new term is pending, which rows the screen still shows. */
+static void showing_note(char *left, size_t size)
+{
+    if (!pending || !shown)
+        return;
+    size_t len = strlen(left);
+    if (!shown->term[0]) {
+        snprintf(left + len, size - len, " \u00b7 showing recent");
+        return;
+    }
+    /* The term is untrusted text: only printable ASCII of it, else "…". */
+    char t[48];
+    size_t o = 0;
+    for (const char *p = shown->term; *p && o + 4 < sizeof t; p++)
+        t[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    t[o] = 0;
+    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, shown->term[o] ? "\u2026" : "");
+}
+
 static void draw_status(void)
 {
     char left[300], n[32], n2[32];
@@ -629,12 +951,37 @@ static void draw_status(void)
         } else {
             snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned", n);
         }
+    } else if (m && m->reversed) {
+        size_t rows = model_rows(m);
+        fmt_count(n, sizeof n, (long long)rows);
+        fmt_count(n2, sizeof n2, (long long)(rows > m->cur ? rows - m->cur : 0));
+        /* With the count, rows have their place in the whole list. */
+        int64_t total = m->total >= (int64_t)rows ? m->total : -1;
+        if (!model_more(m))
+            total = (int64_t)rows;
+        if (rows == 0) {
+            snprintf(left, sizeof left, " loading the end of the list\u2026");
+        } else if (total >= 0) {
+            char t[32];
+            fmt_count(t, sizeof t, total);
+            fmt_count(n2, sizeof n2, total - (int64_t)(rows - 1 - (m->cur < rows ? m->cur : rows - 1)));
+            snprintf(left, sizeof left, " %s conversation%s \u00b7 row %s", t, total == 1 ? "" : "s", n2);
+        } else {
+            snprintf(left, sizeof left, " end of the list \u00b7 %s oldest%s \u00b7 row %s from the end",
+                     n, model_more(m) ? ", more above" : "", n2);
+        }
+        if (m->nnews > 0 || m->news_many) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191 (g)",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
     } else if (m) {
         size_t rows = model_rows(m);
         bool more = model_more(m);
         fmt_count(n, sizeof n, (long long)rows);
-        const char *what = m->term[0] ? (rows == 1 && !more ? "match" : "matches")
-                                      : (rows == 1 && !more ? "conversation" : "conversations");
+        const char *what = m->term[0] ? (rows == 1 ? "match" : "matches")
+                                      : (rows == 1 ? "conversation" : "conversations");
         if (m->searching) {
             fmt_count(n2, sizeof n2, m->scanned);
             snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
@@ -646,12 +993,20 @@ static void draw_status(void)
             else
                 snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
         }
+        if (m->top > 0 && (m->nnews > 0 || m->news_many)) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
         if (rows > 0) {
             size_t len = strlen(left);
             fmt_count(n, sizeof n, (long long)m->cur + 1);
             snprintf(left + len, sizeof left - len, " \u00b7 row %s", n);
         }
+
     }
+    showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
     double now = now_ms(), since = 0, running = -1;
@@ -680,9 +1035,7 @@ static void draw_prompt_line(void)
         x += text_draw(y, x, COLS - x - 1, shown->term, NULL, 0, EL_PROMPT, false);
         put_text(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
-        put_text(y, 1, COLS - 2,
-                 "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit",
-                 EL_DIM, false);
+        hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
     }
 }
 
@@ -705,9 +1058,12 @@ void list_draw(void)
         size_t rows = model_rows(shown);
         if (idx < rows) {
             draw_row(y, shown, idx, &c, now_us);
+            const struct core_row *row = row_at(shown, idx);
+            if (row)
+                stats_shown(STATS_LIST, row, now_us);
         } else {
             fill(y, 0, COLS, EL_TEXT, false);
-            if (idx == rows && model_more(shown) && (rows > 0 || !pending))
+            if (idx == rows && model_more(shown) && !shown->reversed && (rows > 0 || !pending))
                 put_text(y, 1 + c.name + 1, COLS - c.name - 2,
                          theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
             else if (idx == 0 && rows == 0 && !model_more(shown) && !pending)
@@ -758,6 +1114,8 @@ void list_free(void)
     model_free(shown);
     model_free(pending);
     model_free(saved);
-    shown = pending = saved = NULL;
+    model_free(forward);
+    shown = pending = saved = forward = NULL;
     hl_free(&hl);
+    history_free();
 }

@@ -28,10 +28,11 @@ static void usage(FILE *f)
           "  --no-mouse     leave the mouse to the terminal (text selection)\n"
           "  --help         this text\n"
           "\n"
-          "Keys: j/k move, Enter open, / search, ? help, q quit.\n"
+          "Keys: j/k move, Enter open, / search, r reply, y copy, ? help, q quit.\n"
           "NO_COLOR set in the environment turns colours off.\n"
           "Exit status: 0 after q, 128+N after signal N (Ctrl-C: 130, SIGTERM: 143),\n"
-          "1 when the database cannot be reached, 2 for a wrong command line.\n",
+          "1 when the database cannot be reached or the terminal cannot run convo\n"
+          "(TERM=dumb), 2 for a wrong command line.\n",
           f);
 }
 
@@ -47,7 +48,7 @@ static void fmt_ms(char *buf, size_t len, double ms)
 /* The fields of s (separated by " \u00b7 ") that fit in w columns, whole:
  * trailing fields are dropped, never cut. False when even the first field
  * is too wide: out then holds its words that fit. */
-static bool fit_fields(char *out, size_t len, const char *s, int w)
+bool fit_fields(char *out, size_t len, const char *s, int w)
 {
     static const char sep[] = " \u00b7 ";
     char cand[512];
@@ -131,6 +132,33 @@ void status_draw(const char *left, double latency_ms, double running_ms, bool bu
         put_text(y, x_right, lw, right, EL_STATUS, false);
     if (x_conn > 0)
         put_text(y, x_conn, rw, conn, lost ? EL_STATUS_WARN : EL_STATUS, false);
+}
+
+void copy_and_tell(const char *text, const char *what)
+{
+    size_t len = strlen(text);
+    if (!term_copy(text, len)) {
+        snprintf(app.message, sizeof app.message, "could not copy: the terminal did not take it");
+        app.message_error = true;
+        return;
+    }
+    char n[32];
+    long chars = 0;
+    for (const char *p = text; *p; p++)
+        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    fmt_count(n, sizeof n, chars);
+    snprintf(app.message, sizeof app.message, "copied %s (%s character%s)", what, n,
+             chars == 1 ? "" : "s");
+    app.message_error = false;
+}
+
+void hints_draw(int y, const char *s)
+{
+    char fit[512];
+    fill(y, 0, COLS, EL_TEXT, false);
+    /* Whole hints or none: "q ba" helps nobody. */
+    if (fit_fields(fit, sizeof fit, s, COLS - 2))
+        put_text(y, 1, COLS - 2, fit, EL_DIM, false);
 }
 
 /* Below the minimum size: the notice is wrapped over the lines there are,
@@ -267,6 +295,10 @@ static void dispatch_answers(void)
         if (r->kind == RESP_STATE) {
             app.conn[r->worker] = r->state;
             response_free(r);
+        } else if (r->kind == RESP_CHANGES) {
+            list_changes(r->ids, r->nids, r->all);
+            chat_changes(r->ids, r->nids, r->all);
+            response_free(r);
         } else if (r->worker == WORKER_LIST) {
             list_answer(r);
         } else {
@@ -298,24 +330,23 @@ static void write_stats(void)
                 key_lat[nkey_lat / 2], key_lat[p95], key_lat[nkey_lat - 1]);
     }
     list_stats(f);
+    stats_write(f);
     fclose(f);
 }
 
-int main(int argc, char **argv)
+/* The command line: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **conninfo, bool *mouse)
 {
-    const char *conninfo = NULL;
-    bool mouse = true;
-    setlocale(LC_ALL, "");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
-            conninfo = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : NULL;
-            if (!conninfo || !*conninfo) {
+            *conninfo = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : NULL;
+            if (!*conninfo || !**conninfo) {
                 fputs("convo: --db needs a CONNINFO\n", stderr);
                 usage(stderr);
                 return 2;
             }
         } else if (strcmp(argv[i], "--no-mouse") == 0) {
-            mouse = false;
+            *mouse = false;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -325,15 +356,32 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conninfo = NULL;
+    bool mouse = true;
+    setlocale(LC_ALL, "");
+    int st = parse_args(argc, argv, &conninfo, &mouse);
+    if (st >= 0)
+        return st;
     app.mouse = mouse;
+    stats_init();
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fputs("convo: needs a terminal on standard input and output\n", stderr);
         return 1;
     }
     char err[512];
-    if (!workers_start(conninfo, err, sizeof err)) {
+    if (!term_usable(err, sizeof err)) {
         fprintf(stderr, "convo: %s\n", err);
+        return 1;
+    }
+    if (!workers_start(conninfo, err, sizeof err) || !listener_start(conninfo, err, sizeof err)) {
+        fprintf(stderr, "convo: %s\n", err);
+        listener_stop();
         workers_stop();
         return 1;
     }
@@ -373,7 +421,11 @@ int main(int argc, char **argv)
             {workers_wake_fd(), POLLIN, 0},
             {sig_pipe[0], POLLIN, 0},
         };
-        int n = poll(fds, 3, busy ? 100 : 30000);
+        int timeout = busy ? 100 : 30000;
+        double due = list_due_ms();
+        if (due >= 0 && due < timeout)
+            timeout = (int)due + 1;
+        int n = poll(fds, 3, timeout);
         if (n < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         if (n <= 0)
@@ -412,6 +464,7 @@ int main(int argc, char **argv)
         }
     }
     term_restore();
+    listener_stop();
     workers_stop();
     chat_close();
     list_free();

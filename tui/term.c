@@ -3,6 +3,8 @@
  * signals that must leave the terminal as it was found. */
 #include "tui.h"
 
+#include <term.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -175,6 +177,30 @@ static void theme_8(void)
     set_el(EL_ERROR, A_BOLD, p, A_BOLD, p);
 }
 
+bool term_usable(char *why, size_t len)
+{
+    const char *term = getenv("TERM");
+    int err = 0;
+    if (!term || !*term) {
+        snprintf(why, len, "TERM is not set; convo needs a full-screen terminal (for example TERM=xterm-256color)");
+        return false;
+    }
+    if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+        snprintf(why, len, "unknown terminal type TERM=%.60s; convo needs a full-screen terminal (for example TERM=xterm-256color)",
+                 term);
+        return false;
+    }
+    /* Without cursor addressing (TERM=dumb, an emacs shell) curses can
+     * draw nothing but a stream of lines. */
+    const char *cup = tigetstr("cup");
+    bool ok = cup && cup != (char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    if (!ok)
+        snprintf(why, len, "the terminal (TERM=%.60s) cannot move the cursor; convo needs a full-screen terminal (for example TERM=xterm-256color)",
+                 term);
+    return ok;
+}
+
 void term_init(bool mouse)
 {
     const char *no_color = getenv("NO_COLOR");
@@ -289,4 +315,42 @@ int put_text(int y, int x, int w, const char *s, enum elem e, bool sel)
         len -= k;
     }
     return used;
+}
+
+/* OSC 52: the terminal puts the text on the system clipboard; it works over
+ * SSH and inside tmux (set-clipboard on). Base64 keeps the untrusted text
+ * from ever reaching the terminal as control characters. */
+bool term_copy(const char *text, size_t len)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t out_len = 4 * ((len + 2) / 3);
+    char *buf = xmalloc(out_len + 16);
+    size_t o = 0;
+    memcpy(buf, "\033]52;c;", 7);
+    o = 7;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)(unsigned char)text[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)(unsigned char)text[i + 1] << 8;
+        if (i + 2 < len)
+            v |= (unsigned char)text[i + 2];
+        buf[o++] = b64[(v >> 18) & 63];
+        buf[o++] = b64[(v >> 12) & 63];
+        buf[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+        buf[o++] = i + 2 < len ? b64[v & 63] : '=';
+    }
+    buf[o++] = '\a';
+    bool ok = true;
+    for (size_t w = 0; w < o;) {
+        ssize_t n = write(STDOUT_FILENO, buf + w, o - w);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = false;
+            break;
+        }
+        w += (size_t)n;
+    }
+    free(buf);
+    return ok;
 }

@@ -22,12 +22,15 @@ static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
     cell->wc[0] = wc;
     cell->width = (uint8_t)width;
     cell->kind = (uint8_t)kind;
+    cell->cont = 0;
 }
 
 static void cells_push_ascii(struct cells *c, const char *s, int kind)
 {
-    for (; *s; s++)
-        cells_push(c, (wchar_t)(unsigned char)*s, 1, kind);
+    for (const char *p = s; *p; p++) {
+        cells_push(c, (wchar_t)(unsigned char)*p, 1, kind);
+        c->v[c->n - 1].cont = p != s;   /* one escape: shown whole or not at all */
+    }
 }
 
 void cells_free(struct cells *c)
@@ -264,13 +267,24 @@ int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
     int total = cells_width(c, from, to);
     int limit = total > w ? w - 1 : w;
     int used = 0;
+    /* Where the cut falls; never inside a visible escape such as
+     * <U+202E>, which would then read as something else. */
+    size_t end = from;
+    for (int u = 0; end < to; end++) {
+        if (c->v[end].kind == CK_BREAK)
+            continue;
+        if (u + c->v[end].width > limit)
+            break;
+        u += c->v[end].width;
+    }
+    if (end < to)
+        while (end > from && c->v[end].cont)
+            end--;
     move(y, x);
-    for (size_t i = from; i < to; i++) {
+    for (size_t i = from; i < end; i++) {
         const struct cell *cell = &c->v[i];
         if (cell->kind == CK_BREAK)
             continue;
-        if (used + cell->width > limit)
-            break;
         cell_put(cell, base, sel);
         used += cell->width;
     }
@@ -312,20 +326,84 @@ static size_t excerpt_from(const struct cells *c, int w)
         if (from > 0 && c->v[from - 1].wc[0] == L' ')
             word = from;
     }
-    return word < m && word > from ? word : from;
+    if (word < m && word > from)
+        from = word;
+    while (from < m && c->v[from].cont)
+        from++;   /* never start inside a visible escape */
+    return from;
+}
+
+/* How far into a text a match beyond the first window is looked for. */
+#define FAR_MATCH_BYTES (1 << 20)
+
+/* The first byte of the first match of hl in s (same rule as
+ * mark_matches: character by character, lower-cased), or NULL. A rolling
+ * window of the last hl->n characters, so no copy of a long text is made. */
+static const char *far_match(const char *s, const struct hl *hl)
+{
+    if (!hl || hl->n == 0 || hl->n > 256)
+        return NULL;
+    wchar_t win[256];
+    const char *at[256];
+    size_t have = 0, len = strlen(s);
+    if (len > FAR_MATCH_BYTES)
+        len = FAR_MATCH_BYTES;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    const char *p = s;
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, p, len, &st);
+        if (k == (size_t)-2)
+            break;
+        if (k == (size_t)-1 || k == 0) {
+            wc = (wchar_t)(RAW_BYTE_BASE + (unsigned char)*p);
+            k = 1;
+            memset(&st, 0, sizeof st);
+        }
+        if (have == hl->n) {
+            memmove(win, win + 1, (have - 1) * sizeof *win);
+            memmove(at, at + 1, (have - 1) * sizeof *at);
+            have--;
+        }
+        win[have] = wc >= RAW_BYTE_BASE ? wc : (wchar_t)towlower((wint_t)wc);
+        at[have++] = p;
+        if (have == hl->n && wmemcmp(win, hl->w, hl->n) == 0)
+            return at[0];
+        p += k;
+        len -= k;
+    }
+    return NULL;
 }
 
 int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
               unsigned flags, enum elem base, bool sel)
 {
     static struct cells c;   /* main thread only: reused to spare malloc */
-    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8) {
+    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8 || (flags & TEXT_NOEXCERPT)) {
         cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
         return cells_draw(y, x, w, &c, 0, c.n, base, sel);
     }
     /* A match may lie past the width: decode enough to find it (like fzf,
      * the row then shows an excerpt around it). */
     cells_build(&c, s, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
+    bool seen = false;
+    for (size_t i = 0; i < c.n && !seen; i++)
+        seen = c.v[i].kind == CK_MATCH;
+    const char *far;
+    if (!seen && strlen(s) > (size_t)EXCERPT_MAX_COLS && (far = far_match(s, hl)) != NULL) {
+        /* Past the first window: decode from a little before it, at a
+         * character boundary. */
+        const char *start = far - (far - s > 64 ? 64 : far - s);
+        while (start < far && ((unsigned char)*start & 0xc0) == 0x80)
+            start++;
+        cells_build(&c, start, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
+        size_t from = excerpt_from(&c, w);
+        wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
+        style_set(base, sel);
+        mvaddwstr(y, x, ell);
+        return 1 + cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
+    }
     size_t from = excerpt_from(&c, w);
     if (from == 0)
         return cells_draw(y, x, w, &c, 0, c.n, base, sel);

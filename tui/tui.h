@@ -60,7 +60,14 @@ struct theme {
 
 extern struct theme theme;
 
+/* False, with the reason, when the terminal cannot show convo (TERM unset,
+ * unknown, or without cursor addressing such as TERM=dumb). */
+bool term_usable(char *why, size_t len);
 void term_init(bool mouse);
+/* Put text on the system clipboard through the terminal (OSC 52). */
+bool term_copy(const char *text, size_t len);
+/* Copy and say so on the prompt line: what names what was copied. */
+void copy_and_tell(const char *text, const char *what);
 void term_restore(void);          /* idempotent, callable from atexit */
 void term_signals(int wake_fd);   /* SIGINT/SIGTERM/SIGHUP wake the loop */
 int term_quit_signal(void);       /* the signal that ended the loop, or 0 */
@@ -79,6 +86,7 @@ struct cell {
     wchar_t wc[CCHARW_MAX + 1];   /* base char, combining marks, 0 */
     uint8_t width;                /* 0 only for CK_BREAK */
     uint8_t kind;
+    uint8_t cont;                 /* continues the escape of the cell before */
 };
 
 struct cells {
@@ -97,7 +105,7 @@ struct hl {
 void hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
 void hl_free(struct hl *hl);
 
-enum { TEXT_ONELINE = 1, TEXT_PHONE = 2 };
+enum { TEXT_ONELINE = 1, TEXT_PHONE = 2, TEXT_NOEXCERPT = 4 };
 /* Decode s (at most max_cols columns of it when > 0), make every control
  * character and escape sequence visible, attach combining marks and mark
  * matches of hl. */
@@ -120,7 +128,14 @@ size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
 
 /* ---- worker: database threads -------------------------------------------- */
 
-enum req_kind { REQ_PAGE, REQ_MESSAGES };
+enum req_kind {
+    REQ_PAGE,       /* recent or search page */
+    REQ_MESSAGES,   /* older messages of a contact */
+    REQ_NEWEST,     /* the newest messages of a contact (live updates) */
+    REQ_SEND,       /* core_send: text to contact_id */
+    REQ_AROUND,     /* messages around (at_us, message_id) */
+    REQ_NEWER,      /* newer messages of a contact, oldest first, by cursor */
+};
 
 struct request {
     enum req_kind kind;
@@ -130,10 +145,14 @@ struct request {
     char *cursor;      /* NULL = first page */
     int32_t contact_id;
     size_t limit;      /* REQ_MESSAGES: rows wanted, 0 = TUI_PAGE */
+    char *text;        /* REQ_SEND */
+    int64_t at_us, message_id;   /* REQ_AROUND */
+    bool reversed;     /* REQ_PAGE: the recent list from its end */
+    bool keep;         /* never dropped nor cancelled as stale (a send) */
     struct request *next;
 };
 
-enum resp_kind { RESP_PAGE, RESP_STATE };
+enum resp_kind { RESP_PAGE, RESP_STATE, RESP_CHANGES };
 
 enum conn_state { CONN_OK, CONN_RECONNECTING };
 
@@ -145,9 +164,17 @@ struct response {
     enum core_status status;
     struct core_page page;
     bool have_page;
+    struct core_page page2;     /* REQ_AROUND: the newer side */
+    int64_t total;              /* REQ_PAGE reversed, first page: conversations, -1 unknown */
+    bool have_page2;
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */
     char err[200];
+    enum req_kind req;          /* what the page answers */
+    /* RESP_CHANGES: contacts whose conversations changed, or all */
+    int32_t *ids;
+    size_t nids;
+    bool all;
     struct response *next;
 };
 
@@ -166,6 +193,14 @@ void worker_supersede(int worker, uint64_t gen);
 struct response *workers_take(void);   /* NULL when none */
 void response_free(struct response *r);
 uint64_t gen_next(void);
+/* Post an answer to the main thread (any thread). */
+void workers_post(struct response *r);
+
+/* listen.c: a thread with a connection of its own that LISTENs for changes
+ * and posts them as RESP_CHANGES; it listens again after a reconnect and
+ * then says that anything may have changed. */
+bool listener_start(const char *conninfo, char *err, size_t errlen);
+void listener_stop(void);
 
 /* ---- the application ----------------------------------------------------- */
 
@@ -175,6 +210,7 @@ enum action {
     ACT_NONE, ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN,
     ACT_HALF_UP, ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH,
     ACT_FIND_NEXT, ACT_FIND_PREV, ACT_CLEAR, ACT_HELP, ACT_QUIT, ACT_REDRAW,
+    ACT_REPLY, ACT_COPY, ACT_COPY_PHONE,
     ACT_COUNT
 };
 
@@ -194,10 +230,14 @@ void help_draw(void);
 /* A key while the help shows: false when it closes the help. */
 bool help_key(int is_key, wint_t ch);
 
+/* The longest reply, in characters (core_send also limits bytes). */
+#define TUI_REPLY_MAX_CHARS CORE_SEND_MAX_BYTES
+
 struct prompt {
     bool active;
-    wchar_t buf[CORE_TERM_MAX_CHARS + 1];
+    wchar_t buf[TUI_REPLY_MAX_CHARS + 1];
     size_t len;
+    size_t max;        /* characters; 0 = CORE_TERM_MAX_CHARS */
 };
 
 /* Edit the prompt with one key. Returns 1 when the text changed, 2 on
@@ -218,6 +258,12 @@ struct app {
 
 extern struct app app;
 
+/* history.c: the search box's history (XDG state directory) */
+void history_reset(void);                       /* the box opens */
+void history_add(const struct prompt *p);      /* Enter kept the term */
+bool history_recall(struct prompt *p, int dir); /* -1 older, +1 newer */
+void history_free(void);
+
 /* list.c */
 void list_init(void);
 void list_free(void);
@@ -232,6 +278,9 @@ void list_tick(void);                    /* prefetch and drop rows */
 bool list_busy(double *since);           /* a request older than since */
 void list_stats(FILE *f);
 void list_drawn(double t);
+/* Live updates: the contacts whose conversations changed (all: any). */
+void list_changes(const int32_t *ids, size_t n, bool all);
+double list_due_ms(void);                /* until a deferred refresh, -1 none */
 
 /* chat.c */
 void chat_open(const struct core_row *row, const char *term);
@@ -244,10 +293,23 @@ void chat_wheel(int dir);
 void chat_answer(struct response *r);
 void chat_tick(void);
 bool chat_busy(double *since);
+void chat_changes(const int32_t *ids, size_t n, bool all);
+
+/* stats.c: commit-to-screen figures (CONVO_STATS) */
+enum { STATS_LIST, STATS_CHAT };
+void stats_init(void);
+/* row is on screen in a frame drawn at drawn_us (wall clock). */
+void stats_shown(int where, const struct core_row *row, int64_t drawn_us);
+void stats_write(FILE *f);
 
 /* main.c */
 /* The status bar: left text, then the latency of the last answer or, when
  * running_ms >= 0, how long the request in flight has run. */
 void status_draw(const char *left, double latency_ms, double running_ms, bool busy);
+/* The fields of s (separated by " \u00b7 ") that fit in w columns, whole.
+ * False when even the first is too wide (out: its words that fit). */
+bool fit_fields(char *out, size_t len, const char *s, int w);
+/* A key hint line: the hints that fit, whole. */
+void hints_draw(int y, const char *s);
 
 #endif

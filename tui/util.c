@@ -70,6 +70,13 @@ long day_number(int64_t at_us)
 void fmt_when(char *buf, size_t len, int64_t at_us, int64_t now_us)
 {
     int64_t ago = (now_us - at_us) / 1000000;
+    if (ago < -60) {
+        /* Dated in the future (a clock ahead, a bad import): its date, never
+         * "now". */
+        struct tm tm = local_tm(at_us);
+        strftime(buf, len, "%Y-%m-%d", &tm);
+        return;
+    }
     if (ago < 0)
         ago = 0;
     if (ago < 60) {

@@ -32,6 +32,7 @@ struct worker {
     struct request *head, *tail;
     bool quit;
     bool running;
+    bool running_keep;
     uint64_t running_gen;
     _Atomic uint64_t latest_gen;
     struct core_conn *conn;
@@ -61,6 +62,7 @@ static void request_free(struct request *r)
         return;
     free(r->term);
     free(r->cursor);
+    free(r->text);
     free(r);
 }
 
@@ -70,10 +72,13 @@ void response_free(struct response *r)
         return;
     if (r->have_page)
         core_page_free(&r->page);
+    if (r->have_page2)
+        core_page_free(&r->page2);
+    free(r->ids);
     free(r);
 }
 
-static void post(struct response *r)
+void workers_post(struct response *r)
 {
     pthread_mutex_lock(&answers_mu);
     r->next = NULL;
@@ -113,9 +118,9 @@ void workers_drain_wake(void)
         ;
 }
 
-static bool stale(struct worker *w, uint64_t gen)
+static bool stale(struct worker *w, const struct request *req)
 {
-    return gen < atomic_load(&w->latest_gen);
+    return !req->keep && req->gen < atomic_load(&w->latest_gen);
 }
 
 static void post_state(struct worker *w, enum conn_state state, const char *err)
@@ -126,7 +131,7 @@ static void post_state(struct worker *w, enum conn_state state, const char *err)
     r->state = state;
     if (err)
         snprintf(r->err, sizeof r->err, "%s", err);
-    post(r);
+    workers_post(r);
 }
 
 /* Sleeps up to ms unless quitting or (with gen) a newer request arrives. */
@@ -174,6 +179,7 @@ static struct response *answer_for(struct worker *w, const struct request *req)
     r->worker = w->id;
     r->gen = req->gen;
     r->slot = req->slot;
+    r->req = req->kind;
     return r;
 }
 
@@ -182,11 +188,30 @@ static enum core_status run_once(struct worker *w, const struct request *req)
 {
     enum core_status st;
     struct response *r;
-    if (req->kind == REQ_MESSAGES || !req->term || !*req->term) {
+    if (req->kind != REQ_PAGE || !req->term || !*req->term) {
         r = answer_for(w, req);
-        if (req->kind == REQ_MESSAGES)
+        if (req->kind == REQ_MESSAGES || req->kind == REQ_NEWEST)
             st = core_messages(w->conn, req->contact_id, req->cursor,
                                req->limit ? req->limit : TUI_PAGE, &r->page);
+        else if (req->kind == REQ_SEND)
+            st = core_send(w->conn, req->contact_id, req->text, &r->page);
+        else if (req->kind == REQ_NEWER)
+            st = core_messages_newer(w->conn, req->contact_id, req->cursor,
+                                     req->limit ? req->limit : TUI_PAGE, &r->page);
+        else if (req->kind == REQ_AROUND) {
+            st = core_messages_around(w->conn, req->contact_id, req->at_us, req->message_id,
+                                      req->limit ? req->limit : TUI_PAGE, &r->page, &r->page2);
+            if (st == CORE_OK)
+                r->have_page2 = true;
+            else
+                core_page_free(&r->page2);
+        } else if (req->reversed) {
+            st = core_recent_reversed(w->conn, req->cursor, TUI_PAGE, &r->page);
+            /* The end's rows get their place in the whole list. */
+            r->total = -1;
+            if (st == CORE_OK && !req->cursor && core_recent_count(w->conn, &r->total) != CORE_OK)
+                r->total = -1;
+        }
         else
             st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
         if (st != CORE_OK) {
@@ -196,7 +221,7 @@ static enum core_status run_once(struct worker *w, const struct request *req)
         r->have_page = true;
         r->final = true;
         r->page.complete = true;
-        post(r);
+        workers_post(r);
         return CORE_OK;
     }
     struct core_search *s = NULL;
@@ -204,7 +229,7 @@ static enum core_status run_once(struct worker *w, const struct request *req)
     if (st != CORE_OK)
         return st;
     for (;;) {
-        if (stale(w, req->gen)) {
+        if (stale(w, req)) {
             st = CORE_ERR_CANCELLED;
             break;
         }
@@ -216,13 +241,13 @@ static enum core_status run_once(struct worker *w, const struct request *req)
         }
         r->have_page = true;
         r->final = r->page.complete;
-        if (stale(w, req->gen)) {
+        if (stale(w, req)) {
             response_free(r);
             st = CORE_ERR_CANCELLED;
             break;
         }
         bool final = r->final;
-        post(r);   /* r belongs to the main thread from here on */
+        workers_post(r);   /* r belongs to the main thread from here on */
         if (final)
             break;
     }
@@ -234,14 +259,26 @@ static void run(struct worker *w, struct request *req)
 {
     int cancelled = 0;
     for (;;) {
-        if (stale(w, req->gen))
+        if (stale(w, req))
             return;
         enum core_status st = run_once(w, req);
         if (st == CORE_OK)
             return;
+        /* A send is never repeated: after a lost connection its outcome
+         * is unknown, and the user decides. */
+        if (req->kind == REQ_SEND && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND &&
+            is_lost(w, st)) {
+            struct response *r = answer_for(w, req);
+            r->status = st;
+            r->final = true;
+            snprintf(r->err, sizeof r->err,
+                     "connection lost while sending: it may or may not have been sent");
+            workers_post(r);
+            return;
+        }
         if (st == CORE_ERR_CANCELLED) {
             /* A cancel aimed at an older request can land on this one. */
-            if (stale(w, req->gen))
+            if (stale(w, req))
                 return;
             if (++cancelled <= 3)
                 continue;
@@ -254,9 +291,12 @@ static void run(struct worker *w, struct request *req)
         struct response *r = answer_for(w, req);
         r->status = st;
         r->final = true;
-        snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st),
-                 core_conn_error(w->conn) ? core_conn_error(w->conn) : "");
-        post(r);
+        const char *detail = core_conn_error(w->conn);
+        if (detail && *detail && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND)
+            snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st), detail);
+        else
+            snprintf(r->err, sizeof r->err, "%s", core_status_message(st));
+        workers_post(r);
         return;
     }
 }
@@ -299,6 +339,7 @@ static void *worker_main(void *arg)
             if (!w->head)
                 w->tail = NULL;
             w->running = true;
+            w->running_keep = req->keep;
             w->running_gen = req->gen;
         }
         pthread_mutex_unlock(&w->mu);
@@ -432,7 +473,7 @@ static bool supersede_locked(struct worker *w, uint64_t gen)
     w->tail = NULL;
     while (*pp) {
         struct request *r = *pp;
-        if (r->gen < gen) {
+        if (r->gen < gen && !r->keep) {
             *pp = r->next;
             request_free(r);
         } else {
@@ -440,7 +481,7 @@ static bool supersede_locked(struct worker *w, uint64_t gen)
             pp = &r->next;
         }
     }
-    return w->running && w->running_gen < gen;
+    return w->running && !w->running_keep && w->running_gen < gen;
 }
 
 void worker_supersede(int id, uint64_t gen)

@@ -36,6 +36,9 @@ wait_for "/qx"
 wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -q 'so far'"
 status | grep -qF -- "$before ·" && fail "the old figure shows while the search runs: $(status)"
 pass "while the search runs the bar shows the time so far: $(status | grep -oE '[0-9.]+ m?s so far')"
+# The rows still on screen are the previous list's, and the bar says so.
+wait_for "showing recent"
+pass "while the new term is pending the bar says the rows are the recent list's"
 # The rest of the scan at full speed: every step is a round trip.
 rm -f "$tmp/slow"
 
@@ -48,3 +51,24 @@ shown=$(latency_ms)
 [ "$shown" -ge 600 ] || fail "latency ${shown} ms is less than the link's delay (600 ms): $(status)"
 [ "$shown" -le $((wall + 100)) ] || fail "latency ${shown} ms is more than the ${wall} ms the test waited"
 pass "slow search: bar says ${shown} ms, the test waited ${wall} ms"
+
+# g in a long conversation over the slow link: its first messages show
+# before the pages in between have come.
+big=$(q "select contact_id from messages group by 1 order by count(*) desc limit 1")
+phone=$(q "select phone_number from contacts where id = $big")
+keys Escape
+wait_for "recent conversations"
+keys /
+type_text "$phone"
+wait_for "1 match"
+keys Enter Enter
+wait_chat
+wait_for "older above"
+touch "$tmp/slow"
+keys g
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | grep -q 'start of the conversation' &&
+                    tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | grep -q 'loading to the oldest'"
+pass "g shows the first messages before the pages in between"
+rm -f "$tmp/slow"
+wait_for "all $(q "select count(*) from messages where contact_id = $big" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') messages"
+pass "the pages in between follow"

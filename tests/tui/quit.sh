@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The terminal is restored after q, Ctrl-C, SIGTERM, SIGHUP and around
 # Ctrl-Z; the exit status is 0 after q and 128+signal after a signal
-# (Ctrl-C is SIGINT: 130).
+# (Ctrl-C is SIGINT: 130); TERM=dumb is refused with status 1.
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 flag() { tm display -p -t 0 "#{$1}"; }
@@ -88,3 +88,10 @@ wait_for "conversations, more"
 keys q
 wait_until left_alternate
 pass "--no-mouse leaves the mouse to the terminal"
+
+# A terminal that cannot address the cursor gets a clear refusal, status 1.
+keys "clear; TERM=dumb $(printf '%q' "$CONVO_BIN"); echo \"rc=\$?\"" Enter
+wait_for "rc=1"
+screen | grep -qF "convo: the terminal (TERM=dumb) cannot move the cursor" || fail "TERM=dumb: no clear refusal"
+left_alternate || fail "TERM=dumb: the alternate screen was entered"
+pass "TERM=dumb: convo says the terminal cannot run it and exits 1"

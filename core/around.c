@@ -1,0 +1,187 @@
+/* core/around.c - the walks the terminal program needs besides the newest
+ * first ones: the messages around one message (to open a search hit at any
+ * depth at once), a conversation walked oldest first (newer pages below a
+ * hit, or the start of a conversation without loading all of it), and the
+ * recent list walked from its end (the conversation with the oldest last
+ * message first). Keyset pages over the same indexes as recent.c, read
+ * backwards, so every page costs the same at any depth. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The anchor and what is older, newest first (messages_contact_time). */
+static const char older_sql[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    " WHERE m.contact_id = $1 AND (m.created_at, m.id) <= ($2, $3)"
+    " ORDER BY m.created_at DESC, m.id DESC"
+    " LIMIT $4";
+
+/* Newer than a position, oldest first: the same index read forwards. */
+static const char newer_sql[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    " WHERE m.contact_id = $1 AND (m.created_at, m.id) > ($2, $3)"
+    " ORDER BY m.created_at, m.id"
+    " LIMIT $4";
+
+/* recent.c's query in the other direction, with the same safety: outer
+ * joins, a fallback to the contact's newest message when a pointer is
+ * wrong, and pages decided by the contacts scanned (columns 7 and 8). */
+static const char recent_rev_sql[] =
+    "SELECT c.id, c.name, c.phone_number, coalesce(m.id, f.id),"
+    "       coalesce(m.direction, f.direction) = 'out', coalesce(m.content, f.content),"
+    "       coalesce(m.created_at, f.created_at), c.last_message_at, c.last_message_id"
+    " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
+    "        WHERE last_message_id IS NOT NULL"
+    "          AND (last_message_at, last_message_id) > ($1, $2)"
+    "        ORDER BY last_message_at, last_message_id"
+    "        LIMIT $3) c"
+    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m ON true"
+    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE m.id IS NULL AND contact_id = c.id"
+    "        ORDER BY created_at DESC, id DESC LIMIT 1) f ON true"
+    " ORDER BY c.last_message_at, c.last_message_id";
+
+/* "From the start": before every position. */
+#define AROUND_MIN_US CORE_US_NINF
+#define AROUND_MIN_ID INT64_MIN
+
+static enum core_status page_of(struct core_conn *conn, const char *name, const char *sql,
+                                struct core_params *p, enum core_cursor_kind kind,
+                                uint64_t context, size_t limit, struct core_page *out)
+{
+    enum core_status st;
+    core_param_int8(p, (int64_t)limit + 1);
+    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
+    if (!r)
+        return st;
+    st = core_rows_from_result(out, r, limit);
+    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0) {
+        const struct core_row *last = &out->rows[out->count - 1];
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(kind, context,
+                           (struct core_pos){last->created_at_us, last->message_id}, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    return st;
+}
+
+enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id,
+                                      int64_t at_us, int64_t message_id, size_t limit,
+                                      struct core_page *older, struct core_page *newer)
+{
+    double t0 = core_now_ms();
+    core_page_init(older);
+    core_page_init(newer);
+    atomic_store(&conn->cancel_requested, false);
+    limit = core_clamp_limit(limit);
+    uint64_t ctx = (uint64_t)(uint32_t)contact_id;
+    struct core_params p = {0};
+    core_param_int4(&p, contact_id);
+    core_param_time(&p, at_us);
+    core_param_int8(&p, message_id);
+    enum core_status st = page_of(conn, "convo_around_older", older_sql, &p,
+                                  CORE_CURSOR_MESSAGES, ctx, limit, older);
+    if (st != CORE_OK) {
+        core_page_free(older);
+        return st;
+    }
+    struct core_params q = {0};
+    core_param_int4(&q, contact_id);
+    core_param_time(&q, at_us);
+    core_param_int8(&q, message_id);
+    st = page_of(conn, "convo_around_newer", newer_sql, &q, CORE_CURSOR_NEWER, ctx, limit,
+                 newer);
+    if (st != CORE_OK) {
+        core_page_free(older);
+        core_page_free(newer);
+        return st;
+    }
+    older->elapsed_ms = newer->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
+enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
+                                     const char *cursor, size_t limit, struct core_page *out)
+{
+    double t0 = core_now_ms();
+    core_page_init(out);
+    atomic_store(&conn->cancel_requested, false);
+    uint64_t ctx = (uint64_t)(uint32_t)contact_id;
+    struct core_pos pos = {AROUND_MIN_US, AROUND_MIN_ID};
+    const char *why;
+    if (cursor && *cursor &&
+        core_cursor_decode(cursor, CORE_CURSOR_NEWER, ctx, &pos, &why) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        return CORE_ERR_CURSOR;
+    }
+    struct core_params p = {0};
+    core_param_int4(&p, contact_id);
+    core_param_time(&p, pos.us);
+    core_param_int8(&p, pos.id);
+    enum core_status st = page_of(conn, "convo_newer", newer_sql, &p, CORE_CURSOR_NEWER, ctx,
+                                  core_clamp_limit(limit), out);
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
+enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor,
+                                      size_t limit, struct core_page *out)
+{
+    double t0 = core_now_ms();
+    core_page_init(out);
+    atomic_store(&conn->cancel_requested, false);
+    struct core_pos pos = {AROUND_MIN_US, AROUND_MIN_ID};
+    const char *why;
+    if (cursor && *cursor &&
+        core_cursor_decode(cursor, CORE_CURSOR_RECENT_REV, 0, &pos, &why) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        return CORE_ERR_CURSOR;
+    }
+    limit = core_clamp_limit(limit);
+    struct core_params p = {0};
+    core_param_time(&p, pos.us);
+    core_param_int8(&p, pos.id);
+    core_param_int8(&p, (int64_t)limit + 1);
+    enum core_status st;
+    PGresult *r = core_conn_exec(conn, "convo_recent_rev", recent_rev_sql, &p, &st);
+    if (!r)
+        return st;
+    size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
+    for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
+        if (PQgetisnull(r, (int)i, 3))
+            continue; /* a pointer at a contact with no message left */
+        char when[40];
+        struct core_row row = core_row_at(r, (int)i, 0, when);
+        st = core_page_add(out, &row);
+    }
+    if (st == CORE_OK && n > limit) {
+        struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
+                                core_get_int8(r, (int)limit - 1, 8)};
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_RECENT_REV, 0, last, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
+enum core_status core_recent_count(struct core_conn *conn, int64_t *out)
+{
+    atomic_store(&conn->cancel_requested, false);
+    enum core_status st;
+    struct core_params p = {0};
+    PGresult *r = core_conn_exec(conn, "convo_recent_count",
+                                 "SELECT count(*) FROM contacts WHERE last_message_id IS NOT NULL",
+                                 &p, &st);
+    if (!r)
+        return st;
+    *out = core_get_int8(r, 0, 0);
+    PQclear(r);
+    return CORE_OK;
+}
