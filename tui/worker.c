@@ -357,9 +357,29 @@ static void ping(struct worker *w)
         reconnect(w);
 }
 
+/* Statements are planned once per session, at their first run, and over
+ * many partitions that takes tens of milliseconds: the walks a key may ask
+ * for later are run once at start-up on a contact that cannot exist, so
+ * that opening a hit or G costs only the query. */
+static void warm_up(struct worker *w)
+{
+    struct core_page a, b;
+    /* The chat worker is idle at start-up; the list worker's first page
+     * must not wait. */
+    if (w->id != WORKER_CHAT)
+        return;
+    if (core_messages_around(w->conn, INT32_MAX, 0, 0, 1, &a, &b) == CORE_OK) {
+        core_page_free(&a);
+        core_page_free(&b);
+    }
+    if (core_messages_newer(w->conn, INT32_MAX, NULL, 1, &a) == CORE_OK)
+        core_page_free(&a);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+    warm_up(w);
     for (;;) {
         pthread_mutex_lock(&w->mu);
         bool idle_timeout = false;
