@@ -108,7 +108,11 @@ void status_draw(const char *left, double latency_ms, double running_ms, bool bu
         fmt_ms(t, sizeof t, latency_ms);
         snprintf(right, sizeof right, "%s \u00b7 ", t);
     }
-    const char *conn = lost ? "reconnecting..." : "connected";
+    /* With a standby in play: which server the list reads from. */
+    const char *role = app.server[WORKER_LIST];
+    const char *conn = lost ? "reconnecting..."
+                       : !*role ? "connected"
+                       : strcmp(role, "standby") == 0 ? "reads: standby" : "reads: primary";
     int rw = (int)strlen(conn) + 1;
     int lw = str_width(right);
     /* In a narrow terminal whole fields go, the latency before the first
@@ -294,6 +298,8 @@ static void dispatch_answers(void)
     while ((r = workers_take())) {
         if (r->kind == RESP_STATE) {
             app.conn[r->worker] = r->state;
+            if (r->has_server)
+                snprintf(app.server[r->worker], sizeof app.server[r->worker], "%s", r->server);
             response_free(r);
         } else if (r->kind == RESP_CHANGES) {
             list_changes(r->ids, r->nids, r->all);

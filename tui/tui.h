@@ -173,6 +173,8 @@ struct response {
     bool have_page2;
     bool final;                 /* last answer to this request */
     enum conn_state state;      /* RESP_STATE */
+    bool has_server;            /* RESP_STATE: server names the role below */
+    char server[16];            /* "standby", "primary", "" = one server */
     char err[200];
     enum req_kind req;          /* what the page answers */
     /* RESP_CHANGES: contacts whose conversations changed, or all */
@@ -255,6 +257,7 @@ struct app {
     bool help;
     bool mouse;
     enum conn_state conn[WORKER_COUNT];
+    char server[WORKER_COUNT][16];   /* where each worker reads ("" = one server) */
     char message[256];     /* one-shot note on the prompt line */
     bool message_error;
     double input_ms;       /* when the latest keys were read (now_ms) */

@@ -36,6 +36,11 @@ struct worker {
     uint64_t running_gen;
     _Atomic uint64_t latest_gen;
     struct core_conn *conn;
+    /* Sends go to the primary through a connection of their own when
+     * reads may come from a standby (opened at the first send). */
+    struct core_conn *writer;
+    char *conninfo;
+    char server[16];   /* last role posted for the status bar */
     bool started;
     /* PQcancel opens a connection to the server: a round trip the main
      * thread must not wait for, so a small thread of its own sends it. */
@@ -183,6 +188,45 @@ static struct response *answer_for(struct worker *w, const struct request *req)
     return r;
 }
 
+/* A send on the primary. With a reader that may sit on a standby it goes
+ * through the writer, then waits (at most 1 s) until the standby has
+ * replayed it, so the list read next shows it. */
+static enum core_status send_on_primary(struct worker *w, const struct request *req,
+                                        struct core_page *out)
+{
+    if (!core_conn_prefers_standby(w->conn) && !core_conn_on_standby(w->conn))
+        return core_send(w->conn, req->contact_id, req->text, out);
+    if (!w->writer) {
+        char err[256];
+        w->writer = core_conn_open_writer(w->conninfo, err, sizeof err);
+        if (!w->writer)
+            return CORE_ERR_CONNECT;
+    }
+    enum core_status st = core_send(w->writer, req->contact_id, req->text, out);
+    if (st == CORE_OK)
+        (void)core_conn_catch_up(w->conn, w->writer, 1000);
+    return st;
+}
+
+/* The status bar names the server the list reads from when a standby is
+ * in play: posted when it changes. */
+static void note_server(struct worker *w)
+{
+    const char *role = "";
+    if (core_conn_prefers_standby(w->conn) || core_conn_on_standby(w->conn))
+        role = core_conn_on_standby(w->conn) ? "standby" : "primary";
+    if (strcmp(role, w->server) == 0)
+        return;
+    snprintf(w->server, sizeof w->server, "%s", role);
+    struct response *r = xcalloc(1, sizeof *r);
+    r->kind = RESP_STATE;
+    r->worker = w->id;
+    r->state = CONN_OK;
+    r->has_server = true;
+    snprintf(r->server, sizeof r->server, "%s", role);
+    workers_post(r);
+}
+
 /* One attempt at a request; returns the status of the failure, if any. */
 static enum core_status run_once(struct worker *w, const struct request *req)
 {
@@ -194,7 +238,7 @@ static enum core_status run_once(struct worker *w, const struct request *req)
             st = core_messages(w->conn, req->contact_id, req->cursor,
                                req->limit ? req->limit : TUI_PAGE, &r->page);
         else if (req->kind == REQ_SEND)
-            st = core_send(w->conn, req->contact_id, req->text, &r->page);
+            st = send_on_primary(w, req, &r->page);
         else if (req->kind == REQ_NEWER)
             st = core_messages_newer(w->conn, req->contact_id, req->cursor,
                                      req->limit ? req->limit : TUI_PAGE, &r->page);
@@ -291,7 +335,7 @@ static void run(struct worker *w, struct request *req)
         struct response *r = answer_for(w, req);
         r->status = st;
         r->final = true;
-        const char *detail = core_conn_error(w->conn);
+        const char *detail = core_conn_error(req->kind == REQ_SEND && w->writer ? w->writer : w->conn);
         if (detail && *detail && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND)
             snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st), detail);
         else
@@ -365,6 +409,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         if (req) {
             run(w, req);
+            note_server(w);
             request_free(req);
             pthread_mutex_lock(&w->mu);
             w->running = false;
@@ -372,6 +417,7 @@ static void *worker_main(void *arg)
         } else if (idle_timeout && w->id == WORKER_LIST) {
             /* Notice a lost server while the user only reads. */
             ping(w);
+            note_server(w);
         }
     }
     return NULL;
@@ -408,6 +454,7 @@ bool workers_start(const char *conninfo, char *err, size_t errlen)
     for (int i = 0; i < WORKER_COUNT; i++) {
         struct worker *w = &workers[i];
         w->id = i;
+        w->conninfo = conninfo ? strdup(conninfo) : NULL;
         w->conn = core_conn_open(conninfo, err, errlen);
         if (!w->conn)
             return false;
@@ -475,6 +522,10 @@ void workers_stop(void)
         if (w->conn)
             core_conn_close(w->conn);
         w->conn = NULL;
+        core_conn_close(w->writer);
+        w->writer = NULL;
+        free(w->conninfo);
+        w->conninfo = NULL;
     }
     struct response *r;
     while ((r = workers_take()))

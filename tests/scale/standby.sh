@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/scale/standby.sh RUN BUILD_DIR CONVO_QUERY STANDBY_WALK: reads on a
+# tests/scale/standby.sh RUN BUILD_DIR CONVO_QUERY STANDBY_WALK [CONVO]: reads on a
 # streaming standby. A cluster of its own (the shared test cluster cannot
 # be restarted under the other suites, and a base backup copies every
 # database in it) under a temporary CONVO_STATE: `./run setup` seeds it,
@@ -7,9 +7,12 @@
 # standby equal the primary's; a message sent (convo-query send, through
 # the writer) is on the standby's first page within 1 s; a walk whose standby stops falls back
 # without an error and comes back; with the primary stopped, reads still
-# answer from the standby. Everything is stopped and removed at the end.
+# answer from the standby; convo's status bar says which server the list
+# reads from, follows the standby away and back, and a reply typed in
+# convo lands on the primary and shows. Everything is stopped and removed at
+# the end.
 source "$(dirname "$0")/../lib.sh"
-run=$1 build=$2 query=$3 walk=$4
+run=$1 build=$2 query=$3 walk=$4 convo=${5:-}
 
 unset DATABASE_URL PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGTARGETSESSIONATTRS
 tmp=$(mktemp -d)
@@ -91,6 +94,44 @@ pass "convo-query follow with the replica env hears a send"
 expected=$(psql -X -At -d "$primary" -c "select count(*) from contacts where last_message_id is not null")
 "$walk" "'$run' replica stop >/dev/null 2>&1" "'$run' replica >/dev/null 2>&1" "$expected" \
     || fail "walk with the standby stopping"
+
+# convo in tmux: the status bar names the server the list reads from.
+if [ -n "$convo" ] && command -v tmux >/dev/null; then
+    tsock=convo-scale-$$
+    tmx() { tmux -u -L "$tsock" -f /dev/null "$@"; }
+    trap 'tmx kill-server >/dev/null 2>&1 || true; cleanup' EXIT
+    # wait_screen TEXT SECONDS
+    wait_screen() {
+        local deadline=$((SECONDS + $2))
+        until tmx capture-pane -p -t 0 2>/dev/null | grep -qF -- "$1"; do
+            [ $SECONDS -lt $deadline ] || fail "convo never showed '$1': $(tmx capture-pane -p -t 0 | tail -n 3)"
+            sleep 0.1
+        done
+    }
+    LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC tmx new-session -d -x 100 -y 30 \
+        "'$convo' 2>>'$tmp/convo.err'; echo convo-exited; sleep 60"
+    wait_screen "reads: standby" 20
+    "$run" replica stop >/dev/null 2>&1
+    wait_screen "reads: primary" 20   # the idle check finds the standby gone
+    "$run" replica >/dev/null 2>&1
+    wait_screen "reads: standby" 20   # and comes back to it
+    tmx send-keys -t 0 Enter
+    wait_screen "r reply" 20
+    tmx send-keys -t 0 r
+    sleep 0.5
+    tmx send-keys -t 0 -l "reply typed on a standby screen"
+    tmx send-keys -t 0 Enter
+    wait_screen "reply typed on a standby screen" 20
+    [ "$(psql -X -At -d "$primary" -c "select count(*) from messages where content = 'reply typed on a standby screen'")" = 1 ] \
+        || fail "the reply typed in convo is not on the primary"
+    tmx send-keys -t 0 q
+    tmx send-keys -t 0 q
+    wait_screen convo-exited 20
+    tmx kill-server >/dev/null 2>&1 || true
+    ! grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$tmp/convo.err" \
+        || { cat "$tmp/convo.err"; fail "convo reported errors"; }
+    pass "convo's status bar follows the standby away and back; a reply lands on the primary"
+fi
 
 # Primary down: reads still answer, from the standby.
 top=$("$query" -d "$standby" recent --limit 5 | sed 's/, "elapsed_ms".*$//')
