@@ -263,8 +263,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The names of 002, so that applying 002 again only swaps the same
--- functions in for a moment.
+-- The trigger names of the first version (002), so a database made by it
+-- gets these in their place.
 DROP TRIGGER IF EXISTS messages_track_latest ON messages;
 CREATE TRIGGER messages_track_latest
     AFTER INSERT ON messages
