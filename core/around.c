@@ -146,29 +146,8 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
     struct core_params p = {0};
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
-    core_param_int8(&p, (int64_t)limit + 1);
-    enum core_status st;
-    PGresult *r = core_conn_exec(conn, "convo_recent_rev", recent_rev_sql, &p, &st);
-    if (!r)
-        return st;
-    size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
-    for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
-        if (PQgetisnull(r, (int)i, 3))
-            continue; /* a pointer at a contact with no message left */
-        char when[CORE_TIME_LEN];
-        struct core_row row = core_row_at(r, (int)i, 0, when);
-        st = core_page_add(out, &row);
-    }
-    if (st == CORE_OK && n > limit) {
-        struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
-                                core_get_int8(r, (int)limit - 1, 8)};
-        char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(CORE_CURSOR_RECENT_REV, 0, last, cur);
-        st = core_page_set_cursor(out, cur);
-    }
-    PQclear(r);
-    out->elapsed_ms = core_now_ms() - t0;
-    return st;
+    return core_recent_scan(conn, "convo_recent_rev", recent_rev_sql, CORE_CURSOR_RECENT_REV,
+                            &p, limit, out, t0);
 }
 
 enum core_status core_recent_count(struct core_conn *conn, int64_t *out)

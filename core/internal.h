@@ -204,6 +204,12 @@ size_t core_clamp_limit(size_t limit);
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
 struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
+/* recent.c: a page of a recent statement (columns of the row decoder, then
+ * the contact's pointer at 7 and 8); its last parameter, limit + 1, is added
+ * here. */
+enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
+                                  enum core_cursor_kind kind, struct core_params *p,
+                                  size_t limit, struct core_page *out, double t0);
 enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
                                        size_t limit);
 

@@ -100,14 +100,16 @@ static enum core_status keyset_page(struct core_conn *conn, const char *name,
     return st;
 }
 
-/* Rows of recent_sql: one per contact scanned; more pages when more than
- * limit contacts were scanned, the cursor at the last contact's pointer. */
-static enum core_status recent_page(struct core_conn *conn, struct core_params *p,
-                                    size_t limit, struct core_page *out, double t0)
+/* Rows of a recent statement (recent_sql, or the reversed walk of
+ * around.c): one per contact scanned; more pages when more than limit
+ * contacts were scanned, the cursor (of kind) at the last contact's pointer. */
+enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
+                                  enum core_cursor_kind kind, struct core_params *p,
+                                  size_t limit, struct core_page *out, double t0)
 {
     enum core_status st;
     core_param_int8(p, (int64_t)limit + 1);
-    PGresult *r = core_conn_exec(conn, "convo_recent", recent_sql, p, &st);
+    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
     if (!r)
         return st;
     size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
@@ -122,7 +124,7 @@ static enum core_status recent_page(struct core_conn *conn, struct core_params *
         struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
                                 core_get_int8(r, (int)limit - 1, 8)};
         char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(CORE_CURSOR_RECENT, 0, last, cur);
+        core_cursor_encode(kind, 0, last, cur);
         st = core_page_set_cursor(out, cur);
     }
     PQclear(r);
@@ -145,7 +147,8 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
     struct core_params p = {0};
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
-    return recent_page(conn, &p, core_clamp_limit(limit), out, t0);
+    return core_recent_scan(conn, "convo_recent", recent_sql, CORE_CURSOR_RECENT, &p,
+                            core_clamp_limit(limit), out, t0);
 }
 
 enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
