@@ -30,9 +30,8 @@ static const char newer_sql[] =
  * joins, a fallback to the contact's newest message when a pointer is
  * wrong, and pages decided by the contacts scanned (columns 7 and 8). */
 static const char recent_rev_sql[] =
-    "SELECT c.id, c.name, c.phone_number, coalesce(m.id, f.id),"
-    "       coalesce(m.direction, f.direction) = 'out', coalesce(m.content, f.content),"
-    "       coalesce(m.created_at, f.created_at), c.last_message_at, c.last_message_id"
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at,"
+    "       c.last_message_at, c.last_message_id"
     " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
     "        WHERE last_message_id IS NOT NULL"
     "          AND (last_message_at, last_message_id) > ($1, $2)"
@@ -40,9 +39,6 @@ static const char recent_rev_sql[] =
     "        LIMIT $3) c"
     " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
     "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m ON true"
-    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
-    "        WHERE m.id IS NULL AND contact_id = c.id"
-    "        ORDER BY created_at DESC, id DESC LIMIT 1) f ON true"
     " ORDER BY c.last_message_at, c.last_message_id";
 
 /* "From the start": before every position. */
