@@ -102,6 +102,8 @@ static enum core_status keyset_page(struct core_conn *conn, const char *name,
         st = core_page_set_cursor(out, cur);
     }
     PQclear(r);
+    if (st != CORE_OK)
+        core_page_free(out);   /* never half a page: a failed call leaves it empty */
     out->elapsed_ms = core_now_ms() - t0;
     return st;
 }
@@ -182,6 +184,8 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
         st = core_page_set_cursor(out, cur);
     }
     PQclear(r);
+    if (st != CORE_OK)
+        core_page_free(out);   /* never half a page: a failed call leaves it empty */
     out->elapsed_ms = core_now_ms() - t0;
     return st;
 }
@@ -225,4 +229,21 @@ enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
     core_param_int8(&p, pos.id);
     return keyset_page(conn, "convo_messages", messages_sql, &p, CORE_CURSOR_MESSAGES,
                        (uint64_t)(uint32_t)contact_id, core_clamp_limit(limit), out, t0);
+}
+
+static const char contact_sql[] = "SELECT 1 FROM contacts WHERE id = $1";
+
+enum core_status core_contact_exists(struct core_conn *conn, int32_t contact_id)
+{
+    struct core_params p = {0};
+    core_param_int4(&p, contact_id);
+    enum core_status st;
+    PGresult *r = core_conn_exec(conn, "convo_contact", contact_sql, &p, &st);
+    if (!r)
+        return st;
+    st = PQntuples(r) > 0 ? CORE_OK : CORE_ERR_NOT_FOUND;
+    if (st == CORE_ERR_NOT_FOUND)
+        snprintf(conn->err, sizeof conn->err, "no contact with id %d", (int)contact_id);
+    PQclear(r);
+    return st;
 }

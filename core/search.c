@@ -509,6 +509,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
             return CORE_ERR_CURSOR;
         }
         s->recent_cursor = cursor ? strdup(cursor) : NULL;
+        if (cursor && !s->recent_cursor)
+            goto nomem;   /* not page 1 instead of page N */
         *out = s;
         return CORE_OK;
     }
