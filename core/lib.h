@@ -61,7 +61,8 @@ enum core_status core_conn_reset(struct core_conn *conn);
 /* Cancel the statement running on conn. Safe from any thread, any time. */
 void core_conn_cancel(struct core_conn *conn);
 
-/* The underlying PGconn, for the seeder only (core/conn.h declares it). */
+/* core/conn.h gives the raw PGconn behind a connection to the seeder's COPY
+ * and convo-bench's naive baseline; nothing else needs it. */
 
 /* ---- reads on a standby, writes on the primary (route.c) ----------------
  * A reader opened with a multi-host conninfo and
@@ -120,7 +121,8 @@ struct core_row {
     bool outbound;            /* direction: false = inbound ("in") */
     const char *content;
     int64_t created_at_us;    /* microseconds since the Unix epoch, UTC */
-    const char *created_at;   /* ISO 8601 with offset, as the server printed it */
+    const char *created_at;   /* ISO 8601 in UTC (+00:00), formatted by core; years
+                                 before 1 AD as -YYYY */
     unsigned matched;         /* enum core_match bits; 0 outside search */
 };
 
@@ -155,6 +157,9 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out);
 
 /* One contact's messages, newest first, paged by cursor. */
+/* CORE_OK when contact_id names a contact, CORE_ERR_NOT_FOUND when not. */
+enum core_status core_contact_exists(struct core_conn *conn, int32_t contact_id);
+
 enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
                                const char *cursor, size_t limit,
                                struct core_page *out);

@@ -139,7 +139,7 @@ static void post_state(struct worker *w, enum conn_state state, const char *err)
     workers_post(r);
 }
 
-/* Sleeps up to ms unless quitting or (with gen) a newer request arrives. */
+/* Sleeps up to ms unless quitting or a new request wakes the worker. */
 static bool pause_ms(struct worker *w, int ms)
 {
     struct timespec ts;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
 #include "json.h"
 #include "lib.h"
 #include "query_live.h"
@@ -96,30 +95,12 @@ err:;
 /* 1 after a message when contact_id names no contact, else 0. */
 static int check_contact(struct core_conn *conn, long contact_id)
 {
-    PGconn *pg = core_conn_pg(conn);
-    if (!pg)
-        return fail(CORE_ERR_LOST, conn);
-    char id[24];
-    snprintf(id, sizeof id, "%ld", contact_id);
-    const char *params[1] = {id};
-    PGresult *res = PQexecParams(pg, "SELECT 1 FROM contacts WHERE id = $1::int4",
-                                 1, NULL, params, NULL, NULL, 0);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-        if (!msg || !*msg)
-            msg = PQerrorMessage(pg);
-        if (!msg || !*msg)
-            msg = core_status_message(CORE_ERR_QUERY);
-        char line[512];
-        snprintf(line, sizeof line, "%s: %s", core_status_message(CORE_ERR_QUERY), msg);
-        rc = fail_line(line);
-    } else if (PQntuples(res) == 0) {
+    enum core_status st = core_contact_exists(conn, (int32_t)contact_id);
+    if (st == CORE_ERR_NOT_FOUND) {
         fprintf(stderr, "convo-query: no contact with id %ld\n", contact_id);
-        rc = 1;
+        return 1;
     }
-    PQclear(res);
-    return rc;
+    return st == CORE_OK ? 0 : fail(st, conn);
 }
 
 /* {"reads_from": ..., "standby": bool, "writes_to": ...}: the reader a
