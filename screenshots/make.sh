@@ -2,7 +2,8 @@
 # screenshots/make.sh - PNGs of the real convo in a real terminal (xterm on
 # a virtual X display), driven through tmux, on whatever database the libpq
 # environment names (by default the embedded cluster of ./run, i.e. the full
-# data set). Regenerates start.png, search.png, conversation.png, narrow.png.
+# data set). Regenerates start.png, live.png, search.png, conversation.png,
+# reply.png, narrow.png. live.png writes a few messages (convo-seed --live).
 #
 #   screenshots/make.sh            (after ./run setup)
 #   CONVO_BIN=build/tui/convo screenshots/make.sh
@@ -105,6 +106,14 @@ tm send-keys -t shot j j
 wait_for "row 3 "
 shot start.png
 
+# 1b. Scrolled down while other writers add messages: news counted above.
+tm send-keys -t shot NPage NPage j j
+wait_for "row 6"
+"${CONVO_SEED:-$ROOT/build/seeder/convo-seed}" --live 20 --duration 2 --connections 2 >/dev/null 2>&1
+wait_for "new ↑"
+shot live.png
+tm send-keys -t shot g
+
 # 2. A search typed key by key, with its latency in the status bar.
 tm send-keys -t shot /
 type_slowly "$SEARCH_TERM"
@@ -118,6 +127,13 @@ tm send-keys -t shot Enter Enter
 wait_for "messages"
 sleep 0.5
 shot conversation.png
+
+# 3b. The reply box (cancelled, nothing sent).
+tm send-keys -t shot r
+wait_for "reply:"
+type_slowly "On my way, see you at 7"
+shot reply.png
+tm send-keys -t shot Escape
 close
 
 # 4. A narrow terminal.
