@@ -45,27 +45,6 @@ static const char recent_rev_sql[] =
 #define AROUND_MIN_US CORE_US_NINF
 #define AROUND_MIN_ID INT64_MIN
 
-static enum core_status page_of(struct core_conn *conn, const char *name, const char *sql,
-                                struct core_params *p, enum core_cursor_kind kind,
-                                uint64_t context, size_t limit, struct core_page *out)
-{
-    enum core_status st;
-    core_param_int8(p, (int64_t)limit + 1);
-    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
-    if (!r)
-        return st;
-    st = core_rows_from_result(out, r, limit);
-    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0) {
-        const struct core_row *last = &out->rows[out->count - 1];
-        char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(kind, context,
-                           (struct core_pos){last->created_at_us, last->message_id}, cur);
-        st = core_page_set_cursor(out, cur);
-    }
-    PQclear(r);
-    return st;
-}
-
 enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id,
                                       int64_t at_us, int64_t message_id, size_t limit,
                                       struct core_page *older, struct core_page *newer)
@@ -80,18 +59,16 @@ enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id
     core_param_int4(&p, contact_id);
     core_param_time(&p, at_us);
     core_param_int8(&p, message_id);
-    enum core_status st = page_of(conn, "convo_around_older", older_sql, &p,
-                                  CORE_CURSOR_MESSAGES, ctx, limit, older);
-    if (st != CORE_OK) {
-        core_page_free(older);
+    enum core_status st = core_keyset_page(conn, "convo_around_older", older_sql, &p,
+                                           CORE_CURSOR_MESSAGES, ctx, limit, older, t0);
+    if (st != CORE_OK)
         return st;
-    }
     struct core_params q = {0};
     core_param_int4(&q, contact_id);
     core_param_time(&q, at_us);
     core_param_int8(&q, message_id);
-    st = page_of(conn, "convo_around_newer", newer_sql, &q, CORE_CURSOR_NEWER, ctx, limit,
-                 newer);
+    st = core_keyset_page(conn, "convo_around_newer", newer_sql, &q, CORE_CURSOR_NEWER, ctx,
+                          limit, newer, t0);
     if (st != CORE_OK) {
         core_page_free(older);
         core_page_free(newer);
@@ -119,10 +96,8 @@ enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
     core_param_int4(&p, contact_id);
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
-    enum core_status st = page_of(conn, "convo_newer", newer_sql, &p, CORE_CURSOR_NEWER, ctx,
-                                  core_clamp_limit(limit), out);
-    out->elapsed_ms = core_now_ms() - t0;
-    return st;
+    return core_keyset_page(conn, "convo_newer", newer_sql, &p, CORE_CURSOR_NEWER, ctx,
+                            core_clamp_limit(limit), out, t0);
 }
 
 enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor,

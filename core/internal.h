@@ -204,6 +204,13 @@ size_t core_clamp_limit(size_t limit);
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
 struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
+/* recent.c: a keyset page of messages in the row decoder's columns; its
+ * last parameter, limit + 1, is added here; the cursor (kind, context) sits
+ * at the last row. */
+enum core_status core_keyset_page(struct core_conn *conn, const char *name,
+                                  const char *sql, struct core_params *p,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  size_t limit, struct core_page *out, double t0);
 /* recent.c: a page of a recent statement (columns of the row decoder, then
  * the contact's pointer at 7 and 8); its last parameter, limit + 1, is added
  * here. */

@@ -83,10 +83,10 @@ enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
     return CORE_OK;
 }
 
-static enum core_status keyset_page(struct core_conn *conn, const char *name,
-                                    const char *sql, struct core_params *p,
-                                    enum core_cursor_kind kind, uint64_t context,
-                                    size_t limit, struct core_page *out, double t0)
+enum core_status core_keyset_page(struct core_conn *conn, const char *name,
+                                  const char *sql, struct core_params *p,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  size_t limit, struct core_page *out, double t0)
 {
     enum core_status st;
     core_param_int8(p, (int64_t)limit + 1);
@@ -227,7 +227,7 @@ enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
     core_param_int4(&p, contact_id);
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
-    return keyset_page(conn, "convo_messages", messages_sql, &p, CORE_CURSOR_MESSAGES,
+    return core_keyset_page(conn, "convo_messages", messages_sql, &p, CORE_CURSOR_MESSAGES,
                        (uint64_t)(uint32_t)contact_id, core_clamp_limit(limit), out, t0);
 }
 
