@@ -10,30 +10,9 @@
 
 #include "conn.h"
 #include "internal.h"
+#include "../check.h"
 
-static int failures;
-static PGconn *admin;
 static long long total_messages; /* after make_data; rows are only added later */
-
-#define CHECK(cond, ...)                                                 \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            failures++;                                                  \
-        }                                                                \
-    } while (0)
-
-static void sql(const char *q)
-{
-    PGresult *r = PQexec(admin, q);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "setup failed: %s\n%s\n", PQerrorMessage(admin), q);
-        exit(1);
-    }
-    PQclear(r);
-}
 
 /* A conversation as the tests compare them. */
 struct conv {

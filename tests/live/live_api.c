@@ -12,29 +12,7 @@
 
 #include "conn.h"
 #include "lib.h"
-
-static int failures;
-static PGconn *admin;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
-
-static void sql(const char *q)
-{
-    PGresult *r = PQexec(admin, q);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "setup failed: %s\n%s\n", PQerrorMessage(admin), q);
-        exit(1);
-    }
-    PQclear(r);
-}
+#include "../check.h"
 
 /* Changes that arrive within 2 s (merged over several takes). */
 static enum core_status take_wait(struct core_conn *c, struct core_changes *out)

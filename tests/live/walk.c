@@ -10,32 +10,10 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../check.h"
 
 #define CONTACTS 150
 #define TERM "hello"
-
-static int failures;
-static PGconn *admin;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
-
-static PGresult *sql(const char *q)
-{
-    PGresult *r = PQexec(admin, q);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "setup failed: %s\n%s\n", PQerrorMessage(admin), q);
-        exit(1);
-    }
-    return r;
-}
 
 /* Each conversation's anchor: its latest message, or with a term its latest
  * message containing the term. */
@@ -122,7 +100,7 @@ static void mutate(unsigned k)
                  " WHERE contact_id = %d ORDER BY created_at, id LIMIT 1)", c);
         break;
     }
-    PQclear(sql(q));
+    sql(q);
 }
 
 static void walk(struct core_conn *conn, const char *term, size_t limit, unsigned seed)
@@ -211,7 +189,7 @@ int main(void)
              "INSERT INTO messages (contact_id, direction, content, created_at)"
              " SELECT 1 + (g * 7) %% %d, 'in', CASE WHEN g %% 3 = 0 THEN 'hello ' ELSE 'bye ' END || g,"
              " now() - g * interval '7 minutes' FROM generate_series(1, 3000) g", CONTACTS, CONTACTS);
-    PQclear(sql(q));
+    sql(q);
     char err[256];
     struct core_conn *conn = core_conn_open("", err, sizeof err);
     if (!conn) {
@@ -222,7 +200,7 @@ int main(void)
     walk(conn, "", 2, 1000);
     walk(conn, TERM, 7, 2000);
     walk(conn, TERM, 3, 3000);
-    PGresult *r = sql("SELECT count(*) FROM contacts c LEFT JOIN (SELECT DISTINCT ON (contact_id)"
+    PGresult *r = sql_result("SELECT count(*) FROM contacts c LEFT JOIN (SELECT DISTINCT ON (contact_id)"
                       " contact_id, created_at, id FROM messages ORDER BY contact_id, created_at DESC,"
                       " id DESC) l ON l.contact_id = c.id WHERE c.last_message_id IS DISTINCT FROM l.id"
                       " OR c.last_message_at IS DISTINCT FROM l.created_at");

@@ -1,0 +1,41 @@
+/* tests/check.h - what the C suites that run against a database share: a
+ * CHECK that counts a failure and goes on, and set-up statements on the
+ * admin connection that must succeed. Included by one file per program. */
+#ifndef CONVO_TESTS_CHECK_H
+#define CONVO_TESTS_CHECK_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int failures;
+static PGconn *admin;
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
+            fprintf(stderr, __VA_ARGS__);                                    \
+            fputc('\n', stderr);                                             \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+/* Run q on admin and return its result (the caller clears it); a failure
+ * ends the program, naming the statement. */
+static inline PGresult *sql_result(const char *q)
+{
+    PGresult *r = PQexec(admin, q);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "setup failed: %s\n%s\n", PQerrorMessage(admin), q);
+        exit(1);
+    }
+    return r;
+}
+
+static inline void sql(const char *q)
+{
+    PQclear(sql_result(q));
+}
+
+#endif
