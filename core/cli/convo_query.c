@@ -92,6 +92,20 @@ err:;
     return 1;
 }
 
+/* Close an open_memstream() the output was rendered into, then write it in
+ * one go (write_output); buf and len are the stream's. */
+static int write_rendered(FILE *mem, char **buf, size_t *len)
+{
+    bool failed = ferror(mem) != 0;
+    if (fclose(mem) != 0 || failed) {
+        free(*buf);
+        return fail_line(core_status_message(CORE_ERR_NOMEM));
+    }
+    int rc = write_output(*buf, *len);
+    free(*buf);
+    return rc;
+}
+
 /* 1 after a message when contact_id names no contact, else 0. */
 static int check_contact(struct core_conn *conn, long contact_id)
 {
@@ -131,14 +145,7 @@ static int print_server(const char *db)
     fputs("}\n", mem);
     core_conn_close(reader);
     core_conn_close(writer);
-    bool mem_failed = ferror(mem) != 0;
-    if (fclose(mem) != 0 || mem_failed) {
-        free(buf);
-        return fail_line(core_status_message(CORE_ERR_NOMEM));
-    }
-    int rc = write_output(buf, len);
-    free(buf);
-    return rc;
+    return write_rendered(mem, &buf, &len);
 }
 
 /* follow [--limit N] and send CONTACT_ID TEXT, after the connection flags;
@@ -329,12 +336,5 @@ int main(int argc, char **argv)
     }
     json_page(mem, messages ? "messages" : "conversations", &page, search);
     core_page_free(&page);
-    bool mem_failed = ferror(mem) != 0;
-    if (fclose(mem) != 0 || mem_failed) {
-        free(buf);
-        return fail_line(core_status_message(CORE_ERR_NOMEM));
-    }
-    int rc = write_output(buf, len);
-    free(buf);
-    return rc;
+    return write_rendered(mem, &buf, &len);
 }
