@@ -103,15 +103,24 @@ static int bubble_width(void)
     return w < 8 ? 8 : w;
 }
 
-static void request_around(const struct core_row *row)
+/* A request of this conversation (its contact, its generation); cursor is
+ * copied. The caller fills in the rest and submits it. */
+static struct request *chat_request(enum req_kind kind, const char *cursor, size_t limit)
 {
     struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_AROUND;
+    req->kind = kind;
     req->gen = chat.gen;
     req->contact_id = chat.contact_id;
+    req->cursor = cursor ? xstrdup(cursor) : NULL;
+    req->limit = limit;
+    return req;
+}
+
+static void request_around(const struct core_row *row)
+{
+    struct request *req = chat_request(REQ_AROUND, NULL, TUI_PAGE);
     req->at_us = row->created_at_us;
     req->message_id = row->message_id;
-    req->limit = TUI_PAGE;
     chat.loading = chat.around = true;
     chat.newer_end = false;
     chat.t_req = app.input_ms > 0 ? app.input_ms : now_ms();
@@ -122,24 +131,15 @@ static void request_newer(void)
 {
     if (chat.newer_loading || chat.newer_end || chat.around || now_ms() < chat.retry_at)
         return;
-    struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_NEWER;
-    req->gen = chat.gen;
-    req->contact_id = chat.contact_id;
-    req->cursor = chat.newer_cursor ? xstrdup(chat.newer_cursor) : NULL;
-    req->limit = TUI_PAGE;
+    struct request *req = chat_request(REQ_NEWER, chat.newer_cursor, TUI_PAGE);
     chat.newer_loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_start(void)
 {
-    struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_NEWER;
+    struct request *req = chat_request(REQ_NEWER, NULL, TUI_PAGE);
     req->slot = 1;   /* the first page, not a page below a hit */
-    req->gen = chat.gen;
-    req->contact_id = chat.contact_id;
-    req->limit = TUI_PAGE;
     chat.start_loading = true;
     worker_submit(WORKER_CHAT, req);
 }
@@ -148,13 +148,9 @@ static void request_older(void)
 {
     if (chat.loading || chat.end || chat.around || now_ms() < chat.retry_at)
         return;
-    struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_MESSAGES;
-    req->gen = chat.gen;
-    req->contact_id = chat.contact_id;
-    req->cursor = chat.older_cursor ? xstrdup(chat.older_cursor) : NULL;
     /* Few large pages to the start: each page arriving lays out again. */
-    req->limit = chat.to_top ? TOP_PAGE_ROWS : TUI_PAGE;
+    struct request *req = chat_request(REQ_MESSAGES, chat.older_cursor,
+                                       chat.to_top ? TOP_PAGE_ROWS : TUI_PAGE);
     chat.loading = true;
     /* A trip to the start or a find over many pages is one answer: its
      * clock runs from the key that asked for it. */
@@ -522,21 +518,7 @@ void chat_open(const struct core_row *row, const char *term)
         hl_set(&chat.hl, term);
         chat.finding = true;
         chat.find_dir = -1;
-        size_t len = 0;
-        mbstate_t st;
-        memset(&st, 0, sizeof st);
-        const char *s = term;
-        size_t left = strlen(term);
-        while (left > 0 && len < CORE_TERM_MAX_CHARS) {
-            wchar_t wc;
-            size_t k = mbrtowc(&wc, s, left, &st);
-            if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-                break;
-            chat.prompt.buf[len++] = wc;
-            s += k;
-            left -= k;
-        }
-        chat.prompt.len = len;
+        prompt_set_utf8(&chat.prompt, term);
         /* Straight to the hit at any depth: the messages around it, then
          * pages older above and newer below as the user scrolls. */
         request_around(row);
@@ -552,11 +534,8 @@ static void request_newest(void)
         chat.newest_again = true;   /* one more when this one is back */
         return;
     }
-    struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_NEWEST;
-    req->gen = chat.gen;
-    req->contact_id = chat.contact_id;
-    req->limit = chat.newest_limit ? chat.newest_limit : NEWEST_ROWS;
+    struct request *req = chat_request(REQ_NEWEST, NULL,
+                                       chat.newest_limit ? chat.newest_limit : NEWEST_ROWS);
     chat.newest_loading = true;
     chat.newest_again = false;
     worker_submit(WORKER_CHAT, req);
@@ -634,21 +613,8 @@ static void send_answer(struct response *r)
         app.message_error = true;
         if (m && chat.reply.len == 0) {
             /* The text comes back into the box. */
-            mbstate_t st;
-            memset(&st, 0, sizeof st);
-            const char *s = m->row.content;
-            size_t left = strlen(s), len = 0;
-            while (left > 0 && len < TUI_REPLY_MAX_CHARS) {
-                wchar_t wc;
-                size_t k = mbrtowc(&wc, s, left, &st);
-                if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-                    break;
-                chat.reply.buf[len++] = wc;
-                s += k;
-                left -= k;
-            }
-            chat.reply.len = len;
             chat.reply.max = TUI_REPLY_MAX_CHARS;
+            prompt_set_utf8(&chat.reply, m->row.content);
             chat.reply.active = true;
         }
     }
@@ -912,11 +878,8 @@ static void reply_send(void)
     chat.relayout = true;
     chat.off = 0;
     chat.news = 0;
-    struct request *req = xcalloc(1, sizeof *req);
-    req->kind = REQ_SEND;
-    req->gen = chat.gen;
+    struct request *req = chat_request(REQ_SEND, NULL, 0);
     req->slot = (size_t)m->seq;
-    req->contact_id = chat.contact_id;
     req->text = xstrdup(text);
     req->keep = true;
     worker_submit(WORKER_CHAT, req);
