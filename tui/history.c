@@ -138,23 +138,6 @@ void history_add(const struct prompt *p)
     pos = nterms;
 }
 
-static void set_prompt(struct prompt *p, const char *s)
-{
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    size_t left = strlen(s);
-    p->len = 0;
-    while (left > 0 && p->len < CORE_TERM_MAX_CHARS) {
-        wchar_t wc;
-        size_t k = mbrtowc(&wc, s, left, &st);
-        if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
-            break;
-        p->buf[p->len++] = wc;
-        s += k;
-        left -= k;
-    }
-}
-
 bool history_recall(struct prompt *p, int dir)
 {
     if (!loaded)
@@ -172,7 +155,7 @@ bool history_recall(struct prompt *p, int dir)
         p->len = draft.len;
         memcpy(p->buf, draft.buf, draft.len * sizeof *p->buf);
     } else {
-        set_prompt(p, terms[pos]);
+        prompt_set_utf8(p, terms[pos]);
     }
     return true;
 }

@@ -305,6 +305,24 @@ void prompt_utf8(const struct prompt *p, char *out, size_t len)
     out[o] = 0;
 }
 
+void prompt_set_utf8(struct prompt *p, const char *text)
+{
+    size_t max = p->max ? p->max : CORE_TERM_MAX_CHARS;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t left = strlen(text);
+    p->len = 0;
+    while (left > 0 && p->len < max) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, text, left, &st);
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+            break;
+        p->buf[p->len++] = wc;
+        text += k;
+        left -= k;
+    }
+}
+
 void prompt_draw(const struct prompt *p, int y, const char *label)
 {
     static char text[TUI_REPLY_MAX_CHARS * 4 + 1];

@@ -250,6 +250,9 @@ struct prompt {
  * Enter, 3 on Esc, 0 when the key is not an editing key. */
 int prompt_key(struct prompt *p, int is_key, wint_t ch);
 void prompt_utf8(const struct prompt *p, char *out, size_t len);
+/* The prompt's text from UTF-8, cut at its max characters (or at a byte
+ * that does not decode). */
+void prompt_set_utf8(struct prompt *p, const char *text);
 void prompt_draw(const struct prompt *p, int y, const char *label);
 
 struct app {
