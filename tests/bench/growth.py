@@ -32,6 +32,7 @@ RUN = os.path.join(ROOT, "run")
 CLASSES = ["common", "mid", "rare", "absent", "short", "special", "nonascii",
            "phone", "name", "typed"]
 COLD_TERMS = ["the", "pizza", "zebra"]
+TERMS = os.path.join(ROOT, "core", "bench", "terms.txt")
 
 
 def say(msg):
@@ -160,6 +161,27 @@ def summarize_bench(rows):
     return out
 
 
+def bench_terms(env, runs, path):
+    """convo-bench over every term of core/bench/terms.txt: the worst p99 of a
+    complete first page and of the first answer, with the terms they were."""
+    cmd = [os.path.join(BUILD, "core", "convo-bench"), "--no-naive", "--runs", str(runs),
+           "--terms", TERMS, "--json"]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    with open(path, "w") as f:
+        f.write(res.stdout)
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    rows = [r for r in rows if r.get("kind") == "terms"]
+    if not rows:
+        return None
+    worst = max(rows, key=lambda r: r["p99_ms"])
+    firsts = [r for r in rows if r.get("first_p99_ms") is not None]
+    first = max(firsts, key=lambda r: r["first_p99_ms"]) if firsts else None
+    over = sum(1 for r in rows if r["p99_ms"] > 100)
+    return {"count": len(rows), "worst": (worst["term"], worst["p99_ms"]),
+            "first": (first["term"], first["first_p99_ms"]) if first else None,
+            "over_100ms": over, "median_p99": sorted(r["p99_ms"] for r in rows)[len(rows) // 2]}
+
+
 def drop_caches():
     try:
         subprocess.run(["sync"], check=True)
@@ -228,6 +250,14 @@ def table(results):
             ["%s / %s (%s)" % (fmt(r["bench"][key][3], 1), fmt(r["bench"][key][4]),
                                r["bench"][key][1]) if key in r["bench"] else "-"
              for r in results])
+    def terms_cell(r):
+        t = r.get("terms")
+        if not t:
+            return "-"
+        return "%.1f (\"%s\") / %.1f / %d of %d" % (t["worst"][1], t["worst"][0], t["median_p99"],
+                                                   t["over_100ms"], t["count"])
+    add("all terms.txt: worst p99 / median p99 (ms) / over 100 ms",
+        [terms_cell(r) for r in results])
     for key in ["recent page 1"] + ["search \"%s\"" % t for t in COLD_TERMS]:
         add("cold: " + key + " (ms, in core / process)",
             ["%s / %s" % (fmt(r["cold"][key][0], 1), fmt(r["cold"][key][1], 0))
@@ -337,6 +367,9 @@ def main():
         with open(os.path.join(args.out, "bench-%s.txt" % label), "w") as f:
             f.write(bench.stdout + bench.stderr)
         r["bench"] = summarize_bench(bench_rows(bench.stdout))
+        if not args.recent_only:
+            say("%s: convo-bench --terms %s (warm)" % (label, TERMS))
+            r["terms"] = bench_terms(env, args.runs, os.path.join(args.out, "terms-%s.json" % label))
         say("%s: cold cache (restart, drop the OS page cache, first calls)" % label)
         r["cold"], dropped = cold(env)
         r["dropped"] = dropped
