@@ -14,9 +14,6 @@
 #define CONVO_SOURCE_ROOT "."
 #endif
 
-/* PostgreSQL counts binary timestamps from 2000-01-01. */
-#define PG_EPOCH_US INT64_C(946684800000000)
-
 static const char *const status_messages[] = {
 #define CORE_STATUS_MSG(code, msg) msg,
     CORE_STATUS_LIST(CORE_STATUS_MSG)
@@ -28,13 +25,6 @@ const char *core_status_message(enum core_status status)
     if ((size_t)status >= sizeof status_messages / sizeof status_messages[0])
         return "unknown error";
     return status_messages[status];
-}
-
-double core_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- finding the database ----------------------------------------------- */
@@ -277,17 +267,9 @@ void core_param_text(struct core_params *p, const char *s)
     p->n++;
 }
 
-static void put_be64(char *b, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (char)(v & 0xff);
-        v >>= 8;
-    }
-}
-
 void core_param_int8(struct core_params *p, int64_t v)
 {
-    put_be64(p->buf[p->n], (uint64_t)v);
+    core_put_be64(p->buf[p->n], (uint64_t)v);
     p->values[p->n] = p->buf[p->n];
     p->lengths[p->n] = 8;
     p->formats[p->n] = 1;
@@ -296,13 +278,8 @@ void core_param_int8(struct core_params *p, int64_t v)
 
 void core_param_int4(struct core_params *p, int32_t v)
 {
-    uint32_t u = (uint32_t)v;
-    char *b = p->buf[p->n];
-    b[0] = (char)(u >> 24);
-    b[1] = (char)(u >> 16);
-    b[2] = (char)(u >> 8);
-    b[3] = (char)u;
-    p->values[p->n] = b;
+    core_put_be32(p->buf[p->n], (uint32_t)v);
+    p->values[p->n] = p->buf[p->n];
     p->lengths[p->n] = 4;
     p->formats[p->n] = 1;
     p->n++;
@@ -314,7 +291,7 @@ void core_param_time(struct core_params *p, int64_t us)
     if (us == CORE_US_INF || us == CORE_US_NINF)
         core_param_int8(p, us);
     else
-        core_param_int8(p, us - PG_EPOCH_US);
+        core_param_int8(p, us - CORE_PG_EPOCH_US);
 }
 
 static uint64_t get_be(const char *b, int n)
@@ -342,9 +319,9 @@ int64_t core_get_time(const PGresult *r, int row, int col)
         return v;
     /* Past 294247 AD Unix microseconds overflow; schema 007 refuses such
      * rows, this only keeps an older database's from being undefined. */
-    if (v > CORE_US_INF - 1 - PG_EPOCH_US)
+    if (v > CORE_US_INF - 1 - CORE_PG_EPOCH_US)
         return CORE_US_INF - 1;
-    return v + PG_EPOCH_US;
+    return v + CORE_PG_EPOCH_US;
 }
 
 bool core_get_bool(const PGresult *r, int row, int col)

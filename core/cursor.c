@@ -14,32 +14,6 @@
 #define CURSOR_MAC_BYTES 7
 #define CURSOR_KEY UINT64_C(0x636f6e766f637572) /* "convocur" */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
-}
-
-uint64_t core_hash64(const void *data, size_t len, uint64_t seed)
-{
-    const unsigned char *p = data;
-    uint64_t h = mix64(seed ^ (len * UINT64_C(0x9e3779b97f4a7c15)));
-    while (len > 0) {
-        uint64_t block = 0;
-        size_t n = len < 8 ? len : 8;
-        for (size_t i = 0; i < n; i++)
-            block |= (uint64_t)p[i] << (8 * i);
-        h = mix64(h ^ block) + UINT64_C(0x9e3779b97f4a7c15);
-        p += n;
-        len -= n;
-    }
-    return mix64(h);
-}
-
 uint64_t core_term_context(const char *term)
 {
     char *folded = core_term_fold(term);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base.h"
 #include "lib.h"
 
 /* ---- positions ----------------------------------------------------------
@@ -31,9 +32,6 @@ static inline int core_pos_cmp(struct core_pos a, struct core_pos b)
     return 0;
 }
 
-/* ---- time ---------------------------------------------------------------- */
-double core_now_ms(void);
-
 /* ---- cursors --------------------------------------------------------------
  * Text: base64url of version, kind, position, a context hash (the search
  * term or the contact), and a keyed checksum over all of it. */
@@ -47,7 +45,6 @@ enum core_cursor_kind {
 
 #define CORE_CURSOR_LEN 44 /* characters, without the NUL */
 
-uint64_t core_hash64(const void *data, size_t len, uint64_t seed);
 void core_cursor_encode(enum core_cursor_kind kind, uint64_t context,
                         struct core_pos pos, char out[CORE_CURSOR_LEN + 1]);
 /* CORE_OK with *pos set, or CORE_ERR_CURSOR; a NULL or empty text is the
@@ -60,8 +57,6 @@ enum core_status core_cursor_decode(const char *text, enum core_cursor_kind kind
 uint64_t core_term_context(const char *term);
 
 /* ---- terms ---------------------------------------------------------------- */
-/* Number of UTF-8 characters, or -1 when text is not valid UTF-8. */
-long core_utf8_chars(const char *text);
 /* '%' + term with % _ \ escaped + '%', for ILIKE. Caller frees. */
 char *core_like_pattern(const char *term);
 /* A LIKE pattern that every row matching the term ILIKE also matches:
@@ -83,9 +78,6 @@ bool core_term_has_word3(const char *term);
 /* One character lowered as the database's ILIKE lowers it (towlower in
  * C.UTF-8). */
 uint32_t core_fold_char(uint32_t c);
-/* Decode one UTF-8 character at s into *out: its length, 0 at the end or
- * on a malformed sequence. */
-size_t core_utf8_decode(const unsigned char *s, uint32_t *out);
 /* The term with every character lowered as ILIKE does. Caller frees. */
 char *core_term_fold(const char *term);
 

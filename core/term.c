@@ -8,40 +8,6 @@
 
 #include "internal.h"
 
-long core_utf8_chars(const char *text)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    long n = 0;
-    while (*s) {
-        unsigned c = *s;
-        int len;
-        unsigned min;
-        if (c < 0x80) {
-            s++;
-            n++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, min = 0x10000, c &= 0x07;
-        } else {
-            return -1;
-        }
-        for (int i = 1; i < len; i++) {
-            if ((s[i] & 0xc0) != 0x80)
-                return -1;
-            c = c << 6 | (s[i] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return -1;
-        s += len;
-        n++;
-    }
-    return n;
-}
-
 const char *core_term_problem(const char *term)
 {
     if (!term)
@@ -201,31 +167,6 @@ uint32_t core_fold_char(uint32_t c)
         return c;
     wint_t l = towlower_l((wint_t)c, fold_locale);
     return l > 0 && l <= 0x10ffff ? (uint32_t)l : c;
-}
-
-size_t core_utf8_decode(const unsigned char *s, uint32_t *out)
-{
-    unsigned c = s[0];
-    size_t len;
-    if (c < 0x80) {
-        *out = c;
-        return c ? 1 : 0;
-    } else if ((c & 0xe0) == 0xc0) {
-        len = 2, c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4, c &= 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3f);
-    }
-    *out = c;
-    return len;
 }
 
 static size_t utf8_encode(uint32_t c, char *o)

@@ -1,27 +1,13 @@
 /* core/cli/json.c - the JSON the CLIs print. */
 #include <string.h>
 
+#include "base.h"
 #include "internal.h"
 #include "json.h"
 
 void json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
+    core_json_string(f, s ? s : "", s ? strlen(s) : 0);
 }
 
 void json_page(FILE *f, const char *key, const struct core_page *page, bool search)

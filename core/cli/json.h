@@ -6,8 +6,8 @@
 
 #include "lib.h"
 
-/* A JSON string literal: quotes, backslashes and control characters escaped;
- * other bytes as they are (text from the database is valid UTF-8). */
+/* s up to its NUL as a JSON string literal, escaped as core_json_string()
+ * escapes (base.h); NULL prints "". */
 void json_string(FILE *f, const char *s);
 /* {"<key>": [...], "next_cursor": ..., "elapsed_ms": N[, progress]} */
 void json_page(FILE *f, const char *key, const struct core_page *page, bool search);

@@ -5,7 +5,7 @@ Reads the object files of one build (nm: which functions each file defines
 and which it calls) and draws the graph "file A calls a function defined in
 file B" for each folder (core/, tui/, seeder/). Fails when that graph has a
 circle, printing it, or when a program in core/cli/ reaches past the public
-header (a core symbol lib.h does not declare).
+header (a core symbol neither lib.h nor base.h declares).
 
     tests/arch/layers.py BUILD_DIR SOURCE_ROOT
 """
@@ -104,9 +104,12 @@ def check_folder(build, folder, exclude=("cli_",)):
 
 
 def check_programs(build, root):
-    """Programs in core/cli call only what lib.h declares (or each other)."""
-    with open(os.path.join(root, "core", "lib.h")) as f:
-        public = set(re.findall(r"\b(core_\w+)\s*\(", f.read()))
+    """Programs in core/cli call only what the public headers, lib.h and
+    base.h, declare (or each other)."""
+    public = set()
+    for header in ("lib.h", "base.h"):
+        with open(os.path.join(root, "core", header)) as f:
+            public |= set(re.findall(r"\b(core_\w+)\s*\(", f.read()))
     core = objects(build, "core")
     core_defs = set()
     for name, path in core.items():
@@ -121,10 +124,10 @@ def check_programs(build, root):
                 leak = sorted(s for s in used if s in core_defs and s not in public)
                 if leak:
                     bad += 1
-                    print("layers: %s calls core functions lib.h does not declare: %s"
+                    print("layers: %s calls core functions lib.h and base.h do not declare: %s"
                           % (n[:-4], ", ".join(leak)))
     if not bad:
-        print("layers: core/cli: programs call only lib.h")
+        print("layers: core/cli: programs call only lib.h and base.h")
     return bad
 
 
