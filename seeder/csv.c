@@ -30,39 +30,6 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_char(const unsigned char *s, size_t len)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    unsigned cp = c & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 struct field_sink {
     int fields, rows;
     char *buf;
@@ -73,7 +40,7 @@ static void on_field(void *data, size_t len, void *ctx)
 {
     struct field_sink *sink = ctx;
     if (sink->fields++ == 0) {
-        sink->buf = seed_xmalloc(len + 1);
+        sink->buf = core_xmalloc(len + 1);
         memcpy(sink->buf, data, len);
         sink->buf[len] = '\0';
         sink->len = len;
@@ -136,7 +103,7 @@ bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
                 ok = false;
                 break;
             }
-            size_t n = utf8_char(u + pos + i, line_len - i);
+            size_t n = core_utf8_len(u + pos + i, line_len - i);
             if (n == 0) {
                 snprintf(err, errlen, "not UTF-8 text (invalid byte on line %zu)",
                          stats->lines);
@@ -209,7 +176,7 @@ bool seed_csv_read(const char *path, struct seed_bodies *out,
         return false;
     }
     size_t cap = (size_t)st.st_size + 1, len = 0;
-    char *data = seed_xmalloc(cap);
+    char *data = core_xmalloc(cap);
     for (;;) {
         size_t n = fread(data + len, 1, cap - len, f);
         len += n;
@@ -217,7 +184,7 @@ bool seed_csv_read(const char *path, struct seed_bodies *out,
             break;
         if (len == cap) {
             cap *= 2;
-            data = seed_xrealloc(data, cap);
+            data = core_xrealloc(data, cap);
         }
     }
     if (ferror(f)) {
@@ -233,25 +200,4 @@ bool seed_csv_read(const char *path, struct seed_bodies *out,
         snprintf(err, errlen, "%s: %s", path, why);
     free(data);
     return ok;
-}
-
-void seed_json_string(FILE *out, const char *s, size_t len)
-{
-    putc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(out, "\\u%04x", c);
-            else
-                putc(c, out);
-        }
-    }
-    putc('"', out);
 }

@@ -238,8 +238,8 @@ static bool load_contacts(PGconn *conn, struct live_shared *sh, char *err, size_
         return false;
     }
     sh->ncontacts = n;
-    sh->contacts = seed_xmalloc(n * sizeof *sh->contacts);
-    sh->cdf = seed_xmalloc(n * sizeof *sh->cdf);
+    sh->contacts = core_xmalloc(n * sizeof *sh->contacts);
+    sh->cdf = core_xmalloc(n * sizeof *sh->cdf);
     double acc = 0;
     for (size_t i = 0; i < n; i++) {
         sh->contacts[i] = (int32_t)atol(PQgetvalue(r, (int)i, 0));
@@ -271,7 +271,7 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
     sigaction(SIGTERM, &sa, NULL);
 
     int n = opt->connections;
-    struct live_worker *w = seed_xcalloc((size_t)n, sizeof *w);
+    struct live_worker *w = core_xcalloc((size_t)n, sizeof *w);
     int started = 0;
     for (int i = 0; i < n; i++) {
         w[i].sh = &sh;

@@ -118,7 +118,7 @@ static void cb_reserve(struct copybuf *b, size_t n)
     if (b->len + n > b->cap) {
         while (b->len + n > b->cap)
             b->cap = b->cap ? b->cap * 2 : 1 << 20;
-        b->data = seed_xrealloc(b->data, b->cap);
+        b->data = core_xrealloc(b->data, b->cap);
     }
 }
 
@@ -240,13 +240,13 @@ static char *read_file(const char *path, char *err, size_t errlen)
         return NULL;
     }
     size_t cap = 65536, len = 0;
-    char *buf = seed_xmalloc(cap);
+    char *buf = core_xmalloc(cap);
     size_t n;
     while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
         if (cap - len - 1 == 0) {
             cap *= 2;
-            buf = seed_xrealloc(buf, cap);
+            buf = core_xrealloc(buf, cap);
         }
     }
     fclose(f);
@@ -270,7 +270,7 @@ static bool apply_schema(PGconn *conn, char *err, size_t errlen)
         size_t len = strlen(de->d_name);
         if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && len > 4
             && strcmp(de->d_name + len - 4, ".sql") == 0) {
-            names = seed_xrealloc(names, (count + 1) * sizeof *names);
+            names = core_xrealloc(names, (count + 1) * sizeof *names);
             names[count++] = strdup(de->d_name);
         }
     }
@@ -357,8 +357,8 @@ static bool read_defs(PGconn *conn, const char *table, struct defs *d, char *err
         return false;
     }
     d->nconstraints = (size_t)PQntuples(res);
-    d->constraints = seed_xcalloc(d->nconstraints, sizeof *d->constraints);
-    d->cnames = seed_xcalloc(d->nconstraints, sizeof *d->cnames);
+    d->constraints = core_xcalloc(d->nconstraints, sizeof *d->constraints);
+    d->cnames = core_xcalloc(d->nconstraints, sizeof *d->cnames);
     for (size_t i = 0; i < d->nconstraints; i++) {
         d->cnames[i] = suffix_of(PQgetvalue(res, (int)i, 0), table);
         d->constraints[i] = strdup(PQgetvalue(res, (int)i, 1));
@@ -379,9 +379,9 @@ static bool read_defs(PGconn *conn, const char *table, struct defs *d, char *err
         return false;
     }
     d->nindexes = (size_t)PQntuples(res);
-    d->indexes = seed_xcalloc(d->nindexes, sizeof *d->indexes);
-    d->inames = seed_xcalloc(d->nindexes, sizeof *d->inames);
-    d->isuffix = seed_xcalloc(d->nindexes, sizeof *d->isuffix);
+    d->indexes = core_xcalloc(d->nindexes, sizeof *d->indexes);
+    d->inames = core_xcalloc(d->nindexes, sizeof *d->inames);
+    d->isuffix = core_xcalloc(d->nindexes, sizeof *d->isuffix);
     for (size_t i = 0; i < d->nindexes; i++) {
         const char *def = PQgetvalue(res, (int)i, 1);
         const char *using = strstr(def, " USING ");
@@ -1207,8 +1207,8 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
      * follow the definitions read back from the schema. */
     r.bar_contacts = seed_progress_bar(progress, "contacts", plan->ncontacts, "rows");
     r.bar_copy = seed_progress_bar(progress, "copy", plan->nmessages, "rows");
-    r.bar_constraint = seed_xcalloc(r.msg_defs.nconstraints + 1, sizeof *r.bar_constraint);
-    r.bar_index = seed_xcalloc(r.msg_defs.nindexes + 1, sizeof *r.bar_index);
+    r.bar_constraint = core_xcalloc(r.msg_defs.nconstraints + 1, sizeof *r.bar_constraint);
+    r.bar_index = core_xcalloc(r.msg_defs.nindexes + 1, sizeof *r.bar_index);
     for (size_t i = 0; i < r.msg_defs.nconstraints + r.msg_defs.nindexes; i++) {
         bool con = i < r.msg_defs.nconstraints;
         size_t k = con ? i : i - r.msg_defs.nconstraints;
@@ -1224,8 +1224,8 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     int bar_swap = seed_progress_bar(progress, "swap", 0, NULL);
 
     r.nparts = plan->nmonths;
-    r.parts = seed_xcalloc(r.nparts, sizeof *r.parts);
-    r.order = seed_xmalloc(r.nparts * sizeof *r.order);
+    r.parts = core_xcalloc(r.nparts, sizeof *r.parts);
+    r.order = core_xmalloc(r.nparts * sizeof *r.order);
     for (size_t i = 0; i < r.nparts; i++) {
         r.parts[i].month = &plan->months[i];
         snprintf(r.parts[i].name, sizeof r.parts[i].name, "messages_y%04dm%02d",

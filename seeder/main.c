@@ -128,7 +128,7 @@ static int cmp_u32(const void *a, const void *b)
 static void print_phases(struct seed_progress *progress)
 {
     int n = seed_progress_count(progress);
-    struct seed_phase_stat *st = seed_xcalloc((size_t)n + 1, sizeof *st);
+    struct seed_phase_stat *st = core_xcalloc((size_t)n + 1, sizeof *st);
     for (int i = 0; i < n; i++)
         seed_progress_stat(progress, i, &st[i]);
     printf("  time per phase (wall; work = summed over connections):\n");
@@ -165,7 +165,7 @@ static void print_summary(const struct seed_plan *plan, const struct seed_bodies
                           double total)
 {
     size_t n = plan->ncontacts;
-    uint32_t *counts = seed_xmalloc(n * sizeof *counts);
+    uint32_t *counts = core_xmalloc(n * sizeof *counts);
     for (size_t i = 0; i < n; i++)
         counts[i] = plan->contacts[i].messages;
     qsort(counts, n, sizeof *counts, cmp_u32);
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
                 stats.stray_quotes, stats.blank);
         if (print_bodies) {
             for (size_t i = 0; i < bodies.count; i++) {
-                seed_json_string(stdout, seed_body(&bodies, i), bodies.len[i]);
+                core_json_string(stdout, seed_body(&bodies, i), bodies.len[i]);
                 putchar('\n');
             }
             seed_bodies_free(&bodies);
@@ -310,11 +310,8 @@ int main(int argc, char **argv)
         seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
         seed %= 1000000000000ULL;
     }
-    if (!end_us) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        end_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-    }
+    if (!end_us)
+        end_us = core_wall_us();
 
     /* The database is found as every convo program finds it: --db, else
      * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */

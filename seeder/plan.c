@@ -39,13 +39,10 @@ struct phone_set {
     size_t cap;
 };
 
+/* Never 0: 0 marks an empty slot. */
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = core_hash64(s, strlen(s), 0);
     return h ? h : 1;
 }
 
@@ -71,11 +68,11 @@ static void make_contacts(struct seed_plan *plan, struct seed_rng *rng)
     set.cap = 1024;
     while (set.cap < n * 2)
         set.cap *= 2;
-    set.slots = seed_xcalloc(set.cap, sizeof *set.slots);
+    set.slots = core_xcalloc(set.cap, sizeof *set.slots);
 
     size_t names_cap = n * 24 + 64, names_len = 0;
-    char *names = seed_xmalloc(names_cap);
-    size_t *name_off = seed_xmalloc(n * sizeof *name_off);
+    char *names = core_xmalloc(names_cap);
+    size_t *name_off = core_xmalloc(n * sizeof *name_off);
     for (size_t i = 0; i < n; i++) {
         struct seed_contact *c = &plan->contacts[i];
         do
@@ -86,7 +83,7 @@ static void make_contacts(struct seed_plan *plan, struct seed_rng *rng)
         size_t len = strlen(name);
         if (names_len + len + 1 > names_cap) {
             names_cap = names_cap * 2 + len;
-            names = seed_xrealloc(names, names_cap);
+            names = core_xrealloc(names, names_cap);
         }
         memcpy(names + names_len, name, len + 1);
         name_off[i] = names_len;
@@ -104,7 +101,7 @@ static void make_counts(struct seed_plan *plan, struct seed_rng *rng)
 {
     size_t n = plan->ncontacts;
     uint64_t extra = plan->nmessages - n;
-    double *w = seed_xmalloc(n * sizeof *w);
+    double *w = core_xmalloc(n * sizeof *w);
     double cap = 600.0, sum = 0;
     for (size_t i = 0; i < n; i++) {
         double u = 1.0 - seed_rng_unit(rng);
@@ -166,7 +163,7 @@ static void sort_by_time(struct seed_msg *msgs, size_t n)
             hi = msgs[i].at_us;
     }
     uint64_t range = (uint64_t)(hi - lo);
-    struct seed_msg *tmp = seed_xmalloc(n * sizeof *tmp);
+    struct seed_msg *tmp = core_xmalloc(n * sizeof *tmp);
     struct seed_msg *src = msgs, *dst = tmp;
     for (int shift = 0; shift < 64 && (range >> shift); shift += 11) {
         size_t count[2048] = {0};
@@ -192,7 +189,7 @@ static void sort_by_time(struct seed_msg *msgs, size_t n)
 static void make_months(struct seed_plan *plan)
 {
     size_t cap = 64;
-    plan->months = seed_xmalloc(cap * sizeof *plan->months);
+    plan->months = core_xmalloc(cap * sizeof *plan->months);
     plan->nmonths = 0;
     size_t i = 0;
     while (i < plan->nmessages) {
@@ -213,7 +210,7 @@ static void make_months(struct seed_plan *plan)
         m.count = i - m.first;
         if (plan->nmonths == cap) {
             cap *= 2;
-            plan->months = seed_xrealloc(plan->months, cap * sizeof *plan->months);
+            plan->months = core_xrealloc(plan->months, cap * sizeof *plan->months);
         }
         plan->months[plan->nmonths++] = m;
     }
@@ -226,8 +223,8 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
     memset(plan, 0, sizeof *plan);
     plan->ncontacts = ncontacts;
     plan->nmessages = nmessages;
-    plan->contacts = seed_xcalloc(ncontacts, sizeof *plan->contacts);
-    plan->msgs = seed_xmalloc(nmessages * sizeof *plan->msgs);
+    plan->contacts = core_xcalloc(ncontacts, sizeof *plan->contacts);
+    plan->msgs = core_xmalloc(nmessages * sizeof *plan->msgs);
 
     struct seed_rng rng;
     seed_rng_init(&rng, seed ^ 0x636f6e766f2d7364ULL);
@@ -266,8 +263,8 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                 len = (uint32_t)left;
             if (nsess == starts_cap) {
                 starts_cap = starts_cap ? starts_cap * 2 : 256;
-                starts = seed_xrealloc(starts, starts_cap * sizeof *starts);
-                lens = seed_xrealloc(lens, starts_cap * sizeof *lens);
+                starts = core_xrealloc(starts, starts_cap * sizeof *starts);
+                lens = core_xrealloc(lens, starts_cap * sizeof *lens);
             }
             lens[nsess] = len;
             starts[nsess++] = session_start(&rng, first_back, last_back, end_us, hour_cdf);

@@ -38,13 +38,6 @@ struct seed_progress {
     uint64_t changes, drawn_changes;
 };
 
-double seed_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void seed_human(char *buf, size_t len, double v)
 {
     if (v >= 1e6)
@@ -191,7 +184,7 @@ static void *ticker_main(void *arg)
 
 struct seed_progress *seed_progress_new(FILE *out)
 {
-    struct seed_progress *p = seed_xcalloc(1, sizeof *p);
+    struct seed_progress *p = core_xcalloc(1, sizeof *p);
     p->out = out;
     const char *term = getenv("TERM");
     /* Debug lines from the workers would tear a redrawn frame. */

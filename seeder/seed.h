@@ -8,14 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base.h"
+
 /* Elements of a fixed array. */
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- allocation: never returns NULL (exits with a message) -------------- */
-
-void *seed_xmalloc(size_t size);
-void *seed_xcalloc(size_t count, size_t size);
-void *seed_xrealloc(void *ptr, size_t size);
 
 /* ---- random numbers: splitmix64-seeded xoshiro256** ---------------------- */
 
@@ -68,8 +64,6 @@ bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
 /* Read and parse path; err names the file and the cause. */
 bool seed_csv_read(const char *path, struct seed_bodies *out,
                    struct seed_csv_stats *stats, char *err, size_t errlen);
-/* One body as a JSON string (with quotes), no newline. */
-void seed_json_string(FILE *out, const char *s, size_t len);
 
 /* ---- the text generator (text.c) ----------------------------------------- */
 
@@ -159,7 +153,11 @@ struct seed_phase_stat {
 };
 int seed_progress_count(struct seed_progress *p);
 void seed_progress_stat(struct seed_progress *p, int bar, struct seed_phase_stat *st);
-double seed_now(void);   /* monotonic seconds */
+/* Monotonic seconds. */
+static inline double seed_now(void)
+{
+    return core_now_ms() / 1e3;
+}
 /* 950, 12k, 1.25M */
 void seed_human(char *buf, size_t len, double v);
 

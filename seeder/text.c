@@ -236,7 +236,7 @@ struct zipf {
 static void zipf_init(struct zipf *z, size_t n, double s)
 {
     z->n = n;
-    z->cdf = seed_xmalloc(n * sizeof *z->cdf);
+    z->cdf = core_xmalloc(n * sizeof *z->cdf);
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
         sum += pow((double)(i + 1), -s);

@@ -1,34 +1,9 @@
-/* seeder/util.c - allocation that never fails quietly, the random number
- * generator every choice goes through (so --seed reproduces a data set), and
- * the body list. */
+/* seeder/util.c - the random number generator every choice goes through (so
+ * --seed reproduces a data set), and the body list. */
 #include "seed.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *seed_oom(size_t size)
-{
-    fprintf(stderr, "convo-seed: error: out of memory (%zu bytes)\n", size);
-    exit(1);
-}
-
-void *seed_xmalloc(size_t size)
-{
-    void *p = malloc(size ? size : 1);
-    return p ? p : seed_oom(size);
-}
-
-void *seed_xcalloc(size_t count, size_t size)
-{
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    return p ? p : seed_oom(count * size);
-}
-
-void *seed_xrealloc(void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size ? size : 1);
-    return p ? p : seed_oom(size);
-}
 
 /* ---- xoshiro256** ------------------------------------------------------- */
 
@@ -89,14 +64,14 @@ void seed_bodies_add(struct seed_bodies *b, const char *s, size_t len)
 {
     if (b->count == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 4096;
-        b->start = seed_xrealloc(b->start, b->cap * sizeof *b->start);
-        b->len = seed_xrealloc(b->len, b->cap * sizeof *b->len);
+        b->start = core_xrealloc(b->start, b->cap * sizeof *b->start);
+        b->len = core_xrealloc(b->len, b->cap * sizeof *b->len);
     }
     if (b->text_len + len + 1 > b->text_cap) {
         size_t cap = b->text_cap ? b->text_cap : 1 << 20;
         while (cap < b->text_len + len + 1)
             cap *= 2;
-        b->text = seed_xrealloc(b->text, cap);
+        b->text = core_xrealloc(b->text, cap);
         b->text_cap = cap;
     }
     memcpy(b->text + b->text_len, s, len);
@@ -107,13 +82,10 @@ void seed_bodies_add(struct seed_bodies *b, const char *s, size_t len)
     b->count++;
 }
 
+/* Never 0: 0 marks an empty slot. */
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = core_hash64(s, len, 0);
     return h ? h : 1;
 }
 
@@ -122,8 +94,8 @@ size_t seed_bodies_distinct(const struct seed_bodies *b)
     size_t cap = 16;
     while (cap < b->count * 2)
         cap *= 2;
-    uint64_t *hashes = seed_xcalloc(cap, sizeof *hashes);
-    uint32_t *which = seed_xcalloc(cap, sizeof *which);
+    uint64_t *hashes = core_xcalloc(cap, sizeof *hashes);
+    uint32_t *which = core_xcalloc(cap, sizeof *which);
     size_t distinct = 0;
     for (size_t i = 0; i < b->count; i++) {
         const char *s = seed_body(b, i);

@@ -107,7 +107,7 @@ static void test_many_unbalanced(void)
 {
     /* A file where every other line holds an unbalanced quote: nothing lost. */
     size_t n = 10000, cap = n * 32, len = 0;
-    char *text = seed_xmalloc(cap);
+    char *text = core_xmalloc(cap);
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(text + len, cap - len, i % 2 ? " line %zu \"open\n" : "\"line %zu, q\"\n", i);
     struct parsed p = parse(text, len);
@@ -189,7 +189,7 @@ static void test_json(void)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     const char s[] = "a\"b\\c\td\x01 é";
-    seed_json_string(f, s, sizeof s - 1);
+    core_json_string(f, s, sizeof s - 1);
     fclose(f);
     CHECK(strcmp(buf, "\"a\\\"b\\\\c\\td\\u0001 é\"") == 0, "json [%s]", buf);
     free(buf);
