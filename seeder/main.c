@@ -12,12 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SEED_SCHEMA_DIR
-#define SEED_SCHEMA_DIR "schema"
-#endif
-
-const char *seed_schema_dir = SEED_SCHEMA_DIR;
-
 #define DEFAULT_CONTACTS 100000
 #define DEFAULT_MESSAGES 5000000
 #define MAX_CONTACTS 5000000

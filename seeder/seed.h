@@ -1,5 +1,7 @@
 /* seeder/seed.h - convo-seed: message bodies (CSV or generated), the
- * in-memory data set, and the staged COPY loader. One header for the folder. */
+ * in-memory data set, progress, and the entry points of the loader and of
+ * live traffic. The loader's own modules have their headers (pg.h,
+ * schema.h, copy.h, pool.h, swap.h). */
 #ifndef CONVO_SEED_H
 #define CONVO_SEED_H
 
@@ -200,7 +202,8 @@ struct seed_live {
 int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
                   char *err, size_t errlen);
 
-/* The folder of schema migrations (NNN_*.sql) applied to the staging schema. */
+/* The folder of schema migrations (NNN_*.sql) applied to the staging schema
+ * (schema.c; main.c sets it from --schema). */
 extern const char *seed_schema_dir;
 
 #endif
