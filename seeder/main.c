@@ -198,17 +198,21 @@ static void print_summary(const struct seed_plan *plan, const struct seed_bodies
     free(counts);
 }
 
-int main(int argc, char **argv)
-{
-    long long ncontacts = DEFAULT_CONTACTS, nmessages = DEFAULT_MESSAGES;
-    const char *csv = NULL, *db = NULL;
-    bool reset = false, print_bodies = false, have_seed = false;
-    uint64_t seed = 0;
-    int64_t end_us = 0;
-    bool messages_given = false;
+/* What the command line asked for. */
+struct seed_args {
+    long long ncontacts, nmessages;
+    const char *csv, *db;
+    bool reset, print_bodies, have_seed;
+    uint64_t seed;
+    int64_t end_us;
+    int jobs;
+    struct seed_live live;    /* live.rate >= 0: --live */
+};
 
-    int jobs = 2;
-    struct seed_live live = {.rate = -1, .connections = 8};
+/* Fill a from argv. A mistake exits 2 with one line; --help exits 0. */
+static void parse_args(int argc, char **argv, struct seed_args *a)
+{
+    bool messages_given = false;
     enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
            OPT_ASYNC };
     static const struct option options[] = {
@@ -229,123 +233,112 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    struct seed_live *live = &a->live;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (opt) {
-        case 'c': ncontacts = parse_count("--contacts", optarg, 1, MAX_CONTACTS); break;
+        case 'c': a->ncontacts = parse_count("--contacts", optarg, 1, MAX_CONTACTS); break;
         case 'm':
-            nmessages = parse_count("--messages", optarg, 1, MAX_MESSAGES);
+            a->nmessages = parse_count("--messages", optarg, 1, MAX_MESSAGES);
             messages_given = true;
             break;
-        case 'f': csv = optarg; break;
+        case 'f': a->csv = optarg; break;
         case 's':
-            seed = (uint64_t)parse_count("--seed", optarg, 0, 9223372036854775807LL);
-            have_seed = true;
+            a->seed = (uint64_t)parse_count("--seed", optarg, 0, 9223372036854775807LL);
+            a->have_seed = true;
             break;
-        case 'r': reset = true; break;
-        case 'd': db = optarg; break;
-        case OPT_PRINT: print_bodies = true; break;
-        case OPT_END: end_us = parse_end(optarg); break;
+        case 'r': a->reset = true; break;
+        case 'd': a->db = optarg; break;
+        case OPT_PRINT: a->print_bodies = true; break;
+        case OPT_END: a->end_us = parse_end(optarg); break;
         case OPT_SCHEMA: seed_schema_dir = optarg; break;
-        case OPT_JOBS: jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
-        case OPT_LIVE: live.rate = (double)parse_count("--live", optarg, 0, 1000000); break;
-        case OPT_DURATION: live.duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
-        case OPT_ASYNC: live.async_commit = true; break;
-        case OPT_CONNS: live.connections = (int)parse_count("--connections", optarg, 1, 64); break;
-        case 'h': usage(stdout); return 0;
+        case OPT_JOBS: a->jobs = (int)parse_count("--jobs", optarg, 1, 8); break;
+        case OPT_LIVE: live->rate = (double)parse_count("--live", optarg, 0, 1000000); break;
+        case OPT_DURATION: live->duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
+        case OPT_ASYNC: live->async_commit = true; break;
+        case OPT_CONNS: live->connections = (int)parse_count("--connections", optarg, 1, 64); break;
+        case 'h': usage(stdout); exit(0);
         case ':': usage_error("%s needs a value", argv[optind - 1]); break;
         default: usage_error("unknown option '%s'", argv[optind - 1]); break;
         }
     }
     if (optind < argc)
         usage_error("unexpected argument '%s'", argv[optind]);
-    if (print_bodies && !csv)
+    if (a->print_bodies && !a->csv)
         usage_error("%s", "--print-bodies needs --csv FILE");
-    if (nmessages < ncontacts) {
+    if (a->nmessages < a->ncontacts) {
         fprintf(stderr, "convo-seed: error: --messages (%lld) must be at least --contacts (%lld):"
-                " every contact gets a message%s\n", nmessages, ncontacts,
+                " every contact gets a message%s\n", a->nmessages, a->ncontacts,
                 messages_given ? "" : " (give --messages too)");
-        return 2;
+        exit(2);
     }
 
-    if (live.rate < 0 && (live.duration > 0 || live.connections != 8 || live.async_commit))
+    if (live->rate < 0 && (live->duration > 0 || live->connections != 8 || live->async_commit))
         usage_error("%s", "--duration, --connections and --async-commit go with --live RATE");
+}
 
+/* --print-bodies: each body as a JSON string on a line of its own. */
+static int print_bodies(struct seed_bodies *bodies)
+{
+    for (size_t i = 0; i < bodies->count; i++) {
+        core_json_string(stdout, seed_body(bodies, i), bodies->len[i]);
+        putchar('\n');
+    }
+    seed_bodies_free(bodies);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "convo-seed: error: cannot write the bodies: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* The generated bodies, unless --csv gave them. */
+static void generate_bodies(const struct seed_args *a, struct seed_bodies *bodies)
+{
+    if (!a->csv) {
+        struct seed_rng rng;
+        seed_rng_init(&rng, a->seed);
+        seed_text_generate(&rng, GENERATED_BODIES, bodies);
+    }
+}
+
+/* --live: write into the existing data until the duration ends or a signal. */
+static int run_live(struct seed_args *a, const char *conninfo, struct seed_bodies *bodies)
+{
     char err[600];
-    struct seed_bodies bodies = {0};
-    struct seed_csv_stats stats;
-    if (csv) {
-        if (!seed_csv_read(csv, &bodies, &stats, err, sizeof err)) {
-            fprintf(stderr, "convo-seed: error: %s\n", err);
-            return 1;
-        }
-        fprintf(stderr, "convo-seed: %s: %zu bodies from %zu lines: %zu unquoted,"
-                " %zu kept verbatim (%zu with stray quotes), %zu blank lines skipped\n",
-                csv, stats.bodies, stats.lines, stats.unquoted, stats.verbatim,
-                stats.stray_quotes, stats.blank);
-        if (print_bodies) {
-            for (size_t i = 0; i < bodies.count; i++) {
-                core_json_string(stdout, seed_body(&bodies, i), bodies.len[i]);
-                putchar('\n');
-            }
-            seed_bodies_free(&bodies);
-            if (fflush(stdout) != 0 || ferror(stdout)) {
-                fprintf(stderr, "convo-seed: error: cannot write the bodies: %s\n", strerror(errno));
-                return 1;
-            }
-            return 0;
-        }
-    }
+    generate_bodies(a, bodies);
+    a->live.conninfo = conninfo;
+    a->live.seed = a->seed;
+    a->live.progress = isatty(STDERR_FILENO);
+    int rc = seed_live_run(&a->live, bodies, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+    seed_bodies_free(bodies);
+    return rc;
+}
 
-    if (!have_seed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
-        seed %= 1000000000000ULL;
-    }
-    if (!end_us)
-        end_us = core_wall_us();
-
-    /* The database is found as every convo program finds it: --db, else
-     * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */
-    const char *conninfo = core_conninfo_resolve(db);
-    if (live.rate >= 0) {
-        if (!csv) {
-            struct seed_rng rng;
-            seed_rng_init(&rng, seed);
-            seed_text_generate(&rng, GENERATED_BODIES, &bodies);
-        }
-        live.conninfo = conninfo;
-        live.seed = seed;
-        live.progress = isatty(STDERR_FILENO);
-        int rc = seed_live_run(&live, &bodies, err, sizeof err);
-        if (rc)
-            fprintf(stderr, "convo-seed: error: %s\n", err);
-        seed_bodies_free(&bodies);
-        return rc;
-    }
+/* The seed: check the target, plan the data set, load it, and summarize. */
+static int run_load(const struct seed_args *a, const char *conninfo, struct seed_bodies *bodies)
+{
+    char err[600];
     struct seed_progress *progress = seed_progress_new(stderr);
-    struct seed_load load = {.conninfo = conninfo, .reset = reset,
-                             .workers = jobs, .progress = progress};
+    struct seed_load load = {.conninfo = conninfo, .reset = a->reset,
+                             .workers = a->jobs, .progress = progress};
     double t0 = seed_now();
     if (!seed_load_check(&load, err, sizeof err)) {
         fprintf(stderr, "convo-seed: error: %s\n", err);
-        seed_bodies_free(&bodies);
+        seed_bodies_free(bodies);
         seed_progress_free(progress);
         return 1;
     }
 
-    int bar = seed_progress_bar(progress, "generate", (uint64_t)nmessages, "rows");
+    int bar = seed_progress_bar(progress, "generate", (uint64_t)a->nmessages, "rows");
     seed_progress_begin(progress, bar);
-    if (!csv) {
-        struct seed_rng rng;
-        seed_rng_init(&rng, seed);
-        seed_text_generate(&rng, GENERATED_BODIES, &bodies);
-    }
+    generate_bodies(a, bodies);
     struct seed_plan plan;
-    seed_plan_build(&plan, &bodies, (size_t)ncontacts, (size_t)nmessages, seed, end_us,
-                    progress, bar);
+    seed_plan_build(&plan, bodies, (size_t)a->ncontacts, (size_t)a->nmessages, a->seed,
+                    a->end_us, progress, bar);
     seed_progress_finish(progress, bar);
 
     /* Ctrl-C during the load cancels it cleanly; a second one kills. */
@@ -353,7 +346,7 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    bool ok = seed_load_run(&load, &plan, &bodies, err, sizeof err);
+    bool ok = seed_load_run(&load, &plan, bodies, err, sizeof err);
     seed_progress_close(progress);
     if (!ok && load.outcome_unknown) {
         fprintf(stderr, "convo-seed: error: %s\n", err);
@@ -363,11 +356,51 @@ int main(int argc, char **argv)
         if (load.commit_lost)
             fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
                     " reconnected and found the new data committed\n");
-        print_summary(&plan, &bodies, seed_bodies_distinct(&bodies), seed, progress,
+        print_summary(&plan, bodies, seed_bodies_distinct(bodies), a->seed, progress,
                       seed_now() - t0);
     }
     seed_plan_free(&plan);
-    seed_bodies_free(&bodies);
+    seed_bodies_free(bodies);
     seed_progress_free(progress);
     return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct seed_args a = {.ncontacts = DEFAULT_CONTACTS, .nmessages = DEFAULT_MESSAGES,
+                          .jobs = 2, .live = {.rate = -1, .connections = 8}};
+    parse_args(argc, argv, &a);
+
+    char err[600];
+    struct seed_bodies bodies = {0};
+    struct seed_csv_stats stats;
+    if (a.csv) {
+        if (!seed_csv_read(a.csv, &bodies, &stats, err, sizeof err)) {
+            fprintf(stderr, "convo-seed: error: %s\n", err);
+            return 1;
+        }
+        fprintf(stderr, "convo-seed: %s: %zu bodies from %zu lines: %zu unquoted,"
+                " %zu kept verbatim (%zu with stray quotes), %zu blank lines skipped\n",
+                a.csv, stats.bodies, stats.lines, stats.unquoted, stats.verbatim,
+                stats.stray_quotes, stats.blank);
+        if (a.print_bodies)
+            return print_bodies(&bodies);
+    }
+
+    if (!a.have_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        a.seed = ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec
+                 ^ ((uint64_t)getpid() << 32);
+        a.seed %= 1000000000000ULL;
+    }
+    if (!a.end_us)
+        a.end_us = core_wall_us();
+
+    /* The database is found as every convo program finds it: --db, else
+     * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */
+    const char *conninfo = core_conninfo_resolve(a.db);
+    if (a.live.rate >= 0)
+        return run_live(&a, conninfo, &bodies);
+    return run_load(&a, conninfo, &bodies);
 }
