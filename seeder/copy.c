@@ -117,9 +117,9 @@ bool seed_copy_contacts(PGconn *conn, const struct seed_plan *plan,
     for (size_t i = 0; ok && i < d.nindexes; i++)
         ok = seed_pg_runf(conn, err, errlen, "DROP INDEX " STAGE ".contacts_%s", d.isuffix[i]);
     ok = ok && seed_copy_begin(conn,
-                          "COPY " STAGE ".contacts (id, phone_number, name, created_at,"
-                          " updated_at, last_message_at, last_message_id)"
-                          " FROM STDIN (FORMAT binary)", err, errlen);
+                               "COPY " STAGE ".contacts (id, phone_number, name, created_at,"
+                               " updated_at, last_message_at, last_message_id)"
+                               " FROM STDIN (FORMAT binary)", err, errlen);
     if (ok) {
         struct seed_copybuf b = {0};
         seed_copy_header(&b);

@@ -12,6 +12,7 @@
  * into public. Any failure drops the staging schema: public is untouched.
  *
  * Index and constraint definitions are read from the staging parent that the
+ * schema files created, so a new index in schema/ is built per partition too.
  *
  * The phases live apart: pg.c (libpq helpers), schema.c (the schema files and
  * the staging copy), copy.c (binary COPY), pool.c (the workers and
@@ -113,7 +114,8 @@ static void declare_bars(struct seed_run *r, int *bar_analyze, int *bar_swap)
         bool con = i < r->msg_defs.nconstraints;
         size_t k = con ? i : i - r->msg_defs.nconstraints;
         char name[48];
-        snprintf(name, sizeof name, "index %s", con ? r->msg_defs.cnames[k] : r->msg_defs.isuffix[k]);
+        snprintf(name, sizeof name, "index %s",
+                 con ? r->msg_defs.cnames[k] : r->msg_defs.isuffix[k]);
         *(con ? &r->bar_constraint[k] : &r->bar_index[k]) =
             seed_progress_bar(progress, name, plan->nmessages, "rows");
     }

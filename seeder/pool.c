@@ -84,12 +84,12 @@ static bool build_part(struct seed_run *r, PGconn *conn, struct seed_part *p, ch
     double t = seed_progress_begin(progress, r->bar_copy);
     if (!seed_pg_run(conn, "BEGIN", err, errlen)
         || !seed_pg_runf(conn, err, errlen,
-                    "CREATE TABLE " STAGE ".%s (LIKE " STAGE ".messages"
-                    " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", p->name)
+                         "CREATE TABLE " STAGE ".%s (LIKE " STAGE ".messages"
+                         " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", p->name)
         || !seed_pg_runf(conn, err, errlen,
-                    "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_range"
-                    " CHECK (created_at >= '%s' AND created_at < '%s')",
-                    p->name, p->name, lo, hi))
+                         "ALTER TABLE " STAGE ".%s ADD CONSTRAINT %s_range"
+                         " CHECK (created_at >= '%s' AND created_at < '%s')",
+                         p->name, p->name, lo, hi))
         return false;
 
     size_t reported;

@@ -111,7 +111,8 @@ bool seed_schema_stage(PGconn *conn, struct seed_defs *msg_defs, char *err, size
             return false;
         }
         for (int i = 0; i < PQntuples(res); i++)
-            if (!seed_pg_runf(conn, err, errlen, "DROP TABLE " STAGE ".%s", PQgetvalue(res, i, 0))) {
+            if (!seed_pg_runf(conn, err, errlen, "DROP TABLE " STAGE ".%s",
+                              PQgetvalue(res, i, 0))) {
                 PQclear(res);
                 return false;
             }

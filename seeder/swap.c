@@ -37,10 +37,11 @@ void seed_swap_attach_all(struct seed_run *r, PGconn *conn)
         seed_pg_timestamp(hi, sizeof hi, ready->month->hi_us);
         double t = seed_progress_begin(progress, r->bar_attach);
         if (!seed_pg_runf(conn, why, sizeof why,
-                     "ALTER TABLE " STAGE ".messages ATTACH PARTITION " STAGE ".%s"
-                     " FOR VALUES FROM ('%s') TO ('%s')", ready->name, lo, hi)
-            || !seed_pg_runf(conn, why, sizeof why, "ALTER TABLE " STAGE ".%s DROP CONSTRAINT %s_range",
-                        ready->name, ready->name)) {
+                          "ALTER TABLE " STAGE ".messages ATTACH PARTITION " STAGE ".%s"
+                          " FOR VALUES FROM ('%s') TO ('%s')", ready->name, lo, hi)
+            || !seed_pg_runf(conn, why, sizeof why,
+                             "ALTER TABLE " STAGE ".%s DROP CONSTRAINT %s_range",
+                             ready->name, ready->name)) {
             char msg[600];
             snprintf(msg, sizeof msg, "attaching %s: %s", ready->name, why);
             seed_run_fail(r, msg);
@@ -385,20 +386,20 @@ static int swap_once(struct seed_load *load, PGconn *conn, bool nowait, char *er
             continue;
         char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
         ok = seed_pg_runf(conn, err, errlen, "DROP %s IF EXISTS public.%s CASCADE",
-                     rel_kind_word(old[0]), ident);
+                          rel_kind_word(old[0]), ident);
         PQfreemem(ident);
     }
     for (int i = 0; ok && i < n; i++) {
         char *ident = PQescapeIdentifier(conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
         ok = seed_pg_runf(conn, err, errlen, "ALTER %s " STAGE ".%s SET SCHEMA public",
-                     rel_kind_word(PQgetvalue(res, i, 1)[0]), ident);
+                          rel_kind_word(PQgetvalue(res, i, 1)[0]), ident);
         PQfreemem(ident);
     }
     PQclear(res);
     ok = ok && seed_pg_run(conn, "DROP SCHEMA " STAGE " CASCADE", err, errlen);
     /* The mark by which a new connection can tell whether COMMIT happened. */
     ok = ok && seed_pg_runf(conn, err, errlen, "COMMENT ON TABLE public.contacts IS '%s'",
-                       load->marker);
+                            load->marker);
     if (ok && seed_interrupted) {
         snprintf(err, errlen, "interrupted");
         ok = false;
@@ -441,9 +442,9 @@ bool seed_swap_publish(struct seed_run *r, PGconn *conn, char *err, size_t errle
     /* Idempotent schema files fill in what the load left out (months ahead). */
     if (!seed_schema_apply(conn, err, errlen)
         || !seed_pg_runf(conn, err, errlen,
-                    "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %zu),"
-                    " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %zu)",
-                    plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
+                         "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %zu),"
+                         " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %zu)",
+                         plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
         || !swap_in(r->load, conn, err, errlen))
         return false;
     return true;
