@@ -73,8 +73,8 @@ static const char *const roles[] = {
 /* Bytes of the first (UTF-8) character of s. */
 static int initial_len(const char *s)
 {
-    unsigned char c = (unsigned char)s[0];
-    return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    size_t n = core_utf8_len((const unsigned char *)s, 4);
+    return n ? (int)n : 1;
 }
 
 /* Common names come first in each list; pick them more often. */
