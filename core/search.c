@@ -1113,11 +1113,8 @@ static int64_t searched_back_to(const struct core_search *s)
     }
     if (back == CORE_US_NINF)
         return 0;
-    if (back == CORE_US_INF) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-    }
+    if (back == CORE_US_INF)
+        return core_wall_us();
     return back;
 }
 
