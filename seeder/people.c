@@ -114,12 +114,8 @@ void seed_people_name(struct seed_rng *rng, char *buf, size_t buflen)
     size_t n = strlen(buf);
     while (n && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
         n--;
-    if (n && ((unsigned char)buf[n - 1] & 0x80)) {
-        unsigned char lead = (unsigned char)buf[n - 1];
-        size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-        if (strlen(buf) - (n - 1) < need)
-            buf[n - 1] = '\0';
-    }
+    if (n && !core_utf8_len((const unsigned char *)buf + n - 1, strlen(buf) - (n - 1)))
+        buf[n - 1] = '\0';
 }
 
 struct country {
