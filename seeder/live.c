@@ -250,6 +250,23 @@ static bool load_contacts(PGconn *conn, struct live_shared *sh, char *err, size_
     return true;
 }
 
+/* The line that sums up a run: rate, commit latency, contacts, failures. */
+static void live_report(struct live_shared *sh, const struct live_hist *total, double secs,
+                        int connections)
+{
+    const struct seed_live *opt = sh->opt;
+    char target[32];
+    snprintf(target, sizeof target, "%.0f/s", opt->rate);
+    printf("convo-seed: live: %llu messages in %.1f s = %.0f/s (target %s) on %d connections,"
+           " commit latency p50 %.2f ms, p99 %.2f ms; %llu new contacts, %llu failed\n",
+           (unsigned long long)atomic_load(&sh->sent), secs,
+           secs > 0 ? (double)atomic_load(&sh->sent) / secs : 0, opt->rate > 0 ? target : "max",
+           connections, hist_quantile(total, 0.5), hist_quantile(total, 0.99),
+           (unsigned long long)atomic_load(&sh->created),
+           (unsigned long long)atomic_load(&sh->failed));
+    fflush(stdout);
+}
+
 int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
                   char *err, size_t errlen)
 {
@@ -332,16 +349,7 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
     double secs = seed_now() - t0;
     if (opt->duration > 0 && secs > opt->duration)
         secs = opt->duration;
-    char target[32];
-    snprintf(target, sizeof target, "%.0f/s", opt->rate);
-    printf("convo-seed: live: %llu messages in %.1f s = %.0f/s (target %s) on %d connections,"
-           " commit latency p50 %.2f ms, p99 %.2f ms; %llu new contacts, %llu failed\n",
-           (unsigned long long)atomic_load(&sh.sent), secs,
-           secs > 0 ? (double)atomic_load(&sh.sent) / secs : 0, opt->rate > 0 ? target : "max",
-           n, hist_quantile(&total, 0.5), hist_quantile(&total, 0.99),
-           (unsigned long long)atomic_load(&sh.created),
-           (unsigned long long)atomic_load(&sh.failed));
-    fflush(stdout);
+    live_report(&sh, &total, secs, n);
     if (atomic_load(&sh.failed) && !rc) {
         for (int i = 0; i < started; i++)
             if (w[i].err[0]) {

@@ -216,6 +216,28 @@ static void make_months(struct seed_plan *plan)
     }
 }
 
+/* Each contact's latest message, and when it was saved and last edited,
+ * from its messages (sorted by time, numbered in that order). */
+static void contact_times(struct seed_plan *plan, struct seed_rng *rng)
+{
+    /* Ids follow time; the last occurrence of a contact is its latest. */
+    for (size_t i = 0; i < plan->nmessages; i++) {
+        struct seed_contact *c = &plan->contacts[plan->msgs[i].contact - 1];
+        c->last_at_us = plan->msgs[i].at_us;
+        c->last_id = (int64_t)i + 1;
+        if (c->created_us == 0)
+            c->created_us = plan->msgs[i].at_us;
+    }
+    for (size_t ci = 0; ci < plan->ncontacts; ci++) {
+        struct seed_contact *c = &plan->contacts[ci];
+        /* Saved a little before the first message; sometimes edited later. */
+        c->created_us -= (int64_t)seed_rng_below(rng, 14ULL * DAY_US) + US_PER_SEC;
+        c->updated_us = c->created_us;
+        if (seed_rng_chance(rng, 0.2))
+            c->updated_us += (int64_t)(seed_rng_unit(rng) * (double)(c->last_at_us - c->created_us));
+    }
+}
+
 void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                      size_t ncontacts, size_t nmessages, uint64_t seed,
                      int64_t end_us, struct seed_progress *progress, int bar)
@@ -316,22 +338,7 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
     sort_by_time(plan->msgs, nmessages);
     seed_progress_add(progress, bar, out - reported);
 
-    /* Ids follow time; the last occurrence of a contact is its latest. */
-    for (size_t i = 0; i < nmessages; i++) {
-        struct seed_contact *c = &plan->contacts[plan->msgs[i].contact - 1];
-        c->last_at_us = plan->msgs[i].at_us;
-        c->last_id = (int64_t)i + 1;
-        if (c->created_us == 0)
-            c->created_us = plan->msgs[i].at_us;
-    }
-    for (size_t ci = 0; ci < ncontacts; ci++) {
-        struct seed_contact *c = &plan->contacts[ci];
-        /* Saved a little before the first message; sometimes edited later. */
-        c->created_us -= (int64_t)seed_rng_below(&rng, 14ULL * DAY_US) + US_PER_SEC;
-        c->updated_us = c->created_us;
-        if (seed_rng_chance(&rng, 0.2))
-            c->updated_us += (int64_t)(seed_rng_unit(&rng) * (double)(c->last_at_us - c->created_us));
-    }
+    contact_times(plan, &rng);
     make_months(plan);
 }
 
