@@ -1,11 +1,11 @@
 /* core/base.c - the small helpers every convo program shares (see base.h):
  * clocks, allocation wrappers, UTF-8 checks, JSON strings, the hash. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE   /* program_invocation_short_name */
+#define _GNU_SOURCE
 #endif
 #include "base.h"
 
-#include <errno.h>
+#include <errno.h>    /* program_invocation_short_name */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -7,7 +7,7 @@
 
 void json_string(FILE *f, const char *s)
 {
-    core_json_string(f, s ? s : "", s ? strlen(s) : 0);
+    core_json_string(f, s, s ? strlen(s) : 0);
 }
 
 void json_page(FILE *f, const char *key, const struct core_page *page, bool search)
