@@ -1,7 +1,7 @@
 /* seeder/pg.c - the loader's small libpq helpers (see pg.h). */
 #include "pg.h"
 
-#include "conn.h"
+#include "lib.h"
 
 #include <stdarg.h>
 #include <stdio.h>
