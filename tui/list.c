@@ -409,7 +409,7 @@ static void promote_pending(void)
     text_hl_set(&hl, shown->term);
 }
 
-static struct view_req list_answer(struct response *r)
+static void take_answer(struct response *r)
 {
     struct model *m = NULL;
     if (pending && r->gen == pending->gen)
@@ -418,7 +418,7 @@ static struct view_req list_answer(struct response *r)
         m = shown;
     if (!m || r->slot >= m->nslots) {
         worker_response_free(r);
-        return (struct view_req){0};
+        return;
     }
     struct slot *s = &m->slots[r->slot];
     if (r->status != CORE_OK) {
@@ -429,14 +429,14 @@ static struct view_req list_answer(struct response *r)
         if (m == pending)
             promote_pending();
         worker_response_free(r);
-        return (struct view_req){0};
+        return;
     }
     m->err[0] = 0;
     if (s->loaded && !r->final) {
         /* A page fetched again: its rows are known, only the whole page
          * may replace them without moving the rows below. */
         worker_response_free(r);
-        return (struct view_req){0};
+        return;
     }
     if (m == pending && !r->final && r->page.count == 0) {
         /* Nothing to show yet: keep the old rows, report progress. */
@@ -444,7 +444,7 @@ static struct view_req list_answer(struct response *r)
         pending->scanned = r->page.scanned_rows;
         pending->back_to = r->page.searched_back_to_us;
         worker_response_free(r);
-        return (struct view_req){0};
+        return;
     }
     size_t rows_before = model_rows(m);
     if (m->reversed && r->slot == 0 && r->total >= 0)
@@ -475,6 +475,12 @@ static struct view_req list_answer(struct response *r)
         model_move(m, (long)d, false);
     }
     worker_response_free(r);
+}
+
+/* The list asks nothing of the program when its answers come. */
+static struct view_req list_answer(struct response *r)
+{
+    take_answer(r);
     return (struct view_req){0};
 }
 
