@@ -7,10 +7,23 @@
  * view never moves what the user is reading. `/` finds text among the
  * loaded messages and fetches older pages until a match or the start; `g`
  * fetches older pages, large ones, until the start and stays at the top. */
-#include "tui.h"
+#include "chat.h"
 
+#include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "fmt.h"
+#include "keys.h"
+#include "prompt.h"
+#include "stats.h"
+#include "status.h"
+#include "term.h"
+#include "text.h"
+#include "worker.h"
 
 #define TOP_PAGE_ROWS 500
 /* Live updates ask for this many newest messages, more when all are new. */
@@ -116,29 +129,30 @@ static struct request *chat_request(enum req_kind kind, const char *cursor, size
     return req;
 }
 
-static void request_around(const struct core_row *row)
+/* at_ms: when the key asking for it was read. */
+static void request_around(const struct core_row *row, double at_ms)
 {
-    struct request *req = chat_request(REQ_AROUND, NULL, TUI_PAGE);
+    struct request *req = chat_request(REQ_AROUND, NULL, WORKER_PAGE);
     req->at_us = row->created_at_us;
     req->message_id = row->message_id;
     chat.loading = chat.around = true;
     chat.newer_end = false;
-    chat.t_req = app.input_ms > 0 ? app.input_ms : now_ms();
+    chat.t_req = at_ms > 0 ? at_ms : clock_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_newer(void)
 {
-    if (chat.newer_loading || chat.newer_end || chat.around || now_ms() < chat.retry_at)
+    if (chat.newer_loading || chat.newer_end || chat.around || clock_ms() < chat.retry_at)
         return;
-    struct request *req = chat_request(REQ_NEWER, chat.newer_cursor, TUI_PAGE);
+    struct request *req = chat_request(REQ_NEWER, chat.newer_cursor, WORKER_PAGE);
     chat.newer_loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_start(void)
 {
-    struct request *req = chat_request(REQ_NEWER, NULL, TUI_PAGE);
+    struct request *req = chat_request(REQ_NEWER, NULL, WORKER_PAGE);
     req->slot = 1;   /* the first page, not a page below a hit */
     chat.start_loading = true;
     worker_submit(WORKER_CHAT, req);
@@ -146,15 +160,15 @@ static void request_start(void)
 
 static void request_older(void)
 {
-    if (chat.loading || chat.end || chat.around || now_ms() < chat.retry_at)
+    if (chat.loading || chat.end || chat.around || clock_ms() < chat.retry_at)
         return;
     /* Few large pages to the start: each page arriving lays out again. */
     struct request *req = chat_request(REQ_MESSAGES, chat.older_cursor,
-                                       chat.to_top ? TOP_PAGE_ROWS : TUI_PAGE);
+                                       chat.to_top ? TOP_PAGE_ROWS : WORKER_PAGE);
     chat.loading = true;
     /* A trip to the start or a find over many pages is one answer: its
      * clock runs from the key that asked for it. */
-    chat.t_req = chat.t_key > 0 ? chat.t_key : now_ms();
+    chat.t_req = chat.t_key > 0 ? chat.t_key : clock_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -294,13 +308,13 @@ static void free_layout(void)
 {
     if (chat.mv) {
         for (size_t i = 0; i < chat.n; i++)
-            cells_free(&chat.mv[i].cells);
+            text_cells_free(&chat.mv[i].cells);
     }
     free(chat.mv);
     chat.mv = NULL;
 }
 
-void chat_close(void)
+static void chat_close(void)
 {
     free_layout();
     for (size_t i = 0; i < chat.n; i++)
@@ -311,7 +325,7 @@ void chat_close(void)
     free(chat.phone);
     free(chat.older_cursor);
     free(chat.newer_cursor);
-    hl_free(&chat.hl);
+    text_hl_free(&chat.hl);
     memset(&chat, 0, sizeof chat);
     chat.match = -1;
 }
@@ -347,12 +361,12 @@ static void layout(void)
     for (size_t i = 0; i < chat.n; i++) {
         const struct core_row *m = chat.msgs[i];
         struct msgview *v = &chat.mv[i];
-        cells_build(&v->cells, m->content, &chat.hl, 0, CHAT_MAX_COLS);
+        text_cells_build(&v->cells, m->content, &chat.hl, 0, CHAT_MAX_COLS);
         for (size_t c = 0; c < v->cells.n; c++)
             if (v->cells.v[c].kind == CK_MATCH)
                 v->match = true;
         bool new_day = i == 0 ||
-                       day_number(m->created_at_us) != day_number(chat.msgs[i - 1]->created_at_us);
+                       fmt_day_number(m->created_at_us) != fmt_day_number(chat.msgs[i - 1]->created_at_us);
         if (new_day)
             push_line((uint32_t)i, LN_DAY, 0, 0);
         v->first_line = chat.nlines;
@@ -360,15 +374,15 @@ static void layout(void)
             ((const struct msg *)m)->sending)
             push_line((uint32_t)i, LN_META, 0, 0);
         nwrap = 0;
-        cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
+        text_cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
         for (size_t k = 0; k + 1 < nwrap; k += 2) {
-            int w = cells_width(&v->cells, wrap[k], wrap[k + 1]);
+            int w = text_cells_width(&v->cells, wrap[k], wrap[k + 1]);
             if (w > v->width)
                 v->width = w;
             push_line((uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
         }
         if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
-            cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
+            text_cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
             push_line((uint32_t)i, LN_CUT, 0, 0);
         if (gap && m->message_id == chat.start_last_id && !((const struct msg *)m)->sending)
             push_line((uint32_t)i, LN_GAP, 0, 0);
@@ -487,41 +501,39 @@ static void find_from(long from, int dir)
              * other way, as in less and vim. */
             chat.wrap = false;
             find_from(dir < 0 ? (long)chat.n - 1 : 0, dir);
-            snprintf(app.message, sizeof app.message, dir < 0 ? "search wrapped to the newest match"
-                                                              : "search wrapped to the oldest match");
-            app.message_error = false;
+            status_note(dir < 0 ? "search wrapped to the newest match"
+                                : "search wrapped to the oldest match");
             return;
         }
         if (!any && chat.end)
-            snprintf(app.message, sizeof app.message, "no match");
+            status_note("no match");
         else
-            snprintf(app.message, sizeof app.message, "no %s match", dir < 0 ? "older" : "newer");
-        app.message_error = false;
+            status_note("no %s match", dir < 0 ? "older" : "newer");
     }
 }
 
-void chat_open(const struct core_row *row, const char *term)
+static void chat_open(const struct core_row *row, const char *term, double at_ms)
 {
     chat_close();
     chat.open = true;
-    chat.opened_us = wall_us();
-    chat.gen = gen_next();
+    chat.opened_us = clock_wall_us();
+    chat.gen = worker_gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
     chat.name = xstrdup(row->name && *row->name ? row->name : row->phone_number);
     chat.phone = xstrdup(row->phone_number);
     chat.match = -1;
     chat.relayout = true;
-    app.message[0] = 0;
+    status_forget();
     if (term && *term && (row->matched & CORE_MATCH_CONTENT)) {
         /* Opened from a search: go to the message that matched. */
-        hl_set(&chat.hl, term);
+        text_hl_set(&chat.hl, term);
         chat.finding = true;
         chat.find_dir = -1;
         prompt_set_utf8(&chat.prompt, term);
         /* Straight to the hit at any depth: the messages around it, then
          * pages older above and newer below as the user scrolls. */
-        request_around(row);
+        request_around(row, at_ms);
         return;
     }
     chat.newer_end = true;
@@ -541,7 +553,7 @@ static void request_newest(void)
     worker_submit(WORKER_CHAT, req);
 }
 
-void chat_changes(const int32_t *ids, size_t n, bool all)
+static void chat_changes(const int32_t *ids, size_t n, bool all)
 {
     /* Below a hit the newest messages are not loaded yet: the walk down
      * reaches the new ones. */
@@ -561,7 +573,7 @@ static void newest_answer(struct response *r)
 {
     chat.newest_loading = false;
     if (r->status != CORE_OK) {
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     if (chat.relayout || chat.laid_cols != COLS)
@@ -579,13 +591,16 @@ static void newest_answer(struct response *r)
     /* All of them new: there may be more in between. */
     bool gap = added == r->page.count && r->page.count > 0 && r->page.next_cursor;
     chat.newest_limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
-    response_free(r);
+    worker_response_free(r);
     if (gap || chat.newest_again)
         request_newest();
 }
 
-static void send_answer(struct response *r)
+/* A reply sent (or not): the list is told, so it shows the conversation on
+ * top without waiting for the notice. */
+static struct view_req send_answer(struct response *r)
 {
+    struct view_req req = {0};
     struct msg *m = NULL;
     size_t at = 0;
     for (size_t i = 0; i < chat.n && !m; i++) {
@@ -605,21 +620,19 @@ static void send_answer(struct response *r)
     }
     if (r->status == CORE_OK) {
         msgs_merge(&r->page, NULL);
-        /* The list shows it on top without waiting for the notice. */
-        int32_t id = chat.contact_id;
-        list_changes(&id, 1, false);
+        req = (struct view_req){.kind = VIEW_REQ_CHANGED, .contact_id = chat.contact_id};
     } else {
-        snprintf(app.message, sizeof app.message, "not sent: %s", r->err);
-        app.message_error = true;
+        status_error("not sent: %s", r->err);
         if (m && chat.reply.len == 0) {
             /* The text comes back into the box. */
-            chat.reply.max = TUI_REPLY_MAX_CHARS;
+            chat.reply.max = PROMPT_MAX_CHARS;
             prompt_set_utf8(&chat.reply, m->row.content);
             chat.reply.active = true;
         }
     }
     msg_free(m);
-    response_free(r);
+    worker_response_free(r);
+    return req;
 }
 
 /* A page of newer messages below: what is read stays where it is. */
@@ -627,10 +640,9 @@ static void newer_answer(struct response *r)
 {
     chat.newer_loading = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = now_ms() + 2000.0;
-        snprintf(app.message, sizeof app.message, "%s", r->err);
-        app.message_error = true;
-        response_free(r);
+        chat.retry_at = clock_ms() + 2000.0;
+        status_error("%s", r->err);
+        worker_response_free(r);
         return;
     }
     if (chat.relayout || chat.laid_cols != COLS)
@@ -644,7 +656,7 @@ static void newer_answer(struct response *r)
     chat.relayout = true;
     chat.keep_set = true;
     chat.keep_line = bottom;
-    response_free(r);
+    worker_response_free(r);
     if (chat.find_dir > 0)
         find_from(before, +1);
 }
@@ -654,7 +666,7 @@ static void start_answer(struct response *r)
 {
     chat.start_loading = false;
     if (r->status != CORE_OK || r->page.count == 0 || chat.end) {
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     chat.have_start = true;
@@ -668,8 +680,8 @@ static void start_answer(struct response *r)
     }
     chat.relayout = true;
     if (chat.t_key > 0)
-        chat.latency_ms = now_ms() - chat.t_key;
-    response_free(r);
+        chat.latency_ms = clock_ms() - chat.t_key;
+    worker_response_free(r);
 }
 
 /* The index of the newest message of the first page while the pages in
@@ -683,12 +695,11 @@ static void around_answer(struct response *r)
 {
     chat.loading = chat.around = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = now_ms() + 2000.0;
-        snprintf(app.message, sizeof app.message, "%s", r->err);
-        app.message_error = true;
+        chat.retry_at = clock_ms() + 2000.0;
+        status_error("%s", r->err);
         /* The plain way: the newest messages, then older ones. */
         chat.newer_end = true;
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     chat.first_answer = true;
@@ -702,49 +713,46 @@ static void around_answer(struct response *r)
     msgs_merge(&r->page, NULL);
     msgs_merge(&r->page2, NULL);
     chat.relayout = true;
-    response_free(r);
+    worker_response_free(r);
     long i = anchor ? msg_index(anchor) : -1;
     find_from(i >= 0 ? i : (long)chat.n - 1, -1);
-    chat.latency_ms = now_ms() - chat.t_req;
+    chat.latency_ms = clock_ms() - chat.t_req;
 }
 
-void chat_answer(struct response *r)
+static struct view_req chat_answer(struct response *r)
 {
+    struct view_req none = {0};
     if (!chat.open || r->gen != chat.gen) {
         if (r->req == REQ_SEND && r->status != CORE_OK) {
-            snprintf(app.message, sizeof app.message, "reply not sent: %s", r->err);
-            app.message_error = true;
+            status_error("reply not sent: %s", r->err);
         }
-        response_free(r);
-        return;
+        worker_response_free(r);
+        return none;
     }
     if (r->req == REQ_NEWEST) {
         newest_answer(r);
-        return;
+        return none;
     }
-    if (r->req == REQ_SEND) {
-        send_answer(r);
-        return;
-    }
+    if (r->req == REQ_SEND)
+        return send_answer(r);
     if (r->req == REQ_NEWER && r->slot == 1) {
         start_answer(r);
-        return;
+        return none;
     }
     if (r->req == REQ_NEWER) {
         newer_answer(r);
-        return;
+        return none;
     }
     if (r->req == REQ_AROUND) {
         around_answer(r);
-        return;
+        return none;
     }
     chat.loading = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = now_ms() + 2000.0;
-        snprintf(app.message, sizeof app.message, "%s", r->err);
-        app.message_error = true;
-        response_free(r);
-        return;
+        chat.retry_at = clock_ms() + 2000.0;
+        status_error("%s", r->err);
+        worker_response_free(r);
+        return none;
     }
     struct core_page *p = &r->page;
     double t_req = chat.t_req;
@@ -774,7 +782,7 @@ void chat_answer(struct response *r)
     msgs_merge(p, NULL);
     long added = (long)chat.n - before;
     chat.relayout = true;
-    response_free(r);
+    worker_response_free(r);
     if (chat.find_dir < 0) {
         long from = chat.match >= 0 ? chat.match - 1 : gidx >= 0 ? gidx + added : added - 1;
         if (first)
@@ -783,12 +791,13 @@ void chat_answer(struct response *r)
     }
     /* The clock stops at the last page of the answer the key asked for. */
     if (!chat.loading && !(chat.to_top && !chat.end)) {
-        chat.latency_ms = now_ms() - t_req;
+        chat.latency_ms = clock_ms() - t_req;
         chat.t_key = 0;
     }
+    return none;
 }
 
-void chat_tick(void)
+static void chat_tick(void)
 {
     if (!chat.open)
         return;
@@ -826,12 +835,12 @@ static void reset_to_newest(void)
     chat.find_dir = 0;
     chat.off = 0;
     chat.relayout = true;
-    chat.gen = gen_next();
+    chat.gen = worker_gen_next();
     worker_supersede(WORKER_CHAT, chat.gen);
     request_older();
 }
 
-bool chat_busy(double *since)
+static bool chat_busy(double *since)
 {
     if (!chat.open || !chat.loading)
         return false;
@@ -839,29 +848,21 @@ bool chat_busy(double *since)
     return true;
 }
 
-bool chat_prompt_active(void)
-{
-    return chat.prompt.active || chat.reply.active;
-}
-
 /* Enter in the reply box: the text shows at once, marked as sending, and
  * goes to the chat worker; the answer replaces it (send_answer). */
 static void reply_send(void)
 {
-    static char text[TUI_REPLY_MAX_CHARS * 4 + 1];
+    static char text[PROMPT_MAX_CHARS * 4 + 1];
     prompt_utf8(&chat.reply, text, sizeof text);
     size_t bytes = strlen(text);
     if (bytes == 0) {
-        snprintf(app.message, sizeof app.message, "nothing to send (Esc closes the reply box)");
-        app.message_error = true;
+        status_error("nothing to send (Esc closes the reply box)");
         return;
     }
     if (bytes > CORE_SEND_MAX_BYTES) {
         char n[32];
         fmt_count(n, sizeof n, (long long)bytes);
-        snprintf(app.message, sizeof app.message, "too long to send: %s bytes, at most %d", n,
-                 CORE_SEND_MAX_BYTES);
-        app.message_error = true;
+        status_error("too long to send: %s bytes, at most %d", n, CORE_SEND_MAX_BYTES);
         return;
     }
     struct msg *m = xcalloc(1, sizeof *m);
@@ -871,7 +872,7 @@ static void reply_send(void)
     m->row.outbound = true;
     m->row.content = xstrdup(text);
     m->row.created_at = xstrdup("");
-    m->row.created_at_us = wall_us();
+    m->row.created_at_us = clock_wall_us();
     free_layout();
     chat.msgs = xrealloc(chat.msgs, (chat.n + 1) * sizeof *chat.msgs);
     chat.msgs[chat.n++] = &m->row;
@@ -885,23 +886,20 @@ static void reply_send(void)
     worker_submit(WORKER_CHAT, req);
     chat.reply.active = false;
     chat.reply.len = 0;
-    app.message[0] = 0;
+    status_forget();
 }
 
-static void reply_key(int is_key, wint_t ch)
+static void reply_key(const struct view_input *in)
 {
-    switch (prompt_key(&chat.reply, is_key, ch)) {
-    case 1:
-        if (app.message_error)
-            app.message[0] = 0;
+    switch (prompt_input(&chat.reply, in, ON_CHAT, NULL)) {
+    case PROMPT_EDITED:
+        status_forget_error();
         break;
-    case 2:
+    case PROMPT_ENTER:
         reply_send();
         break;
-    case 3:
-        chat.reply.active = false;
-        chat.reply.len = 0;
-        app.message[0] = 0;
+    case PROMPT_CANCEL:
+        status_forget();
         break;
     default:
         break;
@@ -912,51 +910,52 @@ static void find_set_from_prompt(void)
 {
     char term[CORE_TERM_MAX_CHARS * 4 + 1];
     prompt_utf8(&chat.prompt, term, sizeof term);
-    hl_set(&chat.hl, term);
+    text_hl_set(&chat.hl, term);
     chat.finding = *term != 0;
     chat.relayout = true;
     chat.match = -1;
 }
 
-void chat_key_prompt(int is_key, wint_t ch)
+static struct view_req chat_action(enum action a, int count);
+
+/* A key while the find box or the reply box is open. */
+static void chat_prompt_key(const struct view_input *in)
 {
     if (chat.reply.active) {
-        reply_key(is_key, ch);
+        reply_key(in);
         return;
     }
     long anchor = bottom_msg();
-    switch (prompt_key(&chat.prompt, is_key, ch)) {
-    case 1:
-        app.message[0] = 0;
+    enum action move;
+    switch (prompt_input(&chat.prompt, in, ON_CHAT, &move)) {
+    case PROMPT_EDITED:
+        status_forget();
         find_set_from_prompt();
-        chat.t_key = now_ms();
+        chat.t_key = clock_ms();
         find_from(anchor, -1);
         if (!chat.loading && chat.find_dir >= 0)
             chat.t_key = 0;
         break;
-    case 2:
+    case PROMPT_ENTER:
         chat.prompt.active = false;
         if (chat.prompt.len == 0)
             find_set_from_prompt();
         break;
-    case 3:
-        chat.prompt.active = false;
-        chat.prompt.len = 0;
+    case PROMPT_CANCEL:
         chat.find_dir = 0;
         find_set_from_prompt();
         break;
+    case PROMPT_MOVE:
+        (void)chat_action(move, 1);
+        break;
     default:
-        if (is_key) {
-            enum action a = keys_lookup((int)ch, VIEW_CHAT);
-            if (a >= ACT_DOWN && a <= ACT_BOTTOM)
-                chat_action(a, 1);
-        }
         break;
     }
 }
 
-void chat_action(enum action a, int count)
+static struct view_req chat_action(enum action a, int count)
 {
+    struct view_req req = {0};
     long h = view_height();
     if (chat.relayout || chat.laid_cols != COLS)
         layout();
@@ -965,7 +964,7 @@ void chat_action(enum action a, int count)
     if (chat.to_top && !chat.have_start && !chat.start_loading)
         request_start();   /* the oldest at once; the rest fills in */
     if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
-        chat.t_key = now_ms();
+        chat.t_key = clock_ms();
     switch (a) {
     case ACT_UP: chat.off += (size_t)count; break;
     case ACT_DOWN: chat.off = chat.off > (size_t)count ? chat.off - (size_t)count : 0; break;
@@ -986,22 +985,23 @@ void chat_action(enum action a, int count)
     case ACT_SEARCH:
         chat.prompt.active = true;
         chat.prompt.len = 0;
-        app.message[0] = 0;
+        status_forget();
         break;
     case ACT_COPY: {
         /* The current match, else the newest message in view. */
         long i = chat.match >= 0 ? chat.match : bottom_msg();
         if (i >= 0 && (size_t)i < chat.n)
-            copy_and_tell(chat.msgs[i]->content, "the message");
+            req = (struct view_req){.kind = VIEW_REQ_COPY, .text = chat.msgs[i]->content,
+                                    .what = "the message"};
         break;
     }
     case ACT_COPY_PHONE:
-        copy_and_tell(chat.phone, chat.phone);
+        req = (struct view_req){.kind = VIEW_REQ_COPY, .text = chat.phone, .what = chat.phone};
         break;
     case ACT_REPLY:
         chat.reply.active = true;
-        chat.reply.max = TUI_REPLY_MAX_CHARS;
-        app.message[0] = 0;
+        chat.reply.max = PROMPT_MAX_CHARS;
+        status_forget();
         break;
     case ACT_FIND_NEXT:
     case ACT_FIND_PREV: {
@@ -1021,12 +1021,9 @@ void chat_action(enum action a, int count)
         break;
     }
     case ACT_BACK:
-        /* Whatever the conversation still had in flight is of no use now. */
-        worker_supersede(WORKER_CHAT, gen_next());
-        chat_close();
-        app.view = VIEW_LIST;
-        app.message[0] = 0;
-        return;
+        status_forget();
+        req.kind = VIEW_REQ_BACK;   /* main closes it (chat_leave) */
+        return req;
     default:
         break;
     }
@@ -1034,56 +1031,57 @@ void chat_action(enum action a, int count)
     if (!chat.loading && !chat.to_top && chat.find_dir >= 0)
         chat.t_key = 0;
     clamp_off();
+    return req;
 }
 
-void chat_wheel(int dir)
+static void chat_wheel(int dir)
 {
-    chat_action(dir < 0 ? ACT_UP : ACT_DOWN, 3);
+    (void)chat_action(dir < 0 ? ACT_UP : ACT_DOWN, 3);
 }
 
 static void draw_line(int y, const struct line *ln)
 {
-    fill(y, 0, COLS, EL_TEXT, false);
-    const char *bar = theme.utf8 ? "\u2502" : "|";
+    term_fill(y, 0, COLS, EL_TEXT, false);
+    const char *bar = term_theme.utf8 ? "\u2502" : "|";
     switch (ln->kind) {
     case LN_MORE:
-        put_text(y, 2, COLS - 4,
-                 chat.loading ? (theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
-                              : (theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
+        term_put(y, 2, COLS - 4,
+                 chat.loading ? (term_theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
+                              : (term_theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
                  EL_DIM, false);
         return;
     case LN_NEWER:
-        put_text(y, 2, COLS - 4,
-                 chat.newer_loading ? (theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
-                                    : (theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
+        term_put(y, 2, COLS - 4,
+                 chat.newer_loading ? (term_theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
+                                    : (term_theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
                  EL_DIM, false);
         return;
     case LN_GAP:
-        put_text(y, 2, COLS - 4,
-                 theme.utf8 ? "\u22ef loading the messages in between\u2026" : "... loading the messages in between...",
+        term_put(y, 2, COLS - 4,
+                 term_theme.utf8 ? "\u22ef loading the messages in between\u2026" : "... loading the messages in between...",
                  EL_DIM, false);
         return;
     case LN_START: {
         const char *t = "start of the conversation";
         int w = (int)strlen(t);
-        put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
+        term_put(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
         return;
     }
     case LN_DAY: {
         char day[64], t[96];
         fmt_day(day, sizeof day, chat.msgs[ln->msg]->created_at_us);
-        snprintf(t, sizeof t, theme.utf8 ? "\u2500\u2500 %s \u2500\u2500" : "-- %s --", day);
-        int w = str_width(t);
-        put_text(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
+        snprintf(t, sizeof t, term_theme.utf8 ? "\u2500\u2500 %s \u2500\u2500" : "-- %s --", day);
+        int w = fmt_width(t);
+        term_put(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
         return;
     }
     case LN_CUT: {
         char t[160], n[32];
         const struct core_row *m = chat.msgs[ln->msg];
         fmt_count(n, sizeof n, (long long)strlen(m->content));
-        snprintf(t, sizeof t, theme.utf8 ? "\u2026 shortened to fit the screen (%s bytes in all)"
+        snprintf(t, sizeof t, term_theme.utf8 ? "\u2026 shortened to fit the screen (%s bytes in all)"
                                          : "... shortened to fit the screen (%s bytes in all)", n);
-        put_text(y, m->outbound ? COLS / 4 : 3, COLS * 3 / 4 - 3, t, EL_DIM, false);
+        term_put(y, m->outbound ? COLS / 4 : 3, COLS * 3 / 4 - 3, t, EL_DIM, false);
         return;
     }
     default:
@@ -1100,17 +1098,17 @@ static void draw_line(int y, const struct line *ln)
             char t[64];
             snprintf(t, sizeof t, "%s%s \u00b7 you%s", current ? "\u25b6 " : "",
                      ((const struct msg *)m)->sending ? "" : clock,
-                     ((const struct msg *)m)->sending ? (theme.utf8 ? " \u00b7 sending\u2026" : " - sending...") : "");
-            int w = str_width(t);
-            put_text(y, COLS - 1 - w > 0 ? COLS - 1 - w : 0, w, t, side, false);
+                     ((const struct msg *)m)->sending ? (term_theme.utf8 ? " \u00b7 sending\u2026" : " - sending...") : "");
+            int w = fmt_width(t);
+            term_put(y, COLS - 1 - w > 0 ? COLS - 1 - w : 0, w, t, side, false);
         } else {
             int x = 1;
             if (current)
-                x += put_text(y, x, 2, "\u25b6 ", EL_IN, false);
+                x += term_put(y, x, 2, "\u25b6 ", EL_IN, false);
             x += text_draw(y, x, COLS / 2, chat.name, NULL, 0, side, false);
             char t[32];
             snprintf(t, sizeof t, " \u00b7 %s", clock);
-            put_text(y, x, COLS - x, t, EL_DIM, false);
+            term_put(y, x, COLS - x, t, EL_DIM, false);
         }
         return;
     }
@@ -1119,31 +1117,24 @@ static void draw_line(int y, const struct line *ln)
         int x = COLS - 3 - v->width;
         if (x < 1)
             x = 1;
-        cells_draw(y, x, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
-        put_text(y, COLS - 2, 1, bar, side, false);
+        text_cells_draw(y, x, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
+        term_put(y, COLS - 2, 1, bar, side, false);
     } else {
-        put_text(y, 1, 1, bar, side, false);
-        cells_draw(y, 3, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
+        term_put(y, 1, 1, bar, side, false);
+        text_cells_draw(y, 3, bw, &v->cells, ln->from, ln->to, EL_TEXT, false);
     }
 }
 
-void chat_draw(void)
+/* The header: who this is, and the day of the topmost message in view. */
+static void draw_header(size_t bottom, int h)
 {
-    if (chat.relayout || chat.laid_cols != COLS)
-        layout();
-    clamp_off();
-    /* Header: who this is. */
-    fill(0, 0, COLS, EL_HEADER, false);
-    int x = put_text(0, 0, COLS, theme.utf8 ? " \u2190 " : " < ", EL_HEADER, false);
+    term_fill(0, 0, COLS, EL_HEADER, false);
+    int x = term_put(0, 0, COLS, term_theme.utf8 ? " \u2190 " : " < ", EL_HEADER, false);
     x += text_draw(0, x, COLS / 2, chat.name, NULL, 0, EL_HEADER, false);
     if (strcmp(chat.name, chat.phone) != 0) {
-        x += put_text(0, x, 3, "  ", EL_HEADER, false);
+        x += term_put(0, x, 3, "  ", EL_HEADER, false);
         text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
     }
-
-    int h = view_height();
-    int64_t drawn_us = wall_us();
-    size_t bottom = chat.nlines - 1 - chat.off;
     /* The day of the topmost message in view stays in sight, whatever the
      * date lines scrolled away. */
     size_t top = bottom + 1 > (size_t)h ? bottom + 1 - (size_t)h : 0;
@@ -1153,23 +1144,14 @@ void chat_draw(void)
         chat.lines[top].kind != LN_START) {
         char day[64];
         fmt_day(day, sizeof day, chat.msgs[chat.lines[top].msg]->created_at_us);
-        int w = str_width(day);
+        int w = fmt_width(day);
         if (COLS - w - 1 > x + 2)
-            put_text(0, COLS - w - 1, w, day, EL_HEADER_DIM, false);
+            term_put(0, COLS - w - 1, w, day, EL_HEADER_DIM, false);
     }
-    for (int i = 0; i < h; i++) {
-        int y = h - i;   /* rows 1..h, bottom up */
-        if (bottom < (size_t)i) {
-            fill(y, 0, COLS, EL_TEXT, false);
-            continue;
-        }
-        const struct line *ln = &chat.lines[bottom - (size_t)i];
-        draw_line(y, ln);
-        if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
-            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
-            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
-    }
+}
 
+static void draw_status(void)
+{
     char left[300], n[32];
     fmt_count(n, sizeof n, (long long)chat.n);
     if (chat.to_top)
@@ -1207,25 +1189,95 @@ void chat_draw(void)
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
     /* The prompt line holds the reply box: a failed send says why here. */
-    if (chat.reply.active && app.message[0] && app.message_error)
-        snprintf(left, sizeof left, " %s", app.message);
-    double since = 0, now = now_ms();
+    bool error;
+    const char *note = status_note_text(&error);
+    if (chat.reply.active && note && error)
+        snprintf(left, sizeof left, " %s", note);
+    double since = 0, now = clock_ms();
     bool busy = chat_busy(&since);
-    status_draw(left, chat.latency_ms, busy ? now - since : -1,
-                busy && now - since >= TUI_SPINNER_AFTER_MS);
+    status_bar_draw(left, chat.latency_ms, busy ? now - since : -1,
+                    busy && now - since >= STATUS_SPINNER_AFTER_MS);
+}
 
+static void draw_prompt_line(void)
+{
     int y = LINES - 1;
     if (chat.reply.active) {
         prompt_draw(&chat.reply, y, "reply: ");
     } else if (chat.prompt.active) {
         prompt_draw(&chat.prompt, y, "find: ");
     } else {
-        fill(y, 0, COLS, EL_TEXT, false);
-        if (app.message[0])
-            put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
-        else if (chat.finding)
-            hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
+        term_fill(y, 0, COLS, EL_TEXT, false);
+        if (status_note_draw(y))
+            return;
+        if (chat.finding)
+            status_hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
+            status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }
+
+static void chat_draw(void)
+{
+    if (chat.relayout || chat.laid_cols != COLS)
+        layout();
+    clamp_off();
+    int h = view_height();
+    int64_t drawn_us = clock_wall_us();
+    size_t bottom = chat.nlines - 1 - chat.off;
+    draw_header(bottom, h);
+    for (int i = 0; i < h; i++) {
+        int y = h - i;   /* rows 1..h, bottom up */
+        if (bottom < (size_t)i) {
+            term_fill(y, 0, COLS, EL_TEXT, false);
+            continue;
+        }
+        const struct line *ln = &chat.lines[bottom - (size_t)i];
+        draw_line(y, ln);
+        if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
+            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
+            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
+    }
+    draw_status();
+    draw_prompt_line();
+}
+
+static void chat_view_open(const struct view_req *req)
+{
+    chat_open(req->row, req->term, req->at_ms);
+}
+
+/* Back to the list: whatever the conversation still had in flight is of
+ * no use now. */
+static void chat_leave(void)
+{
+    worker_supersede(WORKER_CHAT, worker_gen_next());
+    chat_close();
+}
+
+static struct view_req chat_key(const struct view_input *in)
+{
+    if (chat.prompt.active || chat.reply.active) {
+        chat_prompt_key(in);
+        return (struct view_req){0};
+    }
+    struct view_req req = {0};
+    enum action a = keys_action(in, ON_CHAT, &req);
+    if (a != ACT_NONE)
+        req = chat_action(a, 1);
+    return req;
+}
+
+const struct view_ops chat_view = {
+    .name = "conversation",
+    .worker = WORKER_CHAT,
+    .open = chat_view_open,
+    .close = chat_leave,
+    .draw = chat_draw,
+    .key = chat_key,
+    .wheel = chat_wheel,
+    .answer = chat_answer,
+    .changes = chat_changes,
+    .tick = chat_tick,
+    .busy = chat_busy,
+};

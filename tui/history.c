@@ -3,13 +3,16 @@
  * $XDG_STATE_HOME/convo/history (default ~/.local/state/convo/history), one
  * term a line, the newest last, at most HISTORY_MAX; a term holding a
  * control character is never stored, and such lines are skipped when read. */
-#include "tui.h"
+#include "history.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "alloc.h"
 
 #define HISTORY_MAX 200
 #define HISTORY_LINE (CORE_TERM_MAX_CHARS * 4 + 2)

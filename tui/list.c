@@ -2,21 +2,35 @@
  * search.
  *
  * A model is one source of rows (recent, or one search term) cut into pages
- * of TUI_PAGE rows. Every page remembers the keyset cursor that fetches it,
+ * of WORKER_PAGE rows. Every page remembers the keyset cursor that fetches it,
  * but only the pages near the viewport keep their rows: the rest are freed
  * and fetched again by cursor when the user scrolls back, so memory stays
  * bounded however far the user scrolls. A search being typed lives in
  * `pending` until its first rows arrive; until then the previous rows stay
  * on screen. */
-#include "tui.h"
+#include "list.h"
 
+#include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "clock.h"
+#include "fmt.h"
+#include "history.h"
+#include "keys.h"
+#include "prompt.h"
+#include "stats.h"
+#include "status.h"
+#include "term.h"
+#include "text.h"
+#include "worker.h"
+
 /* Pages kept around the viewport, and how far away they are dropped. */
-#define KEEP_MARGIN_ROWS TUI_PAGE
+#define KEEP_MARGIN_ROWS WORKER_PAGE
 /* Moves past the loaded rows wait for them, up to this far. */
-#define PENDING_MOVE_MAX (200 * TUI_PAGE)
+#define PENDING_MOVE_MAX (200 * WORKER_PAGE)
 #define DROP_SLOTS 3
 
 struct slot {
@@ -48,7 +62,7 @@ struct model {
      * nothing moves and the news are counted until the user is back at
      * the top. */
     bool refresh_wanted;    /* fetch the first page again when possible */
-    double refresh_after;   /* not before this (now_ms), searches only */
+    double refresh_after;   /* not before this (clock_ms), searches only */
     bool stale;             /* changes arrived while scrolled */
     int32_t *news_ids;      /* distinct contacts with news, while scrolled */
     size_t nnews, news_cap;
@@ -81,6 +95,7 @@ static double measure_due;   /* keystroke time of a search to time when drawn */
 static bool prompt_changed;
 static double prompt_t0;     /* when the keys that changed it were read */
 static void search_prompt(void);
+static struct view_req list_action(enum action a, int count, double at_ms);
 
 static int view_height(void)
 {
@@ -147,7 +162,7 @@ static void slot_request(struct model *m, size_t k)
     /* A retry after a failure or a wait for the server keeps the first
      * ask's clock: the latency shown is what the user waited. */
     if (!s->awaiting)
-        s->t_req = now_ms();
+        s->t_req = clock_ms();
     s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
@@ -156,7 +171,7 @@ static void slot_request(struct model *m, size_t k)
 static struct model *model_new(const char *term, double t0)
 {
     struct model *m = xcalloc(1, sizeof *m);
-    m->gen = gen_next();
+    m->gen = worker_gen_next();
     m->term = xstrdup(term);
     m->t_start = t0;
     slot_add(m, NULL, 0);
@@ -171,7 +186,7 @@ static void model_retag(struct model *m)
 {
     if (m->slots[0].loading && m->slots[0].resident)
         m->refresh_wanted = true;   /* a refresh in flight is asked again */
-    m->gen = gen_next();
+    m->gen = worker_gen_next();
     for (size_t i = 0; i < m->nslots; i++)
         m->slots[i].loading = m->slots[i].awaiting = false;
     m->pending_move = 0;
@@ -335,7 +350,7 @@ static void chain_cut(struct model *m, size_t k)
     m->nslots = k + 1;
     if (s->page.next_cursor && s->count > 0)
         slot_add(m, s->page.next_cursor, s->start + s->count);
-    m->gen = gen_next();
+    m->gen = worker_gen_next();
     for (size_t j = 0; j < m->nslots; j++)
         m->slots[j].loading = false;
     worker_supersede(WORKER_LIST, m->gen);
@@ -357,7 +372,7 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
          * last budgeted step of a long search. */
-        m->latency_ms = now_ms() - s->t_req;
+        m->latency_ms = clock_ms() - s->t_req;
     }
     if (k == 0) {
         m->searching = !r->final;
@@ -391,10 +406,10 @@ static void promote_pending(void)
         model_free(shown);
     shown = pending;
     pending = NULL;
-    hl_set(&hl, shown->term);
+    text_hl_set(&hl, shown->term);
 }
 
-void list_answer(struct response *r)
+static void take_answer(struct response *r)
 {
     struct model *m = NULL;
     if (pending && r->gen == pending->gen)
@@ -402,26 +417,25 @@ void list_answer(struct response *r)
     else if (shown && r->gen == shown->gen)
         m = shown;
     if (!m || r->slot >= m->nslots) {
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     struct slot *s = &m->slots[r->slot];
     if (r->status != CORE_OK) {
         s->loading = false;
-        s->retry_at = now_ms() + 2000.0;
+        s->retry_at = clock_ms() + 2000.0;
         snprintf(m->err, sizeof m->err, "%s", r->err);
-        snprintf(app.message, sizeof app.message, "%s", r->err);
-        app.message_error = true;
+        status_error("%s", r->err);
         if (m == pending)
             promote_pending();
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     m->err[0] = 0;
     if (s->loaded && !r->final) {
         /* A page fetched again: its rows are known, only the whole page
          * may replace them without moving the rows below. */
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     if (m == pending && !r->final && r->page.count == 0) {
@@ -429,7 +443,7 @@ void list_answer(struct response *r)
         pending->searching = true;
         pending->scanned = r->page.scanned_rows;
         pending->back_to = r->page.searched_back_to_us;
-        response_free(r);
+        worker_response_free(r);
         return;
     }
     size_t rows_before = model_rows(m);
@@ -460,7 +474,14 @@ void list_answer(struct response *r)
         m->pending_move = 0;
         model_move(m, (long)d, false);
     }
-    response_free(r);
+    worker_response_free(r);
+}
+
+/* The list asks nothing of the program when its answers come. */
+static struct view_req list_answer(struct response *r)
+{
+    take_answer(r);
+    return (struct view_req){0};
 }
 
 /* ---- live updates --------------------------------------------------------- */
@@ -495,7 +516,7 @@ static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
     }
 }
 
-void list_changes(const int32_t *ids, size_t n, bool all)
+static void list_changes(const int32_t *ids, size_t n, bool all)
 {
     if (pending)
         pending->refresh_wanted = true;   /* its answer may predate this */
@@ -525,26 +546,26 @@ static void refresh_maybe(struct model *m)
         news_clear(m);
         m->refresh_wanted = true;
     }
-    if (!m->refresh_wanted || m->slots[0].loading || now_ms() < m->refresh_after)
+    if (!m->refresh_wanted || m->slots[0].loading || clock_ms() < m->refresh_after)
         return;
     m->refresh_wanted = false;
     if (m->term[0])
-        m->refresh_after = now_ms() + SEARCH_REFRESH_MS;
+        m->refresh_after = clock_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
     slot_request(m, 0);
 }
 
-double list_due_ms(void)
+static double list_due_ms(void)
 {
     if (!shown || !shown->refresh_wanted || shown->slots[0].loading)
         return -1;
-    double d = shown->refresh_after - now_ms();
+    double d = shown->refresh_after - clock_ms();
     return d > 0 ? d : 0;
 }
 
 /* ---- prefetch and forgetting -------------------------------------------- */
 
-void list_tick(void)
+static void list_tick(void)
 {
     if (prompt_changed)
         search_prompt();
@@ -567,7 +588,7 @@ void list_tick(void)
     size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
         struct slot *s = &m->slots[k];
-        if (!s->resident && !s->loading && now_ms() >= s->retry_at)
+        if (!s->resident && !s->loading && clock_ms() >= s->retry_at)
             slot_request(m, k);
     }
     for (size_t k = 0; k < m->nslots; k++) {
@@ -577,7 +598,7 @@ void list_tick(void)
     }
 }
 
-bool list_busy(double *since)
+static bool list_busy(double *since)
 {
     const struct model *ms[2] = {shown, pending};
     bool busy = false;
@@ -611,9 +632,9 @@ static void show_recent(void)
         model_retag(shown);
     } else {
         model_free(shown);
-        shown = model_new("", now_ms());
+        shown = model_new("", clock_ms());
     }
-    hl_set(&hl, NULL);
+    text_hl_set(&hl, NULL);
     /* An abandoned search must not keep the connection busy. */
     worker_supersede(WORKER_LIST, shown->gen);
 }
@@ -625,8 +646,7 @@ static void search(const char *term)
         return;
     }
     if (core_term_check(term) != CORE_OK) {
-        snprintf(app.message, sizeof app.message, "search term too long or not valid UTF-8");
-        app.message_error = true;
+        status_error("search term too long or not valid UTF-8");
         return;
     }
     if (pending && strcmp(pending->term, term) == 0)
@@ -645,12 +665,6 @@ static void search(const char *term)
     pending = model_new(term, prompt_t0);
 }
 
-bool list_prompt_active(void)
-{
-    return prompt.active;
-}
-
-
 static void search_prompt(void)
 {
     char term[CORE_TERM_MAX_CHARS * 4 + 1];
@@ -659,24 +673,27 @@ static void search_prompt(void)
     search(term);
 }
 
-void list_key_prompt(int is_key, wint_t ch)
+/* A key while the search box is open: every change searches again (once
+ * the keys read together are in, see list_tick). */
+static struct view_req list_prompt_key(const struct view_input *in)
 {
-    if (is_key && (ch == KEY_UP || ch == KEY_DOWN)) {
+    if (in->is_key && (in->ch == KEY_UP || in->ch == KEY_DOWN)) {
         /* Earlier terms, of this session and before. */
-        if (history_recall(&prompt, ch == KEY_UP ? -1 : 1)) {
-            app.message[0] = 0;
+        if (history_recall(&prompt, in->ch == KEY_UP ? -1 : 1)) {
+            status_forget();
             prompt_changed = true;
-            prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
+            prompt_t0 = in->at_ms > 0 ? in->at_ms : clock_ms();
         }
-        return;
+        return (struct view_req){0};
     }
-    switch (prompt_key(&prompt, is_key, ch)) {
-    case 1:
-        app.message[0] = 0;
+    enum action move;
+    switch (prompt_input(&prompt, in, ON_LIST, &move)) {
+    case PROMPT_EDITED:
+        status_forget();
         prompt_changed = true;
-        prompt_t0 = app.input_ms > 0 ? app.input_ms : now_ms();
+        prompt_t0 = in->at_ms > 0 ? in->at_ms : clock_ms();
         break;
-    case 2:
+    case PROMPT_ENTER:
         prompt.active = false;
         if (prompt_changed)
             search_prompt();
@@ -684,20 +701,16 @@ void list_key_prompt(int is_key, wint_t ch)
         if (prompt.len == 0)
             show_recent();
         break;
-    case 3:
-        prompt.active = false;
-        prompt.len = 0;
+    case PROMPT_CANCEL:
         prompt_changed = false;
         show_recent();
         break;
+    case PROMPT_MOVE:
+        return list_action(move, 1, in->at_ms);
     default:
-        if (is_key) {
-            enum action a = keys_lookup((int)ch, VIEW_LIST);
-            if (a >= ACT_DOWN && a <= ACT_BOTTOM)
-                list_action(a, 1);
-        }
         break;
     }
+    return (struct view_req){0};
 }
 
 /* ---- the end of the list ------------------------------------------------- */
@@ -708,11 +721,11 @@ static void go_to_end(void)
 {
     forward = shown;
     struct model *m = xcalloc(1, sizeof *m);
-    m->gen = gen_next();
+    m->gen = worker_gen_next();
     m->term = xstrdup("");
     m->reversed = true;
     m->total = -1;
-    m->t_start = now_ms();
+    m->t_start = clock_ms();
     slot_add(m, NULL, 0);
     m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
     shown = m;
@@ -736,12 +749,14 @@ static void leave_end(void)
 
 /* ---- actions ------------------------------------------------------------ */
 
-void list_action(enum action a, int count)
+/* at_ms: when the key was read. */
+static struct view_req list_action(enum action a, int count, double at_ms)
 {
     struct model *m = shown;
+    struct view_req req = {0};
     long h = view_height();
     if (!m)
-        return;
+        return req;
     switch (a) {
     case ACT_DOWN: model_move(m, count, false); break;
     case ACT_UP: model_move(m, -count, false); break;
@@ -769,10 +784,9 @@ void list_action(enum action a, int count)
     }
     case ACT_OPEN: {
         const struct core_row *row = row_at(m, m->cur);
-        if (row) {
-            chat_open(row, m->term);
-            app.view = VIEW_CHAT;
-        }
+        if (row)
+            req = (struct view_req){.kind = VIEW_REQ_OPEN, .row = row, .term = m->term,
+                                    .at_ms = at_ms};
         break;
     }
     case ACT_SEARCH:
@@ -780,15 +794,17 @@ void list_action(enum action a, int count)
             leave_end();
         prompt.active = true;
         history_reset();
-        app.message[0] = 0;
+        status_forget();
         break;
     case ACT_COPY:
     case ACT_COPY_PHONE: {
         const struct core_row *row = row_at(m, m->cur);
         if (row && a == ACT_COPY)
-            copy_and_tell(row->content, "the message");
+            req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->content,
+                                    .what = "the message"};
         else if (row)
-            copy_and_tell(row->phone_number, row->phone_number);
+            req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->phone_number,
+                                    .what = row->phone_number};
         break;
     }
     case ACT_CLEAR:
@@ -800,9 +816,10 @@ void list_action(enum action a, int count)
     default:
         break;
     }
+    return req;
 }
 
-void list_click(int y)
+static void list_click(int y)
 {
     struct model *m = shown;
     if (!m || y < 2 || y >= 2 + view_height())
@@ -812,7 +829,7 @@ void list_click(int y)
         m->cur = i;
 }
 
-void list_wheel(int dir)
+static void list_wheel(int dir)
 {
     if (shown)
         model_move(shown, dir * 3, false);
@@ -848,10 +865,10 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
 {
     bool sel = i == m->cur;
     const struct core_row *row = row_at(m, i);
-    fill(y, 0, COLS, EL_TEXT, sel);
+    term_fill(y, 0, COLS, EL_TEXT, sel);
     if (!row) {
-        put_text(y, 1 + c->name + 1, COLS - c->name - 2,
-                 theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, sel);
+        term_put(y, 1 + c->name + 1, COLS - c->name - 2,
+                 term_theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, sel);
         return;
     }
     int x = 1;
@@ -868,52 +885,52 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         text_draw(y, x, c->phone, row->phone_number, &hl, TEXT_PHONE, EL_DIM, sel);
         x += c->phone + 1;
     }
-    put_text(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
+    term_put(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
     text_draw(y, x, c->text, row->content, &hl, 0, old ? EL_DIM : EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
-    int ww = str_width(when);
-    put_text(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
+    int ww = fmt_width(when);
+    term_put(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
 }
 
 static void draw_header(void)
 {
     char title[300];
-    fill(0, 0, COLS, EL_HEADER, false);
+    term_fill(0, 0, COLS, EL_HEADER, false);
     if (shown && shown->term[0]) {
         snprintf(title, sizeof title, " convo \u00b7 search");
     } else {
         snprintf(title, sizeof title, " convo \u00b7 recent conversations");
     }
-    int used = put_text(0, 0, COLS, title, EL_HEADER, false);
+    int used = term_put(0, 0, COLS, title, EL_HEADER, false);
     if (shown && shown->term[0] && used + 4 < COLS) {
-        put_text(0, used, 2, " \u201c", EL_HEADER, false);
+        term_put(0, used, 2, " \u201c", EL_HEADER, false);
         used += 2;
         used += text_draw(0, used, COLS - used - 12 > 0 ? COLS - used - 12 : 0,
                           shown->term, NULL, 0, EL_HEADER, false);
-        put_text(0, used, 1, "\u201d", EL_HEADER, false);
+        term_put(0, used, 1, "\u201d", EL_HEADER, false);
     }
     const char *hint = "? help  q quit ";
     int hw = (int)strlen(hint);
     if (COLS - hw > used + 14)
-        put_text(0, COLS - hw, hw, hint, EL_HEADER_DIM, false);
+        term_put(0, COLS - hw, hw, hint, EL_HEADER_DIM, false);
 }
 
 static void draw_titles(const struct columns *c)
 {
-    fill(1, 0, COLS, EL_DIM, false);
+    term_fill(1, 0, COLS, EL_DIM, false);
     int x = 1;
-    put_text(1, x, c->name, "NAME", EL_DIM, false);
+    term_put(1, x, c->name, "NAME", EL_DIM, false);
     x += c->name + 1;
     if (c->phone) {
-        put_text(1, x, c->phone, "PHONE", EL_DIM, false);
+        term_put(1, x, c->phone, "PHONE", EL_DIM, false);
         x += c->phone + 1;
     }
-    put_text(1, x, c->dir, "DIR", EL_DIM, false);
+    term_put(1, x, c->dir, "DIR", EL_DIM, false);
     x += c->dir + 1;
-    put_text(1, x, c->text, "MESSAGE", EL_DIM, false);
-    put_text(1, COLS - 5, 4, "WHEN", EL_DIM, false);
+    term_put(1, x, c->text, "MESSAGE", EL_DIM, false);
+    term_put(1, COLS - 5, 4, "WHEN", EL_DIM, false);
 }
 
 /* While a new term is pending, which rows the screen still shows. */
@@ -1009,15 +1026,15 @@ static void draw_status(void)
     showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
-    double now = now_ms(), since = 0, running = -1;
+    double now = clock_ms(), since = 0, running = -1;
     bool busy = list_busy(&since);
     if (pending)
         running = now - pending->t_start;
     else if (m && m->searching)
         running = now - m->slots[0].t_req;
-    else if (busy && now - since >= TUI_SPINNER_AFTER_MS)
+    else if (busy && now - since >= STATUS_SPINNER_AFTER_MS)
         running = now - since;
-    status_draw(left, lat, running, busy && now - since >= TUI_SPINNER_AFTER_MS);
+    status_bar_draw(left, lat, running, busy && now - since >= STATUS_SPINNER_AFTER_MS);
 }
 
 static void draw_prompt_line(void)
@@ -1027,23 +1044,23 @@ static void draw_prompt_line(void)
         prompt_draw(&prompt, y, "/");
         return;
     }
-    fill(y, 0, COLS, EL_TEXT, false);
-    if (app.message[0]) {
-        put_text(y, 1, COLS - 2, app.message, app.message_error ? EL_ERROR : EL_TEXT, false);
-    } else if (shown && shown->term[0]) {
-        int x = 1 + put_text(y, 1, COLS - 2, "filter: ", EL_DIM, false);
+    term_fill(y, 0, COLS, EL_TEXT, false);
+    if (status_note_draw(y))
+        return;
+    if (shown && shown->term[0]) {
+        int x = 1 + term_put(y, 1, COLS - 2, "filter: ", EL_DIM, false);
         x += text_draw(y, x, COLS - x - 1, shown->term, NULL, 0, EL_PROMPT, false);
-        put_text(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
+        term_put(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
-        hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
+        status_hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
     }
 }
 
-void list_draw(void)
+static void list_draw(void)
 {
     struct columns c = columns();
     int h = view_height();
-    int64_t now_us = wall_us();
+    int64_t now_us = clock_wall_us();
     draw_header();
     draw_titles(&c);
     if (shown)
@@ -1052,7 +1069,7 @@ void list_draw(void)
         int y = 2 + i;
         size_t idx = shown ? shown->top + (size_t)i : 0;
         if (!shown) {
-            fill(y, 0, COLS, EL_TEXT, false);
+            term_fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
         size_t rows = model_rows(shown);
@@ -1062,12 +1079,12 @@ void list_draw(void)
             if (row)
                 stats_shown(STATS_LIST, row, now_us);
         } else {
-            fill(y, 0, COLS, EL_TEXT, false);
+            term_fill(y, 0, COLS, EL_TEXT, false);
             if (idx == rows && model_more(shown) && !shown->reversed && (rows > 0 || !pending))
-                put_text(y, 1 + c.name + 1, COLS - c.name - 2,
-                         theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
+                term_put(y, 1 + c.name + 1, COLS - c.name - 2,
+                         term_theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
             else if (idx == 0 && rows == 0 && !model_more(shown) && !pending)
-                put_text(y, 1 + c.name + 1, COLS - c.name - 2,
+                term_put(y, 1 + c.name + 1, COLS - c.name - 2,
                          shown->term[0] ? "no conversation matches" : "no conversations yet",
                          EL_DIM, false);
         }
@@ -1078,7 +1095,7 @@ void list_draw(void)
 
 /* Called after the screen was updated: closes a keystroke-to-results
  * measurement. */
-void list_drawn(double t)
+static void list_drawn(double t)
 {
     if (measure_due > 0) {
         if (nsearch_lat < sizeof search_lat / sizeof search_lat[0])
@@ -1093,7 +1110,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void list_stats(FILE *f)
+static void list_stats(FILE *f)
 {
     if (nsearch_lat == 0)
         return;
@@ -1104,18 +1121,48 @@ void list_stats(FILE *f)
             search_lat[nsearch_lat - 1]);
 }
 
-void list_init(void)
+static void list_open(const struct view_req *req)
 {
-    shown = model_new("", now_ms());
+    (void)req;
+    shown = model_new("", clock_ms());
 }
 
-void list_free(void)
+static void list_free(void)
 {
     model_free(shown);
     model_free(pending);
     model_free(saved);
     model_free(forward);
     shown = pending = saved = forward = NULL;
-    hl_free(&hl);
+    text_hl_free(&hl);
     history_free();
 }
+
+static struct view_req list_key(const struct view_input *in)
+{
+    if (prompt.active)
+        return list_prompt_key(in);
+    struct view_req req = {0};
+    enum action a = keys_action(in, ON_LIST, &req);
+    if (a != ACT_NONE)
+        req = list_action(a, 1, in->at_ms);
+    return req;
+}
+
+const struct view_ops list_view = {
+    .name = "list",
+    .worker = WORKER_LIST,
+    .open = list_open,
+    .close = list_free,
+    .draw = list_draw,
+    .key = list_key,
+    .wheel = list_wheel,
+    .click = list_click,
+    .answer = list_answer,
+    .changes = list_changes,
+    .tick = list_tick,
+    .busy = list_busy,
+    .due_ms = list_due_ms,
+    .drawn = list_drawn,
+    .stats = list_stats,
+};

@@ -7,17 +7,21 @@
  * (the main loop merges answers that wait, so a burst makes one refresh).
  * After a lost connection it reconnects (core listens again by itself) and
  * the next answer says that anything may have changed. */
-#include "tui.h"
+#include "listen.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "alloc.h"
+#include "worker.h"
 
 #define LISTEN_RETRY_MS 700
 
@@ -38,7 +42,7 @@ static void post_changes(const struct core_changes *ch)
         memcpy(r->ids, ch->contact_ids, ch->count * sizeof *r->ids);
         r->nids = ch->count;
     }
-    workers_post(r);
+    worker_post(r);
 }
 
 /* Reconnected: what happened meanwhile is unknown. */
@@ -85,7 +89,7 @@ static void *listener_main(void *arg)
     return NULL;
 }
 
-bool listener_start(const char *conninfo, char *err, size_t errlen)
+bool listen_start(const char *conninfo, char *err, size_t errlen)
 {
     if (pipe(lis.quit_pipe) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -113,7 +117,7 @@ bool listener_start(const char *conninfo, char *err, size_t errlen)
     return true;
 }
 
-void listener_stop(void)
+void listen_stop(void)
 {
     if (lis.started) {
         ssize_t n = write(lis.quit_pipe[1], "q", 1);

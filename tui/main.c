@@ -1,19 +1,44 @@
 /* tui/main.c - convo: a terminal browser of recent conversations with live
- * search. Parses the command line, owns the event loop (poll on the
- * terminal, the workers' answers and the signal pipe), and draws a frame
- * when something changed: curses then sends only the cells that differ. */
-#include "tui.h"
-
+ * search. Parses the command line, starts the workers and the terminal,
+ * and owns the event loop (poll on the terminal, the workers' answers and
+ * the signal pipe) and the stack of views (view.h): it draws the top one
+ * when something changed (curses then sends only the cells that differ),
+ * gives it the keys, hands each answer to the view that asked, and carries
+ * out what the views request. */
+#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-struct app app;
+#include "chat.h"
+#include "clock.h"
+#include "die.h"
+#include "fmt.h"
+#include "help.h"
+#include "list.h"
+#include "listen.h"
+#include "stats.h"
+#include "status.h"
+#include "term.h"
+#include "view.h"
+#include "worker.h"
 
+#define MIN_COLS 40
+#define MIN_LINES 8
+
+/* Every view: answers and live updates reach them shown or not. */
+static const struct view_ops *const views[] = {&list_view, &chat_view, &help_view};
+#define NVIEWS (sizeof views / sizeof views[0])
+/* The views on screen, bottom first: the list, a conversation, the help. */
+static const struct view_ops *stack[NVIEWS];
+static size_t depth;
+
+static double input_ms;   /* when the latest keys were read (clock_ms) */
 static double key_lat[65536];
 static size_t nkey_lat;
 
@@ -36,114 +61,30 @@ static void usage(FILE *f)
           f);
 }
 
-/* A latency for the status bar: milliseconds below a second, else seconds. */
-static void fmt_ms(char *buf, size_t len, double ms)
+static void view_push(const struct view_ops *v, const struct view_req *req)
 {
-    if (ms < 1000.0)
-        snprintf(buf, len, "%.1f ms", ms);
-    else
-        snprintf(buf, len, "%.2f s", ms / 1000.0);
+    if (depth == NVIEWS)
+        return;
+    if (v->open)
+        v->open(req);
+    stack[depth++] = v;
 }
 
-/* The fields of s (separated by " \u00b7 ") that fit in w columns, whole:
- * trailing fields are dropped, never cut. False when even the first field
- * is too wide: out then holds its words that fit. */
-bool fit_fields(char *out, size_t len, const char *s, int w)
+static void view_pop(void)
 {
-    static const char sep[] = " \u00b7 ";
-    char cand[512];
-    const char *p = s;
-    out[0] = 0;
-    for (;;) {
-        const char *e = strstr(p, sep);
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        snprintf(cand, sizeof cand, "%s%s%.*s", out, out[0] ? sep : "", (int)n, p);
-        if (str_width(cand) > w)
-            break;
-        snprintf(out, len, "%s", cand);
-        if (!e)
-            return true;
-        p = e + strlen(sep);
-    }
-    if (out[0])
-        return true;
-    /* The first field alone is too wide: whole words of it. */
-    const char *e = strstr(s, sep);
-    size_t n = e ? (size_t)(e - s) : strlen(s);
-    for (size_t k = n; k > 0; k--) {
-        if (s[k] != ' ' && k != n)
-            continue;
-        snprintf(cand, sizeof cand, "%.*s", (int)k, s);
-        if (str_width(cand) <= w) {
-            snprintf(out, len, "%s", cand);
-            break;
-        }
-    }
-    return false;
+    if (depth <= 1)
+        return;   /* the list stays */
+    const struct view_ops *v = stack[--depth];
+    if (v->close)
+        v->close();
 }
 
-void status_draw(const char *left, double latency_ms, double running_ms, bool busy)
-{
-    static const char *const frames_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838",
-                                              "\u283c", "\u2834", "\u2826", "\u2827",
-                                              "\u2807", "\u280f"};
-    static const char *const frames_ascii[] = {"|", "/", "-", "\\"};
-    int y = LINES - 2;
-    bool lost = false;
-    for (int i = 0; i < WORKER_COUNT; i++)
-        if (app.conn[i] == CONN_RECONNECTING)
-            lost = true;
-    fill(y, 0, COLS, EL_STATUS, false);
-    char right[160], t[48], fit[512];
-    right[0] = 0;
-    /* While a request runs its answer is not known yet: the figure of the
-     * previous one would mislead, so the time so far shows instead (after
-     * the spinner's delay, so quick answers do not flicker). */
-    if (running_ms >= 0) {
-        if (running_ms >= TUI_SPINNER_AFTER_MS) {
-            fmt_ms(t, sizeof t, running_ms);
-            snprintf(right, sizeof right, "%s so far \u00b7 ", t);
-        }
-    } else if (latency_ms > 0) {
-        fmt_ms(t, sizeof t, latency_ms);
-        snprintf(right, sizeof right, "%s \u00b7 ", t);
-    }
-    /* With a standby in play: which server the list reads from. */
-    const char *role = app.server[WORKER_LIST];
-    const char *conn = lost ? "reconnecting..."
-                       : !*role ? "connected"
-                       : strcmp(role, "standby") == 0 ? "reads: standby" : "reads: primary";
-    int rw = (int)strlen(conn) + 1;
-    int lw = str_width(right);
-    /* In a narrow terminal whole fields go, the latency before the first
-     * field of the left side is cut. */
-    if (!fit_fields(fit, sizeof fit, left, COLS - rw - lw - 3) && lw > 0) {
-        right[0] = 0;
-        lw = 0;
-        fit_fields(fit, sizeof fit, left, COLS - rw - 3);
-    }
-    int x_conn = COLS - rw;
-    int x_right = x_conn - lw;
-    int x_spin = x_right - 2;
-    int avail = x_spin - 1;
-    put_text(y, 0, avail > 0 ? avail : 0, fit, EL_STATUS, false);
-    if (busy && x_spin > 0) {
-        int f = (int)(now_ms() / 100.0);
-        const char *frame = theme.utf8 ? frames_utf8[f % 10] : frames_ascii[f % 4];
-        put_text(y, x_spin, 1, frame, EL_STATUS_WARN, false);
-    }
-    if (x_right > 0 && lw > 0)
-        put_text(y, x_right, lw, right, EL_STATUS, false);
-    if (x_conn > 0)
-        put_text(y, x_conn, rw, conn, lost ? EL_STATUS_WARN : EL_STATUS, false);
-}
-
-void copy_and_tell(const char *text, const char *what)
+/* Copy and say so on the prompt line: what names what was copied. */
+static void copy_and_tell(const char *text, const char *what)
 {
     size_t len = strlen(text);
     if (!term_copy(text, len)) {
-        snprintf(app.message, sizeof app.message, "could not copy: the terminal did not take it");
-        app.message_error = true;
+        status_error("could not copy: the terminal did not take it");
         return;
     }
     char n[32];
@@ -151,18 +92,40 @@ void copy_and_tell(const char *text, const char *what)
     for (const char *p = text; *p; p++)
         chars += ((unsigned char)*p & 0xc0) != 0x80;
     fmt_count(n, sizeof n, chars);
-    snprintf(app.message, sizeof app.message, "copied %s (%s character%s)", what, n,
-             chars == 1 ? "" : "s");
-    app.message_error = false;
+    status_note("copied %s (%s character%s)", what, n, chars == 1 ? "" : "s");
 }
 
-void hints_draw(int y, const char *s)
+/* Carry out what view `from` asked for. False: quit. */
+static bool act(const struct view_ops *from, const struct view_req *req)
 {
-    char fit[512];
-    fill(y, 0, COLS, EL_TEXT, false);
-    /* Whole hints or none: "q ba" helps nobody. */
-    if (fit_fields(fit, sizeof fit, s, COLS - 2))
-        put_text(y, 1, COLS - 2, fit, EL_DIM, false);
+    switch (req->kind) {
+    case VIEW_REQ_OPEN:
+        view_push(&chat_view, req);
+        break;
+    case VIEW_REQ_BACK:
+        view_pop();
+        break;
+    case VIEW_REQ_HELP:
+        view_push(&help_view, req);
+        break;
+    case VIEW_REQ_QUIT:
+        return false;
+    case VIEW_REQ_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    case VIEW_REQ_COPY:
+        copy_and_tell(req->text, req->what);
+        break;
+    case VIEW_REQ_CHANGED:
+        /* The others learn it before the database's notice comes. */
+        for (size_t i = 0; i < NVIEWS; i++)
+            if (views[i] != from && views[i]->changes)
+                views[i]->changes(&req->contact_id, 1, false);
+        break;
+    case VIEW_REQ_NONE:
+        break;
+    }
+    return true;
 }
 
 /* Below the minimum size: the notice is wrapped over the lines there are,
@@ -171,12 +134,12 @@ static void draw_too_small(void)
 {
     char forms[4][96];
     snprintf(forms[0], sizeof forms[0], "terminal too small: %dx%d, convo needs %dx%d", COLS,
-             LINES, TUI_MIN_COLS, TUI_MIN_LINES);
-    snprintf(forms[1], sizeof forms[1], "too small, needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
-    snprintf(forms[2], sizeof forms[2], "needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
-    snprintf(forms[3], sizeof forms[3], "%dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+             LINES, MIN_COLS, MIN_LINES);
+    snprintf(forms[1], sizeof forms[1], "too small, needs %dx%d", MIN_COLS, MIN_LINES);
+    snprintf(forms[2], sizeof forms[2], "needs %dx%d", MIN_COLS, MIN_LINES);
+    snprintf(forms[3], sizeof forms[3], "%dx%d", MIN_COLS, MIN_LINES);
     for (int y = 0; y < LINES; y++)
-        fill(y, 0, COLS, EL_TEXT, false);
+        term_fill(y, 0, COLS, EL_TEXT, false);
     for (int f = 0; f < 4; f++) {
         /* Word-wrap into at most LINES lines of COLS columns. */
         const char *lines[16];
@@ -209,10 +172,10 @@ static void draw_too_small(void)
             char buf[96];
             snprintf(buf, sizeof buf, "%.*s", lens[i], lines[i]);
             int x = (COLS - lens[i]) / 2;
-            put_text(y0 + i, x > 0 ? x : 0, COLS, buf, EL_TEXT, false);
+            term_put(y0 + i, x > 0 ? x : 0, COLS, buf, EL_TEXT, false);
         }
         if (n == 0)   /* not even the size fits: what there is of it */
-            put_text(0, 0, COLS, forms[3], EL_TEXT, false);
+            term_put(0, 0, COLS, forms[3], EL_TEXT, false);
         return;
     }
 }
@@ -220,26 +183,24 @@ static void draw_too_small(void)
 static void draw(void)
 {
     erase();
-    if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES) {
+    if (COLS < MIN_COLS || LINES < MIN_LINES) {
         draw_too_small();
     } else {
-        if (app.view == VIEW_CHAT)
-            chat_draw();
-        else
-            list_draw();
-        if (app.help)
-            help_draw();
+        /* The top view, over the one below it when it is a box. */
+        size_t base = depth - 1;
+        while (base > 0 && stack[base]->overlay)
+            base--;
+        for (size_t i = base; i < depth; i++)
+            stack[i]->draw();
     }
     refresh();
 }
 
+/* One key for the top view. False: quit. */
 static bool handle_key(int is_key, wint_t ch)
 {
-    if (app.help) {
-        app.help = help_key(is_key, ch);
-        return true;
-    }
-    if (is_key && ch == KEY_MOUSE) {
+    const struct view_ops *top = stack[depth - 1];
+    if (is_key && ch == KEY_MOUSE && (top->wheel || top->click)) {
         MEVENT ev;
         if (getmouse(&ev) != OK)
             return true;
@@ -248,67 +209,47 @@ static bool handle_key(int is_key, wint_t ch)
             dir = -1;
         else if (ev.bstate & BUTTON5_PRESSED)
             dir = 1;
-        if (app.view == VIEW_CHAT) {
-            if (dir)
-                chat_wheel(dir);
-        } else if (dir) {
-            list_wheel(dir);
-        } else if (ev.bstate & BUTTON1_PRESSED) {
-            list_click(ev.y);
-        }
+        if (dir && top->wheel)
+            top->wheel(dir);
+        else if (!dir && top->click && (ev.bstate & BUTTON1_PRESSED))
+            top->click(ev.y);
         return true;
     }
-    if (app.view == VIEW_LIST && list_prompt_active()) {
-        list_key_prompt(is_key, ch);
-        return true;
-    }
-    if (app.view == VIEW_CHAT && chat_prompt_active()) {
-        chat_key_prompt(is_key, ch);
-        return true;
-    }
-    enum action a = keys_lookup((int)ch, app.view);
-    if (!is_key && ch >= 0x80)
-        a = ACT_NONE;
-    switch (a) {
-    case ACT_QUIT:
-        return false;
-    case ACT_HELP:
-        app.help = true;
-        break;
-    case ACT_REDRAW:
-        clearok(curscr, TRUE);
-        break;
-    case ACT_NONE:
-        break;
-    default:
-        if (app.message[0] && !app.message_error)
-            app.message[0] = 0;
-        if (app.view == VIEW_CHAT)
-            chat_action(a, 1);
-        else
-            list_action(a, 1);
-        break;
-    }
-    return true;
+    struct view_input in = {.is_key = is_key != 0, .ch = ch, .at_ms = input_ms};
+    struct view_req req = top->key(&in);
+    return act(top, &req);
+}
+
+static const struct view_ops *view_of_worker(int worker)
+{
+    for (size_t i = 0; i < NVIEWS; i++)
+        if (views[i]->worker == worker && views[i]->answer)
+            return views[i];
+    return NULL;
 }
 
 static void dispatch_answers(void)
 {
     struct response *r;
-    while ((r = workers_take())) {
+    while ((r = worker_take())) {
         if (r->kind == RESP_STATE) {
-            app.conn[r->worker] = r->state;
+            status_set_conn(r->worker, r->state);
             if (r->has_server)
-                snprintf(app.server[r->worker], sizeof app.server[r->worker], "%s", r->server);
-            response_free(r);
+                status_set_server(r->worker, r->server);
+            worker_response_free(r);
         } else if (r->kind == RESP_CHANGES) {
-            list_changes(r->ids, r->nids, r->all);
-            chat_changes(r->ids, r->nids, r->all);
-            response_free(r);
-        } else if (r->worker == WORKER_LIST) {
-            list_answer(r);
+            for (size_t i = 0; i < NVIEWS; i++)
+                if (views[i]->changes)
+                    views[i]->changes(r->ids, r->nids, r->all);
+            worker_response_free(r);
         } else {
-            chat_answer(r);
+            const struct view_ops *v = view_of_worker(r->worker);
+            if (!v) {
+                worker_response_free(r);
+                continue;
+            }
+            struct view_req req = v->answer(r);
+            (void)act(v, &req);
         }
     }
 }
@@ -335,7 +276,9 @@ static void write_stats(void)
         fprintf(f, "keystroke_to_screen_ms n=%zu p50=%.2f p95=%.2f max=%.2f\n", nkey_lat,
                 key_lat[nkey_lat / 2], key_lat[p95], key_lat[nkey_lat - 1]);
     }
-    list_stats(f);
+    for (size_t i = 0; i < NVIEWS; i++)
+        if (views[i]->stats)
+            views[i]->stats(f);
     stats_write(f);
     fclose(f);
 }
@@ -365,7 +308,9 @@ static int parse_args(int argc, char **argv, const char **conninfo, bool *mouse)
     return -1;
 }
 
-int main(int argc, char **argv)
+/* Everything before the loop: -1 to go on, else the exit status. The
+ * signal pipe's ends go to sig_pipe. */
+static int start(int argc, char **argv, int sig_pipe[2])
 {
     const char *conninfo = NULL;
     bool mouse = true;
@@ -373,7 +318,6 @@ int main(int argc, char **argv)
     int st = parse_args(argc, argv, &conninfo, &mouse);
     if (st >= 0)
         return st;
-    app.mouse = mouse;
     stats_init();
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -385,13 +329,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "convo: %s\n", err);
         return 1;
     }
-    if (!workers_start(conninfo, err, sizeof err) || !listener_start(conninfo, err, sizeof err)) {
+    if (!worker_start(conninfo, err, sizeof err) || !listen_start(conninfo, err, sizeof err)) {
         fprintf(stderr, "convo: %s\n", err);
-        listener_stop();
-        workers_stop();
+        listen_stop();
+        worker_stop();
         return 1;
     }
-    int sig_pipe[2];
     if (pipe(sig_pipe) != 0)
         die("pipe: %s", strerror(errno));
     for (int i = 0; i < 2; i++) {
@@ -399,85 +342,133 @@ int main(int argc, char **argv)
         fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
     }
     term_signals(sig_pipe[1]);
+    die_setup(term_restore, sig_pipe[1]);
     atexit(term_restore);
     term_init(mouse);
     nodelay(stdscr, TRUE);
-    list_init();
+    view_push(&list_view, NULL);
+    return -1;
+}
 
+/* How long poll may wait: the spinner turns while busy; a view may want a
+ * tick sooner (a deferred refresh). */
+static int poll_timeout(bool busy)
+{
+    int timeout = busy ? 100 : 30000;
+    for (size_t i = 0; i < depth; i++) {
+        double due = stack[i]->due_ms ? stack[i]->due_ms() : -1;
+        if (due >= 0 && due < timeout)
+            timeout = (int)due + 1;
+    }
+    return timeout;
+}
+
+/* Drain every pending key before drawing once; resizes collapse. False:
+ * quit. */
+static bool read_keys(bool *dirty)
+{
+    wint_t ch;
+    int rc;
+    bool resized = false, running = true;
+    while (running && (rc = get_wch(&ch)) != ERR) {
+        int is_key = rc == KEY_CODE_YES;
+        if (is_key && ch == KEY_RESIZE) {
+            resized = true;
+            continue;
+        }
+        running = handle_key(is_key, ch);
+        *dirty = true;
+    }
+    if (resized) {
+        clearok(curscr, TRUE);
+        *dirty = true;
+    }
+    return running;
+}
+
+/* Draw when something changed, and note how long the keys waited for it. */
+static void frame(double *key_t0)
+{
+    draw();
+    double t = clock_ms();
+    for (size_t i = 0; i < depth; i++)
+        if (stack[i]->drawn)
+            stack[i]->drawn(t);
+    if (*key_t0 > 0 && nkey_lat < sizeof key_lat / sizeof key_lat[0])
+        key_lat[nkey_lat++] = t - *key_t0;
+    *key_t0 = 0;
+}
+
+static void run(int sig_fd)
+{
     bool dirty = true, running = true;
     double key_t0 = 0;
-    while (running && !term_quit_signal() && !term_fatal()) {
+    while (running && !term_quit_signal() && !die_message()) {
         dispatch_answers();
-        list_tick();
-        if (app.view == VIEW_CHAT)
-            chat_tick();
+        for (size_t i = 0; i < depth; i++)
+            if (stack[i]->tick)
+                stack[i]->tick();
         if (dirty) {
-            draw();
-            double t = now_ms();
-            list_drawn(t);
-            if (key_t0 > 0 && nkey_lat < sizeof key_lat / sizeof key_lat[0])
-                key_lat[nkey_lat++] = t - key_t0;
-            key_t0 = 0;
+            frame(&key_t0);
             dirty = false;
         }
         double since = 0;
-        bool busy = list_busy(&since) || (app.view == VIEW_CHAT && chat_busy(&since));
+        bool busy = false;
+        for (size_t i = 0; i < depth && !busy; i++)
+            busy = stack[i]->busy && stack[i]->busy(&since);
         struct pollfd fds[3] = {
             {STDIN_FILENO, POLLIN, 0},
-            {workers_wake_fd(), POLLIN, 0},
-            {sig_pipe[0], POLLIN, 0},
+            {worker_wake_fd(), POLLIN, 0},
+            {sig_fd, POLLIN, 0},
         };
-        int timeout = busy ? 100 : 30000;
-        double due = list_due_ms();
-        if (due >= 0 && due < timeout)
-            timeout = (int)due + 1;
-        int n = poll(fds, 3, timeout);
+        int n = poll(fds, 3, poll_timeout(busy));
         if (n < 0 && errno != EINTR)
             die("poll: %s", strerror(errno));
         if (n <= 0)
             dirty = true;   /* spinner, relative times, or a resize */
         if (n > 0 && (fds[2].revents & POLLIN)) {
             char buf[64];
-            while (read(sig_pipe[0], buf, sizeof buf) > 0)
+            while (read(sig_fd, buf, sizeof buf) > 0)
                 ;
         }
         if (n > 0 && (fds[1].revents & POLLIN)) {
-            workers_drain_wake();
+            worker_drain_wake();
             dirty = true;
         }
         if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
             break;
         if (n > 0 && (fds[0].revents & POLLIN)) {
-            key_t0 = now_ms();
-            app.input_ms = key_t0;
+            key_t0 = clock_ms();
+            input_ms = key_t0;
         }
-        /* Drain every pending key before drawing once; resizes collapse. */
-        wint_t ch;
-        int rc;
-        bool resized = false;
-        while (running && (rc = get_wch(&ch)) != ERR) {
-            int is_key = rc == KEY_CODE_YES;
-            if (is_key && ch == KEY_RESIZE) {
-                resized = true;
-                continue;
-            }
-            running = handle_key(is_key, ch);
-            dirty = true;
-        }
-        if (resized) {
-            clearok(curscr, TRUE);
-            dirty = true;
-        }
+        running = read_keys(&dirty);
     }
-    if (term_fatal())
-        die("%s", term_fatal());   /* a worker cannot be joined: it waits to end */
+}
+
+static int finish(void)
+{
+    if (die_message())
+        die("%s", die_message());   /* a worker cannot be joined: it waits to end */
     term_restore();
-    listener_stop();
-    workers_stop();
-    chat_close();
-    list_free();
+    listen_stop();
+    worker_stop();
+    while (depth > 0) {
+        const struct view_ops *v = stack[--depth];
+        if (v->close)
+            v->close();
+    }
     write_stats();
     /* Ended by a signal (Ctrl-C is SIGINT): the shell's convention, 128+n,
      * once the terminal is restored. */
     return term_quit_signal() ? 128 + term_quit_signal() : 0;
+}
+
+int main(int argc, char **argv)
+{
+    int sig_pipe[2];
+    int st = start(argc, argv, sig_pipe);
+    if (st >= 0)
+        return st;
+    run(sig_pipe[0]);
+    return finish();
 }

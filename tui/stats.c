@@ -2,9 +2,11 @@
  * message was written (its created_at, the writer's transaction time) the
  * frame that first shows it was drawn, in the list and in the open
  * conversation. Only messages written after convo started count, each once. */
-#include "tui.h"
+#include "stats.h"
 
 #include <stdlib.h>
+
+#include "clock.h"
 
 #define SEEN_MAX 65536
 
@@ -22,7 +24,7 @@ void stats_init(void)
 {
     const char *p = getenv("CONVO_STATS");
     enabled = p && *p;
-    started_us = wall_us();
+    started_us = clock_wall_us();
 }
 
 void stats_shown(int where, const struct core_row *row, int64_t drawn_us)

@@ -1,20 +1,23 @@
 /* tui/term.c - the terminal: curses set-up and restore, the colour theme
  * (NO_COLOR, 8 and 256 colours on the terminal's own background) and the
  * signals that must leave the terminal as it was found. */
-#include "tui.h"
+#include "term.h"
 
-#include <term.h>
+/* terminfo; tui/term.h is this module's own header */
+#include <ncursesw/term.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
-struct theme theme;
+#include "alloc.h"
+#include "die.h"
+
+struct theme term_theme;
 
 static volatile sig_atomic_t curses_active;
 static volatile sig_atomic_t quit_signal;
@@ -27,40 +30,6 @@ void term_restore(void)
         endwin();
         fflush(stdout);
     }
-}
-
-static char fatal_msg[256];
-static volatile sig_atomic_t fatal_pending;
-
-const char *term_fatal(void)
-{
-    return fatal_pending ? fatal_msg : NULL;
-}
-
-_Noreturn void die(const char *fmt, ...)
-{
-    va_list ap;
-    if (gettid() != getpid()) {
-        /* Only the main thread may touch curses: a worker hands it the
-         * message, wakes it, and waits to be ended with the process. */
-        va_start(ap, fmt);
-        vsnprintf(fatal_msg, sizeof fatal_msg, fmt, ap);
-        va_end(ap);
-        fatal_pending = 1;
-        if (signal_wake_fd >= 0) {
-            ssize_t n = write(signal_wake_fd, "!", 1);
-            (void)n;
-        }
-        for (;;)
-            pause();
-    }
-    term_restore();
-    fputs("convo: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
 }
 
 static void on_quit_signal(int sig)
@@ -125,13 +94,13 @@ static short mkpair(short fg, short bg)
 
 static void set_el(enum elem e, attr_t a, short pair, attr_t asel, short psel)
 {
-    theme.el[e][0] = (struct style){a, pair};
-    theme.el[e][1] = (struct style){asel, psel};
+    term_theme.el[e][0] = (struct style){a, pair};
+    term_theme.el[e][1] = (struct style){asel, psel};
 }
 
 static void theme_mono(void)
 {
-    theme.color = false;
+    term_theme.color = false;
     set_el(EL_TEXT, A_NORMAL, 0, A_REVERSE, 0);
     set_el(EL_DIM, A_NORMAL, 0, A_REVERSE, 0);
     set_el(EL_NAME, A_BOLD, 0, A_REVERSE | A_BOLD, 0);
@@ -151,10 +120,10 @@ static void theme_256(void)
 {
     const short SEL = 237;
     short p;
-    theme.color = true;
+    term_theme.color = true;
     set_el(EL_TEXT, A_NORMAL, 0, A_NORMAL, mkpair(-1, SEL));
     set_el(EL_DIM, A_NORMAL, mkpair(245, -1), A_NORMAL, mkpair(250, SEL));
-    set_el(EL_NAME, A_BOLD, 0, A_BOLD, theme.el[EL_TEXT][1].pair);
+    set_el(EL_NAME, A_BOLD, 0, A_BOLD, term_theme.el[EL_TEXT][1].pair);
     set_el(EL_IN, A_NORMAL, mkpair(73, -1), A_NORMAL, mkpair(80, SEL));
     set_el(EL_OUT, A_NORMAL, mkpair(141, -1), A_NORMAL, mkpair(183, SEL));
     p = mkpair(16, 220);
@@ -176,7 +145,7 @@ static void theme_256(void)
 static void theme_8(void)
 {
     short p;
-    theme.color = true;
+    term_theme.color = true;
     set_el(EL_TEXT, A_NORMAL, 0, A_REVERSE, 0);
     set_el(EL_DIM, A_DIM, 0, A_REVERSE, 0);
     set_el(EL_NAME, A_BOLD, 0, A_REVERSE | A_BOLD, 0);
@@ -228,7 +197,7 @@ void term_init(bool mouse)
     const char *no_color = getenv("NO_COLOR");
     const char *cs = nl_langinfo(CODESET);
 
-    theme.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    term_theme.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         die("needs a terminal on standard input and output");
     if (!initscr())
@@ -259,17 +228,17 @@ void term_init(bool mouse)
     }
 }
 
-void style_set(enum elem e, bool sel)
+void term_style(enum elem e, bool sel)
 {
-    const struct style *s = &theme.el[e][sel ? 1 : 0];
+    const struct style *s = &term_theme.el[e][sel ? 1 : 0];
     attr_set(s->attr, s->pair, NULL);
 }
 
-void fill(int y, int x, int w, enum elem e, bool sel)
+void term_fill(int y, int x, int w, enum elem e, bool sel)
 {
     if (w <= 0)
         return;
-    style_set(e, sel);
+    term_style(e, sel);
     move(y, x);
     for (int i = 0; i < w; i++)
         addch(' ');
@@ -314,16 +283,16 @@ static size_t utf8_decode(const unsigned char *s, size_t len, wchar_t *out)
     return n;
 }
 
-int put_text(int y, int x, int w, const char *s, enum elem e, bool sel)
+int term_put(int y, int x, int w, const char *s, enum elem e, bool sel)
 {
     int used = 0;
     size_t len = strlen(s);
-    style_set(e, sel);
+    term_style(e, sel);
     move(y, x);
     while (len > 0 && used < w) {
         wchar_t wc;
         size_t k = utf8_decode((const unsigned char *)s, len, &wc);
-        if (wc >= 0x80 && !theme.utf8)
+        if (wc >= 0x80 && !term_theme.utf8)
             wc = ascii_standin(wc);
         int cw = wcwidth(wc);
         if (cw < 0)

@@ -5,11 +5,14 @@
  * modify. Control characters (ESC among them), C1 controls, bidirectional
  * overrides and undecodable bytes become visible escapes such as ^[ or <9b>,
  * so nothing from a message ever reaches the terminal as a command. */
-#include "tui.h"
+#include "text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
+
+#include "alloc.h"
 
 static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
 {
@@ -33,13 +36,13 @@ static void cells_push_ascii(struct cells *c, const char *s, int kind)
     }
 }
 
-void cells_free(struct cells *c)
+void text_cells_free(struct cells *c)
 {
     free(c->v);
     memset(c, 0, sizeof *c);
 }
 
-void hl_free(struct hl *hl)
+void text_hl_free(struct hl *hl)
 {
     free(hl->w);
     free(hl->digits);
@@ -59,9 +62,9 @@ static bool phone_like(const wchar_t *w, size_t n)
     return digit;
 }
 
-void hl_set(struct hl *hl, const char *term)
+void text_hl_set(struct hl *hl, const char *term)
 {
-    hl_free(hl);
+    text_hl_free(hl);
     if (!term || !*term)
         return;
     size_t len = strlen(term);
@@ -141,8 +144,8 @@ static bool is_bidi_control(wchar_t wc)
 /* Undecodable bytes are kept apart from real characters in this range. */
 #define RAW_BYTE_BASE 0x110000
 
-void cells_build(struct cells *out, const char *s, const struct hl *hl,
-                 unsigned flags, int max_cols)
+void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
+                      unsigned flags, int max_cols)
 {
     out->n = 0;
     if (!s)
@@ -185,7 +188,7 @@ void cells_build(struct cells *out, const char *s, const struct hl *hl,
             cells_push_ascii(out, esc, CK_CTRL);
         } else if (wc == L'\n') {
             if (flags & TEXT_ONELINE)
-                cells_push(out, theme.utf8 ? 0x21B5 : L'|', 1, CK_CTRL);
+                cells_push(out, term_theme.utf8 ? 0x21B5 : L'|', 1, CK_CTRL);
             else
                 cells_push(out, 0, 0, CK_BREAK);
         } else if (wc == L'\t') {
@@ -230,7 +233,7 @@ void cells_build(struct cells *out, const char *s, const struct hl *hl,
     free(w);
 }
 
-int cells_width(const struct cells *c, size_t from, size_t to)
+int text_cells_width(const struct cells *c, size_t from, size_t to)
 {
     int w = 0;
     for (size_t i = from; i < to && i < c->n; i++)
@@ -245,7 +248,7 @@ static void cell_put(const struct cell *cell, enum elem base, bool sel)
         e = EL_MATCH;
     else if (cell->kind == CK_CTRL)
         e = EL_CTRL;
-    const struct style *s = &theme.el[e][sel ? 1 : 0];
+    const struct style *s = &term_theme.el[e][sel ? 1 : 0];
     cchar_t cc;
     /* add_wch merges the window's attributes into a cell without a colour
      * pair of its own: set them, or the previous column's colour leaks. */
@@ -257,14 +260,14 @@ static void cell_put(const struct cell *cell, enum elem base, bool sel)
     add_wch(&cc);
 }
 
-int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
-               size_t to, enum elem base, bool sel)
+int text_cells_draw(int y, int x, int w, const struct cells *c, size_t from,
+                    size_t to, enum elem base, bool sel)
 {
     if (to > c->n)
         to = c->n;
     if (w <= 0)
         return 0;
-    int total = cells_width(c, from, to);
+    int total = text_cells_width(c, from, to);
     int limit = total > w ? w - 1 : w;
     int used = 0;
     /* Where the cut falls; never inside a visible escape such as
@@ -289,12 +292,12 @@ int cells_draw(int y, int x, int w, const struct cells *c, size_t from,
         used += cell->width;
     }
     if (total > w) {
-        style_set(base, sel);
+        term_style(base, sel);
         while (used < w - 1) {
             addch(' ');
             used++;
         }
-        wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
+        wchar_t ell[2] = {term_theme.utf8 ? 0x2026 : L'~', 0};
         addwstr(ell);
         used++;
     }
@@ -314,8 +317,8 @@ static size_t excerpt_from(const struct cells *c, int w)
     size_t end = m;
     while (end < c->n && c->v[end].kind == CK_MATCH)
         end++;
-    int total = cells_width(c, 0, c->n);
-    if (cells_width(c, 0, end) <= (total > w ? w - 1 : w))
+    int total = text_cells_width(c, 0, c->n);
+    if (text_cells_width(c, 0, end) <= (total > w ? w - 1 : w))
         return 0;
     int context = w / 4 < 12 ? w / 4 : 12;
     size_t from = m, word = m;
@@ -381,12 +384,12 @@ int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
 {
     static struct cells c;   /* main thread only: reused to spare malloc */
     if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8 || (flags & TEXT_NOEXCERPT)) {
-        cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
-        return cells_draw(y, x, w, &c, 0, c.n, base, sel);
+        text_cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
+        return text_cells_draw(y, x, w, &c, 0, c.n, base, sel);
     }
     /* A match may lie past the width: decode enough to find it (like fzf,
      * the row then shows an excerpt around it). */
-    cells_build(&c, s, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
+    text_cells_build(&c, s, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
     bool seen = false;
     for (size_t i = 0; i < c.n && !seen; i++)
         seen = c.v[i].kind == CK_MATCH;
@@ -397,24 +400,24 @@ int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
         const char *start = far - (far - s > 64 ? 64 : far - s);
         while (start < far && ((unsigned char)*start & 0xc0) == 0x80)
             start++;
-        cells_build(&c, start, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
+        text_cells_build(&c, start, hl, flags | TEXT_ONELINE, EXCERPT_MAX_COLS);
         size_t from = excerpt_from(&c, w);
-        wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
-        style_set(base, sel);
+        wchar_t ell[2] = {term_theme.utf8 ? 0x2026 : L'~', 0};
+        term_style(base, sel);
         mvaddwstr(y, x, ell);
-        return 1 + cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
+        return 1 + text_cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
     }
     size_t from = excerpt_from(&c, w);
     if (from == 0)
-        return cells_draw(y, x, w, &c, 0, c.n, base, sel);
-    wchar_t ell[2] = {theme.utf8 ? 0x2026 : L'~', 0};
-    style_set(base, sel);
+        return text_cells_draw(y, x, w, &c, 0, c.n, base, sel);
+    wchar_t ell[2] = {term_theme.utf8 ? 0x2026 : L'~', 0};
+    term_style(base, sel);
     mvaddwstr(y, x, ell);
-    return 1 + cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
+    return 1 + text_cells_draw(y, x + 1, w - 1, &c, from, c.n, base, sel);
 }
 
-size_t cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
-                  size_t *cap)
+size_t text_cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
+                       size_t *cap)
 {
     size_t start = 0, count = 0;
     if (w < 1)

@@ -7,17 +7,20 @@
  * A request of a newer generation drops queued older ones and cancels the
  * running one (from a helper thread), so stale searches never hold the
  * connection. */
-#include "tui.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "alloc.h"
 
 /* A partial search answer at least this often, so progress shows. */
 #define SEARCH_BUDGET_MS 40.0
@@ -56,7 +59,7 @@ static struct response *answers_head, *answers_tail;
 static int wake_pipe[2] = {-1, -1};
 static _Atomic uint64_t gen_counter;
 
-uint64_t gen_next(void)
+uint64_t worker_gen_next(void)
 {
     return atomic_fetch_add(&gen_counter, 1) + 1;
 }
@@ -71,7 +74,7 @@ static void request_free(struct request *r)
     free(r);
 }
 
-void response_free(struct response *r)
+void worker_response_free(struct response *r)
 {
     if (!r)
         return;
@@ -83,7 +86,7 @@ void response_free(struct response *r)
     free(r);
 }
 
-void workers_post(struct response *r)
+void worker_post(struct response *r)
 {
     pthread_mutex_lock(&answers_mu);
     r->next = NULL;
@@ -97,7 +100,7 @@ void workers_post(struct response *r)
     (void)n;   /* a full pipe already wakes the loop */
 }
 
-struct response *workers_take(void)
+struct response *worker_take(void)
 {
     pthread_mutex_lock(&answers_mu);
     struct response *r = answers_head;
@@ -111,12 +114,12 @@ struct response *workers_take(void)
     return r;
 }
 
-int workers_wake_fd(void)
+int worker_wake_fd(void)
 {
     return wake_pipe[0];
 }
 
-void workers_drain_wake(void)
+void worker_drain_wake(void)
 {
     char buf[256];
     while (read(wake_pipe[0], buf, sizeof buf) > 0)
@@ -136,7 +139,7 @@ static void post_state(struct worker *w, enum conn_state state, const char *err)
     r->state = state;
     if (err)
         snprintf(r->err, sizeof r->err, "%s", err);
-    workers_post(r);
+    worker_post(r);
 }
 
 /* Sleeps up to ms unless quitting or a new request wakes the worker. */
@@ -224,7 +227,7 @@ static void note_server(struct worker *w)
     r->state = CONN_OK;
     r->has_server = true;
     snprintf(r->server, sizeof r->server, "%s", role);
-    workers_post(r);
+    worker_post(r);
 }
 
 /* One attempt at a request; returns the status of the failure, if any. */
@@ -236,28 +239,28 @@ static enum core_status run_once(struct worker *w, const struct request *req)
         r = answer_for(w, req);
         if (req->kind == REQ_MESSAGES || req->kind == REQ_NEWEST)
             st = core_messages(w->conn, req->contact_id, req->cursor,
-                               req->limit ? req->limit : TUI_PAGE, &r->page);
+                               req->limit ? req->limit : WORKER_PAGE, &r->page);
         else if (req->kind == REQ_SEND)
             st = send_on_primary(w, req, &r->page);
         else if (req->kind == REQ_NEWER)
             st = core_messages_newer(w->conn, req->contact_id, req->cursor,
-                                     req->limit ? req->limit : TUI_PAGE, &r->page);
+                                     req->limit ? req->limit : WORKER_PAGE, &r->page);
         else if (req->kind == REQ_AROUND) {
             st = core_messages_around(w->conn, req->contact_id, req->at_us, req->message_id,
-                                      req->limit ? req->limit : TUI_PAGE, &r->page, &r->page2);
+                                      req->limit ? req->limit : WORKER_PAGE, &r->page, &r->page2);
             if (st == CORE_OK)
                 r->have_page2 = true;
             else
                 core_page_free(&r->page2);
         } else if (req->reversed) {
-            st = core_recent_reversed(w->conn, req->cursor, TUI_PAGE, &r->page);
+            st = core_recent_reversed(w->conn, req->cursor, WORKER_PAGE, &r->page);
             /* The end's rows get their place in the whole list. */
             r->total = -1;
             if (st == CORE_OK && !req->cursor && core_recent_count(w->conn, &r->total) != CORE_OK)
                 r->total = -1;
         }
         else
-            st = core_recent(w->conn, req->cursor, TUI_PAGE, &r->page);
+            st = core_recent(w->conn, req->cursor, WORKER_PAGE, &r->page);
         if (st != CORE_OK) {
             free(r);
             return st;
@@ -265,7 +268,7 @@ static enum core_status run_once(struct worker *w, const struct request *req)
         r->have_page = true;
         r->final = true;
         r->page.complete = true;
-        workers_post(r);
+        worker_post(r);
         return CORE_OK;
     }
     struct core_search *s = NULL;
@@ -278,7 +281,7 @@ static enum core_status run_once(struct worker *w, const struct request *req)
             break;
         }
         r = answer_for(w, req);
-        st = core_search_next(s, TUI_PAGE, SEARCH_BUDGET_MS, &r->page);
+        st = core_search_next(s, WORKER_PAGE, SEARCH_BUDGET_MS, &r->page);
         if (st != CORE_OK) {
             free(r);
             break;
@@ -286,12 +289,12 @@ static enum core_status run_once(struct worker *w, const struct request *req)
         r->have_page = true;
         r->final = r->page.complete;
         if (stale(w, req)) {
-            response_free(r);
+            worker_response_free(r);
             st = CORE_ERR_CANCELLED;
             break;
         }
         bool final = r->final;
-        workers_post(r);   /* r belongs to the main thread from here on */
+        worker_post(r);   /* r belongs to the main thread from here on */
         if (final)
             break;
     }
@@ -317,7 +320,7 @@ static void run(struct worker *w, struct request *req)
             r->final = true;
             snprintf(r->err, sizeof r->err,
                      "connection lost while sending: it may or may not have been sent");
-            workers_post(r);
+            worker_post(r);
             return;
         }
         if (st == CORE_ERR_CANCELLED) {
@@ -340,7 +343,7 @@ static void run(struct worker *w, struct request *req)
             snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st), detail);
         else
             snprintf(r->err, sizeof r->err, "%s", core_status_message(st));
-        workers_post(r);
+        worker_post(r);
         return;
     }
 }
@@ -441,7 +444,7 @@ static void *canceller_main(void *arg)
     return NULL;
 }
 
-bool workers_start(const char *conninfo, char *err, size_t errlen)
+bool worker_start(const char *conninfo, char *err, size_t errlen)
 {
     if (pipe(wake_pipe) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -485,7 +488,7 @@ bool workers_start(const char *conninfo, char *err, size_t errlen)
     return true;
 }
 
-void workers_stop(void)
+void worker_stop(void)
 {
     for (int i = 0; i < WORKER_COUNT; i++) {
         struct worker *w = &workers[i];
@@ -528,8 +531,8 @@ void workers_stop(void)
         w->conninfo = NULL;
     }
     struct response *r;
-    while ((r = workers_take()))
-        response_free(r);
+    while ((r = worker_take()))
+        worker_response_free(r);
 }
 
 /* Everything older than gen is stale: drop it from the queue and cancel it

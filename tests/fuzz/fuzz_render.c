@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_render.c - libFuzzer target: the TUI's text-to-cells
- * renderer (tui/text.c, cells_build and cells_wrap).
+ * renderer (tui/text.c, text_cells_build and text_cells_wrap).
  *
  * Whatever bytes a message holds, no cell may carry a control character
  * (C0, DEL, C1), a bidirectional override or an undecodable byte: those
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "tui.h"
+#include "text.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -47,9 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = nul ? strndup(nul + 1, n - (size_t)(nul - rest) - 1) : strndup(rest, n);
 
     struct hl hl = {0};
-    hl_set(&hl, term);
+    text_hl_set(&hl, term);
     struct cells c = {0};
-    cells_build(&c, text, &hl, flags, max_cols);
+    text_cells_build(&c, text, &hl, flags, max_cols);
     for (size_t i = 0; i < c.n; i++) {
         const struct cell *cell = &c.v[i];
         if (cell->kind == CK_BREAK) {
@@ -66,17 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(wcwidth(cell->wc[k]) == 0);
     }
     size_t *lines = NULL, nlines = 0, cap = 0;
-    size_t count = cells_wrap(&c, wrap, &lines, &nlines, &cap);
+    size_t count = text_cells_wrap(&c, wrap, &lines, &nlines, &cap);
     assert(nlines == 2 * count);
     for (size_t l = 0; l < count; l++) {
         size_t from = lines[2 * l], to = lines[2 * l + 1];
         assert(from <= to && to <= c.n);
-        int w = cells_width(&c, from, to);
+        int w = text_cells_width(&c, from, to);
         assert(w <= wrap || to - from == 1);
     }
     free(lines);
-    cells_free(&c);
-    hl_free(&hl);
+    text_cells_free(&c);
+    text_hl_free(&hl);
     free(term);
     free(text);
     return 0;

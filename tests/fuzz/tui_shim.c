@@ -1,13 +1,14 @@
-/* tests/fuzz/tui_shim.c - what tui/text.c and tui/util.c take from the rest
- * of the program (tui/term.c), for the renderer's fuzz target: a UTF-8
- * theme, and die() as an abort the fuzzer reports. */
+/* tests/fuzz/tui_shim.c - what tui/text.c and tui/alloc.c take from the
+ * rest of the program (tui/term.c, tui/die.c), for the renderer's fuzz
+ * target: a UTF-8 theme, and die() as an abort the fuzzer reports. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tui.h"
+#include "die.h"
+#include "term.h"
 
-struct theme theme = {.utf8 = true};
+struct theme term_theme = {.utf8 = true};
 
 _Noreturn void die(const char *fmt, ...)
 {

@@ -1,57 +1,11 @@
-/* tui/util.c - allocation that never returns NULL, clocks, number and time
- * formatting for the screen. */
-#include "tui.h"
+/* tui/fmt.c - number and time formatting for the screen (fmt.h). */
+#include "fmt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-char *xstrdup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        die("out of memory");
-    return d;
-}
-
-double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-int64_t wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
+#include <wchar.h>
 static struct tm local_tm(int64_t at_us)
 {
     time_t t = (time_t)(at_us / 1000000);
@@ -61,7 +15,7 @@ static struct tm local_tm(int64_t at_us)
     return tm;
 }
 
-long day_number(int64_t at_us)
+long fmt_day_number(int64_t at_us)
 {
     struct tm tm = local_tm(at_us);
     return (long)(tm.tm_year + 1900) * 400 + tm.tm_yday;
@@ -126,7 +80,7 @@ void fmt_count(char *buf, size_t len, long long n)
         buf[o] = 0;
 }
 
-int str_width(const char *s)
+int fmt_width(const char *s)
 {
     wchar_t buf[256];
     size_t n = mbstowcs(buf, s, sizeof buf / sizeof buf[0] - 1);

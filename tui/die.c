@@ -1,0 +1,53 @@
+/* tui/die.c - fatal errors: the main thread restores the terminal and
+ * exits, a worker thread hands its message to the main thread. It calls
+ * nothing else in tui: the terminal's restore is registered by main. */
+#include "die.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static void (*restore_fn)(void);
+static int wake = -1;
+static char message[256];
+static volatile sig_atomic_t pending;
+
+void die_setup(void (*restore)(void), int wake_fd)
+{
+    restore_fn = restore;
+    wake = wake_fd;
+}
+
+const char *die_message(void)
+{
+    return pending ? message : NULL;
+}
+
+_Noreturn void die(const char *fmt, ...)
+{
+    va_list ap;
+    if (gettid() != getpid()) {
+        /* Only the main thread may touch curses: a worker hands it the
+         * message, wakes it, and waits to be ended with the process. */
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+        pending = 1;
+        if (wake >= 0) {
+            ssize_t n = write(wake, "!", 1);
+            (void)n;
+        }
+        for (;;)
+            pause();
+    }
+    if (restore_fn)
+        restore_fn();
+    fputs("convo: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}

@@ -1,0 +1,217 @@
+/* tui/help.c - the help screen: the key table of keys.c laid out in a box
+ * over the current view, for the width there is, scrolling when taller
+ * than the screen. Any key that does not scroll it closes it. */
+#include "help.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "keys.h"
+#include "term.h"
+
+#define ESC KEYS_ESC
+
+static const char *const action_help[ACT_COUNT] = {
+    [ACT_DOWN] = "down one row",
+    [ACT_UP] = "up one row",
+    [ACT_PAGE_DOWN] = "page down",
+    [ACT_PAGE_UP] = "page up",
+    [ACT_HALF_DOWN] = "half a page down",
+    [ACT_HALF_UP] = "half a page up",
+    [ACT_TOP] = "first row / oldest message",
+    [ACT_BOTTOM] = "last loaded row / newest message",
+    [ACT_OPEN] = "open the conversation",
+    [ACT_BACK] = "back to the list",
+    [ACT_SEARCH] = "search (list) / find text (conversation)",
+    [ACT_FIND_NEXT] = "next match, older",
+    [ACT_FIND_PREV] = "previous match, newer",
+    [ACT_CLEAR] = "clear the search filter",
+    [ACT_HELP] = "this help",
+    [ACT_REDRAW] = "redraw the screen",
+    [ACT_REPLY] = "reply: Enter sends, Esc cancels",
+    [ACT_COPY] = "copy the message text (OSC 52 clipboard)",
+    [ACT_COPY_PHONE] = "copy the phone number",
+    [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
+};
+
+/* A title, the lines of the body and a footer. The body is laid out for
+ * the width there is (descriptions wrapped at spaces, below their keys
+ * when narrow). */
+#define HELP_MAX_LINES 128
+
+struct help_line {
+    char keys[80];       /* at column 2, when not empty */
+    char text[96];       /* at column x */
+    int x;
+};
+
+static int help_top;
+
+static void help_push(struct help_line *l, int *n, const char *text, size_t len, int x)
+{
+    if (*n >= HELP_MAX_LINES)
+        return;
+    if (len >= sizeof l[*n].text)
+        len = sizeof l[*n].text - 1;
+    memcpy(l[*n].text, text, len);
+    l[*n].text[len] = 0;
+    l[*n].keys[0] = 0;
+    l[*n].x = x;
+    (*n)++;
+}
+
+/* Word-wrap ASCII text into lines of at most width bytes. */
+static void help_wrap(struct help_line *l, int *n, const char *s, int x, int width)
+{
+    if (width < 1)
+        width = 1;
+    while (*s) {
+        size_t len = strlen(s);
+        if (len > (size_t)width) {
+            len = (size_t)width;
+            while (len > 0 && s[len] != ' ')
+                len--;
+            if (len == 0)
+                len = (size_t)width;
+        }
+        help_push(l, n, s, len, x);
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+}
+
+/* The body lines; w is the width of the box. */
+static int help_body(struct help_line *l, int w)
+{
+    static const enum action order[] = {
+        ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
+        ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
+        ACT_FIND_PREV, ACT_REPLY, ACT_COPY, ACT_COPY_PHONE, ACT_CLEAR, ACT_HELP, ACT_REDRAW,
+        ACT_QUIT,
+    };
+    enum { NORDER = sizeof order / sizeof order[0] };
+    char keys[NORDER][80];
+    int inner = w - 4, n = 0, kw = 0;
+    for (size_t i = 0; i < NORDER; i++) {
+        size_t len = 0;
+        keys[i][0] = 0;
+        for (size_t b = 0; b < keys_bindings_count; b++) {
+            if (keys_bindings[b].action != order[i] || !keys_bindings[b].label)
+                continue;
+            if (strstr(keys[i], keys_bindings[b].label) && strlen(keys_bindings[b].label) > 1)
+                continue;
+            len += (size_t)snprintf(keys[i] + len, sizeof keys[i] - len, "%s%s", len ? " " : "",
+                                    keys_bindings[b].label);
+            if (len >= sizeof keys[i])
+                break;
+        }
+        if (fmt_width(keys[i]) > kw)
+            kw = fmt_width(keys[i]);
+    }
+    kw += 2;
+    /* Keys and descriptions side by side when the descriptions keep room. */
+    bool wide = inner - kw >= 20;
+    help_wrap(l, &n, "In the search box letters are text; Enter keeps, Esc clears.", 2, inner);
+    help_push(l, &n, "", 0, 2);
+    for (size_t i = 0; i < NORDER; i++) {
+        int first = n;
+        if (wide) {
+            help_wrap(l, &n, action_help[order[i]], 2 + kw, inner - kw);
+        } else {
+            /* The description below its keys. */
+            help_push(l, &n, "", 0, 4);
+            help_wrap(l, &n, action_help[order[i]], 4, inner - 2);
+        }
+        if (n > first)
+            memcpy(l[first].keys, keys[i], sizeof l[first].keys);
+    }
+    return n;
+}
+
+static void help_geometry(int n, int *w, int *h, int *vis)
+{
+    *w = COLS - 4 < 76 ? COLS - 4 : 76;
+    *h = n + 3 < LINES - 2 ? n + 3 : LINES - 2;
+    *vis = *h - 2 > 1 ? *h - 2 : 1;
+}
+
+static void help_draw(void)
+{
+    struct help_line l[HELP_MAX_LINES];
+    int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
+    int n = help_body(l, w);
+    help_geometry(n, &w, &h, &vis);
+    if (help_top > n - vis)
+        help_top = n - vis > 0 ? n - vis : 0;
+    int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
+    for (int y = y0; y < y0 + h; y++)
+        term_fill(y, x0, w, EL_STATUS, false);
+    term_put(y0, x0 + 2, w - 4, "Keys", EL_STATUS_WARN, false);
+    for (int i = 0; i < vis && help_top + i < n; i++) {
+        const struct help_line *ln = &l[help_top + i];
+        if (ln->keys[0])
+            term_put(y0 + 1 + i, x0 + 2, ln->text[0] && ln->x > 4 ? ln->x - 3 : w - 4, ln->keys,
+                     EL_STATUS_WARN, false);
+        if (ln->text[0])
+            term_put(y0 + 1 + i, x0 + ln->x, w - ln->x - 2, ln->text, EL_STATUS, false);
+    }
+    char foot[80];
+    if (n <= vis)
+        snprintf(foot, sizeof foot, "any key closes this help");
+    else
+        snprintf(foot, sizeof foot, "j/k PgDn scroll %d-%d of %d, q closes", help_top + 1,
+                 help_top + vis < n ? help_top + vis : n, n);
+    if ((int)strlen(foot) > w - 4)
+        snprintf(foot, sizeof foot, "j/k scroll, q closes");
+    term_put(y0 + h - 1, x0 + 2, w - 4, foot, EL_STATUS, false);
+}
+
+/* A key while the help shows: false when it closes the help. */
+static bool help_keep(int is_key, wint_t ch)
+{
+    struct help_line l[HELP_MAX_LINES];
+    int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
+    int n = help_body(l, w);
+    help_geometry(n, &w, &h, &vis);
+    int max = n - vis > 0 ? n - vis : 0;
+    int top = help_top;
+    if (max == 0 || (!is_key && (ch == 'q' || ch == ESC || ch == '?' || ch >= 0x80))) {
+        help_top = 0;
+        return false;
+    }
+    switch (keys_lookup((int)ch, ON_LIST)) {
+    case ACT_DOWN: top++; break;
+    case ACT_UP: top--; break;
+    case ACT_PAGE_DOWN: top += vis; break;
+    case ACT_PAGE_UP: top -= vis; break;
+    case ACT_HALF_DOWN: top += vis / 2 > 0 ? vis / 2 : 1; break;
+    case ACT_HALF_UP: top -= vis / 2 > 0 ? vis / 2 : 1; break;
+    case ACT_TOP: top = 0; break;
+    case ACT_BOTTOM: top = max; break;
+    default:
+        help_top = 0;
+        return false;
+    }
+    help_top = top < 0 ? 0 : top > max ? max : top;
+    return true;
+}
+
+
+static struct view_req help_key(const struct view_input *in)
+{
+    struct view_req req = {0};
+    if (!help_keep(in->is_key, in->ch))
+        req.kind = VIEW_REQ_BACK;
+    return req;
+}
+
+const struct view_ops help_view = {
+    .name = "help",
+    .worker = -1,
+    .overlay = true,
+    .draw = help_draw,
+    .key = help_key,
+};

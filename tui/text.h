@@ -1,0 +1,60 @@
+/* tui/text.h - untrusted text from the database made safe for the screen:
+ * strings decoded into cells (escapes made visible, widths from wcwidth,
+ * matches of a search term marked), wrapped and drawn. */
+#ifndef CONVO_TUI_TEXT_H
+#define CONVO_TUI_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "term.h"
+
+enum cell_kind { CK_TEXT, CK_MATCH, CK_CTRL, CK_BREAK };
+
+struct cell {
+    wchar_t wc[CCHARW_MAX + 1];   /* base char, combining marks, 0 */
+    uint8_t width;                /* 0 only for CK_BREAK */
+    uint8_t kind;
+    uint8_t cont;                 /* continues the escape of the cell before */
+};
+
+struct cells {
+    struct cell *v;
+    size_t n, cap;
+};
+
+/* A search term prepared for case-insensitive highlighting. */
+struct hl {
+    wchar_t *w;        /* lower-cased */
+    size_t n;
+    wchar_t *digits;   /* digits of the term when it may match a phone */
+    size_t nd;
+};
+
+void text_hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
+void text_hl_free(struct hl *hl);
+
+enum { TEXT_ONELINE = 1, TEXT_PHONE = 2, TEXT_NOEXCERPT = 4 };
+/* Decode s (at most max_cols columns of it when > 0), make every control
+ * character and escape sequence visible, attach combining marks and mark
+ * matches of hl. */
+void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
+                      unsigned flags, int max_cols);
+void text_cells_free(struct cells *c);
+int text_cells_width(const struct cells *c, size_t from, size_t to);
+/* Draw cells [from, to) at (y, x) in at most w columns, ending in an
+ * ellipsis when cut; base is the element of ordinary text. Returns columns
+ * used. */
+int text_cells_draw(int y, int x, int w, const struct cells *c, size_t from,
+                    size_t to, enum elem base, bool sel);
+/* Draw an untrusted string on one line. */
+int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
+              unsigned flags, enum elem base, bool sel);
+/* Word-wrap cells into lines of at most w columns: pairs (from, to) are
+ * appended to *lines. Returns the number of lines. */
+size_t text_cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,
+                       size_t *cap);
+
+#endif

@@ -1,0 +1,77 @@
+/* tui/view.h - what a screen of convo is to the main loop, after tig's
+ * view ops and htop's Panel classes.
+ *
+ * Each view (list.c: the conversations, chat.c: one conversation, help.c:
+ * the keys) fills a struct view_ops; main.c keeps a stack of them, draws
+ * the top one, gives it the keys, and hands each worker's answers to the
+ * view that asked. A view never reaches into main nor into another view:
+ * what it wants done beyond itself (open a conversation, go back, quit,
+ * copy, tell the others that a conversation changed) it returns as a
+ * struct view_req, and main carries it out. */
+#ifndef CONVO_TUI_VIEW_H
+#define CONVO_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <wchar.h>
+
+#include "lib.h"
+#include "worker.h"
+
+/* One key (a character, or a KEY_* code when is_key) and when the input
+ * it came in was read: latencies run from there. */
+struct view_input {
+    bool is_key;
+    wint_t ch;
+    double at_ms;
+};
+
+enum view_req_kind {
+    VIEW_REQ_NONE,
+    VIEW_REQ_OPEN,      /* open the conversation of row (from a search for term) */
+    VIEW_REQ_BACK,      /* close this view, back to the one below */
+    VIEW_REQ_HELP,      /* show the keys over this view */
+    VIEW_REQ_QUIT,
+    VIEW_REQ_REDRAW,    /* repaint the whole terminal */
+    VIEW_REQ_COPY,      /* put text on the clipboard and say so */
+    VIEW_REQ_CHANGED,   /* this view changed contact_id's conversation */
+};
+
+/* What a view asks of the program. Pointers stay valid until the call that
+ * returned it is over: main acts at once. */
+struct view_req {
+    enum view_req_kind kind;
+    const struct core_row *row;   /* OPEN */
+    const char *term;             /* OPEN: the search it was found by, or "" */
+    double at_ms;                 /* OPEN: the key that asked, for the latency */
+    const char *text;             /* COPY */
+    const char *what;             /* COPY: names it in the note ("the message") */
+    int32_t contact_id;           /* CHANGED */
+};
+
+/* A view. Only the functions a view needs are set; main checks for NULL. */
+struct view_ops {
+    const char *name;
+    int worker;                   /* whose answers it takes, -1 none */
+    bool overlay;                 /* drawn over the view below it */
+    /* Pushed on the stack: req is the OPEN that asked for it, or NULL. */
+    void (*open)(const struct view_req *req);
+    void (*close)(void);          /* popped, or the program ends */
+    void (*draw)(void);           /* the whole screen, or its box when overlay */
+    struct view_req (*key)(const struct view_input *in);
+    void (*wheel)(int dir);       /* mouse wheel: -1 up, +1 down */
+    void (*click)(int y);         /* first button on screen row y */
+    /* An answer of its worker; the view takes ownership of r. */
+    struct view_req (*answer)(struct response *r);
+    /* Live updates: the contacts whose conversations changed (all: any). */
+    void (*changes)(const int32_t *ids, size_t n, bool all);
+    void (*tick)(void);           /* every turn of the loop: prefetch, retries */
+    bool (*busy)(double *since);  /* a request in flight since *since */
+    double (*due_ms)(void);       /* until it wants a tick, -1 none */
+    void (*drawn)(double t);      /* the screen was updated at t (clock_ms) */
+    void (*stats)(FILE *f);       /* its figures for CONVO_STATS */
+};
+
+#endif
