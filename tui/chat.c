@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
+#include "base.h"
 #include "fmt.h"
 #include "keys.h"
 #include "prompt.h"
@@ -120,11 +119,11 @@ static int bubble_width(void)
  * copied. The caller fills in the rest and submits it. */
 static struct request *chat_request(enum req_kind kind, const char *cursor, size_t limit)
 {
-    struct request *req = xcalloc(1, sizeof *req);
+    struct request *req = core_xcalloc(1, sizeof *req);
     req->kind = kind;
     req->gen = chat.gen;
     req->contact_id = chat.contact_id;
-    req->cursor = cursor ? xstrdup(cursor) : NULL;
+    req->cursor = cursor ? core_xstrdup(cursor) : NULL;
     req->limit = limit;
     return req;
 }
@@ -137,13 +136,13 @@ static void request_around(const struct core_row *row, double at_ms)
     req->message_id = row->message_id;
     chat.loading = chat.around = true;
     chat.newer_end = false;
-    chat.t_req = at_ms > 0 ? at_ms : clock_ms();
+    chat.t_req = at_ms > 0 ? at_ms : core_now_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_newer(void)
 {
-    if (chat.newer_loading || chat.newer_end || chat.around || clock_ms() < chat.retry_at)
+    if (chat.newer_loading || chat.newer_end || chat.around || core_now_ms() < chat.retry_at)
         return;
     struct request *req = chat_request(REQ_NEWER, chat.newer_cursor, WORKER_PAGE);
     chat.newer_loading = true;
@@ -160,7 +159,7 @@ static void request_start(void)
 
 static void request_older(void)
 {
-    if (chat.loading || chat.end || chat.around || clock_ms() < chat.retry_at)
+    if (chat.loading || chat.end || chat.around || core_now_ms() < chat.retry_at)
         return;
     /* Few large pages to the start: each page arriving lays out again. */
     struct request *req = chat_request(REQ_MESSAGES, chat.older_cursor,
@@ -168,7 +167,7 @@ static void request_older(void)
     chat.loading = true;
     /* A trip to the start or a find over many pages is one answer: its
      * clock runs from the key that asked for it. */
-    chat.t_req = chat.t_key > 0 ? chat.t_key : clock_ms();
+    chat.t_req = chat.t_key > 0 ? chat.t_key : core_now_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -185,11 +184,11 @@ static void msg_free(struct msg *m)
 
 static struct msg *msg_copy(const struct core_row *r)
 {
-    struct msg *m = xcalloc(1, sizeof *m);
+    struct msg *m = core_xcalloc(1, sizeof *m);
     m->row = *r;
     m->row.name = m->row.phone_number = NULL;
-    m->row.content = xstrdup(r->content);
-    m->row.created_at = xstrdup(r->created_at);
+    m->row.content = core_xstrdup(r->content);
+    m->row.created_at = core_xstrdup(r->created_at);
     return m;
 }
 
@@ -240,7 +239,7 @@ static size_t msgs_merge(const struct core_page *p, size_t *newer)
         if (!((const struct msg *)chat.msgs[i])->sending)
             last = chat.msgs[i];
     size_t added = 0, after = 0;
-    const struct core_row **more = xmalloc((p->count + 1) * sizeof *more);
+    const struct core_row **more = core_xmalloc((p->count + 1) * sizeof *more);
     for (size_t i = 0; i < p->count; i++) {
         const struct core_row *r = &p->rows[i];
         if (msg_known(r))
@@ -252,7 +251,7 @@ static size_t msgs_merge(const struct core_page *p, size_t *newer)
         more[added++] = &msg_copy(r)->row;
     }
     if (added) {
-        chat.msgs = xrealloc(chat.msgs, (chat.n + added + 1) * sizeof *chat.msgs);
+        chat.msgs = core_xrealloc(chat.msgs, (chat.n + added + 1) * sizeof *chat.msgs);
         memcpy(chat.msgs + chat.n, more, added * sizeof *more);
         free_layout();
         chat.n += added;
@@ -334,7 +333,7 @@ static void push_line(uint32_t msg, int kind, size_t from, size_t to)
 {
     if (chat.nlines == chat.cap) {
         chat.cap = chat.cap ? chat.cap * 2 : 256;
-        chat.lines = xrealloc(chat.lines, chat.cap * sizeof *chat.lines);
+        chat.lines = core_xrealloc(chat.lines, chat.cap * sizeof *chat.lines);
     }
     chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
 }
@@ -352,7 +351,7 @@ static bool same_group(const struct core_row *a, const struct core_row *b)
 static void layout(void)
 {
     free_layout();
-    chat.mv = xcalloc(chat.n + 1, sizeof *chat.mv);
+    chat.mv = core_xcalloc(chat.n + 1, sizeof *chat.mv);
     chat.nlines = 0;
     push_line(0, chat.end || chat.have_start ? LN_START : LN_MORE, 0, 0);
     bool gap = chat.have_start && !chat.end;
@@ -516,12 +515,12 @@ static void chat_open(const struct core_row *row, const char *term, double at_ms
 {
     chat_close();
     chat.open = true;
-    chat.opened_us = clock_wall_us();
+    chat.opened_us = core_wall_us();
     chat.gen = worker_gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
-    chat.name = xstrdup(row->name && *row->name ? row->name : row->phone_number);
-    chat.phone = xstrdup(row->phone_number);
+    chat.name = core_xstrdup(row->name && *row->name ? row->name : row->phone_number);
+    chat.phone = core_xstrdup(row->phone_number);
     chat.match = -1;
     chat.relayout = true;
     status_forget();
@@ -640,7 +639,7 @@ static void newer_answer(struct response *r)
 {
     chat.newer_loading = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = clock_ms() + 2000.0;
+        chat.retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         worker_response_free(r);
         return;
@@ -651,7 +650,7 @@ static void newer_answer(struct response *r)
     long before = (long)chat.n;
     msgs_merge(&r->page, NULL);
     free(chat.newer_cursor);
-    chat.newer_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.newer_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
     chat.newer_end = chat.newer_cursor == NULL;
     chat.relayout = true;
     chat.keep_set = true;
@@ -680,7 +679,7 @@ static void start_answer(struct response *r)
     }
     chat.relayout = true;
     if (chat.t_key > 0)
-        chat.latency_ms = clock_ms() - chat.t_key;
+        chat.latency_ms = core_now_ms() - chat.t_key;
     worker_response_free(r);
 }
 
@@ -695,7 +694,7 @@ static void around_answer(struct response *r)
 {
     chat.loading = chat.around = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = clock_ms() + 2000.0;
+        chat.retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         /* The plain way: the newest messages, then older ones. */
         chat.newer_end = true;
@@ -705,10 +704,10 @@ static void around_answer(struct response *r)
     chat.first_answer = true;
     int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
     free(chat.older_cursor);
-    chat.older_cursor = r->page.next_cursor && r->page.count > 0 ? xstrdup(r->page.next_cursor) : NULL;
+    chat.older_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
     chat.end = chat.older_cursor == NULL;
     free(chat.newer_cursor);
-    chat.newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? xstrdup(r->page2.next_cursor) : NULL;
+    chat.newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? core_xstrdup(r->page2.next_cursor) : NULL;
     chat.newer_end = chat.newer_cursor == NULL;
     msgs_merge(&r->page, NULL);
     msgs_merge(&r->page2, NULL);
@@ -716,7 +715,7 @@ static void around_answer(struct response *r)
     worker_response_free(r);
     long i = anchor ? msg_index(anchor) : -1;
     find_from(i >= 0 ? i : (long)chat.n - 1, -1);
-    chat.latency_ms = clock_ms() - chat.t_req;
+    chat.latency_ms = core_now_ms() - chat.t_req;
 }
 
 static struct view_req chat_answer(struct response *r)
@@ -749,7 +748,7 @@ static struct view_req chat_answer(struct response *r)
     }
     chat.loading = false;
     if (r->status != CORE_OK) {
-        chat.retry_at = clock_ms() + 2000.0;
+        chat.retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         worker_response_free(r);
         return none;
@@ -759,7 +758,7 @@ static struct view_req chat_answer(struct response *r)
     bool first = !chat.first_answer;
     chat.first_answer = true;
     free(chat.older_cursor);
-    chat.older_cursor = p->next_cursor && p->count > 0 ? xstrdup(p->next_cursor) : NULL;
+    chat.older_cursor = p->next_cursor && p->count > 0 ? core_xstrdup(p->next_cursor) : NULL;
     long gidx = gap_index();
     if (gidx >= 0) {
         if (chat.relayout || chat.laid_cols != COLS)
@@ -791,7 +790,7 @@ static struct view_req chat_answer(struct response *r)
     }
     /* The clock stops at the last page of the answer the key asked for. */
     if (!chat.loading && !(chat.to_top && !chat.end)) {
-        chat.latency_ms = clock_ms() - t_req;
+        chat.latency_ms = core_now_ms() - t_req;
         chat.t_key = 0;
     }
     return none;
@@ -865,23 +864,23 @@ static void reply_send(void)
         status_error("too long to send: %s bytes, at most %d", n, CORE_SEND_MAX_BYTES);
         return;
     }
-    struct msg *m = xcalloc(1, sizeof *m);
+    struct msg *m = core_xcalloc(1, sizeof *m);
     m->sending = true;
     m->seq = ++chat.send_seq;
     m->row.contact_id = chat.contact_id;
     m->row.outbound = true;
-    m->row.content = xstrdup(text);
-    m->row.created_at = xstrdup("");
-    m->row.created_at_us = clock_wall_us();
+    m->row.content = core_xstrdup(text);
+    m->row.created_at = core_xstrdup("");
+    m->row.created_at_us = core_wall_us();
     free_layout();
-    chat.msgs = xrealloc(chat.msgs, (chat.n + 1) * sizeof *chat.msgs);
+    chat.msgs = core_xrealloc(chat.msgs, (chat.n + 1) * sizeof *chat.msgs);
     chat.msgs[chat.n++] = &m->row;
     chat.relayout = true;
     chat.off = 0;
     chat.news = 0;
     struct request *req = chat_request(REQ_SEND, NULL, 0);
     req->slot = (size_t)m->seq;
-    req->text = xstrdup(text);
+    req->text = core_xstrdup(text);
     req->keep = true;
     worker_submit(WORKER_CHAT, req);
     chat.reply.active = false;
@@ -931,7 +930,7 @@ static void chat_prompt_key(const struct view_input *in)
     case PROMPT_EDITED:
         status_forget();
         find_set_from_prompt();
-        chat.t_key = clock_ms();
+        chat.t_key = core_now_ms();
         find_from(anchor, -1);
         if (!chat.loading && chat.find_dir >= 0)
             chat.t_key = 0;
@@ -964,7 +963,7 @@ static struct view_req chat_action(enum action a, int count)
     if (chat.to_top && !chat.have_start && !chat.start_loading)
         request_start();   /* the oldest at once; the rest fills in */
     if (chat.to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
-        chat.t_key = clock_ms();
+        chat.t_key = core_now_ms();
     switch (a) {
     case ACT_UP: chat.off += (size_t)count; break;
     case ACT_DOWN: chat.off = chat.off > (size_t)count ? chat.off - (size_t)count : 0; break;
@@ -1193,7 +1192,7 @@ static void draw_status(void)
     const char *note = status_note_text(&error);
     if (chat.reply.active && note && error)
         snprintf(left, sizeof left, " %s", note);
-    double since = 0, now = clock_ms();
+    double since = 0, now = core_now_ms();
     bool busy = chat_busy(&since);
     status_bar_draw(left, chat.latency_ms, busy ? now - since : -1,
                     busy && now - since >= STATUS_SPINNER_AFTER_MS);
@@ -1223,7 +1222,7 @@ static void chat_draw(void)
         layout();
     clamp_off();
     int h = view_height();
-    int64_t drawn_us = clock_wall_us();
+    int64_t drawn_us = core_wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
     draw_header(bottom, h);
     for (int i = 0; i < h; i++) {

@@ -3,6 +3,8 @@
  * nothing else in tui: the terminal's restore is registered by main. */
 #include "die.h"
 
+#include "base.h"
+
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,10 +16,17 @@ static int wake = -1;
 static char message[256];
 static volatile sig_atomic_t pending;
 
+/* core_xmalloc and friends come here when memory runs out. */
+static void die_oom(size_t size)
+{
+    die("out of memory (%zu bytes)", size);
+}
+
 void die_setup(void (*restore)(void), int wake_fd)
 {
     restore_fn = restore;
     wake = wake_fd;
+    core_set_oom_handler(die_oom);
 }
 
 const char *die_message(void)

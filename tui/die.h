@@ -9,7 +9,8 @@
 
 /* restore: called on the main thread before the message is printed (it
  * puts the terminal back); wake_fd: a pipe the main loop polls, written
- * when a worker dies. Either may be NULL / -1. */
+ * when a worker dies. Either may be NULL / -1. From then on core's
+ * allocation wrappers (base.h) die() here when memory runs out. */
 void die_setup(void (*restore)(void), int wake_fd);
 _Noreturn void die(const char *fmt, ...);
 /* A worker's die() message for the main thread, or NULL. */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "base.h"
 
 #define HISTORY_MAX 200
 #define HISTORY_LINE (CORE_TERM_MAX_CHARS * 4 + 2)
@@ -62,7 +62,7 @@ static void push(const char *t)
         memmove(terms, terms + 1, (nterms - 1) * sizeof *terms);
         nterms--;
     }
-    terms[nterms++] = xstrdup(t);
+    terms[nterms++] = core_xstrdup(t);
 }
 
 static void load(void)

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
+#include "base.h"
 #include "fmt.h"
 #include "history.h"
 #include "keys.h"
@@ -62,7 +61,7 @@ struct model {
      * nothing moves and the news are counted until the user is back at
      * the top. */
     bool refresh_wanted;    /* fetch the first page again when possible */
-    double refresh_after;   /* not before this (clock_ms), searches only */
+    double refresh_after;   /* not before this (core_now_ms), searches only */
     bool stale;             /* changes arrived while scrolled */
     int32_t *news_ids;      /* distinct contacts with news, while scrolled */
     size_t nnews, news_cap;
@@ -118,11 +117,11 @@ static struct slot *slot_add(struct model *m, const char *cursor, size_t start)
 {
     if (m->nslots == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
-        m->slots = xrealloc(m->slots, m->cap * sizeof *m->slots);
+        m->slots = core_xrealloc(m->slots, m->cap * sizeof *m->slots);
     }
     struct slot *s = &m->slots[m->nslots++];
     memset(s, 0, sizeof *s);
-    s->cursor = cursor ? xstrdup(cursor) : NULL;
+    s->cursor = cursor ? core_xstrdup(cursor) : NULL;
     s->start = start;
     return s;
 }
@@ -151,18 +150,18 @@ static void model_free(struct model *m)
 static void slot_request(struct model *m, size_t k)
 {
     struct slot *s = &m->slots[k];
-    struct request *req = xcalloc(1, sizeof *req);
+    struct request *req = core_xcalloc(1, sizeof *req);
     req->kind = REQ_PAGE;
     req->gen = m->gen;
     req->slot = k;
-    req->term = xstrdup(m->term);
-    req->cursor = s->cursor ? xstrdup(s->cursor) : NULL;
+    req->term = core_xstrdup(m->term);
+    req->cursor = s->cursor ? core_xstrdup(s->cursor) : NULL;
     req->reversed = m->reversed;
     s->loading = true;
     /* A retry after a failure or a wait for the server keeps the first
      * ask's clock: the latency shown is what the user waited. */
     if (!s->awaiting)
-        s->t_req = clock_ms();
+        s->t_req = core_now_ms();
     s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
@@ -170,9 +169,9 @@ static void slot_request(struct model *m, size_t k)
 /* t0: when the user asked for it (the keystroke), for the latency. */
 static struct model *model_new(const char *term, double t0)
 {
-    struct model *m = xcalloc(1, sizeof *m);
+    struct model *m = core_xcalloc(1, sizeof *m);
     m->gen = worker_gen_next();
-    m->term = xstrdup(term);
+    m->term = core_xstrdup(term);
     m->t_start = t0;
     slot_add(m, NULL, 0);
     slot_request(m, 0);
@@ -372,7 +371,7 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
          * last budgeted step of a long search. */
-        m->latency_ms = clock_ms() - s->t_req;
+        m->latency_ms = core_now_ms() - s->t_req;
     }
     if (k == 0) {
         m->searching = !r->final;
@@ -423,7 +422,7 @@ static void take_answer(struct response *r)
     struct slot *s = &m->slots[r->slot];
     if (r->status != CORE_OK) {
         s->loading = false;
-        s->retry_at = clock_ms() + 2000.0;
+        s->retry_at = core_now_ms() + 2000.0;
         snprintf(m->err, sizeof m->err, "%s", r->err);
         status_error("%s", r->err);
         if (m == pending)
@@ -510,7 +509,7 @@ static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
         }
         if (m->nnews == m->news_cap) {
             m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
-            m->news_ids = xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
+            m->news_ids = core_xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
         }
         m->news_ids[m->nnews++] = ids[i];
     }
@@ -546,11 +545,11 @@ static void refresh_maybe(struct model *m)
         news_clear(m);
         m->refresh_wanted = true;
     }
-    if (!m->refresh_wanted || m->slots[0].loading || clock_ms() < m->refresh_after)
+    if (!m->refresh_wanted || m->slots[0].loading || core_now_ms() < m->refresh_after)
         return;
     m->refresh_wanted = false;
     if (m->term[0])
-        m->refresh_after = clock_ms() + SEARCH_REFRESH_MS;
+        m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
     slot_request(m, 0);
 }
@@ -559,7 +558,7 @@ static double list_due_ms(void)
 {
     if (!shown || !shown->refresh_wanted || shown->slots[0].loading)
         return -1;
-    double d = shown->refresh_after - clock_ms();
+    double d = shown->refresh_after - core_now_ms();
     return d > 0 ? d : 0;
 }
 
@@ -588,7 +587,7 @@ static void list_tick(void)
     size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
         struct slot *s = &m->slots[k];
-        if (!s->resident && !s->loading && clock_ms() >= s->retry_at)
+        if (!s->resident && !s->loading && core_now_ms() >= s->retry_at)
             slot_request(m, k);
     }
     for (size_t k = 0; k < m->nslots; k++) {
@@ -632,7 +631,7 @@ static void show_recent(void)
         model_retag(shown);
     } else {
         model_free(shown);
-        shown = model_new("", clock_ms());
+        shown = model_new("", core_now_ms());
     }
     text_hl_set(&hl, NULL);
     /* An abandoned search must not keep the connection busy. */
@@ -682,7 +681,7 @@ static struct view_req list_prompt_key(const struct view_input *in)
         if (history_recall(&prompt, in->ch == KEY_UP ? -1 : 1)) {
             status_forget();
             prompt_changed = true;
-            prompt_t0 = in->at_ms > 0 ? in->at_ms : clock_ms();
+            prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
         }
         return (struct view_req){0};
     }
@@ -691,7 +690,7 @@ static struct view_req list_prompt_key(const struct view_input *in)
     case PROMPT_EDITED:
         status_forget();
         prompt_changed = true;
-        prompt_t0 = in->at_ms > 0 ? in->at_ms : clock_ms();
+        prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
         break;
     case PROMPT_ENTER:
         prompt.active = false;
@@ -720,12 +719,12 @@ static struct view_req list_prompt_key(const struct view_input *in)
 static void go_to_end(void)
 {
     forward = shown;
-    struct model *m = xcalloc(1, sizeof *m);
+    struct model *m = core_xcalloc(1, sizeof *m);
     m->gen = worker_gen_next();
-    m->term = xstrdup("");
+    m->term = core_xstrdup("");
     m->reversed = true;
     m->total = -1;
-    m->t_start = clock_ms();
+    m->t_start = core_now_ms();
     slot_add(m, NULL, 0);
     m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
     shown = m;
@@ -1026,7 +1025,7 @@ static void draw_status(void)
     showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
-    double now = clock_ms(), since = 0, running = -1;
+    double now = core_now_ms(), since = 0, running = -1;
     bool busy = list_busy(&since);
     if (pending)
         running = now - pending->t_start;
@@ -1060,7 +1059,7 @@ static void list_draw(void)
 {
     struct columns c = columns();
     int h = view_height();
-    int64_t now_us = clock_wall_us();
+    int64_t now_us = core_wall_us();
     draw_header();
     draw_titles(&c);
     if (shown)
@@ -1124,7 +1123,7 @@ static void list_stats(FILE *f)
 static void list_open(const struct view_req *req)
 {
     (void)req;
-    shown = model_new("", clock_ms());
+    shown = model_new("", core_now_ms());
 }
 
 static void list_free(void)

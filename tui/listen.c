@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "base.h"
 #include "worker.h"
 
 #define LISTEN_RETRY_MS 700
@@ -34,11 +34,11 @@ static struct {
 
 static void post_changes(const struct core_changes *ch)
 {
-    struct response *r = xcalloc(1, sizeof *r);
+    struct response *r = core_xcalloc(1, sizeof *r);
     r->kind = RESP_CHANGES;
     r->all = ch->all;
     if (ch->count > 0) {
-        r->ids = xmalloc(ch->count * sizeof *r->ids);
+        r->ids = core_xmalloc(ch->count * sizeof *r->ids);
         memcpy(r->ids, ch->contact_ids, ch->count * sizeof *r->ids);
         r->nids = ch->count;
     }

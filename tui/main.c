@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "chat.h"
-#include "clock.h"
 #include "die.h"
 #include "fmt.h"
 #include "help.h"
@@ -38,7 +38,7 @@ static const struct view_ops *const views[] = {&list_view, &chat_view, &help_vie
 static const struct view_ops *stack[NVIEWS];
 static size_t depth;
 
-static double input_ms;   /* when the latest keys were read (clock_ms) */
+static double input_ms;   /* when the latest keys were read (core_now_ms) */
 static double key_lat[65536];
 static size_t nkey_lat;
 
@@ -88,9 +88,9 @@ static void copy_and_tell(const char *text, const char *what)
         return;
     }
     char n[32];
-    long chars = 0;
-    for (const char *p = text; *p; p++)
-        chars += ((unsigned char)*p & 0xc0) != 0x80;
+    long chars = core_utf8_chars(text);
+    if (chars < 0)
+        chars = (long)len;   /* not UTF-8: count bytes */
     fmt_count(n, sizeof n, chars);
     status_note("copied %s (%s character%s)", what, n, chars == 1 ? "" : "s");
 }
@@ -390,7 +390,7 @@ static bool read_keys(bool *dirty)
 static void frame(double *key_t0)
 {
     draw();
-    double t = clock_ms();
+    double t = core_now_ms();
     for (size_t i = 0; i < depth; i++)
         if (stack[i]->drawn)
             stack[i]->drawn(t);
@@ -438,7 +438,7 @@ static void run(int sig_fd)
         if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
             break;
         if (n > 0 && (fds[0].revents & POLLIN)) {
-            key_t0 = clock_ms();
+            key_t0 = core_now_ms();
             input_ms = key_t0;
         }
         running = read_keys(&dirty);

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "clock.h"
+#include "base.h"
 
 #define SEEN_MAX 65536
 
@@ -24,7 +24,7 @@ void stats_init(void)
 {
     const char *p = getenv("CONVO_STATS");
     enabled = p && *p;
-    started_us = clock_wall_us();
+    started_us = core_wall_us();
 }
 
 void stats_shown(int where, const struct core_row *row, int64_t drawn_us)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "base.h"
 #include "fmt.h"
 #include "term.h"
 
@@ -169,7 +169,7 @@ void status_bar_draw(const char *left, double latency_ms, double running_ms, boo
     int avail = x_spin - 1;
     term_put(y, 0, avail > 0 ? avail : 0, fit, EL_STATUS, false);
     if (busy && x_spin > 0) {
-        int f = (int)(clock_ms() / 100.0);
+        int f = (int)(core_now_ms() / 100.0);
         const char *frame = term_theme.utf8 ? frames_utf8[f % 10] : frames_ascii[f % 4];
         term_put(y, x_spin, 1, frame, EL_STATUS_WARN, false);
     }

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "base.h"
 #include "die.h"
 
 struct theme term_theme;
@@ -263,23 +263,17 @@ static wchar_t ascii_standin(wchar_t wc)
     }
 }
 
+/* One character of s (len bytes left) into *out: its length, or 1 with '?'
+ * for a byte that does not start a well-formed character. */
 static size_t utf8_decode(const unsigned char *s, size_t len, wchar_t *out)
 {
-    unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-    if (n == 0 || n > len) {
+    uint32_t c;
+    size_t n = core_utf8_len(s, len);
+    if (n == 0 || core_utf8_decode(s, &c) != n) {
         *out = L'?';
         return 1;
     }
-    unsigned v = n == 1 ? c : c & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *out = L'?';
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    *out = (wchar_t)v;
+    *out = (wchar_t)c;
     return n;
 }
 
@@ -315,7 +309,7 @@ bool term_copy(const char *text, size_t len)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t out_len = 4 * ((len + 2) / 3);
-    char *buf = xmalloc(out_len + 16);
+    char *buf = core_xmalloc(out_len + 16);
     size_t o = 0;
     memcpy(buf, "\033]52;c;", 7);
     o = 7;

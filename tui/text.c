@@ -12,13 +12,13 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "alloc.h"
+#include "base.h"
 
 static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
 {
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 64;
-        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+        c->v = core_xrealloc(c->v, c->cap * sizeof *c->v);
     }
     struct cell *cell = &c->v[c->n++];
     memset(cell->wc, 0, sizeof cell->wc);
@@ -68,7 +68,7 @@ void text_hl_set(struct hl *hl, const char *term)
     if (!term || !*term)
         return;
     size_t len = strlen(term);
-    hl->w = xmalloc((len + 1) * sizeof(wchar_t));
+    hl->w = core_xmalloc((len + 1) * sizeof(wchar_t));
     mbstate_t st;
     memset(&st, 0, sizeof st);
     const char *s = term;
@@ -85,7 +85,7 @@ void text_hl_set(struct hl *hl, const char *term)
         len -= k;
     }
     if (phone_like(hl->w, hl->n)) {
-        hl->digits = xmalloc((hl->n + 1) * sizeof(wchar_t));
+        hl->digits = core_xmalloc((hl->n + 1) * sizeof(wchar_t));
         for (size_t i = 0; i < hl->n; i++)
             if (hl->w[i] >= L'0' && hl->w[i] <= L'9')
                 hl->digits[hl->nd++] = hl->w[i];
@@ -115,7 +115,7 @@ digits:
         return;
     /* Digits of the term among the digits of the number, skipping the
      * punctuation between them. */
-    size_t *pos = xmalloc((n + 1) * sizeof *pos), nd = 0;
+    size_t *pos = core_xmalloc((n + 1) * sizeof *pos), nd = 0;
     for (size_t i = 0; i < n; i++)
         if (w[i] >= L'0' && w[i] <= L'9')
             pos[nd++] = i;
@@ -154,7 +154,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     /* A list row shows one screen line: decoding more is wasted work. */
     if (max_cols > 0 && len > (size_t)max_cols * 4 + 16)
         len = (size_t)max_cols * 4 + 16;
-    wchar_t *w = xmalloc((len + 1) * sizeof *w);
+    wchar_t *w = core_xmalloc((len + 1) * sizeof *w);
     size_t n = 0;
     mbstate_t st;
     memset(&st, 0, sizeof st);
@@ -172,7 +172,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
         s += k;
         len -= k;
     }
-    bool *mask = xcalloc(n + 1, sizeof *mask);
+    bool *mask = core_xcalloc(n + 1, sizeof *mask);
     mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
 
     int cols = 0;
@@ -452,7 +452,7 @@ size_t text_cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nli
         }
         if (*nlines + 2 > *cap) {
             *cap = *cap ? *cap * 2 : 64;
-            *lines = xrealloc(*lines, *cap * sizeof **lines);
+            *lines = core_xrealloc(*lines, *cap * sizeof **lines);
         }
         (*lines)[(*nlines)++] = start;
         (*lines)[(*nlines)++] = end;

@@ -70,7 +70,7 @@ struct view_ops {
     void (*tick)(void);           /* every turn of the loop: prefetch, retries */
     bool (*busy)(double *since);  /* a request in flight since *since */
     double (*due_ms)(void);       /* until it wants a tick, -1 none */
-    void (*drawn)(double t);      /* the screen was updated at t (clock_ms) */
+    void (*drawn)(double t);      /* the screen was updated at t (core_now_ms) */
     void (*stats)(FILE *f);       /* its figures for CONVO_STATS */
 };
 

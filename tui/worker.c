@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "base.h"
 
 /* A partial search answer at least this often, so progress shows. */
 #define SEARCH_BUDGET_MS 40.0
@@ -133,7 +133,7 @@ static bool stale(struct worker *w, const struct request *req)
 
 static void post_state(struct worker *w, enum conn_state state, const char *err)
 {
-    struct response *r = xcalloc(1, sizeof *r);
+    struct response *r = core_xcalloc(1, sizeof *r);
     r->kind = RESP_STATE;
     r->worker = w->id;
     r->state = state;
@@ -182,7 +182,7 @@ static bool is_lost(struct worker *w, enum core_status st)
 
 static struct response *answer_for(struct worker *w, const struct request *req)
 {
-    struct response *r = xcalloc(1, sizeof *r);
+    struct response *r = core_xcalloc(1, sizeof *r);
     r->kind = RESP_PAGE;
     r->worker = w->id;
     r->gen = req->gen;
@@ -221,7 +221,7 @@ static void note_server(struct worker *w)
     if (strcmp(role, w->server) == 0)
         return;
     snprintf(w->server, sizeof w->server, "%s", role);
-    struct response *r = xcalloc(1, sizeof *r);
+    struct response *r = core_xcalloc(1, sizeof *r);
     r->kind = RESP_STATE;
     r->worker = w->id;
     r->state = CONN_OK;

@@ -62,7 +62,7 @@ target() {
 # so the target keeps building while tui/ changes.
 render() {
     local srcs=("$ROOT/tests/fuzz/fuzz_render.c" "$ROOT/tests/fuzz/tui_shim.c" "$ROOT/tui/text.c"
-                "$ROOT/tui/alloc.c")
+                "$ROOT/core/base.c")
     : >"$OUT/render_stubs.c"
     "$CC" "${FLAGS[@]}" -o "$OUT/fuzz-render" "${srcs[@]}" "$OUT/render_stubs.c" $CURSES \
         >"$OUT/render.log" 2>&1 && return 0
