@@ -14,6 +14,7 @@
  * of RATE on a fixed schedule and catches up when behind; RATE 0 means as
  * fast as the database allows. */
 #include "seed.h"
+#include "pg.h"
 
 #include <libpq-fe.h>
 #include <math.h>
@@ -271,12 +272,9 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
                   char *err, size_t errlen)
 {
     struct live_shared sh = {.opt = opt, .bodies = bodies};
-    PGconn *main_conn = PQconnectdb(opt->conninfo);
-    if (PQstatus(main_conn) != CONNECTION_OK) {
-        one_line(err, errlen, PQerrorMessage(main_conn));
-        PQfinish(main_conn);
+    PGconn *main_conn = seed_pg_connect(opt->conninfo, err, errlen);
+    if (!main_conn)
         return 1;
-    }
     bool ok = load_contacts(main_conn, &sh, err, errlen);
     PQfinish(main_conn);
     if (!ok)
@@ -294,11 +292,8 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
         w[i].sh = &sh;
         w[i].index = i;
         seed_rng_init(&w[i].rng, opt->seed * 1000003ULL + (uint64_t)i);
-        w[i].conn = PQconnectdb(opt->conninfo);
-        if (PQstatus(w[i].conn) != CONNECTION_OK) {
-            one_line(err, errlen, PQerrorMessage(w[i].conn));
-            PQfinish(w[i].conn);
-            w[i].conn = NULL;
+        w[i].conn = seed_pg_connect(opt->conninfo, err, errlen);
+        if (!w[i].conn) {
             atomic_store(&live_stop, true);
             break;
         }

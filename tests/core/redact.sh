@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/core/redact.sh QUERY SEEDER CONVO - a password in a malformed URI or
-# conninfo is never printed: not by convo-query -d, convo-seed --db, convo
+# conninfo is never printed: not by convo-query -d, convo-seed --db (loading
+# or --live), convo
 # --db, nor by ./run given it as DATABASE_URL. Each must fail with one line.
 QUERY=$1
 SEEDER=$2
@@ -28,10 +29,11 @@ secrets_in() { grep -E -q 'secret|sec%ZZret|ZZret|s%65cret|sec.?.?ret' "$1"; }
 
 checked=0
 for ci in "${cases[@]}"; do
-    for prog in query seed convo run; do
+    for prog in query seed live convo run; do
         case $prog in
             query) "$QUERY" -d "$ci" recent >/dev/null 2>"$WORK/err" ;;
             seed) "$SEEDER" --db "$ci" --contacts 1 --messages 1 >/dev/null 2>"$WORK/err" ;;
+            live) "$SEEDER" --db "$ci" --live 10 --duration 1 >/dev/null 2>"$WORK/err" ;;
             convo) script -qec "$(printf '%q --db %q' "$CONVO" "$ci")" /dev/null </dev/null \
                        >"$WORK/err" 2>&1 ;;
             run) (unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE
@@ -46,4 +48,4 @@ for ci in "${cases[@]}"; do
         checked=$((checked + 1))
     done
 done
-pass "$checked malformed conninfos x {convo-query, convo-seed, convo, ./run}: failed, no password shown"
+pass "$checked malformed conninfos x {convo-query, convo-seed, convo-seed --live, convo, ./run}: failed, no password shown"
