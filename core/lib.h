@@ -39,6 +39,13 @@ const char *core_status_message(enum core_status status);
 #define CORE_PAGE_DEFAULT 50
 #define CORE_PAGE_MAX 1000
 
+/* Small helpers the programs share with core. TODO(base.h): these two move
+ * to core/base.h with the other shared helpers; declared here until then. */
+/* A monotonic clock in milliseconds, for measuring durations. */
+double core_now_ms(void);
+/* Number of UTF-8 characters in text, or -1 when it is not valid UTF-8. */
+long core_utf8_chars(const char *text);
+
 /* ---- connection --------------------------------------------------------- */
 
 struct core_conn;
@@ -61,8 +68,17 @@ enum core_status core_conn_reset(struct core_conn *conn);
 /* Cancel the statement running on conn. Safe from any thread, any time. */
 void core_conn_cancel(struct core_conn *conn);
 
-/* core/conn.h gives the raw PGconn behind a connection to the seeder's COPY
- * and convo-bench's naive baseline; nothing else needs it. */
+/* The conninfo core_conn_open(conninfo) uses: conninfo itself when given,
+ * else "" (libpq reads the PG* variables) when any of PGHOST, PGHOSTADDR,
+ * PGPORT, PGDATABASE, PGUSER or PGSERVICE is set, else DATABASE_URL, else
+ * the embedded cluster that ./run starts (under CONVO_STATE when set).
+ * Static storage or conninfo itself. For a program that opens a libpq
+ * session of its own beside core's (convo-bench's baseline) and must reach
+ * the same database. */
+const char *core_conninfo_resolve(const char *conninfo);
+
+/* core/conn.h hands the raw PGconn behind a connection to the seeder's
+ * COPY and to tests that inspect the session; programs do without it. */
 
 /* ---- reads on a standby, writes on the primary (route.c) ----------------
  * A reader opened with a multi-host conninfo and
@@ -121,8 +137,7 @@ struct core_row {
     bool outbound;            /* direction: false = inbound ("in") */
     const char *content;
     int64_t created_at_us;    /* microseconds since the Unix epoch, UTC */
-    const char *created_at;   /* ISO 8601 in UTC (+00:00), formatted by core; years
-                                 before 1 AD as -YYYY */
+    const char *created_at;   /* created_at_us as core_format_time() writes it */
     unsigned matched;         /* enum core_match bits; 0 outside search */
 };
 
@@ -149,6 +164,13 @@ struct core_page {
 
 void core_page_free(struct core_page *page);
 
+/* An instant (microseconds since the Unix epoch) as ISO 8601 in UTC with
+ * microseconds, "2024-05-01T12:00:00.000000+00:00"; years before 1 AD as
+ * -YYYY (0000 is 1 BC), after 9999 as +YYYYY; "infinity" and "-infinity"
+ * for INT64_MAX and INT64_MIN. */
+#define CORE_TIME_LEN 64
+void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
+
 /* ---- queries ------------------------------------------------------------ */
 
 /* Recent conversations, newest first. cursor NULL or "" = first page.
@@ -170,6 +192,16 @@ enum core_status core_term_check(const char *term);
 /* What is wrong with a term, for a message: "invalid UTF-8" or "longer
  * than 200 characters"; NULL when it is a valid term. */
 const char *core_term_problem(const char *term);
+
+/* The patterns search matches a term with, for a program that runs its
+ * own SQL to compare against core's answers (convo-bench's baseline).
+ * core_like_pattern: '%' + term with % _ \ escaped + '%', for ILIKE against
+ * content, name and phone number. core_digits_pattern: for a phone-like
+ * term (only digits and + - ( ) . space, at least one digit), '%' + its
+ * digits + '%', for LIKE against the phone number's digits; "" otherwise.
+ * Both NULL when memory runs out; the caller frees. */
+char *core_like_pattern(const char *term);
+char *core_digits_pattern(const char *term);
 
 /* An incremental search. Open it with a term and an optional cursor, then
  * call next() with a time budget until the page is complete. An empty term

@@ -31,35 +31,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
-
-struct core_part {
-    unsigned oid;
-    char name[160];
-    int64_t lo_us, hi_us;
-    double rows;
-};
+#include "catalogue.h"
+#include "cursor.h"
+#include "idset.h"
+#include "page.h"
+#include "rows.h"
+#include "search_sql.h"
+#include "search_step.h"
+#include "session.h"
+#include "strbuf.h"
+#include "term_pattern.h"
 
 enum source_kind { SRC_PART, SRC_CONTACTS };
 enum step_mode { STEP_WALK, STEP_BITMAP };
 
-/* What a bitmap step costs per partition row, before one has been
- * measured, when the term's only trigrams are short words' (one row in
- * eight holds the word "ok"): about 28 ms for 280,000 rows, most of it
- * lowering candidates for ILIKE. */
-#define WEAK_BITMAP_MS_PER_ROW 0.0001
-
-/* A scan step reads up to this many partition rows: one statement for
- * several months saves starting workers for each, while a cancel still
- * stops it at once. */
-#define SCAN_BATCH_ROWS 1500000.0
+/* A scan or n-gram step reads at most this many partitions, in a
+ * statement of at most this many bytes. */
 #define SCAN_BATCH_MAX 16
 #define SCAN_BATCH_SQL 8192
-
-/* What a prefiltered (parallel) scan step costs per partition row, before
- * one has been measured: about 20 ms for a partition of 280,000 rows when
- * few rows hold the term's punctuation. */
-#define SCAN_PREFILTERED_MS_PER_ROW 0.00007
 
 struct source {
     enum source_kind kind;
@@ -78,15 +67,9 @@ struct item {
     int32_t contact;
 };
 
-/* Contact ids already emitted or ruled out: open addressing, 0 = empty. */
-struct idset {
-    int32_t *slots;
-    size_t cap, used;
-};
-
 struct core_search {
+    struct core_conn_user user; /* first: detach receives it */
     struct core_conn *conn;     /* NULL once the connection was closed */
-    struct core_search *next_open, **prev_open;
     char *term;
     char *pattern;      /* ILIKE pattern */
     char *digits;       /* LIKE pattern over phone digits, or "" */
@@ -106,7 +89,7 @@ struct core_search {
     size_t nsources;
     struct item *items;
     size_t nitems, capitems;
-    struct idset seen;
+    struct core_idset seen;     /* contacts already emitted or ruled out */
 
     struct core_page page;
     bool complete;
@@ -131,53 +114,9 @@ struct core_search {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static bool idset_has(const struct idset *s, int32_t id)
-{
-    if (!s->cap)
-        return false;
-    size_t i = ((uint32_t)id * 2654435761u) & (s->cap - 1);
-    while (s->slots[i]) {
-        if (s->slots[i] == id)
-            return true;
-        i = (i + 1) & (s->cap - 1);
-    }
-    return false;
-}
-
-static bool idset_add(struct idset *s, int32_t id)
-{
-    if ((s->used + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        int32_t *slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return false;
-        for (size_t i = 0; i < s->cap; i++) {
-            int32_t v = s->slots[i];
-            if (!v)
-                continue;
-            size_t j = ((uint32_t)v * 2654435761u) & (cap - 1);
-            while (slots[j])
-                j = (j + 1) & (cap - 1);
-            slots[j] = v;
-        }
-        free(s->slots);
-        s->slots = slots;
-        s->cap = cap;
-    }
-    size_t i = ((uint32_t)id * 2654435761u) & (s->cap - 1);
-    while (s->slots[i]) {
-        if (s->slots[i] == id)
-            return true;
-        i = (i + 1) & (s->cap - 1);
-    }
-    s->slots[i] = id;
-    s->used++;
-    return true;
-}
-
 static bool add_item(struct core_search *s, struct core_pos pos, int32_t contact)
 {
-    if (idset_has(&s->seen, contact))
+    if (core_idset_has(&s->seen, contact))
         return true;
     if (s->nitems == s->capitems) {
         size_t cap = s->capitems ? s->capitems * 2 : 256;
@@ -202,134 +141,7 @@ static struct core_pos pos_min(struct core_pos a, struct core_pos b)
     return core_pos_cmp(a, b) < 0 ? a : b;
 }
 
-/* ---- partitions ------------------------------------------------------------ */
-
-/* Bounds come from the catalog, so new months are seen within seconds. */
-static const char parts_sql[] =
-    "SELECT c.oid::int8, quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
-    "       b[1]::timestamptz, b[2]::timestamptz, c.reltuples::float8,"
-    "       pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'"
-    "  FROM pg_inherits i"
-    "  JOIN pg_class c ON c.oid = i.inhrelid"
-    "  JOIN pg_namespace n ON n.oid = c.relnamespace"
-    "  LEFT JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid),"
-    "       'FROM \\(''([^'']*)''\\) TO \\(''([^'']*)''\\)') b ON true"
-    " WHERE i.inhparent = 'messages'::regclass";
-
-static enum core_status load_parts(struct core_conn *conn)
-{
-    double now = core_now_ms();
-    if (conn->parts && conn->parts_loaded_ms > 0 && now - conn->parts_loaded_ms < 10000)
-        return CORE_OK;
-    struct core_params p = {0};
-    enum core_status st;
-    PGresult *r = core_conn_exec(conn, "convo_parts", parts_sql, &p, &st);
-    if (!r)
-        return st;
-    size_t n = (size_t)PQntuples(r);
-    struct core_part *parts = calloc(n ? n : 1, sizeof *parts);
-    if (!parts) {
-        PQclear(r);
-        return CORE_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int k = (int)i;
-        struct core_part *pt = &parts[i];
-        pt->oid = (unsigned)core_get_int8(r, k, 0);
-        snprintf(pt->name, sizeof pt->name, "%s", PQgetvalue(r, k, 1));
-        bool dflt = core_get_bool(r, k, 5);
-        pt->lo_us = dflt || PQgetisnull(r, k, 2) ? CORE_US_NINF : core_get_time(r, k, 2);
-        pt->hi_us = dflt || PQgetisnull(r, k, 3) ? CORE_US_INF : core_get_time(r, k, 3);
-        uint64_t bits = (uint64_t)core_get_int8(r, k, 4);
-        double rows;
-        memcpy(&rows, &bits, sizeof rows);
-        pt->rows = rows > 0 ? rows : 0;
-    }
-    PQclear(r);
-    free(conn->parts);
-    conn->parts = parts;
-    conn->nparts = n;
-    conn->parts_loaded_ms = now;
-    return CORE_OK;
-}
-
 /* ---- statements -------------------------------------------------------------- */
-
-/* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits
- * and, when the step read all $3 rows, the last one read (rn = $3) so that
- * the next step starts there. row_number() rides on the index order: no
- * sort, no second pass. */
-static void walk_sql(char *buf, size_t len, const char *table, const char *op)
-{
-    snprintf(buf, len,
-             "SELECT contact_id, created_at, id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
-             " SELECT contact_id, created_at, id, content %s $4 AS hit,"
-             "        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
-             "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
-             "  ORDER BY created_at DESC, id DESC LIMIT $3) s"
-             " WHERE hit OR rn = $3",
-             op, table);
-}
-
-/* Bitmap: the partition's matches below ($1,$2), newest $4 of them. The
- * OFFSET 0 fence keeps the planner from turning it into a walk, and keeps
- * the position test out of the scan (ANDed with a btree bitmap over the
- * whole partition it would cost more than the trigram part). */
-static void bitmap_sql(char *buf, size_t len, const char *table, const char *op)
-{
-    snprintf(buf, len,
-             "SELECT contact_id, created_at, id FROM ("
-             " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE content %s $3 OFFSET 0) s"
-             " WHERE (created_at, id) < ($1, $2)"
-             " ORDER BY created_at DESC, id DESC LIMIT $4",
-             table, op);
-}
-
-/* Grams: the partition's rows whose rare 1-2-grams include all of the
- * term's ($5), through the n-gram index of schema 006; exact for terms
- * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
- * beside punctuation). IS TRUE keeps the trigram index out of it. */
-static void grams_sql(char *buf, size_t len, const char *const *tables, int ntables,
-                      const char *op)
-{
-    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
-    for (int i = 0; i < ntables && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n,
-                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
-                              "    AND (content %s $3) IS TRUE",
-                              i ? " UNION ALL" : "", tables[i], op);
-    if (n < len)
-        snprintf(buf + n, len - n,
-                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
-                 " ORDER BY created_at DESC, id DESC LIMIT $4");
-}
-
-/* Scan: for a term without trigrams, once walking shows it to be rare, a
- * (parallel) sequential scan of the partition reads rows cheaper than the
- * index-ordered walk. IS TRUE keeps the trigram index out of it: without a
- * trigram it would read the whole index. It also serves terms whose only
- * trigrams are common (`"ok"`, `l.o`, `I'd`: short words next to
- * punctuation), where the bitmap reads most of the partition anyway. With a
- * prefilter ($5, see core_prefilter_pattern) ILIKE lowers only the rows
- * that hold the term's punctuation; the planner keeps the written order of
- * two quals of equal cost, and AND stops at the first false. */
-static void scan_sql(char *buf, size_t len, const char *const *tables, int ntables,
-                     const char *op, bool prefilter)
-{
-    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
-    for (int i = 0; i < ntables && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n,
-                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE (%scontent %s $3) IS TRUE",
-                              i ? " UNION ALL" : "", tables[i],
-                              prefilter ? "content LIKE $5 AND " : "", op);
-    if (n < len)
-        snprintf(buf + n, len - n,
-                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
-                 " ORDER BY created_at DESC, id DESC LIMIT $4");
-}
 
 /* Untouched partitions that follow src back in time without a gap, each
  * wholly below src's frontier, so that one position test serves them all.
@@ -364,73 +176,16 @@ static int scan_batch(const struct core_search *s, const struct source *src, int
     return n;
 }
 
-#define CONTACT_MATCH                                                       \
-    "(name ILIKE $4 OR phone_number ILIKE $4"                               \
-    " OR ($5 <> '' AND public.convo_digits(phone_number) LIKE $5))"
-
-static const char contacts_walk_sql[] =
-    "SELECT id, last_message_at, last_message_id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
-    " SELECT id, last_message_at, last_message_id, " CONTACT_MATCH " AS hit,"
-    "        row_number() OVER (ORDER BY last_message_at DESC, last_message_id DESC) AS rn"
-    "   FROM contacts WHERE last_message_id IS NOT NULL"
-    "    AND (last_message_at, last_message_id) < ($1, $2)"
-    "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3) s"
-    " WHERE hit OR rn = $3";
-
-/* Each arm of the OR has its own trigram index; the position test stays
- * outside the fence, for the reason given at bitmap_sql. */
-static const char contacts_bitmap_sql[] =
-    "SELECT id, last_message_at, last_message_id FROM ("
-    " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE name ILIKE $3 OR phone_number ILIKE $3 OFFSET 0) s"
-    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
-    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
-
-static const char contacts_bitmap_digits_sql[] =
-    "SELECT id, last_message_at, last_message_id FROM ("
-    " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE name ILIKE $3 OR phone_number ILIKE $3"
-    "     OR public.convo_digits(phone_number) LIKE $5 OFFSET 0) s"
-    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
-    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
-
-static const char contacts_grams_sql[] =
-    "SELECT id, last_message_at, last_message_id FROM ("
-    " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE (public.convo_grams(name) OPERATOR(public.@>) $5::int4[]"
-    "      OR public.convo_grams(phone_number) OPERATOR(public.@>) $5::int4[])"
-    "    AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE OFFSET 0) s"
-    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
-    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
-
-/* Candidates in, rows out: the anchor message and contact, which fields
- * matched, and whether the conversation's anchor lies at or above the
- * cursor (then an earlier page showed it). */
-static const char finalize_sql[] =
-    "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
-    "       m.content, m.created_at,"
-    "       m.content ILIKE $4, c.name ILIKE $4,"
-    "       (c.phone_number ILIKE $4 OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
-    "       (c.last_message_at, c.last_message_id) >= ($6, $7) AND ("
-    "          c.name ILIKE $4 OR c.phone_number ILIKE $4"
-    "          OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)"
-    "          OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
-    "                       AND x.created_at >= $6"  /* prunes partitions */
-    "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
-    "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
-    "  JOIN contacts c ON c.id = k.cid"
-    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
-    "         WHERE created_at = k.at AND id = k.mid LIMIT 1) m";
-
 /* ---- opening ------------------------------------------------------------------ */
 
 static enum core_status build_sources(struct core_search *s)
 {
-    enum core_status st = load_parts(s->conn);
+    const struct core_part *parts;
+    size_t nparts;
+    enum core_status st = core_catalogue_parts(s->conn, &parts, &nparts);
     if (st != CORE_OK)
         return st;
-    struct core_conn *conn = s->conn;
-    s->sources = calloc(conn->nparts + 1, sizeof *s->sources);
+    s->sources = calloc(nparts + 1, sizeof *s->sources);
     s->batch = calloc(SCAN_BATCH_MAX, sizeof *s->batch);
     if (!s->sources || !s->batch)
         return CORE_ERR_NOMEM;
@@ -439,8 +194,8 @@ static enum core_status build_sources(struct core_search *s)
     src->frontier = s->cursor;
     src->walk_step = 256;
     s->nsources = 1;
-    for (size_t i = 0; i < conn->nparts; i++) {
-        const struct core_part *pt = &conn->parts[i];
+    for (size_t i = 0; i < nparts; i++) {
+        const struct core_part *pt = &parts[i];
         /* Rows at a month's lower bound with an id below the cursor's lie
          * below the cursor: only a month starting after it is skipped. */
         if (pt->lo_us != CORE_US_NINF && pt->lo_us > s->cursor.us)
@@ -473,6 +228,14 @@ static enum core_status term_grams(struct core_search *s)
     return st;
 }
 
+/* The connection closes first: the search answers CORE_ERR_USAGE from now
+ * on, and may still be closed. */
+static void search_detach(struct core_conn_user *user)
+{
+    struct core_search *s = (struct core_search *)user;
+    s->conn = NULL;
+}
+
 enum core_status core_search_open(struct core_conn *conn, const char *term,
                                   const char *cursor, struct core_search **out)
 {
@@ -489,11 +252,7 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!s)
         return CORE_ERR_NOMEM;
     s->conn = conn;
-    s->next_open = conn->searches;
-    if (conn->searches)
-        conn->searches->prev_open = &s->next_open;
-    s->prev_open = &conn->searches;
-    conn->searches = s;
+    core_conn_attach(conn, &s->user, search_detach);
     s->inflight = -1;
     core_page_init(&s->page);
     s->term = strdup(term);
@@ -609,171 +368,178 @@ static size_t rows_needed(const struct core_search *s, size_t limit)
     return limit > s->page.count ? limit - s->page.count : 0;
 }
 
+/* The connection cancelled and drained our statement: the step is simply
+ * sent again, frontiers only move on results. */
+static void search_abandon(void *owner)
+{
+    struct core_search *s = owner;
+    s->inflight = -1;
+}
+
+/* What the choice of the next step over src depends on. */
+static struct core_step_input step_input(const struct core_search *s, const struct source *src,
+                                         size_t need)
+{
+    return (struct core_step_input){
+        .grams = s->grams != NULL,
+        .indexable = s->indexable,
+        .weak = s->weak,
+        .contacts_indexable = s->contacts_indexable,
+        .digits = *s->digits != '\0',
+        .prefilter = *s->prefilter != '\0',
+        .force = s->force,
+        .contacts = src->kind == SRC_CONTACTS,
+        .left = src->kind == SRC_PART ? rows_left(src) : 0,
+        .need = need,
+        .walked_rows = s->walked_rows,
+        .walked_hits = s->walked_hits,
+        .grams_rows = s->grams_rows,
+        .grams_hits = s->grams_hits,
+        .walk_ms = s->walk_ms,
+        .bitmap_rows = s->bitmap_rows,
+        .bitmap_ms = s->bitmap_ms,
+        .scan_rows = s->scan_rows,
+        .scan_ms = s->scan_ms,
+    };
+}
+
+/* A statement being put together: its parameters, prepared name, text
+ * (sql points at buf or at a constant) and the rows it covers. */
+struct step_stmt {
+    struct core_params p;
+    char name[48];
+    char buf[SCAN_BATCH_SQL];
+    const char *sql;
+    int64_t covered;
+};
+
+static void stmt_contacts(struct core_search *s, struct source *src,
+                          const struct core_step *step, struct step_stmt *q)
+{
+    if (step->kind == CORE_STEP_CONTACTS_WALK) {
+        core_param_int8(&q->p, src->walk_step);
+        core_param_text(&q->p, s->pattern);
+        core_param_text(&q->p, s->digits);
+        snprintf(q->name, sizeof q->name, "convo_cw");
+        q->sql = core_sql_contacts_walk;
+        q->covered = src->walk_step;
+        if (src->walk_step < 65536)
+            src->walk_step *= 4;
+        return;
+    }
+    core_param_text(&q->p, s->pattern);
+    s->inflight_limit = step->limit;
+    core_param_int8(&q->p, s->inflight_limit);
+    if (step->kind == CORE_STEP_CONTACTS_GRAMS) {
+        s->inflight_grams = true;
+        core_param_text(&q->p, s->grams);
+        snprintf(q->name, sizeof q->name, "convo_cg");
+        q->sql = core_sql_contacts_grams;
+    } else if (*s->digits) {
+        core_param_text(&q->p, s->digits);
+        snprintf(q->name, sizeof q->name, "convo_cbd");
+        q->sql = core_sql_contacts_bitmap_digits;
+    } else {
+        snprintf(q->name, sizeof q->name, "convo_cb");
+        q->sql = core_sql_contacts_bitmap;
+    }
+}
+
+/* src's partition and, when the step may, the untouched ones that follow
+ * it (s->batch): their names into tables, their rows into q->covered. */
+static int stmt_tables(struct core_search *s, const struct source *src,
+                       const struct core_step *step, const char **tables, struct step_stmt *q)
+{
+    tables[0] = src->part.name;
+    s->nbatch = step->batch ? scan_batch(s, src, s->batch, step->batch_rows) : 0;
+    for (int i = 0; i < s->nbatch; i++) {
+        tables[i + 1] = s->sources[s->batch[i]].part.name;
+        q->covered += (int64_t)s->sources[s->batch[i]].part.rows;
+    }
+    return 1 + s->nbatch;
+}
+
+/* A step that fetches a partition's matches: bitmap, grams or scan. */
+static void stmt_fetch(struct core_search *s, struct source *src, const struct core_step *step,
+                       double left, struct step_stmt *q)
+{
+    const char *op = s->caseless ? "LIKE" : "ILIKE";
+    bool scan = step->kind == CORE_STEP_SCAN;
+    core_param_text(&q->p, s->pattern);
+    s->inflight_limit = step->limit;
+    core_param_int8(&q->p, s->inflight_limit);
+    bool pre = scan && *s->prefilter;
+    if (pre)
+        core_param_text(&q->p, s->prefilter);
+    s->inflight_grams = step->kind == CORE_STEP_GRAMS;
+    if (s->inflight_grams)
+        core_param_text(&q->p, s->grams);
+    snprintf(q->name, sizeof q->name, "convo_%s%s%u",
+             s->inflight_grams ? "g" : !scan ? "b" : pre ? "sp" : "s",
+             s->caseless ? "c" : "", src->part.oid);
+    q->covered = (int64_t)left;
+    q->sql = q->buf;
+    if (step->kind == CORE_STEP_BITMAP) {
+        core_sql_bitmap(q->buf, sizeof q->buf, src->part.name, op);
+        return;
+    }
+    const char *tables[SCAN_BATCH_MAX];
+    int ntables = stmt_tables(s, src, step, tables, q);
+    if (scan)
+        core_sql_scan(q->buf, sizeof q->buf, tables, ntables, op, pre);
+    else
+        core_sql_grams(q->buf, sizeof q->buf, tables, ntables, op);
+    if (s->nbatch) /* partitions come and go: the text names it */
+        snprintf(q->name + strlen(q->name), sizeof q->name - strlen(q->name), "_%016llx",
+                 (unsigned long long)core_hash64(q->buf, strlen(q->buf), 0));
+}
+
+static void stmt_walk(struct core_search *s, struct source *src, struct step_stmt *q)
+{
+    core_param_int8(&q->p, src->walk_step);
+    core_param_text(&q->p, s->pattern);
+    snprintf(q->name, sizeof q->name, "convo_w%s%u", s->caseless ? "c" : "", src->part.oid);
+    core_sql_walk(q->buf, sizeof q->buf, src->part.name, s->caseless ? "LIKE" : "ILIKE");
+    q->sql = q->buf;
+    q->covered = src->walk_step;
+    if (src->walk_step < 65536)
+        src->walk_step *= 2;
+}
+
+/* Choose the next step over source idx (search_step.c), send it, and
+ * leave it running: the connection is busy with it until run() takes its
+ * result. */
 static enum core_status send_step(struct core_search *s, int idx, size_t limit)
 {
     struct source *src = &s->sources[idx];
-    struct core_params p = {0};
-    char name[48], sql[SCAN_BATCH_SQL];
-    size_t need = rows_needed(s, limit);
-    core_param_time(&p, src->frontier.us);
-    core_param_int8(&p, src->frontier.id);
-    enum step_mode mode = STEP_WALK;
-    /* The n-gram index serves terms the trigram index cannot (forcing a
-     * trigram bitmap or a scan, for tests, sets it aside). */
-    bool grams = s->grams && s->force != 'b' && s->force != 's';
-    bool indexable = s->indexable || grams;
-    bool scan = !indexable;
-    int64_t covered = 0;
+    struct core_step_input in = step_input(s, src, rows_needed(s, limit));
+    struct core_step step = core_search_choose_step(&in);
+    if (step.walk_step)
+        src->walk_step = step.walk_step;
+    struct step_stmt q; /* not zeroed: buf is 8 kB */
+    q.p = (struct core_params){0};
+    q.covered = 0;
+    core_param_time(&q.p, src->frontier.us);
+    core_param_int8(&q.p, src->frontier.id);
     s->inflight_grams = false;
-
-    if (src->kind == SRC_CONTACTS) {
-        /* Short words beside punctuation (`#1`) have only common trigrams
-         * in names and phone numbers too. */
-        if (grams && !*s->digits && (!s->contacts_indexable || s->weak)) {
-            mode = STEP_BITMAP;
-            s->inflight_grams = true;
-            core_param_text(&p, s->pattern);
-            s->inflight_limit = (int64_t)need + 1;
-            core_param_int8(&p, s->inflight_limit);
-            core_param_text(&p, s->grams);
-            snprintf(name, sizeof name, "convo_cg");
-            snprintf(sql, sizeof sql, "%s", contacts_grams_sql);
-        } else if (s->contacts_indexable) {
-            mode = STEP_BITMAP;
-            core_param_text(&p, s->pattern);
-            s->inflight_limit = (int64_t)need + 1;
-            core_param_int8(&p, s->inflight_limit);
-            const char *q = contacts_bitmap_sql;
-            snprintf(name, sizeof name, "convo_cb");
-            if (*s->digits) {
-                core_param_text(&p, s->digits);
-                q = contacts_bitmap_digits_sql;
-                snprintf(name, sizeof name, "convo_cbd");
-            }
-            snprintf(sql, sizeof sql, "%s", q);
-        } else {
-            core_param_int8(&p, src->walk_step);
-            core_param_text(&p, s->pattern);
-            core_param_text(&p, s->digits);
-            snprintf(name, sizeof name, "convo_cw");
-            snprintf(sql, sizeof sql, "%s", contacts_walk_sql);
-            covered = src->walk_step;
-            if (src->walk_step < 65536)
-                src->walk_step *= 4;
-        }
-    } else {
-        double left = rows_left(src);
-        if (s->walked_rows > 0) {
-            /* What the walks so far say about the term, and what the steps
-             * so far cost: walk until the page is full, or fetch this
-             * partition's matches through its trigram index (or, without a
-             * trigram, by a scan of the partition)? */
-            double density = ((double)s->walked_hits + 0.5) / (double)s->walked_rows;
-            double per_row = s->walk_ms > 0 ? s->walk_ms / (double)s->walked_rows : 0.0007;
-            double to_walk = 1.5 * (double)(need + 1) / density;
-            if (to_walk > left)
-                to_walk = left;
-            double walk_cost = to_walk * per_row;
-            double scan_cost = s->scan_rows > 0 ? s->scan_ms / s->scan_rows * left
-                             : *s->prefilter ? 2.0 + left * SCAN_PREFILTERED_MS_PER_ROW
-                                             : 1.0 + left * per_row * 0.7;
-            double other_cost = scan_cost;
-            if (indexable) {
-                /* A scan is tried only once a bitmap has shown what the
-                 * term's trigrams really cost: rare terms never pay one. */
-                double bitmap_cost = s->bitmap_rows > 0 ? s->bitmap_ms / s->bitmap_rows * left
-                                   : s->weak && !grams ? 0.3 + left * WEAK_BITMAP_MS_PER_ROW
-                                             : 0.3 + density * left * 0.005;
-                /* The n-gram index reads only candidates: no scan beats it. */
-                scan = !grams && s->bitmap_rows > 0 && scan_cost < bitmap_cost;
-                if (!scan)
-                    other_cost = bitmap_cost;
-            }
-            if (other_cost < walk_cost && left > 0) {
-                mode = STEP_BITMAP;
-            } else {
-                src->walk_step = to_walk < 256 ? 256 : to_walk > 32768 ? 32768 : (int64_t)to_walk;
-            }
-        }
-        if (s->force == 'w' || s->force == 'b' || s->force == 's' || s->force == 'g') {
-            mode = s->force == 'w' ? STEP_WALK : STEP_BITMAP;
-            scan = s->force == 's' || !indexable;
-        }
-        const char *op = s->caseless ? "LIKE" : "ILIKE";
-        if (mode == STEP_BITMAP) {
-            core_param_text(&p, s->pattern);
-            s->inflight_limit = (int64_t)(4 * need + 256);
-            core_param_int8(&p, s->inflight_limit);
-            bool pre = scan && *s->prefilter;
-            if (pre)
-                core_param_text(&p, s->prefilter);
-            s->inflight_grams = grams && !scan;
-            if (s->inflight_grams)
-                core_param_text(&p, s->grams);
-            snprintf(name, sizeof name, "convo_%s%s%u",
-                     s->inflight_grams ? "g" : !scan ? "b" : pre ? "sp" : "s",
-                     s->caseless ? "c" : "", src->part.oid);
-            covered = (int64_t)left;
-            if (scan) {
-                const char *tables[SCAN_BATCH_MAX];
-                tables[0] = src->part.name;
-                /* The first scan of an indexable term is a trial: one
-                 * partition, so a wrong guess costs little. */
-                bool sure = !indexable || s->scan_rows > 0 || s->force == 's';
-                s->nbatch = sure ? scan_batch(s, src, s->batch, SCAN_BATCH_ROWS) : 0;
-                for (int i = 0; i < s->nbatch; i++) {
-                    tables[i + 1] = s->sources[s->batch[i]].part.name;
-                    covered += (int64_t)s->sources[s->batch[i]].part.rows;
-                }
-                scan_sql(sql, sizeof sql, tables, 1 + s->nbatch, op, pre);
-                if (s->nbatch) /* partitions come and go: the text names it */
-                    snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
-                             (unsigned long long)core_hash64(sql, strlen(sql), 0));
-            } else if (s->inflight_grams) {
-                /* After one grams step, a rare term reads a run of months
-                 * in one statement: the matches expected in it stay under
-                 * the LIMIT. */
-                const char *tables[SCAN_BATCH_MAX];
-                tables[0] = src->part.name;
-                double density = ((double)s->walked_hits + s->grams_hits + 0.5) /
-                                 ((double)s->walked_rows + s->grams_rows + 1);
-                double max_rows = (double)s->inflight_limit / 2 / density;
-                s->nbatch = s->bitmap_rows > 0
-                          ? scan_batch(s, src, s->batch, max_rows < SCAN_BATCH_ROWS ? max_rows
-                                                                                   : SCAN_BATCH_ROWS)
-                          : 0;
-                for (int i = 0; i < s->nbatch; i++) {
-                    tables[i + 1] = s->sources[s->batch[i]].part.name;
-                    covered += (int64_t)s->sources[s->batch[i]].part.rows;
-                }
-                grams_sql(sql, sizeof sql, tables, 1 + s->nbatch, op);
-                if (s->nbatch)
-                    snprintf(name + strlen(name), sizeof name - strlen(name), "_%016llx",
-                             (unsigned long long)core_hash64(sql, strlen(sql), 0));
-            } else {
-                bitmap_sql(sql, sizeof sql, src->part.name, op);
-            }
-        } else {
-            core_param_int8(&p, src->walk_step);
-            core_param_text(&p, s->pattern);
-            snprintf(name, sizeof name, "convo_w%s%u", s->caseless ? "c" : "", src->part.oid);
-            walk_sql(sql, sizeof sql, src->part.name, op);
-            covered = src->walk_step;
-            if (src->walk_step < 65536)
-                src->walk_step *= 2;
-        }
-    }
+    if (src->kind == SRC_CONTACTS)
+        stmt_contacts(s, src, &step, &q);
+    else if (step.kind == CORE_STEP_WALK)
+        stmt_walk(s, src, &q);
+    else
+        stmt_fetch(s, src, &step, in.left, &q);
     s->sent_ms = core_now_ms();
-    enum core_status st = core_conn_send(s->conn, name, sql, &p);
+    enum core_status st = core_conn_send(s->conn, q.name, q.sql, &q.p);
     if (st != CORE_OK)
         return st;
     s->inflight = idx;
-    s->inflight_mode = mode;
-    s->inflight_scan = mode == STEP_BITMAP && src->kind == SRC_PART && scan;
+    s->inflight_mode = step.kind == CORE_STEP_WALK || step.kind == CORE_STEP_CONTACTS_WALK
+                     ? STEP_WALK : STEP_BITMAP;
+    s->inflight_scan = step.kind == CORE_STEP_SCAN;
     if (!s->inflight_scan && !s->inflight_grams)
         s->nbatch = 0;
-    s->inflight_rows = covered;
-    s->conn->busy = s;
+    s->inflight_rows = q.covered;
+    core_conn_set_busy(s->conn, s, search_abandon);
     return CORE_OK;
 }
 
@@ -866,53 +632,19 @@ static enum core_status apply_step(struct core_search *s, PGresult *r)
 
 /* ---- turning candidates into rows --------------------------------------------- */
 
-struct strbuf {
-    char *data;
-    size_t len, cap;
-};
-
-static bool sb_printf(struct strbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static bool sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->data ? b->data + b->len : NULL,
-                          b->data ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return false;
-        if (b->data && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return true;
-        }
-        size_t cap = (b->cap ? b->cap : 256);
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            return false;
-        b->data = d;
-        b->cap = cap;
-    }
-}
-
 static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n)
 {
-    struct strbuf ids = {0}, mids = {0}, ats = {0};
-    bool ok = sb_printf(&ids, "{") && sb_printf(&mids, "{") && sb_printf(&ats, "{");
+    struct core_strbuf ids = {0}, mids = {0}, ats = {0};
+    bool ok = core_strbuf_printf(&ids, "{") && core_strbuf_printf(&mids, "{") && core_strbuf_printf(&ats, "{");
     for (size_t i = 0; ok && i < n; i++) {
         char when[CORE_TIME_LEN];
         core_format_time_sql(batch[i].pos.us, when);
         const char *sep = i ? "," : "";
-        ok = sb_printf(&ids, "%s%d", sep, (int)batch[i].contact) &&
-             sb_printf(&mids, "%s%lld", sep, (long long)batch[i].pos.id) &&
-             sb_printf(&ats, "%s\"%s\"", sep, when);
+        ok = core_strbuf_printf(&ids, "%s%d", sep, (int)batch[i].contact) &&
+             core_strbuf_printf(&mids, "%s%lld", sep, (long long)batch[i].pos.id) &&
+             core_strbuf_printf(&ats, "%s\"%s\"", sep, when);
     }
-    ok = ok && sb_printf(&ids, "}") && sb_printf(&mids, "}") && sb_printf(&ats, "}");
+    ok = ok && core_strbuf_printf(&ids, "}") && core_strbuf_printf(&mids, "}") && core_strbuf_printf(&ats, "}");
     enum core_status st = CORE_ERR_NOMEM;
     PGresult *r = NULL;
     int *order = NULL;
@@ -926,7 +658,7 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     core_param_text(&p, s->digits);
     core_param_time(&p, s->cursor.us);
     core_param_int8(&p, s->cursor.id);
-    r = core_conn_exec(s->conn, "convo_finalize", finalize_sql, &p, &st);
+    r = core_conn_exec(s->conn, "convo_finalize", core_sql_finalize, &p, &st);
     if (!r)
         goto out;
     order = malloc(n * sizeof *order);
@@ -972,7 +704,7 @@ static enum core_status emit(struct core_search *s, size_t limit)
         struct core_pos g = global_frontier(s);
         qsort(s->items, s->nitems, sizeof *s->items, item_cmp_desc);
         struct item *batch = malloc(need * sizeof *batch);
-        struct idset inbatch = {0};
+        struct core_idset inbatch = {0};
         if (!batch)
             return CORE_ERR_NOMEM;
         size_t nb = 0;
@@ -981,9 +713,9 @@ static enum core_status emit(struct core_search *s, size_t limit)
             const struct item *it = &s->items[i];
             if (core_pos_cmp(it->pos, g) < 0)
                 break;
-            if (idset_has(&s->seen, it->contact) || idset_has(&inbatch, it->contact))
+            if (core_idset_has(&s->seen, it->contact) || core_idset_has(&inbatch, it->contact))
                 continue;
-            if (!idset_add(&inbatch, it->contact)) {
+            if (!core_idset_add(&inbatch, it->contact)) {
                 st = CORE_ERR_NOMEM;
                 break;
             }
@@ -998,15 +730,15 @@ static enum core_status emit(struct core_search *s, size_t limit)
         }
         /* Only now are they settled: shown, or ruled out for this walk. */
         for (size_t i = 0; st == CORE_OK && i < nb; i++)
-            if (!idset_add(&s->seen, batch[i].contact))
+            if (!core_idset_add(&s->seen, batch[i].contact))
                 st = CORE_ERR_NOMEM;
-        free(inbatch.slots);
+        core_idset_free(&inbatch);
         free(batch);
         if (st != CORE_OK)
             return st;
         size_t w = 0;
         for (size_t i = 0; i < s->nitems; i++)
-            if (!idset_has(&s->seen, s->items[i].contact))
+            if (!core_idset_has(&s->seen, s->items[i].contact))
                 s->items[w++] = s->items[i];
         s->nitems = w;
         if (nb == 0)
@@ -1015,12 +747,6 @@ static enum core_status emit(struct core_search *s, size_t limit)
 }
 
 /* ---- running ------------------------------------------------------------------------ */
-
-void core_search_abandon(struct core_search *s)
-{
-    /* The step is simply sent again: frontiers only move on results. */
-    s->inflight = -1;
-}
 
 static void finish(struct core_search *s, size_t limit)
 {
@@ -1135,7 +861,7 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
         enum core_status st = run(s, limit, budget_ms > 0 ? t0 + budget_ms : 0);
         if (st != CORE_OK) {
             /* Partitions may have been swapped or dropped: look again. */
-            s->conn->parts_loaded_ms = 0;
+            core_catalogue_stale(s->conn);
             return st;
         }
     }
@@ -1167,26 +893,13 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     return CORE_OK;
 }
 
-void core_search_detach_all(struct core_conn *conn)
-{
-    for (struct core_search *s = conn->searches; s; s = s->next_open) {
-        s->conn = NULL;
-        s->prev_open = NULL;
-    }
-    conn->searches = NULL;
-}
-
 void core_search_close(struct core_search *s)
 {
     if (!s)
         return;
     if (s->conn && s->conn->busy == s)
         core_conn_settle(s->conn);
-    if (s->prev_open) {
-        *s->prev_open = s->next_open;
-        if (s->next_open)
-            s->next_open->prev_open = s->prev_open;
-    }
+    core_conn_detach(&s->user);
     free(s->term);
     free(s->pattern);
     free(s->digits);
@@ -1196,7 +909,7 @@ void core_search_close(struct core_search *s)
     free(s->sources);
     free(s->batch);
     free(s->items);
-    free(s->seen.slots);
+    core_idset_free(&s->seen);
     core_page_free(&s->page);
     free(s);
 }

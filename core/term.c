@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "internal.h"
+#include "term_pattern.h"
 
 long core_utf8_chars(const char *text)
 {

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
-#include "internal.h"
+#include "lib.h"
 #include "json.h"
 
 static int runs = 50;       /* convo repetitions per case */

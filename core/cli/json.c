@@ -1,7 +1,7 @@
 /* core/cli/json.c - the JSON the CLIs print. */
 #include <string.h>
 
-#include "internal.h"
+#include "lib.h"
 #include "json.h"
 
 void json_string(FILE *f, const char *s)
