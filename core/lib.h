@@ -1,4 +1,7 @@
-/* core/lib.h - libconvo: the only door from tui and the CLIs to the database.
+/* core/lib.h - libconvo: the only door from tui and the CLIs to the database
+ * (convo-bench's baseline, which measures what a first attempt costs
+ * without core, opens a session of its own; the seeder streams COPY on
+ * core's session through conn.h).
  *
  * No curses, no CSV. A struct core_conn is one libpq connection with its
  * prepared statements; it belongs to one thread at a time, except
@@ -35,12 +38,13 @@ const char *core_status_message(enum core_status status);
 /* The longest search term accepted, in characters. */
 #define CORE_TERM_MAX_CHARS 200
 #define CORE_TERM_MAX_TEXT "200"   /* the same, for messages */
-/* The default and largest page sizes. */
+/* The default and largest page sizes: a limit of 0 asks for the default,
+ * one above the largest gets the largest. */
 #define CORE_PAGE_DEFAULT 50
 #define CORE_PAGE_MAX 1000
 
-/* Small helpers the programs share with core. TODO(base.h): these two move
- * to core/base.h with the other shared helpers; declared here until then. */
+/* Small helpers the programs share with core (to move to core/base.h with
+ * the others). */
 /* A monotonic clock in milliseconds, for measuring durations. */
 double core_now_ms(void);
 /* Number of UTF-8 characters in text, or -1 when it is not valid UTF-8. */
@@ -50,9 +54,10 @@ long core_utf8_chars(const char *text);
 
 struct core_conn;
 
-/* conninfo: a libpq conninfo string or URI; NULL or "" means the libpq
- * environment (PG* variables), else DATABASE_URL. On failure returns NULL and
- * writes a one-line message (never a password) into err. */
+/* conninfo: a libpq conninfo string or URI; NULL or "" picks the database
+ * by core_conninfo_resolve()'s rule (the PG* variables, else DATABASE_URL,
+ * else the embedded cluster). On failure returns NULL and writes a
+ * one-line message (never a password) into err. */
 struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen);
 void core_conn_close(struct core_conn *conn);
 
@@ -178,10 +183,11 @@ void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
 enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out);
 
-/* One contact's messages, newest first, paged by cursor. */
 /* CORE_OK when contact_id names a contact, CORE_ERR_NOT_FOUND when not. */
 enum core_status core_contact_exists(struct core_conn *conn, int32_t contact_id);
 
+/* One contact's messages, newest first, paged by cursor (NULL or "" = the
+ * newest). A contact that does not exist has no messages: an empty page. */
 enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
                                const char *cursor, size_t limit,
                                struct core_page *out);
@@ -234,7 +240,9 @@ enum core_status core_search(struct core_conn *conn, const char *term,
 /* ---- live: change notifications and writing (live.c, follow.c) ----------- */
 
 /* Start receiving change notifications on conn (LISTEN convo_changes).
- * Remembered: core listens again by itself after any reconnect. */
+ * Remembered: core listens again by itself after any reconnect. A reader
+ * that may sit on a standby moves to the primary first: a standby cannot
+ * LISTEN. */
 enum core_status core_listen(struct core_conn *conn);
 
 /* The connection's socket, to poll() for readability; -1 when lost. */
