@@ -228,6 +228,44 @@ static enum core_status term_grams(struct core_search *s)
     return st;
 }
 
+/* What the search makes of its term: its patterns, what indexes it can
+ * use, how to compare (LIKE or ILIKE), its n-grams when they may help. */
+static enum core_status search_term(struct core_search *s, const char *term)
+{
+    s->pattern = core_like_pattern(term);
+    s->digits = core_digits_pattern(term);
+    s->prefilter = core_prefilter_pattern(term);
+    if (!s->pattern || !s->digits || !s->prefilter)
+        return CORE_ERR_NOMEM;
+    s->indexable = core_term_indexable(term);
+    s->weak = s->indexable && !core_term_has_word3(term);
+    const char *force = getenv("CONVO_FORCE_STEP");
+    s->force = force ? force[0] : 0;
+    /* ILIKE lowers every row it reads; a term without letters gives the
+     * same answer with LIKE, four times cheaper. */
+    s->caseless = true;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        if (*c >= 0x80 || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
+            s->caseless = false;
+    if (s->caseless)
+        s->prefilter[0] = '\0'; /* LIKE is exact already */
+    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
+     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
+     * rare. */
+    bool punct = false;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
+                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
+    if (!s->indexable || s->weak || punct) {
+        enum core_status st = term_grams(s);
+        if (st != CORE_OK)
+            return st;
+    }
+    size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
+    s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
+    return CORE_OK;
+}
+
 /* The connection closes first: the search answers CORE_ERR_USAGE from now
  * on, and may still be closed. */
 static void search_detach(struct core_conn_user *user)
@@ -280,40 +318,9 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
         core_search_close(s);
         return CORE_ERR_CURSOR;
     }
-    s->pattern = core_like_pattern(term);
-    s->digits = core_digits_pattern(term);
-    s->prefilter = core_prefilter_pattern(term);
-    if (!s->pattern || !s->digits || !s->prefilter)
-        goto nomem;
-    s->indexable = core_term_indexable(term);
-    s->weak = s->indexable && !core_term_has_word3(term);
-    const char *force = getenv("CONVO_FORCE_STEP");
-    s->force = force ? force[0] : 0;
-    /* ILIKE lowers every row it reads; a term without letters gives the
-     * same answer with LIKE, four times cheaper. */
-    s->caseless = true;
-    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
-        if (*c >= 0x80 || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
-            s->caseless = false;
-    if (s->caseless)
-        s->prefilter[0] = '\0'; /* LIKE is exact already */
-    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
-     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
-     * rare. */
-    bool punct = false;
-    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
-        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
-                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
-    if (!s->indexable || s->weak || punct) {
-        enum core_status gst = term_grams(s);
-        if (gst != CORE_OK) {
-            core_search_close(s);
-            return gst;
-        }
-    }
-    size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
-    s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
-    enum core_status st = build_sources(s);
+    enum core_status st = search_term(s, term);
+    if (st == CORE_OK)
+        st = build_sources(s);
     if (st != CORE_OK) {
         core_search_close(s);
         return st;
