@@ -1,13 +1,13 @@
 /* tests/core/step.c - search's choice of its next step
- * (core_search_choose_step), over measured densities and costs, no
- * database: each kind of step is chosen where it should be, and the
- * boundaries between them fall where the cost model puts them. The db
- * suite forces each kind against a server and compares with an oracle;
- * this checks which kind is chosen unforced. */
+ * (core_search_choose_step, core/search_choose.c) over measured densities
+ * and costs, no database: each kind of step is chosen where it should be,
+ * and the boundaries between them fall where the cost model puts them.
+ * The db suite forces each kind against a server and compares with an
+ * oracle; this checks which kind is chosen unforced. */
 #include <stdio.h>
 #include <string.h>
 
-#include "search_step.h"
+#include "search_choose.h"
 
 static int failures;
 

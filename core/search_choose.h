@@ -1,11 +1,11 @@
-/* core/search_step.h - which step a search takes next (search_step.c).
+/* core/search_choose.h - which step a search takes next (search_choose.c).
  *
  * A pure function of the term and of what the steps so far measured: no
  * connection, no clock, so the choice is tested over densities and costs
  * without a server (tests/core/unit.c). search.c fills the input, sends
  * the statement the answer names, and measures its cost. */
-#ifndef CONVO_CORE_SEARCH_STEP_H
-#define CONVO_CORE_SEARCH_STEP_H
+#ifndef CONVO_CORE_SEARCH_CHOOSE_H
+#define CONVO_CORE_SEARCH_CHOOSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
