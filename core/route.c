@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "conn.h"
 #include "route.h"
 #include "route_policy.h"
 #include "session.h"
