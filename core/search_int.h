@@ -46,7 +46,7 @@ struct core_search {
     bool weak;          /* indexable, but only by short words' trigrams */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
     char *grams;        /* the term's indexed n-grams ("{..}", schema 006), or NULL */
-    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan */
+    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan|grams, 1st letter */
     bool contacts_indexable;
     bool recent;        /* empty term */
     char *recent_cursor;
