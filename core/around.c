@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cursor.h"
+#include "page.h"
+#include "rows.h"
+#include "session.h"
 
 /* The anchor and what is older, newest first (messages_contact_time). */
 static const char older_sql[] =

@@ -1,5 +1,9 @@
 /* core/conn.c - finding the database, one libpq session, prepared
- * statements, binary parameters, cancel and reconnect. */
+ * statements, binary parameters, cancel and reconnect.
+ *
+ * The bottom of core: it calls only what lies below it (route_policy.c,
+ * redact.c, status.c). The modules above reach it through session.h and
+ * hook in where they must be told (see there). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -8,24 +12,13 @@
 #include <time.h>
 
 #include "conn.h"
-#include "internal.h"
+#include "cursor.h"
+#include "route_policy.h"
+#include "session.h"
 
 #ifndef CONVO_SOURCE_ROOT
 #define CONVO_SOURCE_ROOT "."
 #endif
-
-static const char *const status_messages[] = {
-#define CORE_STATUS_MSG(code, msg) msg,
-    CORE_STATUS_LIST(CORE_STATUS_MSG)
-#undef CORE_STATUS_MSG
-};
-
-const char *core_status_message(enum core_status status)
-{
-    if ((size_t)status >= sizeof status_messages / sizeof status_messages[0])
-        return "unknown error";
-    return status_messages[status];
-}
 
 /* ---- finding the database ----------------------------------------------- */
 
@@ -121,9 +114,14 @@ static enum core_status start_session(struct core_conn *conn)
     pthread_mutex_unlock(&conn->cancel_lock);
     conn->lost = false;
     conn->err[0] = '\0';
-    conn->parts_loaded_ms = 0;
-    core_route_started(conn);
-    return core_live_relisten(conn);
+    conn->session++;
+    core_route_started(&conn->route, pg, core_now_ms());
+    for (int i = 0; i < conn->nhooks; i++) {
+        enum core_status st = conn->hooks[i](conn);
+        if (st != CORE_OK)
+            return st;
+    }
+    return CORE_OK;
 }
 
 struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen)
@@ -153,10 +151,13 @@ void core_conn_close(struct core_conn *conn)
         return;
     if (conn->busy)
         core_conn_settle(conn);
-    core_search_detach_all(conn);
+    while (conn->users) {
+        struct core_conn_user *u = conn->users;
+        core_conn_detach(u);
+        u->detach(u);
+    }
     drop_session(conn);
     free(conn->prepared);
-    free(conn->parts);
     free(conn->conninfo);
     pthread_mutex_destroy(&conn->cancel_lock);
     free(conn);
@@ -200,9 +201,70 @@ void core_conn_cancel(struct core_conn *conn)
     pthread_mutex_unlock(&conn->cancel_lock);
 }
 
+/* ---- what the modules above hook in ------------------------------------- */
+
+void core_conn_attach(struct core_conn *conn, struct core_conn_user *user,
+                      void (*detach)(struct core_conn_user *user))
+{
+    user->detach = detach;
+    user->next = conn->users;
+    if (conn->users)
+        conn->users->prev = &user->next;
+    user->prev = &conn->users;
+    conn->users = user;
+}
+
+void core_conn_detach(struct core_conn_user *user)
+{
+    if (!user->prev)
+        return;
+    *user->prev = user->next;
+    if (user->next)
+        user->next->prev = user->prev;
+    user->next = NULL;
+    user->prev = NULL;
+}
+
+enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook)
+{
+    for (int i = 0; i < conn->nhooks; i++)
+        if (conn->hooks[i] == hook)
+            return CORE_OK;
+    if (conn->nhooks == CORE_SESSION_HOOKS)
+        return CORE_ERR_NOMEM;
+    conn->hooks[conn->nhooks++] = hook;
+    return CORE_OK;
+}
+
+void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(void *owner))
+{
+    conn->busy = owner;
+    conn->abandon = abandon;
+}
+
+/* Before a statement: find a session the server closed and move a reader
+ * back to its standby (route_policy.c decides). Only readers that may move
+ * between servers: a single server's loss is still reported
+ * (CORE_ERR_LOST) as before. A listening session is watched by its own
+ * poll() on the socket: reading here would take the wake-up away from it. */
+static void route_check(struct core_conn *conn)
+{
+    if (!conn->pg || conn->lost || conn->busy || conn->listening ||
+        !(conn->route.prefers_standby || conn->route.on_standby))
+        return;
+    if (core_route_closed(conn->pg)) {
+        conn->lost = true;
+        return;
+    }
+    if (conn->route.on_standby)
+        return;
+    if (core_route_standby_back(&conn->route, conn->conninfo, core_now_ms()))
+        conn->lost = true; /* the next statement reconnects, to the standby */
+}
+
 enum core_status core_conn_ready(struct core_conn *conn)
 {
-    core_route_check(conn);
+    route_check(conn);
     if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK && !conn->lost)
         return CORE_OK;
     return core_conn_reset(conn);
@@ -416,10 +478,10 @@ PGresult *core_conn_take(struct core_conn *conn, enum core_status *status)
 
 void core_conn_settle(struct core_conn *conn)
 {
-    struct core_search *s = conn->busy;
+    void *owner = conn->busy;
     conn->busy = NULL;
-    if (s)
-        core_search_abandon(s);
+    if (owner && conn->abandon)
+        conn->abandon(owner);
     if (!conn->pg || PQstatus(conn->pg) != CONNECTION_OK)
         return;
     if (PQisBusy(conn->pg)) {

@@ -1,7 +1,8 @@
 /* core/conn.h - the raw libpq handle behind a core connection.
  *
- * For the seeder only: it reuses core's way of finding and opening the
- * database, then streams COPY on the PGconn itself. */
+ * Not for the programs (they use lib.h only): the seeder opens the
+ * database core's way and streams COPY on the PGconn itself, and tests
+ * inspect or end the session through it. */
 #ifndef CONVO_CORE_CONN_H
 #define CONVO_CORE_CONN_H
 
@@ -9,13 +10,9 @@
 
 #include "lib.h"
 
-/* The PGconn behind conn; NULL when the connection is lost. Valid until the
- * next core call on conn, which may reconnect. */
+/* The PGconn behind conn, reconnecting first when the session was lost;
+ * NULL when that fails. Valid until the next core call on conn, which may
+ * reconnect. (core_conninfo_resolve() is in lib.h.) */
 PGconn *core_conn_pg(struct core_conn *conn);
-
-/* The conninfo string core would use for conninfo (NULL or "" = the
- * environment, then DATABASE_URL, then the embedded cluster). Static
- * storage or conninfo itself. */
-const char *core_conninfo_resolve(const char *conninfo);
 
 #endif

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cursor.h"
+#include "term_pattern.h"
 
 #define CURSOR_VERSION 1
 #define CURSOR_BYTES 33

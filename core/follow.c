@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cursor.h"
+#include "page.h"
+#include "rows.h"
+#include "session.h"
 
 struct range {
     int64_t lo, hi;

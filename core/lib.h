@@ -1,14 +1,21 @@
-/* core/lib.h - libconvo: the only door from tui and the CLIs to the database.
+/* core/lib.h - libconvo: the only door from tui and the CLIs to the database
+ * (convo-bench's baseline, which measures what a first attempt costs
+ * without core, opens a session of its own; the seeder streams COPY on
+ * core's session through conn.h).
  *
  * No curses, no CSV. A struct core_conn is one libpq connection with its
  * prepared statements; it belongs to one thread at a time, except
- * core_conn_cancel(), which any thread may call. */
+ * core_conn_cancel(), which any thread may call. The small helpers that
+ * are not about the database (clocks, allocation, UTF-8, JSON strings)
+ * are in base.h, included here. */
 #ifndef CONVO_CORE_LIB_H
 #define CONVO_CORE_LIB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base.h"
 
 /* Errors are values. X(code, message) */
 #define CORE_STATUS_LIST(X)                                              \
@@ -35,7 +42,8 @@ const char *core_status_message(enum core_status status);
 /* The longest search term accepted, in characters. */
 #define CORE_TERM_MAX_CHARS 200
 #define CORE_TERM_MAX_TEXT "200"   /* the same, for messages */
-/* The default and largest page sizes. */
+/* The default and largest page sizes: a limit of 0 asks for the default,
+ * one above the largest gets the largest. */
 #define CORE_PAGE_DEFAULT 50
 #define CORE_PAGE_MAX 1000
 
@@ -43,9 +51,10 @@ const char *core_status_message(enum core_status status);
 
 struct core_conn;
 
-/* conninfo: a libpq conninfo string or URI; NULL or "" means the libpq
- * environment (PG* variables), else DATABASE_URL. On failure returns NULL and
- * writes a one-line message (never a password) into err. */
+/* conninfo: a libpq conninfo string or URI; NULL or "" picks the database
+ * by core_conninfo_resolve()'s rule (the PG* variables, else DATABASE_URL,
+ * else the embedded cluster). On failure returns NULL and writes a
+ * one-line message (never a password) into err. */
 struct core_conn *core_conn_open(const char *conninfo, char *err, size_t errlen);
 void core_conn_close(struct core_conn *conn);
 
@@ -61,8 +70,17 @@ enum core_status core_conn_reset(struct core_conn *conn);
 /* Cancel the statement running on conn. Safe from any thread, any time. */
 void core_conn_cancel(struct core_conn *conn);
 
-/* core/conn.h gives the raw PGconn behind a connection to the seeder's COPY
- * and convo-bench's naive baseline; nothing else needs it. */
+/* The conninfo core_conn_open(conninfo) uses: conninfo itself when given,
+ * else "" (libpq reads the PG* variables) when any of PGHOST, PGHOSTADDR,
+ * PGPORT, PGDATABASE, PGUSER or PGSERVICE is set, else DATABASE_URL, else
+ * the embedded cluster that ./run starts (under CONVO_STATE when set).
+ * Static storage or conninfo itself. For a program that opens a libpq
+ * session of its own beside core's (convo-bench's baseline) and must reach
+ * the same database. */
+const char *core_conninfo_resolve(const char *conninfo);
+
+/* core/conn.h hands the raw PGconn behind a connection to the seeder's
+ * COPY and to tests that inspect the session; programs do without it. */
 
 /* ---- reads on a standby, writes on the primary (route.c) ----------------
  * A reader opened with a multi-host conninfo and
@@ -121,8 +139,7 @@ struct core_row {
     bool outbound;            /* direction: false = inbound ("in") */
     const char *content;
     int64_t created_at_us;    /* microseconds since the Unix epoch, UTC */
-    const char *created_at;   /* ISO 8601 in UTC (+00:00), formatted by core; years
-                                 before 1 AD as -YYYY */
+    const char *created_at;   /* created_at_us as core_format_time() writes it */
     unsigned matched;         /* enum core_match bits; 0 outside search */
 };
 
@@ -149,6 +166,13 @@ struct core_page {
 
 void core_page_free(struct core_page *page);
 
+/* An instant (microseconds since the Unix epoch) as ISO 8601 in UTC with
+ * microseconds, "2024-05-01T12:00:00.000000+00:00"; years before 1 AD as
+ * -YYYY (0000 is 1 BC), after 9999 as +YYYYY; "infinity" and "-infinity"
+ * for INT64_MAX and INT64_MIN. */
+#define CORE_TIME_LEN 64
+void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
+
 /* ---- queries ------------------------------------------------------------ */
 
 /* Recent conversations, newest first. cursor NULL or "" = first page.
@@ -156,10 +180,11 @@ void core_page_free(struct core_page *page);
 enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out);
 
-/* One contact's messages, newest first, paged by cursor. */
 /* CORE_OK when contact_id names a contact, CORE_ERR_NOT_FOUND when not. */
 enum core_status core_contact_exists(struct core_conn *conn, int32_t contact_id);
 
+/* One contact's messages, newest first, paged by cursor (NULL or "" = the
+ * newest). A contact that does not exist has no messages: an empty page. */
 enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
                                const char *cursor, size_t limit,
                                struct core_page *out);
@@ -170,6 +195,16 @@ enum core_status core_term_check(const char *term);
 /* What is wrong with a term, for a message: "invalid UTF-8" or "longer
  * than 200 characters"; NULL when it is a valid term. */
 const char *core_term_problem(const char *term);
+
+/* The patterns search matches a term with, for a program that runs its
+ * own SQL to compare against core's answers (convo-bench's baseline).
+ * core_like_pattern: '%' + term with % _ \ escaped + '%', for ILIKE against
+ * content, name and phone number. core_digits_pattern: for a phone-like
+ * term (only digits and + - ( ) . space, at least one digit), '%' + its
+ * digits + '%', for LIKE against the phone number's digits; "" otherwise.
+ * Both NULL when memory runs out; the caller frees. */
+char *core_like_pattern(const char *term);
+char *core_digits_pattern(const char *term);
 
 /* An incremental search. Open it with a term and an optional cursor, then
  * call next() with a time budget until the page is complete. An empty term
@@ -202,7 +237,9 @@ enum core_status core_search(struct core_conn *conn, const char *term,
 /* ---- live: change notifications and writing (live.c, follow.c) ----------- */
 
 /* Start receiving change notifications on conn (LISTEN convo_changes).
- * Remembered: core listens again by itself after any reconnect. */
+ * Remembered: core listens again by itself after any reconnect. A reader
+ * that may sit on a standby moves to the primary first: a standby cannot
+ * LISTEN. */
 enum core_status core_listen(struct core_conn *conn);
 
 /* The connection's socket, to poll() for readability; -1 when lost. */

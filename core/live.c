@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "page.h"
+#include "route.h"
+#include "rows.h"
+#include "session.h"
 
 #define CHANNEL "convo_changes"
 
@@ -20,7 +23,8 @@ static void quiet_notices(void *arg, const char *message)
     (void)message;
 }
 
-enum core_status core_live_relisten(struct core_conn *conn)
+/* Session hook: LISTEN again on every new session while listening. */
+static enum core_status live_relisten(struct core_conn *conn)
 {
     if (!conn->listening)
         return CORE_OK;
@@ -50,8 +54,10 @@ enum core_status core_listen(struct core_conn *conn)
      * the primary (route.c). */
     if ((st = core_route_need_primary(conn)) != CORE_OK)
         return st;
+    if ((st = core_conn_add_hook(conn, live_relisten)) != CORE_OK)
+        return st;
     conn->listening = true;
-    st = core_live_relisten(conn);
+    st = live_relisten(conn);
     conn->missed = false; /* a first LISTEN has missed nothing */
     if (st != CORE_OK)
         conn->listening = st == CORE_ERR_LOST; /* listen again on reconnect */

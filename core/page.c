@@ -4,7 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "cursor.h"
+#include "page.h"
 
 /* Strings live in a chain of blocks so that row pointers stay valid while
  * the page grows. */

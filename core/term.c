@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "internal.h"
+#include "term_pattern.h"
 
 const char *core_term_problem(const char *term)
 {

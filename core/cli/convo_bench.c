@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
-#include "internal.h"
+#include "lib.h"
 #include "json.h"
 
 static int runs = 50;       /* convo repetitions per case */
@@ -467,13 +466,17 @@ static int finish(struct core_conn *conn, PGconn *pg)
     return 0;
 }
 
-int main(int argc, char **argv)
+struct bench_opts {
+    const char *db, *terms_file;
+    bool quick, recent_only;
+};
+
+/* The flags into opts and the globals above; false on a usage error. */
+static bool parse_args(int argc, char **argv, struct bench_opts *o)
 {
-    const char *db = NULL, *terms_file = NULL;
-    bool quick = false, recent_only = false;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--db")) && i + 1 < argc)
-            db = argv[++i];
+            o->db = argv[++i];
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--naive-runs") && i + 1 < argc)
@@ -481,34 +484,52 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-naive"))
             skip_naive = true;
         else if (!strcmp(argv[i], "--quick"))
-            quick = true;
+            o->quick = true;
         else if (!strcmp(argv[i], "--json"))
             as_json = true;
         else if (!strcmp(argv[i], "--terms") && i + 1 < argc)
-            terms_file = argv[++i];
+            o->terms_file = argv[++i];
         else if (!strcmp(argv[i], "--recent-only"))
-            recent_only = true;
-        else {
-            fputs(usage_text, stderr);
-            return 2;
-        }
+            o->recent_only = true;
+        else
+            return false;
     }
-    if (runs < 1 || naive_runs < 1) {
-        fputs(usage_text, stderr);
-        return 2;
+    return runs >= 1 && naive_runs >= 1;
+}
+
+/* Phone and name fragments taken from the data itself. */
+struct samples {
+    char phone[64], phone_fmt[64], phone_digits[64], name[64];
+};
+
+static void take_samples(const char *ph, const char *nm, struct samples *smp)
+{
+    snprintf(smp->phone, sizeof smp->phone, "555");
+    snprintf(smp->phone_fmt, sizeof smp->phone_fmt, "555");
+    snprintf(smp->phone_digits, sizeof smp->phone_digits, "555");
+    char d[32];
+    size_t nd = 0;
+    for (const char *c = ph; *c && nd < sizeof d - 1; c++)
+        if (*c >= '0' && *c <= '9')
+            d[nd++] = *c;
+    d[nd] = '\0';
+    if (nd >= 7) {
+        snprintf(smp->phone_digits, sizeof smp->phone_digits, "%.6s", d + nd - 7);
+        snprintf(smp->phone_fmt, sizeof smp->phone_fmt, "(%.3s) %.3s-%.1s", d + nd - 7,
+                 d + nd - 4, d + nd - 1);
     }
-    size_t nterms = 0;
-    char **terms = terms_file ? read_terms(terms_file, &nterms) : NULL;
-    char err[512];
-    struct core_conn *conn = core_conn_open(db, err, sizeof err);
-    if (!conn) {
-        fprintf(stderr, "convo-bench: %s\n", err);
-        return 1;
-    }
+    snprintf(smp->phone, sizeof smp->phone, "%.8s", ph);
+    snprintf(smp->name, sizeof smp->name, "%.4s", nm);
+}
+
+/* The baseline's own session (the same database as core's), after saying
+ * how big the data set is; NULL after a message. */
+static PGconn *open_baseline(const char *db, struct samples *smp)
+{
     PGconn *pg = PQconnectdb(core_conninfo_resolve(db));
     if (PQstatus(pg) != CONNECTION_OK) {
         fprintf(stderr, "convo-bench: %s", PQerrorMessage(pg));
-        return 1;
+        return NULL;
     }
     PQclear(PQexec(pg, "SET jit = off"));
     PGresult *r = PQexec(pg, "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM messages),"
@@ -516,48 +537,22 @@ int main(int argc, char **argv)
                              " (SELECT name FROM contacts WHERE name <> '' ORDER BY id OFFSET 333 LIMIT 1)");
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         fprintf(stderr, "convo-bench: %s", PQerrorMessage(pg));
-        return 1;
+        return NULL;
     }
     fprintf(as_json ? stderr : stdout,
             "convo-bench: %s contacts, %s messages; convo %d runs per case, baseline %s\n\n",
             PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), runs,
             skip_naive ? "skipped" : naive_runs == 1 ? "1 run" : "best of several runs");
-    /* Phone and name fragments taken from the data itself. */
-    char phone[64] = "555", phone_fmt[64] = "555", phone_digits[64] = "555", name[64] = "ann";
-    const char *ph = PQgetvalue(r, 0, 2), *nm = PQgetvalue(r, 0, 3);
-    {
-        char d[32];
-        size_t nd = 0;
-        for (const char *c = ph; *c && nd < sizeof d - 1; c++)
-            if (*c >= '0' && *c <= '9')
-                d[nd++] = *c;
-        d[nd] = '\0';
-        if (nd >= 7) {
-            snprintf(phone_digits, sizeof phone_digits, "%.6s", d + nd - 7);
-            snprintf(phone_fmt, sizeof phone_fmt, "(%.3s) %.3s-%.1s", d + nd - 7, d + nd - 4,
-                     d + nd - 1);
-        }
-        snprintf(phone, sizeof phone, "%.8s", ph);
-        snprintf(name, sizeof name, "%.4s", nm);
-    }
+    take_samples(PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), smp);
     PQclear(r);
+    return pg;
+}
 
-    if (!as_json) {
-        printf("| case     | query                     |  p50 ms  |  p99 ms  |  max ms  | first ms | rows |   naive ms | speedup | rows | notes\n");
-        printf("|----------|---------------------------|----------|----------|----------|----------|------|------------|---------|------|------\n");
-    }
-    if (terms) {
-        for (size_t i = 0; i < nterms; i++) {
-            bench_search(conn, pg, "terms", terms[i]);
-            free(terms[i]);
-        }
-        free(terms);
-        return finish(conn, pg);
-    }
-    bench_recent(conn, pg);
-    if (recent_only)
-        return finish(conn, pg);
-
+/* The fixed workload after the recent list: every kind of term, typing,
+ * deep pages, cancel. */
+static void bench_cases(struct core_conn *conn, PGconn *pg, const struct samples *smp,
+                        bool quick)
+{
     struct {
         const char *kind, *term;
     } cases[] = {
@@ -582,8 +577,8 @@ int main(int argc, char **argv)
         {"special", "'re"}, {"special", "l.o"}, {"special", "I'd"}, {"special", "a b"},
         {"special", "\\"}, {"nonascii", "café"}, {"nonascii", "CAFÉ"}, {"nonascii", "naïve"},
         {"nonascii", "日本"},
-        {"phone", phone}, {"phone", phone_fmt}, {"phone", phone_digits},
-        {"name", name},
+        {"phone", smp->phone}, {"phone", smp->phone_fmt}, {"phone", smp->phone_digits},
+        {"name", smp->name},
     };
     size_t ncases = sizeof cases / sizeof cases[0];
     for (size_t i = 0; i < ncases; i++) {
@@ -606,5 +601,41 @@ int main(int argc, char **argv)
     bench_search_deep(conn, pg, "pizza", 20);
     bench_search_deep(conn, pg, "a", 20);
     bench_cancel(conn, "zq");
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_opts o = {0};
+    if (!parse_args(argc, argv, &o)) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    size_t nterms = 0;
+    char **terms = o.terms_file ? read_terms(o.terms_file, &nterms) : NULL;
+    char err[512];
+    struct core_conn *conn = core_conn_open(o.db, err, sizeof err);
+    if (!conn) {
+        fprintf(stderr, "convo-bench: %s\n", err);
+        return 1;
+    }
+    struct samples smp;
+    PGconn *pg = open_baseline(o.db, &smp);
+    if (!pg)
+        return 1;
+    if (!as_json) {
+        printf("| case     | query                     |  p50 ms  |  p99 ms  |  max ms  | first ms | rows |   naive ms | speedup | rows | notes\n");
+        printf("|----------|---------------------------|----------|----------|----------|----------|------|------------|---------|------|------\n");
+    }
+    if (terms) {
+        for (size_t i = 0; i < nterms; i++) {
+            bench_search(conn, pg, "terms", terms[i]);
+            free(terms[i]);
+        }
+        free(terms);
+        return finish(conn, pg);
+    }
+    bench_recent(conn, pg);
+    if (!o.recent_only)
+        bench_cases(conn, pg, &smp, o.quick);
     return finish(conn, pg);
 }

@@ -207,15 +207,17 @@ static int live_dispatch(int argc, char **argv)
     return -1;
 }
 
-int main(int argc, char **argv)
-{
-    int live_rc = live_dispatch(argc, argv);
-    if (live_rc >= 0)
-        return live_rc;
+/* The command line of recent, search, messages, server and ping. */
+struct query_args {
+    const char *db, *after, *cmd, *arg;
+    long limit, budget;
+    bool have_arg, budget_given;
+};
 
-    const char *db = NULL, *after = NULL, *cmd = NULL, *arg = NULL;
-    long limit = 0, budget = 0;
-    bool have_arg = false, budget_given = false;
+/* Read argv into q: -1 when it parsed, else the exit status (after --help
+ * or a usage error). */
+static int parse_args(int argc, char **argv, struct query_args *q)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -224,88 +226,78 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-d") == 0 || strcmp(a, "--db") == 0) {
             if (!more)
                 return usage("%s needs a CONNINFO", a);
-            db = argv[++i];
+            q->db = argv[++i];
         } else if (strncmp(a, "--db=", 5) == 0) {
-            db = a + 5;
+            q->db = a + 5;
         } else if (strcmp(a, "--limit") == 0) {
             if (!more)
                 return usage("--limit needs a number 1..%d", CORE_PAGE_MAX);
             const char *v = argv[++i];
-            if (!parse_count(v, 1, CORE_PAGE_MAX, &limit))
+            if (!parse_count(v, 1, CORE_PAGE_MAX, &q->limit))
                 return usage("--limit must be 1..%d, got %s", CORE_PAGE_MAX,
                              *v ? v : "''");
         } else if (strcmp(a, "--after") == 0) {
             if (!more || !*argv[i + 1])
                 return usage("--after needs a cursor");
-            after = argv[++i];
+            q->after = argv[++i];
         } else if (strcmp(a, "--budget") == 0) {
             if (!more)
                 return usage("--budget needs milliseconds 0..%ld", BUDGET_MAX);
             const char *v = argv[++i];
-            if (!parse_count(v, 0, BUDGET_MAX, &budget))
+            if (!parse_count(v, 0, BUDGET_MAX, &q->budget))
                 return usage("--budget must be 0..%ld milliseconds, got %s", BUDGET_MAX,
                              *v ? v : "''");
-            budget_given = true;
-        } else if (strcmp(a, "--") == 0 && cmd && !have_arg && more) {
-            arg = argv[++i];
-            have_arg = true;
-        } else if (a[0] == '-' && a[1] != '\0' && !(cmd && !have_arg && strcmp(cmd, "recent") != 0)) {
+            q->budget_given = true;
+        } else if (strcmp(a, "--") == 0 && q->cmd && !q->have_arg && more) {
+            q->arg = argv[++i];
+            q->have_arg = true;
+        } else if (a[0] == '-' && a[1] != '\0' &&
+                   !(q->cmd && !q->have_arg && strcmp(q->cmd, "recent") != 0)) {
             return usage("unknown option %s", a);
-        } else if (!cmd) {
-            cmd = a;
-        } else if (!have_arg && strcmp(cmd, "recent") != 0 && strcmp(cmd, "server") != 0) {
-            arg = a;
-            have_arg = true;
+        } else if (!q->cmd) {
+            q->cmd = a;
+        } else if (!q->have_arg && strcmp(q->cmd, "recent") != 0 &&
+                   strcmp(q->cmd, "server") != 0) {
+            q->arg = a;
+            q->have_arg = true;
         } else {
             return usage("unexpected argument %s", a);
         }
     }
-    if (!cmd)
-        return usage("missing command (recent, search, messages, follow, send or server)");
-    if (strcmp(cmd, "server") == 0)
-        return print_server(db);
-    bool recent = strcmp(cmd, "recent") == 0, search = strcmp(cmd, "search") == 0,
-         messages = strcmp(cmd, "messages") == 0, ping = strcmp(cmd, "ping") == 0;
-    if (!recent && !search && !messages && !ping)
-        return usage("unknown command %s", cmd);
-    if (ping && (have_arg || limit || after || budget_given))
-        return usage("ping takes no arguments");
-    if (ping) {
-        char err[512];
-        struct core_conn *conn = core_conn_open(db, err, sizeof err);
-        if (!conn)
-            return fail_line(err);
-        core_conn_close(conn);
-        static const char ok[] = "{\"connected\": true}\n";
-        return write_output(ok, sizeof ok - 1);
-    }
-    if ((search || messages) && !have_arg)
-        return usage(search ? "search needs a TERM" : "messages needs a CONTACT_ID");
-    long contact = 0;
-    if (messages && !parse_count(arg, 1, 2147483647L, &contact))
-        return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *arg ? arg : "''");
-    if (search && core_term_check(arg) != CORE_OK) {
-        fprintf(stderr, "convo-query: invalid search term: %s\n", core_term_problem(arg));
-        return 2;
-    }
-    if (budget_given && !search)
-        return usage("--budget applies to search only, not %s", cmd);
+    return -1;
+}
 
+/* ping: connect, print {"connected": true}. */
+static int run_ping(const char *db)
+{
     char err[512];
     struct core_conn *conn = core_conn_open(db, err, sizeof err);
     if (!conn)
         return fail_line(err);
+    core_conn_close(conn);
+    static const char ok[] = "{\"connected\": true}\n";
+    return write_output(ok, sizeof ok - 1);
+}
+
+/* recent, search or messages (contact): one page as JSON. */
+static int run_page(const struct query_args *q, long contact)
+{
+    bool messages = strcmp(q->cmd, "messages") == 0, search = strcmp(q->cmd, "search") == 0;
+    char err[512];
+    struct core_conn *conn = core_conn_open(q->db, err, sizeof err);
+    if (!conn)
+        return fail_line(err);
     struct core_page page;
     enum core_status st;
-    if (recent) {
-        st = core_recent(conn, after, (size_t)limit, &page);
+    if (strcmp(q->cmd, "recent") == 0) {
+        st = core_recent(conn, q->after, (size_t)q->limit, &page);
     } else if (messages) {
-        st = core_messages(conn, (int32_t)contact, after, (size_t)limit, &page);
+        st = core_messages(conn, (int32_t)contact, q->after, (size_t)q->limit, &page);
     } else {
         struct core_search *s;
-        st = core_search_open(conn, arg, after, &s);
+        st = core_search_open(conn, q->arg, q->after, &s);
         if (st == CORE_OK) {
-            st = core_search_next(s, (size_t)limit, (double)budget, &page);
+            st = core_search_next(s, (size_t)q->limit, (double)q->budget, &page);
             core_search_close(s);
         }
     }
@@ -315,7 +307,7 @@ int main(int argc, char **argv)
         return rc;
     }
     /* An empty first page of messages: say so when the contact is missing. */
-    if (messages && page.count == 0 && !after) {
+    if (messages && page.count == 0 && !q->after) {
         int rc = check_contact(conn, contact);
         if (rc) {
             core_page_free(&page);
@@ -337,4 +329,40 @@ int main(int argc, char **argv)
     json_page(mem, messages ? "messages" : "conversations", &page, search);
     core_page_free(&page);
     return write_rendered(mem, &buf, &len);
+}
+
+int main(int argc, char **argv)
+{
+    int live_rc = live_dispatch(argc, argv);
+    if (live_rc >= 0)
+        return live_rc;
+    struct query_args q = {0};
+    int rc = parse_args(argc, argv, &q);
+    if (rc >= 0)
+        return rc;
+    if (!q.cmd)
+        return usage("missing command (recent, search, messages, follow, send or server)");
+    if (strcmp(q.cmd, "server") == 0)
+        return print_server(q.db);
+    bool recent = strcmp(q.cmd, "recent") == 0, search = strcmp(q.cmd, "search") == 0,
+         messages = strcmp(q.cmd, "messages") == 0, ping = strcmp(q.cmd, "ping") == 0;
+    if (!recent && !search && !messages && !ping)
+        return usage("unknown command %s", q.cmd);
+    if (ping && (q.have_arg || q.limit || q.after || q.budget_given))
+        return usage("ping takes no arguments");
+    if (ping)
+        return run_ping(q.db);
+    if ((search || messages) && !q.have_arg)
+        return usage(search ? "search needs a TERM" : "messages needs a CONTACT_ID");
+    long contact = 0;
+    if (messages && !parse_count(q.arg, 1, 2147483647L, &contact))
+        return usage("CONTACT_ID must be an integer 1..2147483647, got %s",
+                     *q.arg ? q.arg : "''");
+    if (search && core_term_check(q.arg) != CORE_OK) {
+        fprintf(stderr, "convo-query: invalid search term: %s\n", core_term_problem(q.arg));
+        return 2;
+    }
+    if (q.budget_given && !search)
+        return usage("--budget applies to search only, not %s", q.cmd);
+    return run_page(&q, contact);
 }

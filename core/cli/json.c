@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "base.h"
-#include "internal.h"
+#include "lib.h"
 #include "json.h"
 
 void json_string(FILE *f, const char *s)

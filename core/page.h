@@ -1,0 +1,19 @@
+/* core/page.h - building the pages core hands out (page.c): rows and
+ * strings copied in, owned by the page. */
+#ifndef CONVO_CORE_PAGE_H
+#define CONVO_CORE_PAGE_H
+
+#include <stdint.h>
+
+#include "lib.h"
+
+/* Start an empty page; rows are added with core_page_add. */
+void core_page_init(struct core_page *page);
+/* Append a row, copying its strings into the page. */
+enum core_status core_page_add(struct core_page *page, const struct core_row *row);
+enum core_status core_page_set_cursor(struct core_page *page, const char *cursor);
+/* An instant as PostgreSQL reads it back (YYYY-MM-DD ... BC); the ISO form
+ * is core_format_time() in lib.h. */
+void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN]);
+
+#endif

@@ -1,0 +1,160 @@
+/* core/route_policy.c - which server a session is on, and when a reader
+ * should move to another: the policy behind route.c, below the connection.
+ *
+ * It sees a PGconn and a struct core_route, never a core connection:
+ * conn.c asks it after each connect (core_route_started) and before each
+ * statement (core_route_closed, core_route_standby_back), and route.c
+ * builds the conninfo of a writer with it. */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib.h"
+#include "route_policy.h"
+
+/* How often a reader that prefers a standby but sits on the primary looks
+ * for the standby again. */
+#define CORE_ROUTE_PROBE_MS 2000.0
+
+/* ---- conninfo with one option replaced ----------------------------------- */
+
+static bool route_append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        size_t c = (*len + n + 1) * 2;
+        char *p = realloc(*buf, c);
+        if (!p)
+            return false;
+        *buf = p;
+        *cap = c;
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+    return true;
+}
+
+/* keyword='value' with \ and ' escaped, as libpq reads it. */
+static bool route_append_pair(char **buf, size_t *len, size_t *cap, const char *key,
+                              const char *val)
+{
+    if (!route_append(buf, len, cap, *len ? " " : "") || !route_append(buf, len, cap, key) ||
+        !route_append(buf, len, cap, "='"))
+        return false;
+    for (const char *c = val; *c; c++) {
+        char one[3] = {0};
+        if (*c == '\\' || *c == '\'')
+            one[0] = '\\', one[1] = *c;
+        else
+            one[0] = *c;
+        if (!route_append(buf, len, cap, one))
+            return false;
+    }
+    return route_append(buf, len, cap, "'");
+}
+
+char *core_route_conninfo(const char *conninfo, const char *attrs, char *err, size_t errlen)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+    if (!opts) {
+        snprintf(err, errlen, "%s: %s", core_status_message(CORE_ERR_CONNECT),
+                 perr ? perr : core_status_message(CORE_ERR_NOMEM));
+        for (char *p = err; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        PQfreemem(perr);
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = route_append(&buf, &len, &cap, "");
+    for (PQconninfoOption *o = opts; ok && o->keyword; o++)
+        if (o->val && strcmp(o->keyword, "target_session_attrs") != 0)
+            ok = route_append_pair(&buf, &len, &cap, o->keyword, o->val);
+    ok = ok && route_append_pair(&buf, &len, &cap, "target_session_attrs", attrs);
+    PQconninfoFree(opts);
+    if (!ok) {
+        free(buf);
+        snprintf(err, errlen, "%s", core_status_message(CORE_ERR_NOMEM));
+        return NULL;
+    }
+    return buf;
+}
+
+/* ---- the session ---------------------------------------------------------- */
+
+bool core_route_value(PGconn *pg, const char *sql, char *out, size_t outlen)
+{
+    PGresult *r = PQexec(pg, sql);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+    if (ok)
+        snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return ok;
+}
+
+void core_route_started(struct core_route *route, PGconn *pg, double now_ms)
+{
+    const char *hs = PQparameterStatus(pg, "in_hot_standby");
+    bool standby;
+    if (hs) {
+        standby = strcmp(hs, "on") == 0;
+    } else { /* servers before 14 do not report it */
+        char v[8] = "";
+        standby = core_route_value(pg, "SELECT pg_is_in_recovery()::text", v, sizeof v) &&
+                  strcmp(v, "true") == 0;
+    }
+    route->on_standby = standby;
+    route->prefers_standby = false;
+    PQconninfoOption *opts = PQconninfo(pg);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "target_session_attrs") == 0 && o->val)
+            route->prefers_standby = strcmp(o->val, "prefer-standby") == 0;
+    PQconninfoFree(opts);
+    const char *host = PQhost(pg), *port = PQport(pg);
+    snprintf(route->server, sizeof route->server, "%s %s%s%s",
+             standby ? "standby" : "primary", host && *host ? host : "localhost",
+             port && *port ? ":" : "", port ? port : "");
+    route->probed_ms = now_ms;
+}
+
+bool core_route_closed(PGconn *pg)
+{
+    /* An idle session the standby closed (stopped, restarted) has its
+     * goodbye and then end-of-file waiting: read them now, not as the
+     * answer to the next statement, so the next call reconnects (to the
+     * primary when the standby is gone). A socket with nothing to read
+     * costs one poll(). */
+    for (int i = 0; i < 4; i++) {
+        struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+        if (poll(&pfd, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
+            return true;
+    }
+    return false;
+}
+
+/* A standby answers now (a short connection that asks for nothing else). */
+static bool route_standby_answers(const char *conninfo)
+{
+    char err[8];
+    char *info = core_route_conninfo(conninfo, "standby", err, sizeof err);
+    if (!info)
+        return false;
+    PGconn *probe = PQconnectdb(info);
+    free(info);
+    bool up = probe && PQstatus(probe) == CONNECTION_OK;
+    PQfinish(probe);
+    return up;
+}
+
+bool core_route_standby_back(struct core_route *route, const char *conninfo, double now_ms)
+{
+    if (now_ms - route->probed_ms < CORE_ROUTE_PROBE_MS)
+        return false;
+    route->probed_ms = now_ms;
+    return route_standby_answers(conninfo);
+}

@@ -1,0 +1,166 @@
+/* core/rows.c - from results to pages: the row decoder every list shares
+ * (one column order), keyset pages of messages with their cursor, and
+ * pages of the recent list (recent.c, around.c), with their fallback for a
+ * contact whose last-message pointer names no message. A failed call
+ * leaves the page empty, never half filled. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "page.h"
+#include "rows.h"
+#include "session.h"
+
+/* The newest message of each contact whose pointer named no message. Its
+ * own statement, run only then: as a second LATERAL in recent.c's recent_sql it
+ * doubled the cost of every page (executor set-up over every partition). */
+static const char newest_sql[] =
+    "SELECT c.id, c.name, c.phone_number, f.id, f.direction = 'out', f.content, f.created_at"
+    " FROM unnest($1::int4[]) k(cid) JOIN contacts c ON c.id = k.cid"
+    " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "        WHERE contact_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1) f";
+
+size_t core_clamp_limit(size_t limit)
+{
+    if (limit == 0)
+        return CORE_PAGE_DEFAULT;
+    return limit > CORE_PAGE_MAX ? CORE_PAGE_MAX : limit;
+}
+
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN])
+{
+    struct core_row row = {
+        .contact_id = core_get_int4(r, k, col),
+        .name = PQgetvalue(r, k, col + 1),
+        .phone_number = PQgetvalue(r, k, col + 2),
+        .message_id = core_get_int8(r, k, col + 3),
+        .outbound = core_get_bool(r, k, col + 4),
+        .content = PQgetvalue(r, k, col + 5),
+        .created_at_us = core_get_time(r, k, col + 6),
+    };
+    core_format_time(row.created_at_us, when);
+    row.created_at = when;
+    return row;
+}
+
+enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
+                                       size_t limit)
+{
+    size_t n = (size_t)PQntuples(r);
+    for (size_t i = 0; i < n && i < limit; i++) {
+        char when[CORE_TIME_LEN];
+        struct core_row row = core_row_at(r, (int)i, 0, when);
+        enum core_status st = core_page_add(out, &row);
+        if (st != CORE_OK)
+            return st;
+    }
+    return CORE_OK;
+}
+
+enum core_status core_keyset_page(struct core_conn *conn, const char *name,
+                                  const char *sql, struct core_params *p,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  size_t limit, struct core_page *out, double t0)
+{
+    enum core_status st;
+    core_param_int8(p, (int64_t)limit + 1);
+    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
+    if (!r)
+        return st;
+    st = core_rows_from_result(out, r, limit);
+    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0) {
+        const struct core_row *last = &out->rows[out->count - 1];
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(kind, context,
+                           (struct core_pos){last->created_at_us, last->message_id}, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    if (st != CORE_OK)
+        core_page_free(out);   /* never half a page: a failed call leaves it empty */
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}
+
+/* newest_sql for the scanned rows of r whose pointer named no message
+ * (column 3 NULL); NULL with *st == CORE_OK when there are none. */
+static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size_t scanned,
+                                 enum core_status *st)
+{
+    *st = CORE_OK;
+    char *ids = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&ids, &len);
+    if (!f) {
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    int missing = 0;
+    for (size_t i = 0; i < scanned; i++)
+        if (PQgetisnull(r, (int)i, 3))
+            fprintf(f, "%s%d", missing++ ? "," : "{", core_get_int4(r, (int)i, 0));
+    fputc('}', f);
+    bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed) {
+        free(ids);
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    PGresult *fb = NULL;
+    if (missing) {
+        struct core_params p = {0};
+        core_param_text(&p, ids);
+        fb = core_conn_exec(conn, "convo_recent_newest", newest_sql, &p, st);
+    }
+    free(ids);
+    return fb;
+}
+
+/* Rows of a recent statement (recent.c's recent_sql, or the reversed walk of
+ * around.c): one per contact scanned; more pages when more than limit
+ * contacts were scanned, the cursor (of kind) at the last contact's pointer. */
+enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
+                                  enum core_cursor_kind kind, struct core_params *p,
+                                  size_t limit, struct core_page *out, double t0)
+{
+    enum core_status st;
+    core_param_int8(p, (int64_t)limit + 1);
+    PGresult *r = core_conn_exec(conn, name, sql, p, &st);
+    if (!r)
+        return st;
+    size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
+    PGresult *fb = recent_fallback(conn, r, scanned, &st);
+    for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
+        const PGresult *src = r;
+        int k = (int)i;
+        if (PQgetisnull(r, k, 3)) {
+            /* the contact's newest message, if it has one left */
+            int32_t cid = core_get_int4(r, k, 0);
+            src = NULL;
+            for (int j = 0; fb && j < PQntuples(fb) && !src; j++)
+                if (core_get_int4(fb, j, 0) == cid) {
+                    src = fb;
+                    k = j;
+                }
+            if (!src)
+                continue;
+        }
+        char when[CORE_TIME_LEN];
+        struct core_row row = core_row_at(src, k, 0, when);
+        st = core_page_add(out, &row);
+    }
+    PQclear(fb);
+    if (st == CORE_OK && n > limit) {
+        struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
+                                core_get_int8(r, (int)limit - 1, 8)};
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(kind, 0, last, cur);
+        st = core_page_set_cursor(out, cur);
+    }
+    PQclear(r);
+    if (st != CORE_OK)
+        core_page_free(out);   /* never half a page: a failed call leaves it empty */
+    out->elapsed_ms = core_now_ms() - t0;
+    return st;
+}

@@ -1,0 +1,33 @@
+/* core/rows.h - turning results into pages (rows.c): the row decoder every
+ * list shares, and the two page shapes built on it (keyset pages of
+ * messages, pages of the recent list). */
+#ifndef CONVO_CORE_ROWS_H
+#define CONVO_CORE_ROWS_H
+
+#include "cursor.h"
+#include "session.h"
+
+/* limit as asked (0 = CORE_PAGE_DEFAULT), at most CORE_PAGE_MAX. */
+size_t core_clamp_limit(size_t limit);
+/* Columns: contact id, name, phone, message id, outbound, content, created_at. */
+/* Row k read from that column order starting at column col; when receives
+ * the formatted time and must outlive the row. */
+struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
+/* Rows in that column order from column 0, up to limit of them, added to out. */
+enum core_status core_rows_from_result(struct core_page *out, const PGresult *r,
+                                       size_t limit);
+/* A keyset page of messages in the row decoder's columns; its last
+ * parameter, limit + 1, is added here; the cursor (kind, context) sits at
+ * the last row. */
+enum core_status core_keyset_page(struct core_conn *conn, const char *name,
+                                  const char *sql, struct core_params *p,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  size_t limit, struct core_page *out, double t0);
+/* A page of a recent statement (recent.c's, or around.c's reversed walk):
+ * columns of the row decoder, then the contact's pointer at 7 and 8; its
+ * last parameter, limit + 1, is added here. */
+enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
+                                  enum core_cursor_kind kind, struct core_params *p,
+                                  size_t limit, struct core_page *out, double t0);
+
+#endif

@@ -1,0 +1,131 @@
+/* core/search_emit.c - from final candidates to rows: one statement per
+ * batch fetches each candidate's message and contact, says which fields
+ * matched, and drops a conversation an earlier page showed (its anchor,
+ * the newest match, lies above the cursor). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "page.h"
+#include "rows.h"
+#include "search_int.h"
+#include "search_sql.h"
+#include "strbuf.h"
+
+static int item_cmp_desc(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    return -core_pos_cmp(x->pos, y->pos);
+}
+
+static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n)
+{
+    struct core_strbuf ids = {0}, mids = {0}, ats = {0};
+    bool ok = core_strbuf_printf(&ids, "{") && core_strbuf_printf(&mids, "{") && core_strbuf_printf(&ats, "{");
+    for (size_t i = 0; ok && i < n; i++) {
+        char when[CORE_TIME_LEN];
+        core_format_time_sql(batch[i].pos.us, when);
+        const char *sep = i ? "," : "";
+        ok = core_strbuf_printf(&ids, "%s%d", sep, (int)batch[i].contact) &&
+             core_strbuf_printf(&mids, "%s%lld", sep, (long long)batch[i].pos.id) &&
+             core_strbuf_printf(&ats, "%s\"%s\"", sep, when);
+    }
+    ok = ok && core_strbuf_printf(&ids, "}") && core_strbuf_printf(&mids, "}") && core_strbuf_printf(&ats, "}");
+    enum core_status st = CORE_ERR_NOMEM;
+    PGresult *r = NULL;
+    int *order = NULL;
+    if (!ok)
+        goto out;
+    struct core_params p = {0};
+    core_param_text(&p, ids.data);
+    core_param_text(&p, mids.data);
+    core_param_text(&p, ats.data);
+    core_param_text(&p, s->pattern);
+    core_param_text(&p, s->digits);
+    core_param_time(&p, s->cursor.us);
+    core_param_int8(&p, s->cursor.id);
+    r = core_conn_exec(s->conn, "convo_finalize", core_sql_finalize, &p, &st);
+    if (!r)
+        goto out;
+    order = malloc(n * sizeof *order);
+    if (!order) {
+        st = CORE_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int32_t ord = core_get_int4(r, i, 0);
+        if (ord >= 1 && (size_t)ord <= n)
+            order[ord - 1] = i;
+    }
+    st = CORE_OK;
+    for (size_t i = 0; i < n && st == CORE_OK; i++) {
+        int k = order[i];
+        if (k < 0 || core_get_bool(r, k, 11))
+            continue; /* gone meanwhile, or shown on an earlier page */
+        char when[CORE_TIME_LEN];
+        struct core_row row = core_row_at(r, k, 1, when);
+        row.matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
+                      (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                      (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
+        st = core_page_add(&s->page, &row);
+    }
+out:
+    free(order);
+    PQclear(r);
+    free(ids.data);
+    free(mids.data);
+    free(ats.data);
+    return st;
+}
+
+enum core_status core_search_emit(struct core_search *s, size_t limit)
+{
+    for (;;) {
+        size_t need = rows_needed(s, limit);
+        if (need == 0 || s->nitems == 0)
+            return CORE_OK;
+        struct core_pos g = global_frontier(s);
+        qsort(s->items, s->nitems, sizeof *s->items, item_cmp_desc);
+        struct item *batch = malloc(need * sizeof *batch);
+        struct core_idset inbatch = {0};
+        if (!batch)
+            return CORE_ERR_NOMEM;
+        size_t nb = 0;
+        enum core_status st = CORE_OK;
+        for (size_t i = 0; i < s->nitems && nb < need; i++) {
+            const struct item *it = &s->items[i];
+            if (core_pos_cmp(it->pos, g) < 0)
+                break;
+            if (core_idset_has(&s->seen, it->contact) || core_idset_has(&inbatch, it->contact))
+                continue;
+            if (!core_idset_add(&inbatch, it->contact)) {
+                st = CORE_ERR_NOMEM;
+                break;
+            }
+            batch[nb++] = *it;
+        }
+        if (st == CORE_OK && nb) {
+            double t0 = core_now_ms();
+            st = finalize(s, batch, nb);
+            if (getenv("CONVO_TRACE"))
+                fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
+                        core_now_ms() - t0);
+        }
+        /* Only now are they settled: shown, or ruled out for this walk. */
+        for (size_t i = 0; st == CORE_OK && i < nb; i++)
+            if (!core_idset_add(&s->seen, batch[i].contact))
+                st = CORE_ERR_NOMEM;
+        core_idset_free(&inbatch);
+        free(batch);
+        if (st != CORE_OK)
+            return st;
+        size_t w = 0;
+        for (size_t i = 0; i < s->nitems; i++)
+            if (!core_idset_has(&s->seen, s->items[i].contact))
+                s->items[w++] = s->items[i];
+        s->nitems = w;
+        if (nb == 0)
+            return CORE_OK;
+    }
+}

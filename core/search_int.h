@@ -1,0 +1,110 @@
+/* core/search_int.h - one search's state, shared by the files of search:
+ * search.c (opening, running, the public calls), search_step.c (sending
+ * a step and applying its answer) and search_emit.c (turning final
+ * candidates into rows). */
+#ifndef CONVO_CORE_SEARCH_INT_H
+#define CONVO_CORE_SEARCH_INT_H
+
+#include "catalogue.h"
+#include "cursor.h"
+#include "idset.h"
+#include "session.h"
+
+enum source_kind { SRC_PART, SRC_CONTACTS };
+enum step_mode { STEP_WALK, STEP_BITMAP };
+
+/* A scan or n-gram step reads at most this many partitions, in a
+ * statement of at most this many bytes. */
+#define SCAN_BATCH_MAX 16
+#define SCAN_BATCH_SQL 8192
+
+struct source {
+    enum source_kind kind;
+    struct core_part part;
+    struct core_pos frontier;
+    bool done;
+    int64_t walk_step;
+    /* Rows of this partition examined: known (full walk steps) and
+     * estimated (from the month's share of its row count). */
+    int64_t read_exact;
+    double read_est;
+};
+
+struct item {
+    struct core_pos pos;
+    int32_t contact;
+};
+
+struct core_search {
+    struct core_conn_user user; /* first: detach receives it */
+    struct core_conn *conn;     /* NULL once the connection was closed */
+    char *term;
+    char *pattern;      /* ILIKE pattern */
+    char *digits;       /* LIKE pattern over phone digits, or "" */
+    char *prefilter;    /* LIKE pattern every match also matches, or "" */
+    bool indexable;     /* messages: trigram scan possible */
+    bool weak;          /* indexable, but only by short words' trigrams */
+    bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
+    char *grams;        /* the term's indexed n-grams ("{..}", schema 006), or NULL */
+    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan|grams, 1st letter */
+    bool contacts_indexable;
+    bool recent;        /* empty term */
+    char *recent_cursor;
+    uint64_t context;
+    struct core_pos cursor;
+
+    struct source *sources;
+    size_t nsources;
+    struct item *items;
+    size_t nitems, capitems;
+    struct core_idset seen;     /* contacts already emitted or ruled out */
+
+    struct core_page page;
+    bool complete;
+    bool failed;
+    /* The statement running on the server for this search. */
+    int inflight;       /* source index, -1 = none */
+    enum step_mode inflight_mode;
+    bool inflight_grams; /* a bitmap step over the n-gram index */
+    bool inflight_scan; /* a bitmap-mode step read by a scan */
+    int64_t inflight_rows; /* rows the step covers, for progress */
+    int64_t inflight_limit; /* bitmap steps: LIMIT sent */
+    /* Scan steps may read the next untouched partitions too: one
+     * statement (one set of parallel workers) for several months. */
+    int *batch;         /* source indexes after the inflight one */
+    int nbatch;
+    int64_t walked_rows, walked_hits; /* over message partitions */
+    double grams_rows, grams_hits;    /* what grams steps covered and found */
+    /* What steps really cost here, to choose the next one. */
+    double sent_ms;
+    double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
+};
+
+/* ---- shared by the files of search --------------------------------------- */
+
+/* The global frontier: rows at or after it are known. */
+static inline struct core_pos global_frontier(const struct core_search *s)
+{
+    struct core_pos g = CORE_POS_BOTTOM;
+    for (size_t i = 0; i < s->nsources; i++)
+        if (!s->sources[i].done && core_pos_cmp(s->sources[i].frontier, g) > 0)
+            g = s->sources[i].frontier;
+    return g;
+}
+
+static inline size_t rows_needed(const struct core_search *s, size_t limit)
+{
+    return limit > s->page.count ? limit - s->page.count : 0;
+}
+
+/* search_step.c: choose the next step over source idx, send it and leave
+ * it running (the connection is busy with it until its result is taken). */
+enum core_status core_search_send(struct core_search *s, int idx, size_t limit);
+/* search_step.c: the result r of the step in flight: candidates found,
+ * frontiers moved, costs measured. */
+enum core_status core_search_apply(struct core_search *s, PGresult *r);
+/* search_emit.c: move every final candidate, newest first, into the page,
+ * up to limit rows. */
+enum core_status core_search_emit(struct core_search *s, size_t limit);
+
+#endif

@@ -1,0 +1,142 @@
+/* core/search_sql.c - the statements search sends: the SQL of each kind
+ * of step over a partition (built per partition, since a partition is
+ * named in the text), the contacts' steps, and the statement that turns
+ * candidates into rows. search.c decides which to send and with which
+ * parameters; the parameter numbers below are theirs. */
+#include <stdio.h>
+
+#include "search_sql.h"
+
+/* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits
+ * and, when the step read all $3 rows, the last one read (rn = $3) so that
+ * the next step starts there. row_number() rides on the index order: no
+ * sort, no second pass. */
+void core_sql_walk(char *buf, size_t len, const char *table, const char *op)
+{
+    snprintf(buf, len,
+             "SELECT contact_id, created_at, id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
+             " SELECT contact_id, created_at, id, content %s $4 AS hit,"
+             "        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
+             "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
+             "  ORDER BY created_at DESC, id DESC LIMIT $3) s"
+             " WHERE hit OR rn = $3",
+             op, table);
+}
+
+/* Bitmap: the partition's matches below ($1,$2), newest $4 of them. The
+ * OFFSET 0 fence keeps the planner from turning it into a walk, and keeps
+ * the position test out of the scan (ANDed with a btree bitmap over the
+ * whole partition it would cost more than the trigram part). */
+void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op)
+{
+    snprintf(buf, len,
+             "SELECT contact_id, created_at, id FROM ("
+             " SELECT contact_id, created_at, id FROM ONLY %s"
+             "  WHERE content %s $3 OFFSET 0) s"
+             " WHERE (created_at, id) < ($1, $2)"
+             " ORDER BY created_at DESC, id DESC LIMIT $4",
+             table, op);
+}
+
+/* Grams: the partition's rows whose rare 1-2-grams include all of the
+ * term's ($5), through the n-gram index of schema 006; exact for terms
+ * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
+ * beside punctuation). IS TRUE keeps the trigram index out of it. */
+void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntables,
+                      const char *op)
+{
+    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
+    for (int i = 0; i < ntables && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
+                              "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
+                              "    AND (content %s $3) IS TRUE",
+                              i ? " UNION ALL" : "", tables[i], op);
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
+                 " ORDER BY created_at DESC, id DESC LIMIT $4");
+}
+
+/* Scan: for a term without trigrams, once walking shows it to be rare, a
+ * (parallel) sequential scan of the partition reads rows cheaper than the
+ * index-ordered walk. IS TRUE keeps the trigram index out of it: without a
+ * trigram it would read the whole index. It also serves terms whose only
+ * trigrams are common (`"ok"`, `l.o`, `I'd`: short words next to
+ * punctuation), where the bitmap reads most of the partition anyway. With a
+ * prefilter ($5, see core_prefilter_pattern) ILIKE lowers only the rows
+ * that hold the term's punctuation; the planner keeps the written order of
+ * two quals of equal cost, and AND stops at the first false. */
+void core_sql_scan(char *buf, size_t len, const char *const *tables, int ntables,
+                     const char *op, bool prefilter)
+{
+    size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
+    for (int i = 0; i < ntables && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n,
+                              "%s SELECT contact_id, created_at, id FROM ONLY %s"
+                              "  WHERE (%scontent %s $3) IS TRUE",
+                              i ? " UNION ALL" : "", tables[i],
+                              prefilter ? "content LIKE $5 AND " : "", op);
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
+                 " ORDER BY created_at DESC, id DESC LIMIT $4");
+}
+
+#define CONTACT_MATCH                                                       \
+    "(name ILIKE $4 OR phone_number ILIKE $4"                               \
+    " OR ($5 <> '' AND public.convo_digits(phone_number) LIKE $5))"
+
+const char core_sql_contacts_walk[] =
+    "SELECT id, last_message_at, last_message_id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
+    " SELECT id, last_message_at, last_message_id, " CONTACT_MATCH " AS hit,"
+    "        row_number() OVER (ORDER BY last_message_at DESC, last_message_id DESC) AS rn"
+    "   FROM contacts WHERE last_message_id IS NOT NULL"
+    "    AND (last_message_at, last_message_id) < ($1, $2)"
+    "  ORDER BY last_message_at DESC, last_message_id DESC LIMIT $3) s"
+    " WHERE hit OR rn = $3";
+
+/* Each arm of the OR has its own trigram index; the position test stays
+ * outside the fence, for the reason given at core_sql_bitmap. */
+const char core_sql_contacts_bitmap[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE name ILIKE $3 OR phone_number ILIKE $3 OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+const char core_sql_contacts_bitmap_digits[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE name ILIKE $3 OR phone_number ILIKE $3"
+    "     OR public.convo_digits(phone_number) LIKE $5 OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+const char core_sql_contacts_grams[] =
+    "SELECT id, last_message_at, last_message_id FROM ("
+    " SELECT id, last_message_at, last_message_id FROM contacts"
+    "  WHERE (public.convo_grams(name) OPERATOR(public.@>) $5::int4[]"
+    "      OR public.convo_grams(phone_number) OPERATOR(public.@>) $5::int4[])"
+    "    AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE OFFSET 0) s"
+    " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
+    " ORDER BY 2 DESC, 3 DESC LIMIT $4";
+
+/* Candidates in, rows out: the anchor message and contact, which fields
+ * matched, and whether the conversation's anchor lies at or above the
+ * cursor (then an earlier page showed it). */
+const char core_sql_finalize[] =
+    "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
+    "       m.content, m.created_at,"
+    "       m.content ILIKE $4, c.name ILIKE $4,"
+    "       (c.phone_number ILIKE $4 OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
+    "       (c.last_message_at, c.last_message_id) >= ($6, $7) AND ("
+    "          c.name ILIKE $4 OR c.phone_number ILIKE $4"
+    "          OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)"
+    "          OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
+    "                       AND x.created_at >= $6"  /* prunes partitions */
+    "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
+    "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
+    "  JOIN contacts c ON c.id = k.cid"
+    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "         WHERE created_at = k.at AND id = k.mid LIMIT 1) m";

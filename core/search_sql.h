@@ -1,0 +1,35 @@
+/* core/search_sql.h - the statements search sends (search_sql.c). Every
+ * step answers (contact id, position) of candidates below the frontier
+ * ($1, $2); a walk adds which rows hit and which was its last. op is
+ * "ILIKE", or "LIKE" for a term without letters (the same answer). */
+#ifndef CONVO_CORE_SEARCH_SQL_H
+#define CONVO_CORE_SEARCH_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A walk of one partition: $3 rows, pattern $4. */
+void core_sql_walk(char *buf, size_t len, const char *table, const char *op);
+/* A trigram bitmap scan of one partition: pattern $3, LIMIT $4. */
+void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op);
+/* The n-gram index of ntables partitions: pattern $3, LIMIT $4, n-grams $5. */
+void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntables,
+                    const char *op);
+/* A scan of ntables partitions: pattern $3, LIMIT $4, with prefilter its
+ * LIKE pattern $5. */
+void core_sql_scan(char *buf, size_t len, const char *const *tables, int ntables,
+                   const char *op, bool prefilter);
+
+/* The contacts walked by their latest message: $3 rows, pattern $4, phone
+ * digits $5. */
+extern const char core_sql_contacts_walk[];
+/* The contacts' trigram indexes: pattern $3, LIMIT $4 (and digits $5). */
+extern const char core_sql_contacts_bitmap[];
+extern const char core_sql_contacts_bitmap_digits[];
+/* The contacts' n-gram indexes: pattern $3, LIMIT $4, n-grams $5. */
+extern const char core_sql_contacts_grams[];
+/* Candidates (contact ids $1, message ids $2, times $3) to rows; pattern
+ * $4, digits $5, the cursor ($6, $7). */
+extern const char core_sql_finalize[];
+
+#endif

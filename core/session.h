@@ -1,0 +1,121 @@
+/* core/session.h - the connection as core's modules see it (conn.c): one
+ * libpq session, its prepared statements, parameters, running statements
+ * synchronously or asynchronously, cancel and reconnect.
+ *
+ * The connection knows nothing of the modules above it. What they need it
+ * to do for them goes through three generic hooks: the owner of a statement
+ * left running (told when the statement is settled), users that keep the
+ * connection beyond one call (detached when it closes), and session hooks
+ * (run on every new session). */
+#ifndef CONVO_CORE_SESSION_H
+#define CONVO_CORE_SESSION_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "lib.h"
+#include "route_policy.h"
+
+/* Something that keeps a pointer to the connection beyond one call (an
+ * open search, the partition catalogue). Closing the connection first
+ * calls detach on each, so they can still be closed (or are freed) later. */
+struct core_conn_user {
+    struct core_conn_user *next, **prev;
+    void (*detach)(struct core_conn_user *user);
+};
+
+/* Run on every new session, after it is set up; a failure fails the
+ * connect. */
+typedef enum core_status (*core_session_hook)(struct core_conn *conn);
+#define CORE_SESSION_HOOKS 4
+
+struct core_catalogue; /* catalogue.c's, reached through conn->catalogue */
+
+struct core_conn {
+    PGconn *pg;
+    char *conninfo;
+    char err[512];
+    bool lost;
+    pthread_mutex_t cancel_lock;
+    PGcancel *cancel;
+    atomic_bool cancel_requested;
+    /* Names of the statements prepared on this session. */
+    char **prepared;
+    size_t nprepared, capprepared;
+    /* Counts the sessions started: what a module learnt on an earlier one
+     * may be out of date. */
+    unsigned long session;
+    /* The owner of the statement still running on the server, if any, and
+     * what to tell it when that statement is cancelled and drained. */
+    void *busy;
+    void (*abandon)(void *owner);
+    /* Users still attached (see struct core_conn_user). */
+    struct core_conn_user *users;
+    core_session_hook hooks[CORE_SESSION_HOOKS];
+    int nhooks;
+    /* The partition map (catalogue.c), one of the users. */
+    struct core_catalogue *catalogue;
+    /* LISTEN is on (live.c): the session's socket is watched by its
+     * owner's poll(), nobody else reads from it. missed: notifications
+     * went unheard (a reconnect), the next core_changes_take() says all. */
+    bool listening;
+    bool missed;
+    /* Which server, and whether to move back to a standby. */
+    struct core_route route;
+};
+
+/* Attach a user; core_conn_detach() takes it off again. */
+void core_conn_attach(struct core_conn *conn, struct core_conn_user *user,
+                      void (*detach)(struct core_conn_user *user));
+void core_conn_detach(struct core_conn_user *user);
+/* Add hook to those run on every new session (once: again is a no-op).
+ * CORE_ERR_NOMEM when there are already CORE_SESSION_HOOKS. */
+enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook);
+/* The statement just sent belongs to owner: core_conn_settle() calls
+ * abandon(owner) when it cancels and drains it. */
+void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(void *owner));
+
+/* A parameter list for a prepared statement: text or binary values. */
+struct core_params {
+    int n;
+    const char *values[12];
+    int lengths[12];
+    int formats[12];
+    char buf[12][8];
+};
+void core_param_text(struct core_params *p, const char *s);
+void core_param_int4(struct core_params *p, int32_t v);
+void core_param_int8(struct core_params *p, int64_t v);
+void core_param_time(struct core_params *p, int64_t us);
+
+/* Make sure the session is usable, reconnecting when it was lost. */
+enum core_status core_conn_ready(struct core_conn *conn);
+/* Prepare sql under name once per session. */
+enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
+                                   const char *sql);
+/* Run a prepared statement, binary results. NULL on error (conn->err set,
+ * *status says which). The caller clears the result. */
+PGresult *core_conn_exec(struct core_conn *conn, const char *name,
+                         const char *sql, const struct core_params *params,
+                         enum core_status *status);
+/* Asynchronous form: send, then wait with a deadline, then take the result. */
+enum core_status core_conn_send(struct core_conn *conn, const char *name,
+                                const char *sql, const struct core_params *params);
+/* True when the result is ready (or the connection failed: *status says),
+ * false when the deadline (0 = none) passed first. */
+bool core_conn_wait(struct core_conn *conn, double deadline_ms,
+                    enum core_status *status);
+PGresult *core_conn_take(struct core_conn *conn, enum core_status *status);
+/* Cancel and drain whatever is still running (its owner left it busy). */
+void core_conn_settle(struct core_conn *conn);
+enum core_status core_conn_fail(struct core_conn *conn, const char *what,
+                                const PGresult *res);
+
+/* Binary result fields. */
+int32_t core_get_int4(const PGresult *r, int row, int col);
+int64_t core_get_int8(const PGresult *r, int row, int col);
+int64_t core_get_time(const PGresult *r, int row, int col);
+bool core_get_bool(const PGresult *r, int row, int col);
+
+#endif

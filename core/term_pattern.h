@@ -1,0 +1,32 @@
+/* core/term_pattern.h - what search makes of a term (term.c): the patterns it
+ * reaches SQL as, and what they let an index do. The checks and the two
+ * patterns programs use too are in lib.h. */
+#ifndef CONVO_CORE_TERM_PATTERN_H
+#define CONVO_CORE_TERM_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib.h"
+
+/* A LIKE pattern that every row matching the term ILIKE also matches:
+ * the term's digits and punctuation in place, '_' for each letter or
+ * non-ASCII character. "" when the term has no character other than
+ * letters, non-ASCII and spaces (the pattern would let every row through).
+ * Caller frees. */
+char *core_prefilter_pattern(const char *term);
+/* True when pg_trgm can extract a selective trigram from the pattern: the
+ * term holds a run of at least 3 word characters. */
+bool core_term_indexable(const char *term);
+/* True when the term holds a run of at least 3 word characters: a trigram
+ * of its own. Otherwise its trigrams are those of short words padded with
+ * blanks (`"ok"`, `a b`), common in any text. */
+bool core_term_has_word3(const char *term);
+/* One character lowered as the database's ILIKE lowers it (towlower in
+ * C.UTF-8). */
+uint32_t core_fold_char(uint32_t c);
+/* The term with every character lowered as ILIKE does. Caller frees. */
+char *core_term_fold(const char *term);
+
+#endif
