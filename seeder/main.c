@@ -2,7 +2,7 @@
  * set, from message_content.csv or from its own text generator. */
 #include "seed.h"
 
-#include "conn.h"
+#include "lib.h"
 
 #include <errno.h>
 #include <getopt.h>
