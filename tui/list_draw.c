@@ -1,0 +1,302 @@
+/* tui/list_draw.c - the list on screen: the header, the column titles,
+ * the rows, the status bar's text and the prompt line; and how long a
+ * search took from the keystroke to its rows drawn (CONVO_STATS). */
+#include "list_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "fmt.h"
+#include "stats.h"
+#include "status.h"
+#include "term.h"
+#include "text.h"
+
+static double search_lat[4096];
+static size_t nsearch_lat;
+
+struct columns {
+    int name, phone, dir, text, when;
+};
+
+static struct columns columns(void)
+{
+    struct columns c;
+    int w = COLS;
+    c.when = w >= 60 ? 10 : 7;
+    c.dir = 3;
+    c.phone = w >= 80 ? 15 : 0;
+    c.name = w / 5;
+    if (c.name > 22)
+        c.name = 22;
+    if (c.name < 10)
+        c.name = 10;
+    /* 1 margin + spaces between columns + 1 margin */
+    c.text = w - 1 - c.name - 1 - (c.phone ? c.phone + 1 : 0) - c.dir - 1 - 1 - c.when - 1;
+    if (c.text < 4)
+        c.text = 4;
+    return c;
+}
+
+static void draw_row(int y, const struct model *m, size_t i, const struct columns *c,
+                     int64_t now_us)
+{
+    bool sel = i == m->cur;
+    const struct core_row *row = row_at(m, i);
+    term_fill(y, 0, COLS, EL_TEXT, sel);
+    if (!row) {
+        term_put(y, 1 + c->name + 1, COLS - c->name - 2,
+                 term_theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, sel);
+        return;
+    }
+    int x = 1;
+    /* Rows of the previous term while a new one's first rows are pending
+     * are dimmed (the status bar says which term they are). */
+    bool old = list.pending != NULL;
+    if (row->name && *row->name)
+        /* Who the contact is matters more than where the match is. */
+        text_draw(y, x, c->name, row->name, &list.hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
+    else if (!c->phone)   /* no phone column: an unnamed contact is its number */
+        text_draw(y, x, c->name, row->phone_number, &list.hl, TEXT_PHONE, EL_DIM, sel);
+    x += c->name + 1;
+    if (c->phone) {
+        text_draw(y, x, c->phone, row->phone_number, &list.hl, TEXT_PHONE, EL_DIM, sel);
+        x += c->phone + 1;
+    }
+    term_put(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
+    x += c->dir + 1;
+    text_draw(y, x, c->text, row->content, &list.hl, 0, old ? EL_DIM : EL_TEXT, sel);
+    char when[32];
+    fmt_when(when, sizeof when, row->created_at_us, now_us);
+    int ww = fmt_width(when);
+    term_put(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
+}
+
+static void draw_header(void)
+{
+    char title[300];
+    term_fill(0, 0, COLS, EL_HEADER, false);
+    if (list.shown && list.shown->term[0]) {
+        snprintf(title, sizeof title, " convo \u00b7 search");
+    } else {
+        snprintf(title, sizeof title, " convo \u00b7 recent conversations");
+    }
+    int used = term_put(0, 0, COLS, title, EL_HEADER, false);
+    if (list.shown && list.shown->term[0] && used + 4 < COLS) {
+        term_put(0, used, 2, " \u201c", EL_HEADER, false);
+        used += 2;
+        used += text_draw(0, used, COLS - used - 12 > 0 ? COLS - used - 12 : 0,
+                          list.shown->term, NULL, 0, EL_HEADER, false);
+        term_put(0, used, 1, "\u201d", EL_HEADER, false);
+    }
+    const char *hint = "? help  q quit ";
+    int hw = (int)strlen(hint);
+    if (COLS - hw > used + 14)
+        term_put(0, COLS - hw, hw, hint, EL_HEADER_DIM, false);
+}
+
+static void draw_titles(const struct columns *c)
+{
+    term_fill(1, 0, COLS, EL_DIM, false);
+    int x = 1;
+    term_put(1, x, c->name, "NAME", EL_DIM, false);
+    x += c->name + 1;
+    if (c->phone) {
+        term_put(1, x, c->phone, "PHONE", EL_DIM, false);
+        x += c->phone + 1;
+    }
+    term_put(1, x, c->dir, "DIR", EL_DIM, false);
+    x += c->dir + 1;
+    term_put(1, x, c->text, "MESSAGE", EL_DIM, false);
+    term_put(1, COLS - 5, 4, "WHEN", EL_DIM, false);
+}
+
+/* While a new term is pending, which rows the screen still shows. */
+static void showing_note(char *left, size_t size)
+{
+    if (!list.pending || !list.shown)
+        return;
+    size_t len = strlen(left);
+    if (!list.shown->term[0]) {
+        snprintf(left + len, size - len, " \u00b7 showing recent");
+        return;
+    }
+    /* The term is untrusted text: only printable ASCII of it, else "…". */
+    char t[48];
+    size_t o = 0;
+    for (const char *p = list.shown->term; *p && o + 4 < sizeof t; p++)
+        t[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    t[o] = 0;
+    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, list.shown->term[o] ? "\u2026" : "");
+}
+
+static void draw_status(void)
+{
+    char left[300], n[32], n2[32];
+    const struct model *m = list.shown;
+    double lat = 0;
+    left[0] = 0;
+    if (list.pending && list.pending->searching) {
+        fmt_count(n, sizeof n, list.pending->scanned);
+        if (list.pending->back_to > 0) {
+            char day[40];
+            fmt_day(day, sizeof day, list.pending->back_to);
+            snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned \u00b7 back to %s",
+                     n, day);
+        } else {
+            snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned", n);
+        }
+    } else if (m && m->reversed) {
+        size_t rows = model_rows(m);
+        fmt_count(n, sizeof n, (long long)rows);
+        fmt_count(n2, sizeof n2, (long long)(rows > m->cur ? rows - m->cur : 0));
+        /* With the count, rows have their place in the whole list. */
+        int64_t total = m->total >= (int64_t)rows ? m->total : -1;
+        if (!model_more(m))
+            total = (int64_t)rows;
+        if (rows == 0) {
+            snprintf(left, sizeof left, " loading the end of the list\u2026");
+        } else if (total >= 0) {
+            char t[32];
+            fmt_count(t, sizeof t, total);
+            fmt_count(n2, sizeof n2, total - (int64_t)(rows - 1 - (m->cur < rows ? m->cur : rows - 1)));
+            snprintf(left, sizeof left, " %s conversation%s \u00b7 row %s", t, total == 1 ? "" : "s", n2);
+        } else {
+            snprintf(left, sizeof left, " end of the list \u00b7 %s oldest%s \u00b7 row %s from the end",
+                     n, model_more(m) ? ", more above" : "", n2);
+        }
+        if (m->nnews > 0 || m->news_many) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191 (g)",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
+    } else if (m) {
+        size_t rows = model_rows(m);
+        bool more = model_more(m);
+        fmt_count(n, sizeof n, (long long)rows);
+        const char *what = m->term[0] ? (rows == 1 ? "match" : "matches")
+                                      : (rows == 1 ? "conversation" : "conversations");
+        if (m->searching) {
+            fmt_count(n2, sizeof n2, m->scanned);
+            snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
+        } else if (rows == 0 && more) {
+            snprintf(left, sizeof left, " loading\u2026");
+        } else {
+            if (rows == 0)
+                snprintf(left, sizeof left, " no %s", what);
+            else
+                snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
+        }
+        if (m->top > 0 && (m->nnews > 0 || m->news_many)) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->nnews);
+            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191",
+                     m->news_many ? "" : n, m->news_many ? "" : " ");
+        }
+        if (rows > 0) {
+            size_t len = strlen(left);
+            fmt_count(n, sizeof n, (long long)m->cur + 1);
+            snprintf(left + len, sizeof left - len, " \u00b7 row %s", n);
+        }
+
+    }
+    showing_note(left, sizeof left);
+    if (m)
+        lat = m->latency_ms;
+    double now = core_now_ms(), since = 0, running = -1;
+    bool busy = list_busy(&since);
+    if (list.pending)
+        running = now - list.pending->t_start;
+    else if (m && m->searching)
+        running = now - m->slots[0].t_req;
+    else if (busy && now - since >= STATUS_SPINNER_AFTER_MS)
+        running = now - since;
+    status_bar_draw(left, lat, running, busy && now - since >= STATUS_SPINNER_AFTER_MS);
+}
+
+static void draw_prompt_line(void)
+{
+    int y = LINES - 1;
+    if (list.prompt.active) {
+        prompt_draw(&list.prompt, y, "/");
+        return;
+    }
+    term_fill(y, 0, COLS, EL_TEXT, false);
+    if (status_note_draw(y))
+        return;
+    if (list.shown && list.shown->term[0]) {
+        int x = 1 + term_put(y, 1, COLS - 2, "filter: ", EL_DIM, false);
+        x += text_draw(y, x, COLS - x - 1, list.shown->term, NULL, 0, EL_PROMPT, false);
+        term_put(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
+    } else {
+        status_hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
+    }
+}
+
+void list_draw(void)
+{
+    struct columns c = columns();
+    int h = view_height();
+    int64_t now_us = core_wall_us();
+    draw_header();
+    draw_titles(&c);
+    if (list.shown)
+        list_scroll_into_view(list.shown);
+    for (int i = 0; i < h; i++) {
+        int y = 2 + i;
+        size_t idx = list.shown ? list.shown->top + (size_t)i : 0;
+        if (!list.shown) {
+            term_fill(y, 0, COLS, EL_TEXT, false);
+            continue;
+        }
+        size_t rows = model_rows(list.shown);
+        if (idx < rows) {
+            draw_row(y, list.shown, idx, &c, now_us);
+            const struct core_row *row = row_at(list.shown, idx);
+            if (row)
+                stats_shown(STATS_LIST, row, now_us);
+        } else {
+            term_fill(y, 0, COLS, EL_TEXT, false);
+            if (idx == rows && model_more(list.shown) && !list.shown->reversed && (rows > 0 || !list.pending))
+                term_put(y, 1 + c.name + 1, COLS - c.name - 2,
+                         term_theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
+            else if (idx == 0 && rows == 0 && !model_more(list.shown) && !list.pending)
+                term_put(y, 1 + c.name + 1, COLS - c.name - 2,
+                         list.shown->term[0] ? "no conversation matches" : "no conversations yet",
+                         EL_DIM, false);
+        }
+    }
+    draw_status();
+    draw_prompt_line();
+}
+
+/* Called after the screen was updated: closes a keystroke-to-results
+ * measurement. */
+void list_drawn(double t)
+{
+    if (list.measure_due > 0) {
+        if (nsearch_lat < sizeof search_lat / sizeof search_lat[0])
+            search_lat[nsearch_lat++] = t - list.measure_due;
+        list.measure_due = 0;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void list_stats(FILE *f)
+{
+    if (nsearch_lat == 0)
+        return;
+    qsort(search_lat, nsearch_lat, sizeof search_lat[0], cmp_double);
+    fprintf(f, "search_keystroke_to_results_ms n=%zu p50=%.1f p95=%.1f max=%.1f\n",
+            nsearch_lat, search_lat[nsearch_lat / 2],
+            search_lat[(nsearch_lat * 95) / 100 < nsearch_lat ? (nsearch_lat * 95) / 100 : nsearch_lat - 1],
+            search_lat[nsearch_lat - 1]);
+}

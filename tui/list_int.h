@@ -1,0 +1,147 @@
+/* tui/list_int.h - the list view's state, shared by its files: list.c
+ * (the view: keys, the search box, opening and closing), list_model.c (the
+ * pages of rows: fetching them, the worker's answers, live updates) and
+ * list_draw.c (the screen). Not for the rest of the program: list.h is. */
+#ifndef CONVO_TUI_LIST_INT_H
+#define CONVO_TUI_LIST_INT_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib.h"
+#include "prompt.h"
+#include "text.h"
+#include "view.h"
+
+struct slot {
+    char *cursor;           /* fetches this page; NULL = first page */
+    struct core_page page;
+    bool resident;          /* page holds rows */
+    bool loading;
+    bool loaded;            /* a final answer came once: count is known */
+    double retry_at;        /* after a failed fetch, not before this */
+    size_t start, count;
+    double t_req;           /* when asked for: latency runs from here */
+    bool awaiting;          /* asked and not answered yet (retries included) */
+};
+
+struct model {
+    uint64_t gen;
+    char *term;             /* "" = recent conversations */
+    struct slot *slots;
+    size_t nslots, cap;
+    size_t cur, top;
+    size_t pending_move;
+    double latency_ms;
+    bool searching;         /* the first page is still streaming */
+    int64_t scanned, back_to;
+    double t_start;         /* the keystroke that asked for it */
+    bool measured;
+    char err[200];
+    /* Live updates. At the top the first page is fetched again; scrolled,
+     * nothing moves and the news are counted until the user is back at
+     * the top. */
+    bool refresh_wanted;    /* fetch the first page again when possible */
+    double refresh_after;   /* not before this (core_now_ms), searches only */
+    bool stale;             /* changes arrived while scrolled */
+    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
+    size_t nnews, news_cap;
+    bool news_many;         /* more than can be counted, or "anything" */
+    /* Keep the cursor on its conversation while pages are fetched again:
+     * anchor_line is its screen line, or SIZE_MAX to keep the top. */
+    bool anchored;
+    int32_t anchor_id;
+    size_t anchor_line;
+    /* G: the end of the recent list, fetched from the end upwards. */
+    bool reversed;
+    size_t pending_up;      /* moves up past the loaded rows, queued */
+    int64_t total;          /* conversations in the whole list, -1 unknown */
+};
+
+/* The list view: the rows on screen, a search typed but not answered yet,
+ * and the lists put aside. */
+struct list_state {
+    struct model *shown, *pending, *saved;
+    struct model *forward;   /* the recent list from the top, while G shows its end */
+    struct prompt prompt;
+    struct hl hl;
+    double measure_due;      /* keystroke time of a search to time when drawn */
+};
+
+extern struct list_state list;
+
+static inline int view_height(void)
+{
+    int h = LINES - 4;
+    return h < 1 ? 1 : h;
+}
+
+static inline size_t model_rows(const struct model *m)
+{
+    const struct slot *last = &m->slots[m->nslots - 1];
+    return last->start + (last->loaded || last->resident ? last->count : 0);
+}
+
+static inline bool model_more(const struct model *m)
+{
+    return !m->slots[m->nslots - 1].loaded;
+}
+
+/* The slot holding row i (the last slot for rows past the end). */
+static inline size_t slot_of(const struct model *m, size_t i)
+{
+    size_t lo = 0, hi = m->nslots - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (m->slots[mid].start <= i)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+static inline const struct core_row *row_raw(const struct model *m, size_t i)
+{
+    const struct slot *s = &m->slots[slot_of(m, i)];
+    if (!s->resident || i < s->start || i - s->start >= s->page.count)
+        return NULL;
+    return &s->page.rows[i - s->start];
+}
+
+/* Rows are numbered as they are drawn, from the top; a reversed model (the
+ * end of the list, walked upwards) holds them bottom up. */
+static inline const struct core_row *row_at(const struct model *m, size_t d)
+{
+    size_t rows = model_rows(m);
+    if (!m->reversed)
+        return row_raw(m, d);
+    return d < rows ? row_raw(m, rows - 1 - d) : NULL;
+}
+
+/* ---- list_model.c ---------------------------------------------------------- */
+
+/* t0: when the user asked for it (the keystroke), for the latency. */
+struct model *list_model_new(const char *term, double t0);
+void list_model_free(struct model *m);
+/* A model coming back on screen gets a new generation. */
+void list_model_retag(struct model *m);
+void list_model_move(struct model *m, long d, bool page);
+void list_scroll_into_view(struct model *m);
+void list_model_tick(void);
+void list_go_to_end(void);
+void list_leave_end(void);
+struct view_req list_answer(struct response *r);
+void list_changes(const int32_t *ids, size_t n, bool all);
+double list_due_ms(void);
+bool list_busy(double *since);
+
+/* ---- list_draw.c ----------------------------------------------------------- */
+
+void list_draw(void);
+void list_drawn(double t);
+void list_stats(FILE *f);
+
+#endif

@@ -1,0 +1,531 @@
+/* tui/list_model.c - the rows of the list: a model is one source of rows
+ * (recent, or one search term) cut into pages of WORKER_PAGE rows. Every
+ * page remembers the keyset cursor that fetches it, but only the pages near
+ * the viewport keep their rows: the rest are freed and fetched again by
+ * cursor when the user scrolls back, so memory stays bounded however far
+ * the user scrolls. Here are the requests for pages, the worker's answers,
+ * live updates, the moves of the cursor and the end of the list (G). */
+#include "list_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "status.h"
+#include "text.h"
+#include "worker.h"
+
+/* Pages kept around the viewport, and how far away they are dropped. */
+#define KEEP_MARGIN_ROWS WORKER_PAGE
+/* Moves past the loaded rows wait for them, up to this far. */
+#define PENDING_MOVE_MAX (200 * WORKER_PAGE)
+#define DROP_SLOTS 3
+#define NEWS_MAX 1000
+/* A search shown at the top is fetched again at most this often. */
+#define SEARCH_REFRESH_MS 250.0
+
+struct list_state list;
+
+static struct slot *slot_add(struct model *m, const char *cursor, size_t start)
+{
+    if (m->nslots == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->slots = core_xrealloc(m->slots, m->cap * sizeof *m->slots);
+    }
+    struct slot *s = &m->slots[m->nslots++];
+    memset(s, 0, sizeof *s);
+    s->cursor = cursor ? core_xstrdup(cursor) : NULL;
+    s->start = start;
+    return s;
+}
+
+static void slot_drop(struct slot *s)
+{
+    if (s->resident)
+        core_page_free(&s->page);
+    s->resident = false;
+}
+
+void list_model_free(struct model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nslots; i++) {
+        slot_drop(&m->slots[i]);
+        free(m->slots[i].cursor);
+    }
+    free(m->slots);
+    free(m->term);
+    free(m->news_ids);
+    free(m);
+}
+
+static void slot_request(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    struct request *req = core_xcalloc(1, sizeof *req);
+    req->kind = REQ_PAGE;
+    req->gen = m->gen;
+    req->slot = k;
+    req->term = core_xstrdup(m->term);
+    req->cursor = s->cursor ? core_xstrdup(s->cursor) : NULL;
+    req->reversed = m->reversed;
+    s->loading = true;
+    /* A retry after a failure or a wait for the server keeps the first
+     * ask's clock: the latency shown is what the user waited. */
+    if (!s->awaiting)
+        s->t_req = core_now_ms();
+    s->awaiting = true;
+    worker_submit(WORKER_LIST, req);
+}
+
+/* t0: when the user asked for it (the keystroke), for the latency. */
+struct model *list_model_new(const char *term, double t0)
+{
+    struct model *m = core_xcalloc(1, sizeof *m);
+    m->gen = worker_gen_next();
+    m->term = core_xstrdup(term);
+    m->t_start = t0;
+    slot_add(m, NULL, 0);
+    slot_request(m, 0);
+    m->slots[0].t_req = t0;
+    return m;
+}
+
+/* A model coming back on screen gets a new generation, which also makes
+ * the worker drop whatever an abandoned search still had queued. */
+void list_model_retag(struct model *m)
+{
+    if (m->slots[0].loading && m->slots[0].resident)
+        m->refresh_wanted = true;   /* a refresh in flight is asked again */
+    m->gen = worker_gen_next();
+    for (size_t i = 0; i < m->nslots; i++)
+        m->slots[i].loading = m->slots[i].awaiting = false;
+    m->pending_move = 0;
+}
+
+void list_scroll_into_view(struct model *m)
+{
+    size_t h = (size_t)view_height();
+    size_t rows = model_rows(m);
+    if (rows > 0 && m->cur >= rows)
+        m->cur = rows - 1;
+    if (m->top + h > rows)
+        m->top = rows > h ? rows - h : 0;
+    if (m->cur < m->top)
+        m->top = m->cur;
+    if (m->cur >= m->top + h)
+        m->top = m->cur - h + 1;
+}
+
+void list_model_move(struct model *m, long d, bool page)
+{
+    size_t rows = model_rows(m);
+    m->anchored = false;       /* the user chose where to be */
+    if (d < 0)
+        m->pending_move = 0;   /* the user changed their mind */
+    if (d > 0)
+        m->pending_up = 0;
+    if (rows == 0) {
+        if (d > 0 && model_more(m))
+            m->pending_move += (size_t)d;
+        if (m->pending_move > PENDING_MOVE_MAX)
+            m->pending_move = PENDING_MOVE_MAX;
+        return;
+    }
+    long target = (long)m->cur + d;
+    if (target < 0) {
+        if (m->reversed && model_more(m)) {
+            /* Above the loaded rows of the end: done when they come. */
+            m->pending_up += (size_t)-target;
+            if (m->pending_up > PENDING_MOVE_MAX)
+                m->pending_up = PENDING_MOVE_MAX;
+        }
+        target = 0;
+    }
+    if ((size_t)target >= rows) {
+        if (model_more(m)) {
+            /* Keys pressed while a page loads are honoured when it comes,
+             * within a few pages. */
+            m->pending_move += (size_t)target - (rows - 1);
+            if (m->pending_move > PENDING_MOVE_MAX)
+                m->pending_move = PENDING_MOVE_MAX;
+        }
+        target = (long)rows - 1;
+    }
+    if (page) {
+        long top = (long)m->top + d;
+        long maxtop = (long)rows - view_height();
+        if (top > maxtop)
+            top = maxtop;
+        if (top < 0)
+            top = 0;
+        m->top = (size_t)top;
+    }
+    m->cur = (size_t)target;
+    list_scroll_into_view(m);
+}
+
+/* ---- answers from the worker -------------------------------------------- */
+
+static void anchor_set(struct model *m, bool keep_top)
+{
+    const struct core_row *row = row_at(m, m->cur);
+    /* On the first row at the top the cursor stays there: the newest
+     * conversation is the one to see, as in a chat app. */
+    if (m->anchored || !row || (keep_top && m->cur == 0) || m->reversed)
+        return;
+    m->anchored = true;
+    m->anchor_id = row->contact_id;
+    m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+/* Put the cursor back on its conversation once a page holds it; give up
+ * when nothing is loading any more. */
+static void anchor_restore(struct model *m)
+{
+    if (!m->anchored)
+        return;
+    bool loading = false;
+    for (size_t k = 0; k < m->nslots; k++) {
+        const struct slot *s = &m->slots[k];
+        loading |= s->loading;
+        if (!s->resident)
+            continue;
+        for (size_t i = 0; i < s->page.count; i++) {
+            if (s->page.rows[i].contact_id != m->anchor_id)
+                continue;
+            m->anchored = false;
+            size_t at = s->start + i;
+            if (m->anchor_line == SIZE_MAX) {
+                /* The top stays: the cursor follows within the screen. */
+                if (at < m->top + (size_t)view_height())
+                    m->cur = at;
+                return;
+            }
+            m->cur = at;
+            m->top = m->cur >= m->anchor_line ? m->cur - m->anchor_line : 0;
+            list_scroll_into_view(m);
+            return;
+        }
+    }
+    if (!loading)
+        m->anchored = false;
+}
+
+/* Page k came back and no longer ends where page k+1 starts: the data
+ * moved. Reusing the later pages' cursors would show a conversation twice
+ * or skip one, so they go, and page k's own end cursor fetches what
+ * follows. Requests still in flight for them are made stale. */
+static void chain_cut(struct model *m, size_t k)
+{
+    struct slot *s = &m->slots[k];
+    anchor_set(m, m->top == 0);
+    for (size_t j = k + 1; j < m->nslots; j++) {
+        slot_drop(&m->slots[j]);
+        free(m->slots[j].cursor);
+    }
+    m->nslots = k + 1;
+    if (s->page.next_cursor && s->count > 0)
+        slot_add(m, s->page.next_cursor, s->start + s->count);
+    m->gen = worker_gen_next();
+    for (size_t j = 0; j < m->nslots; j++)
+        m->slots[j].loading = false;
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
+static void slot_fill(struct model *m, size_t k, struct response *r)
+{
+    struct slot *s = &m->slots[k];
+    slot_drop(s);
+    s->page = r->page;
+    r->have_page = false;
+    s->resident = true;
+    size_t old = s->count;
+    bool was_loaded = s->loaded;
+    s->count = s->page.count;
+    if (r->final) {
+        s->loading = false;
+        s->awaiting = false;
+        s->loaded = true;
+        /* From the request to the whole answer, not core's time for the
+         * last budgeted step of a long search. */
+        m->latency_ms = core_now_ms() - s->t_req;
+    }
+    if (k == 0) {
+        m->searching = !r->final;
+        m->scanned = s->page.scanned_rows;
+        m->back_to = s->page.searched_back_to_us;
+    }
+    if (!r->final)
+        return;
+    const char *next = s->page.next_cursor && s->count > 0 ? s->page.next_cursor : NULL;
+    if (k + 1 < m->nslots) {
+        const char *have = m->slots[k + 1].cursor;
+        if (!next || !have || strcmp(next, have) != 0) {
+            chain_cut(m, k);
+            return;
+        }
+        if (was_loaded && old != s->count) {
+            /* Rows came or went inside this page: shift what follows. */
+            for (size_t j = k + 1; j < m->nslots; j++)
+                m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+        }
+    } else if (next) {
+        slot_add(m, next, s->start + s->count);
+    }
+}
+
+static void promote_pending(void)
+{
+    if (list.shown && list.shown->term[0] == 0 && !list.saved)
+        list.saved = list.shown;
+    else
+        list_model_free(list.shown);
+    list.shown = list.pending;
+    list.pending = NULL;
+    text_hl_set(&list.hl, list.shown->term);
+}
+
+static void take_answer(struct response *r)
+{
+    struct model *m = NULL;
+    if (list.pending && r->gen == list.pending->gen)
+        m = list.pending;
+    else if (list.shown && r->gen == list.shown->gen)
+        m = list.shown;
+    if (!m || r->slot >= m->nslots) {
+        worker_response_free(r);
+        return;
+    }
+    struct slot *s = &m->slots[r->slot];
+    if (r->status != CORE_OK) {
+        s->loading = false;
+        s->retry_at = core_now_ms() + 2000.0;
+        snprintf(m->err, sizeof m->err, "%s", r->err);
+        status_error("%s", r->err);
+        if (m == list.pending)
+            promote_pending();
+        worker_response_free(r);
+        return;
+    }
+    m->err[0] = 0;
+    if (s->loaded && !r->final) {
+        /* A page fetched again: its rows are known, only the whole page
+         * may replace them without moving the rows below. */
+        worker_response_free(r);
+        return;
+    }
+    if (m == list.pending && !r->final && r->page.count == 0) {
+        /* Nothing to show yet: keep the old rows, report progress. */
+        list.pending->searching = true;
+        list.pending->scanned = r->page.scanned_rows;
+        list.pending->back_to = r->page.searched_back_to_us;
+        worker_response_free(r);
+        return;
+    }
+    size_t rows_before = model_rows(m);
+    if (m->reversed && r->slot == 0 && r->total >= 0)
+        m->total = r->total;
+    slot_fill(m, r->slot, r);
+    if (m->reversed) {
+        /* Rows of a reversed model arrive above: what is on screen stays. */
+        long delta = (long)model_rows(m) - (long)rows_before;
+        long cur = (long)m->cur + delta, top = (long)m->top + delta;
+        m->cur = cur > 0 ? (size_t)cur : 0;
+        m->top = top > 0 ? (size_t)top : 0;
+        if (m->pending_up && delta > 0) {
+            size_t up = m->pending_up;
+            m->pending_up = 0;
+            list_model_move(m, -(long)up, false);
+        }
+    }
+    anchor_restore(m);
+    if (m == list.pending)
+        promote_pending();
+    if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
+        m->measured = true;
+        list.measure_due = m->t_start;
+    }
+    if (m->pending_move) {
+        size_t d = m->pending_move;
+        m->pending_move = 0;
+        list_model_move(m, (long)d, false);
+    }
+    worker_response_free(r);
+}
+
+/* The list asks nothing of the program when its answers come. */
+struct view_req list_answer(struct response *r)
+{
+    take_answer(r);
+    return (struct view_req){0};
+}
+
+/* ---- live updates --------------------------------------------------------- */
+
+static void news_clear(struct model *m)
+{
+    m->nnews = 0;
+    m->news_many = false;
+    m->stale = false;
+}
+
+static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
+{
+    m->stale = true;
+    if (all)
+        m->news_many = true;
+    for (size_t i = 0; i < n && !m->news_many; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < m->nnews && !seen; j++)
+            seen = m->news_ids[j] == ids[i];
+        if (seen)
+            continue;
+        if (m->nnews == NEWS_MAX) {
+            m->news_many = true;
+            break;
+        }
+        if (m->nnews == m->news_cap) {
+            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
+            m->news_ids = core_xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
+        }
+        m->news_ids[m->nnews++] = ids[i];
+    }
+}
+
+void list_changes(const int32_t *ids, size_t n, bool all)
+{
+    if (list.pending)
+        list.pending->refresh_wanted = true;   /* its answer may predate this */
+    if (list.saved)
+        news_add(list.saved, ids, n, all);
+    if (list.forward)
+        news_add(list.forward, ids, n, all);
+    if (!list.shown)
+        return;
+    if (list.shown->reversed)
+        news_add(list.shown, ids, n, all);
+    else if (list.shown->top == 0)
+        list.shown->refresh_wanted = true;
+    else if (list.shown->term[0])
+        list.shown->stale = true;   /* which of them match is not known yet */
+    else
+        news_add(list.shown, ids, n, all);
+}
+
+/* Fetch the first page again, keeping the old rows on screen until the
+ * answer replaces them; one at a time, so a burst makes one or two. */
+static void refresh_maybe(struct model *m)
+{
+    if (m->reversed)
+        return;   /* the news are at the top: g shows them */
+    if (m->stale && m->top == 0) {
+        news_clear(m);
+        m->refresh_wanted = true;
+    }
+    if (!m->refresh_wanted || m->slots[0].loading || core_now_ms() < m->refresh_after)
+        return;
+    m->refresh_wanted = false;
+    if (m->term[0])
+        m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
+    anchor_set(m, m->top == 0);
+    slot_request(m, 0);
+}
+
+double list_due_ms(void)
+{
+    if (!list.shown || !list.shown->refresh_wanted || list.shown->slots[0].loading)
+        return -1;
+    double d = list.shown->refresh_after - core_now_ms();
+    return d > 0 ? d : 0;
+}
+
+/* ---- prefetch and forgetting -------------------------------------------- */
+
+/* Every turn of the loop: the refresh that live updates asked for, pages
+ * near the viewport fetched, pages far from it forgotten. */
+void list_model_tick(void)
+{
+    struct model *m = list.shown;
+    if (!m)
+        return;
+    refresh_maybe(m);
+    size_t h = (size_t)view_height();
+    size_t rows = model_rows(m);
+    size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
+    size_t to = m->top + h + KEEP_MARGIN_ROWS;
+    if (m->reversed) {
+        /* Drawn rows [from, to) are held at raw [rows - to, rows - from). */
+        size_t rf = rows > to ? rows - to : 0;
+        size_t rt = rows > from ? rows - from : 0;
+        from = rf;
+        to = m->top < KEEP_MARGIN_ROWS ? rows + 1 : rt;
+    }
+    size_t lo = slot_of(m, from);
+    size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
+    for (size_t k = lo; k <= hi; k++) {
+        struct slot *s = &m->slots[k];
+        if (!s->resident && !s->loading && core_now_ms() >= s->retry_at)
+            slot_request(m, k);
+    }
+    for (size_t k = 0; k < m->nslots; k++) {
+        struct slot *s = &m->slots[k];
+        if (s->resident && s->loaded && (k + DROP_SLOTS < lo || k > hi + DROP_SLOTS))
+            slot_drop(s);
+    }
+}
+
+bool list_busy(double *since)
+{
+    const struct model *ms[2] = {list.shown, list.pending};
+    bool busy = false;
+    for (int i = 0; i < 2; i++) {
+        const struct model *m = ms[i];
+        if (!m)
+            continue;
+        for (size_t k = 0; k < m->nslots; k++) {
+            if (m->slots[k].loading) {
+                if (!busy || m->slots[k].t_req < *since)
+                    *since = m->slots[k].t_req;
+                busy = true;
+            }
+        }
+    }
+    return busy;
+}
+
+/* ---- the end of the list ------------------------------------------------- */
+
+/* G: the true end is the first page of the reversed order; scrolling up
+ * from there loads further pages upwards. The list from the top waits. */
+void list_go_to_end(void)
+{
+    list.forward = list.shown;
+    struct model *m = core_xcalloc(1, sizeof *m);
+    m->gen = worker_gen_next();
+    m->term = core_xstrdup("");
+    m->reversed = true;
+    m->total = -1;
+    m->t_start = core_now_ms();
+    slot_add(m, NULL, 0);
+    m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
+    list.shown = m;
+    slot_request(m, 0);
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
+/* g from the end: the list from the top again, news included. */
+void list_leave_end(void)
+{
+    if (!list.forward)
+        return;
+    list_model_free(list.shown);
+    list.shown = list.forward;
+    list.forward = NULL;
+    list.shown->cur = list.shown->top = 0;
+    list.shown->pending_move = 0;
+    list_model_retag(list.shown);
+    worker_supersede(WORKER_LIST, list.shown->gen);
+}
