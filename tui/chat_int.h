@@ -1,0 +1,144 @@
+/* tui/chat_int.h - the conversation view's state, shared by its files:
+ * chat.c (the view: keys, the find and reply boxes, opening and closing),
+ * chat_load.c (the messages held, the requests for more and the worker's
+ * answers, find), chat_layout.c (the messages as lines, the scroll
+ * position) and chat_draw.c (the screen). Not for the rest of the program:
+ * chat.h is. */
+#ifndef CONVO_TUI_CHAT_INT_H
+#define CONVO_TUI_CHAT_INT_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib.h"
+#include "prompt.h"
+#include "text.h"
+#include "view.h"
+
+enum line_kind { LN_MORE, LN_START, LN_DAY, LN_META, LN_TEXT, LN_CUT, LN_NEWER, LN_GAP };
+
+/* A message of the conversation, owned by the view (pages are copied and
+ * freed at once). A reply being sent is one too, until the server answers. */
+struct msg {
+    struct core_row row;     /* first: a struct msg * is a struct core_row * */
+    bool sending;
+    uint64_t seq;
+};
+
+struct line {
+    uint32_t msg;
+    uint8_t kind;
+    uint32_t from, to;   /* cells of LN_TEXT */
+};
+
+struct msgview {
+    struct cells cells;
+    int width;           /* widest line */
+    size_t first_line;   /* its meta line */
+    bool match;
+};
+
+/* The conversation open (one at a time). */
+struct chat_state {
+    bool open;
+    uint64_t gen;
+    int32_t contact_id;
+    char *name, *phone;
+    bool first_answer;               /* the newest page came */
+    const struct core_row **msgs;    /* struct msg, oldest first */
+    size_t n;
+    bool newest_loading, newest_again;
+    /* Opened at a search hit: newer messages load below as the user
+     * scrolls down, until the newest. */
+    char *newer_cursor;
+    bool newer_end, newer_loading;
+    bool around;                     /* the around answer is pending */
+    /* g: the first page of the conversation comes at once; the pages in
+     * between follow (the gap) while the view stays at the top. */
+    bool have_start, start_loading;
+    int64_t start_last_id;           /* the newest message of that page */
+    size_t newest_limit;
+    bool keep_set;                   /* after layout: the line at the view's */
+    size_t keep_line;                /* bottom, counted from the top */
+    size_t news;                     /* messages below the view, unread */
+    struct prompt reply;
+    uint64_t send_seq;
+    int64_t opened_us;               /* wall clock, for CONVO_STATS */
+    char *older_cursor;
+    bool end, loading;
+    bool to_top;                     /* g: load to the start, stay at the top */
+    double t_req, latency_ms;
+    double t_key;                    /* the key asking for a many-page answer, 0 none */
+    double retry_at;                 /* after a failed fetch, not before this */
+    struct msgview *mv;
+    struct line *lines;
+    size_t nlines, cap;
+    int laid_cols;
+    bool relayout;
+    size_t off;                      /* lines below the bottom of the view */
+    struct prompt prompt;
+    struct hl hl;
+    bool finding;                    /* a find term is in force */
+    bool wrap;                       /* n/N: go round at the ends */
+    long match;                      /* message of the current match, -1 */
+    int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
+    char err[200];
+};
+
+extern struct chat_state chat;
+
+static inline int view_height(void)
+{
+    int h = LINES - 3;
+    return h < 1 ? 1 : h;
+}
+
+static inline int bubble_width(void)
+{
+    int w = COLS * 3 / 4;
+    if (w > COLS - 6)
+        w = COLS - 6;
+    return w < 8 ? 8 : w;
+}
+
+/* ---- chat_load.c ----------------------------------------------------------- */
+
+/* A request of this conversation (its contact, its generation); cursor is
+ * copied. The caller fills in the rest and submits it. */
+struct request *chat_request(enum req_kind kind, const char *cursor, size_t limit);
+/* The messages around a search hit; at_ms: when the key asking was read. */
+void chat_request_around(const struct core_row *row, double at_ms);
+/* g: the first page of the conversation. */
+void chat_request_start(void);
+/* The next page of older messages, unless one is on its way. */
+void chat_request_older(void);
+/* G below a hit: the newest messages, as when the conversation opens. */
+void chat_reset_to_newest(void);
+void chat_msg_free(struct msg *m);
+/* Find a match from message `from` in direction dir (-1 older, +1 newer),
+ * including `from` itself. */
+void chat_find_from(long from, int dir);
+struct view_req chat_answer(struct response *r);
+void chat_changes(const int32_t *ids, size_t n, bool all);
+void chat_tick(void);
+bool chat_busy(double *since);
+
+/* ---- chat_layout.c --------------------------------------------------------- */
+
+void chat_layout(void);
+void chat_layout_free(void);
+size_t chat_max_off(void);
+void chat_clamp_off(void);
+/* Scroll so that message i shows with some lines of context below it. */
+void chat_reveal(long i);
+/* The message at the bottom, at the top of the view. */
+long chat_bottom_msg(void);
+long chat_top_msg(void);
+
+/* ---- chat_draw.c ----------------------------------------------------------- */
+
+void chat_draw(void);
+
+#endif
