@@ -6,7 +6,6 @@
 #include "chat.h"
 
 #include <curses.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

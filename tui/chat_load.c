@@ -8,7 +8,6 @@
  * pages, large ones, until the start and stays at the top. */
 #include "chat_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,8 +6,6 @@
 #include "list.h"
 
 #include <curses.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base.h"
