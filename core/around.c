@@ -44,10 +44,6 @@ static const char recent_rev_sql[] =
     "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m ON true"
     " ORDER BY c.last_message_at, c.last_message_id";
 
-/* "From the start": before every position. */
-#define AROUND_MIN_US CORE_US_NINF
-#define AROUND_MIN_ID INT64_MIN
-
 enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id,
                                       int64_t at_us, int64_t message_id, size_t limit,
                                       struct core_page *older, struct core_page *newer)
@@ -88,13 +84,11 @@ enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
     core_page_init(out);
     atomic_store(&conn->cancel_requested, false);
     uint64_t ctx = (uint64_t)(uint32_t)contact_id;
-    struct core_pos pos = {AROUND_MIN_US, AROUND_MIN_ID};
-    const char *why;
-    if (cursor && *cursor &&
-        core_cursor_decode(cursor, CORE_CURSOR_NEWER, ctx, &pos, &why) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
-        return CORE_ERR_CURSOR;
-    }
+    struct core_pos pos;
+    enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_NEWER, ctx,
+                                           CORE_POS_BOTTOM, &pos);
+    if (st != CORE_OK)
+        return st;
     struct core_params p = {0};
     core_param_int4(&p, contact_id);
     core_param_time(&p, pos.us);
@@ -109,13 +103,11 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
     double t0 = core_now_ms();
     core_page_init(out);
     atomic_store(&conn->cancel_requested, false);
-    struct core_pos pos = {AROUND_MIN_US, AROUND_MIN_ID};
-    const char *why;
-    if (cursor && *cursor &&
-        core_cursor_decode(cursor, CORE_CURSOR_RECENT_REV, 0, &pos, &why) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
-        return CORE_ERR_CURSOR;
-    }
+    struct core_pos pos;
+    enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_RECENT_REV, 0,
+                                           CORE_POS_BOTTOM, &pos);
+    if (st != CORE_OK)
+        return st;
     limit = core_clamp_limit(limit);
     struct core_params p = {0};
     core_param_time(&p, pos.us);

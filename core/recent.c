@@ -47,11 +47,9 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
     core_page_init(out);
     atomic_store(&conn->cancel_requested, false);
     struct core_pos pos;
-    const char *why;
-    if (core_cursor_decode(cursor, CORE_CURSOR_RECENT, 0, &pos, &why) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
-        return CORE_ERR_CURSOR;
-    }
+    enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_RECENT, 0, CORE_POS_TOP, &pos);
+    if (st != CORE_OK)
+        return st;
     struct core_params p = {0};
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
@@ -67,12 +65,10 @@ enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
     core_page_init(out);
     atomic_store(&conn->cancel_requested, false);
     struct core_pos pos;
-    const char *why;
-    if (core_cursor_decode(cursor, CORE_CURSOR_MESSAGES, (uint64_t)(uint32_t)contact_id,
-                           &pos, &why) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
-        return CORE_ERR_CURSOR;
-    }
+    enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_MESSAGES,
+                                           (uint64_t)(uint32_t)contact_id, CORE_POS_TOP, &pos);
+    if (st != CORE_OK)
+        return st;
     struct core_params p = {0};
     core_param_int4(&p, contact_id);
     core_param_time(&p, pos.us);

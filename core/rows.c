@@ -21,6 +21,21 @@ static const char newest_sql[] =
     " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
     "        WHERE contact_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1) f";
 
+enum core_status core_page_cursor(struct core_conn *conn, const char *cursor,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  struct core_pos start, struct core_pos *pos)
+{
+    const char *why;
+    if (!cursor || !*cursor) {
+        *pos = start;
+        return CORE_OK;
+    }
+    if (core_cursor_decode(cursor, kind, context, pos, &why) == CORE_OK)
+        return CORE_OK;
+    snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+    return CORE_ERR_CURSOR;
+}
+
 size_t core_clamp_limit(size_t limit)
 {
     if (limit == 0)

@@ -7,6 +7,13 @@
 #include "cursor.h"
 #include "session.h"
 
+/* The position a page request's cursor names: start when cursor is NULL
+ * or empty (CORE_POS_TOP for the newest-first lists, CORE_POS_BOTTOM for
+ * the oldest-first walks); CORE_ERR_CURSOR with conn->err saying what was
+ * wrong with it. */
+enum core_status core_page_cursor(struct core_conn *conn, const char *cursor,
+                                  enum core_cursor_kind kind, uint64_t context,
+                                  struct core_pos start, struct core_pos *pos);
 /* limit as asked (0 = CORE_PAGE_DEFAULT), at most CORE_PAGE_MAX. */
 size_t core_clamp_limit(size_t limit);
 /* Columns: contact id, name, phone, message id, outbound, content, created_at. */

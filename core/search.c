@@ -164,9 +164,7 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     if (!*term) {
         s->recent = true;
         struct core_pos pos;
-        const char *why;
-        if (core_cursor_decode(cursor, CORE_CURSOR_RECENT, 0, &pos, &why) != CORE_OK) {
-            snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+        if (core_page_cursor(conn, cursor, CORE_CURSOR_RECENT, 0, CORE_POS_TOP, &pos) != CORE_OK) {
             core_search_close(s);
             return CORE_ERR_CURSOR;
         }
@@ -177,9 +175,8 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
         return CORE_OK;
     }
     s->context = core_term_context(term);
-    const char *why;
-    if (core_cursor_decode(cursor, CORE_CURSOR_SEARCH, s->context, &s->cursor, &why) != CORE_OK) {
-        snprintf(conn->err, sizeof conn->err, "invalid cursor: %s", why);
+    if (core_page_cursor(conn, cursor, CORE_CURSOR_SEARCH, s->context, CORE_POS_TOP,
+                         &s->cursor) != CORE_OK) {
         core_search_close(s);
         return CORE_ERR_CURSOR;
     }
