@@ -340,17 +340,16 @@ static size_t excerpt_from(const struct cells *c, int w)
 #define FAR_MATCH_BYTES (1 << 20)
 
 /* The first byte of the first match of hl in s (same rule as
- * mark_matches: character by character, lower-cased), or NULL. A rolling
- * window of the last hl->n characters, so no copy of a long text is made. */
+ * mark_matches: character by character, lower-cased), or NULL. A ring of
+ * the last hl->n characters, so no copy of a long text is made and each
+ * character costs the same whatever the term's length. */
 static const char *far_match(const char *s, const struct hl *hl)
 {
     if (!hl || hl->n == 0 || hl->n > 256)
         return NULL;
     wchar_t win[256];
     const char *at[256];
-    size_t have = 0, len = strlen(s);
-    if (len > FAR_MATCH_BYTES)
-        len = FAR_MATCH_BYTES;
+    size_t n = hl->n, seen = 0, len = strnlen(s, FAR_MATCH_BYTES);
     mbstate_t st;
     memset(&st, 0, sizeof st);
     const char *p = s;
@@ -364,15 +363,14 @@ static const char *far_match(const char *s, const struct hl *hl)
             k = 1;
             memset(&st, 0, sizeof st);
         }
-        if (have == hl->n) {
-            memmove(win, win + 1, (have - 1) * sizeof *win);
-            memmove(at, at + 1, (have - 1) * sizeof *at);
-            have--;
-        }
-        win[have] = wc >= RAW_BYTE_BASE ? wc : (wchar_t)towlower((wint_t)wc);
-        at[have++] = p;
-        if (have == hl->n && wmemcmp(win, hl->w, hl->n) == 0)
-            return at[0];
+        win[seen % n] = wc >= RAW_BYTE_BASE ? wc : (wchar_t)towlower((wint_t)wc);
+        at[seen % n] = p;
+        seen++;
+        /* The oldest of the last n characters sits at seen % n. */
+        size_t o = seen % n;
+        if (seen >= n && win[(seen - 1) % n] == hl->w[n - 1] &&
+            wmemcmp(win + o, hl->w, n - o) == 0 && wmemcmp(win, hl->w + (n - o), o) == 0)
+            return at[o];
         p += k;
         len -= k;
     }
@@ -394,7 +392,8 @@ int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
     for (size_t i = 0; i < c.n && !seen; i++)
         seen = c.v[i].kind == CK_MATCH;
     const char *far;
-    if (!seen && strlen(s) > (size_t)EXCERPT_MAX_COLS && (far = far_match(s, hl)) != NULL) {
+    if (!seen && strnlen(s, EXCERPT_MAX_COLS + 1) > (size_t)EXCERPT_MAX_COLS &&
+        (far = far_match(s, hl)) != NULL) {
         /* Past the first window: decode from a little before it, at a
          * character boundary. */
         const char *start = far - (far - s > 64 ? 64 : far - s);
