@@ -42,8 +42,12 @@ BEGIN
 END $$;
 
 -- ids: distinct contact ids, ascending. rem_*: per contact the greatest
--- (created_at, id) that left it (deleted or moved away), NULL when none.
--- add_*: the greatest that arrived (inserted or moved in), NULL when none.
+-- (created_at, id) that left it (deleted or moved away), NULL when none;
+-- the arrays themselves NULL when nothing left any (inserts).
+-- add_*: the greatest that arrived (inserted or moved in), NULL when none;
+-- the arrays NULL when nothing arrived (deletes). A NULL array skips its
+-- UPDATE: planning the look-up below opens every partition of messages,
+-- which an insert would otherwise pay for nothing.
 CREATE OR REPLACE FUNCTION public.convo_pointer_apply(
     ids int[], rem_at timestamptz[], rem_id bigint[],
     add_at timestamptz[], add_id bigint[]) RETURNS void
@@ -59,26 +63,30 @@ BEGIN
     -- One contact, inserts only: this UPDATE is the lock, and under a
     -- concurrent writer READ COMMITTED re-evaluates it against the row that
     -- writer committed, so the greater of the two wins.
-    UPDATE contacts c
-       SET last_message_at = CASE WHEN a.at IS NOT NULL AND (c.last_message_id IS NULL
-                                       OR (c.last_message_at, c.last_message_id) < (a.at, a.mid))
-                                  THEN a.at ELSE c.last_message_at END,
-           last_message_id = CASE WHEN a.at IS NOT NULL AND (c.last_message_id IS NULL
-                                       OR (c.last_message_at, c.last_message_id) < (a.at, a.mid))
-                                  THEN a.mid ELSE c.last_message_id END
-      FROM unnest(ids, add_at, add_id) a(id, at, mid)
-     WHERE c.id = a.id;
-    -- A pointer at (or, were it ever wrong, below) a message that left the
-    -- contact: look the newest message up again, after the lock above.
-    UPDATE contacts c
-       SET (last_message_at, last_message_id) =
-           (SELECT m.created_at, m.id FROM messages m
-             WHERE m.contact_id = c.id
-             ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
-      FROM unnest(ids, rem_at, rem_id) r(id, at, mid)
-     WHERE c.id = r.id AND r.mid IS NOT NULL
-       AND (c.last_message_id IS NULL
-            OR (c.last_message_at, c.last_message_id) <= (r.at, r.mid));
+    IF add_id IS NOT NULL THEN
+        UPDATE contacts c
+           SET last_message_at = CASE WHEN a.at IS NOT NULL AND (c.last_message_id IS NULL
+                                           OR (c.last_message_at, c.last_message_id) < (a.at, a.mid))
+                                      THEN a.at ELSE c.last_message_at END,
+               last_message_id = CASE WHEN a.at IS NOT NULL AND (c.last_message_id IS NULL
+                                           OR (c.last_message_at, c.last_message_id) < (a.at, a.mid))
+                                      THEN a.mid ELSE c.last_message_id END
+          FROM unnest(ids, add_at, add_id) a(id, at, mid)
+         WHERE c.id = a.id;
+    END IF;
+    IF rem_id IS NOT NULL THEN
+        -- A pointer at (or, were it ever wrong, below) a message that left the
+        -- contact: look the newest message up again, after the lock above.
+        UPDATE contacts c
+           SET (last_message_at, last_message_id) =
+               (SELECT m.created_at, m.id FROM messages m
+                 WHERE m.contact_id = c.id
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+          FROM unnest(ids, rem_at, rem_id) r(id, at, mid)
+         WHERE c.id = r.id AND r.mid IS NOT NULL
+           AND (c.last_message_id IS NULL
+                OR (c.last_message_at, c.last_message_id) <= (r.at, r.mid));
+    END IF;
 END $$;
 
 -- One notification for a statement that changed these contacts.
@@ -190,8 +198,7 @@ BEGIN
     IF ids IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM public.convo_pointer_apply(ids, array_fill(NULL::timestamptz, ARRAY[cardinality(ids)]),
-                                       array_fill(NULL::bigint, ARRAY[cardinality(ids)]), at, mid);
+    PERFORM public.convo_pointer_apply(ids, NULL, NULL, at, mid);
     PERFORM public.convo_notify(ids);
     RETURN NULL;
 END $$;
@@ -209,9 +216,7 @@ BEGIN
     IF ids IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM public.convo_pointer_apply(ids, at, mid,
-                                       array_fill(NULL::timestamptz, ARRAY[cardinality(ids)]),
-                                       array_fill(NULL::bigint, ARRAY[cardinality(ids)]));
+    PERFORM public.convo_pointer_apply(ids, at, mid, NULL, NULL);
     PERFORM public.convo_notify(ids);
     RETURN NULL;
 END $$;
