@@ -90,12 +90,6 @@ struct live_worker {
     char err[256];
 };
 
-static void one_line(char *dst, size_t len, const char *msg)
-{
-    snprintf(dst, len, "%s", msg ? msg : "");
-    dst[strcspn(dst, "\r\n")] = '\0';
-}
-
 static int32_t pick_contact(struct live_worker *w)
 {
     struct live_shared *sh = w->sh;
@@ -127,7 +121,7 @@ static int32_t new_contact(struct live_worker *w)
         if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
             id = (int32_t)atol(PQgetvalue(r, 0, 0));
         else if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            one_line(w->err, sizeof w->err, PQresultErrorMessage(r));
+            seed_pg_error(w->err, sizeof w->err, NULL, PQresultErrorMessage(r));
         PQclear(r);
         if (id) {
             atomic_fetch_add(&w->sh->created, 1);
@@ -165,7 +159,7 @@ static bool send_turn(struct live_worker *w, struct session *s)
         atomic_fetch_add(&w->sh->sent, 1);
     } else {
         atomic_fetch_add(&w->sh->failed, 1);
-        one_line(w->err, sizeof w->err, PQresultErrorMessage(r));
+        seed_pg_error(w->err, sizeof w->err, NULL, PQresultErrorMessage(r));
     }
     PQclear(r);
     s->body++;
@@ -184,7 +178,7 @@ static void *worker_main(void *arg)
                             "INSERT INTO messages (contact_id, direction, content)"
                             " VALUES ($1::int4, $2, $3)", 3, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        one_line(w->err, sizeof w->err, PQresultErrorMessage(r));
+        seed_pg_error(w->err, sizeof w->err, NULL, PQresultErrorMessage(r));
         PQclear(r);
         atomic_store(&live_stop, true);
         return NULL;
@@ -228,7 +222,7 @@ static bool load_contacts(PGconn *conn, struct live_shared *sh, char *err, size_
     PGresult *r = PQexec(conn, "SELECT id FROM contacts"
                                " ORDER BY last_message_at DESC NULLS LAST, last_message_id DESC, id");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        one_line(err, errlen, PQresultErrorMessage(r));
+        seed_pg_error(err, errlen, NULL, PQresultErrorMessage(r));
         PQclear(r);
         return false;
     }
@@ -302,6 +296,7 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
             PQclear(PQexec(w[i].conn, "SET synchronous_commit = off"));
         if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
             snprintf(err, errlen, "cannot start a thread");
+            PQfinish(w[i].conn);   /* the joins below cover only those started */
             atomic_store(&live_stop, true);
             break;
         }

@@ -79,7 +79,6 @@ static PGconn *load_open(struct seed_load *load, char *err, size_t errlen)
     PGconn *conn = seed_pg_connect(load->conninfo, err, errlen);
     if (!conn)
         return NULL;
-    PQsetNoticeProcessor(conn, seed_pg_quiet_notice, NULL);
     seed_cancel_register(0, conn);
     {
         struct timespec ts;

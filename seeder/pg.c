@@ -61,7 +61,7 @@ PGconn *seed_pg_connect(const char *conninfo, char *err, size_t errlen)
         PQfinish(conn);
         return NULL;
     }
-    PQsetNoticeProcessor(conn, NULL, NULL);
+    PQsetNoticeProcessor(conn, seed_pg_quiet_notice, NULL);
     PGresult *res = PQexec(conn, "SET client_min_messages = warning");
     PQclear(res);
     return conn;

@@ -127,7 +127,6 @@ static void *worker_main(void *arg)
         seed_run_fail(r, err);
         return NULL;
     }
-    PQsetNoticeProcessor(conn, seed_pg_quiet_notice, NULL);
     /* Two builds share two cores: parallel index workers would only contend. */
     if (!seed_pg_run(conn, "SET search_path = " STAGE ", public", err, sizeof err)
         || !seed_pg_run(conn, "SET max_parallel_maintenance_workers = 0", err, sizeof err)) {
