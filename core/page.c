@@ -105,6 +105,16 @@ enum core_status core_page_set_cursor(struct core_page *page, const char *cursor
     return page->next_cursor ? CORE_OK : CORE_ERR_NOMEM;
 }
 
+enum core_status core_page_cursor_at_last(struct core_page *page, enum core_cursor_kind kind,
+                                          uint64_t context)
+{
+    const struct core_row *last = &page->rows[page->count - 1];
+    char cur[CORE_CURSOR_LEN + 1];
+    core_cursor_encode(kind, context, (struct core_pos){last->created_at_us, last->message_id},
+                       cur);
+    return core_page_set_cursor(page, cur);
+}
+
 /* Split us into a calendar date in UTC; false for the infinities. */
 static bool split_time(int64_t us, struct tm *tm, long *frac)
 {

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "cursor.h"
 #include "lib.h"
 
 /* Start an empty page; rows are added with core_page_add. */
@@ -12,6 +13,10 @@ void core_page_init(struct core_page *page);
 /* Append a row, copying its strings into the page. */
 enum core_status core_page_add(struct core_page *page, const struct core_row *row);
 enum core_status core_page_set_cursor(struct core_page *page, const char *cursor);
+/* The page's cursor at its last row (a keyset page continues below it):
+ * CORE_ERR_NOMEM when it cannot be kept, never a page that looks final. */
+enum core_status core_page_cursor_at_last(struct core_page *page, enum core_cursor_kind kind,
+                                          uint64_t context);
 /* An instant as PostgreSQL reads it back (YYYY-MM-DD ... BC); the ISO form
  * is core_format_time() in lib.h. */
 void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN]);

@@ -11,6 +11,7 @@
 #include "page.h"
 #include "rows.h"
 #include "session.h"
+#include "strbuf.h"
 
 /* The newest message of each contact whose pointer named no message. Its
  * own statement, run only then: as a second LATERAL in recent.c's recent_sql it
@@ -84,13 +85,8 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
     if (!r)
         return st;
     st = core_rows_from_result(out, r, limit);
-    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0) {
-        const struct core_row *last = &out->rows[out->count - 1];
-        char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(kind, context,
-                           (struct core_pos){last->created_at_us, last->message_id}, cur);
-        st = core_page_set_cursor(out, cur);
-    }
+    if (st == CORE_OK && (size_t)PQntuples(r) > limit && out->count > 0)
+        st = core_page_cursor_at_last(out, kind, context);
     PQclear(r);
     if (st != CORE_OK)
         core_page_free(out);   /* never half a page: a failed call leaves it empty */
@@ -104,31 +100,23 @@ static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size
                                  enum core_status *st)
 {
     *st = CORE_OK;
-    char *ids = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&ids, &len);
-    if (!f) {
-        *st = CORE_ERR_NOMEM;
-        return NULL;
-    }
-    int missing = 0;
-    for (size_t i = 0; i < scanned; i++)
+    struct core_strbuf ids = {0};
+    bool ok = true;
+    for (size_t i = 0; i < scanned && ok; i++)
         if (PQgetisnull(r, (int)i, 3))
-            fprintf(f, "%s%d", missing++ ? "," : "{", core_get_int4(r, (int)i, 0));
-    fputc('}', f);
-    bool failed = ferror(f) != 0;
-    if (fclose(f) != 0 || failed) {
-        free(ids);
+            ok = core_strbuf_printf(&ids, "%s%d", ids.len ? "," : "{",
+                                    core_get_int4(r, (int)i, 0));
+    if (ok && ids.len == 0)
+        return NULL;   /* every pointer named its message: the usual case */
+    if (!ok || !core_strbuf_printf(&ids, "}")) {
+        free(ids.data);
         *st = CORE_ERR_NOMEM;
         return NULL;
     }
-    PGresult *fb = NULL;
-    if (missing) {
-        struct core_params p = {0};
-        core_param_text(&p, ids);
-        fb = core_conn_exec(conn, "convo_recent_newest", newest_sql, &p, st);
-    }
-    free(ids);
+    struct core_params p = {0};
+    core_param_text(&p, ids.data);
+    PGresult *fb = core_conn_exec(conn, "convo_recent_newest", newest_sql, &p, st);
+    free(ids.data);
     return fb;
 }
 

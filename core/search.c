@@ -209,16 +209,14 @@ static int next_source(const struct core_search *s)
     return best;
 }
 
-static void finish(struct core_search *s, size_t limit)
+/* The page is complete; a full one continues below its last row (a
+ * cursor that cannot be kept is an error, not the end of the results). */
+static enum core_status finish(struct core_search *s, size_t limit)
 {
     s->complete = true;
-    if (s->page.count >= limit && s->page.count > 0) {
-        const struct core_row *last = &s->page.rows[s->page.count - 1];
-        char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(CORE_CURSOR_SEARCH, s->context,
-                           (struct core_pos){last->created_at_us, last->message_id}, cur);
-        core_page_set_cursor(&s->page, cur);
-    }
+    if (s->page.count >= limit && s->page.count > 0)
+        return core_page_cursor_at_last(&s->page, CORE_CURSOR_SEARCH, s->context);
+    return CORE_OK;
 }
 
 static enum core_status run(struct core_search *s, size_t limit, double deadline)
@@ -256,15 +254,9 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
         st = core_search_emit(s, limit);
         if (st != CORE_OK)
             return st;
-        if (s->page.count >= limit) {
-            finish(s, limit);
-            return CORE_OK;
-        }
         int idx = next_source(s);
-        if (idx < 0) {
-            finish(s, limit);
-            return CORE_OK;
-        }
+        if (s->page.count >= limit || idx < 0)
+            return finish(s, limit);
         /* Sent even when the budget is spent: the server works on it while
          * the caller draws what it has. */
         st = core_search_send(s, idx, limit);
@@ -332,15 +324,10 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     }
     /* A partial answer can be continued statelessly too, from its last
      * row: every row returned is final. */
-    const char *cursor = s->page.next_cursor;
-    char partial[CORE_CURSOR_LEN + 1];
-    if (!s->complete && s->page.count > 0) {
-        const struct core_row *last = &s->page.rows[s->page.count - 1];
-        core_cursor_encode(CORE_CURSOR_SEARCH, s->context,
-                           (struct core_pos){last->created_at_us, last->message_id}, partial);
-        cursor = partial;
-    }
-    if (core_page_set_cursor(out, cursor) != CORE_OK) {
+    enum core_status st = !s->complete && out->count > 0
+                              ? core_page_cursor_at_last(out, CORE_CURSOR_SEARCH, s->context)
+                              : core_page_set_cursor(out, s->page.next_cursor);
+    if (st != CORE_OK) {
         core_page_free(out);
         return CORE_ERR_NOMEM;
     }
