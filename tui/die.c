@@ -5,7 +5,7 @@
 
 #include "base.h"
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,11 @@
 static void (*restore_fn)(void);
 static int wake = -1;
 static char message[256];
-static volatile sig_atomic_t pending;
+/* A worker's message: the first worker to die claims the slot, writes
+ * message, then publishes it (release); the main thread reads it after an
+ * acquire, so it never sees half a message. */
+static atomic_int claimed;
+static atomic_int pending;
 
 /* core_xmalloc and friends come here when memory runs out. */
 static void die_oom(size_t size)
@@ -31,7 +35,7 @@ void die_setup(void (*restore)(void), int wake_fd)
 
 const char *die_message(void)
 {
-    return pending ? message : NULL;
+    return atomic_load_explicit(&pending, memory_order_acquire) ? message : NULL;
 }
 
 _Noreturn void die(const char *fmt, ...)
@@ -40,10 +44,12 @@ _Noreturn void die(const char *fmt, ...)
     if (gettid() != getpid()) {
         /* Only the main thread may touch curses: a worker hands it the
          * message, wakes it, and waits to be ended with the process. */
-        va_start(ap, fmt);
-        vsnprintf(message, sizeof message, fmt, ap);
-        va_end(ap);
-        pending = 1;
+        if (atomic_exchange(&claimed, 1) == 0) {
+            va_start(ap, fmt);
+            vsnprintf(message, sizeof message, fmt, ap);
+            va_end(ap);
+            atomic_store_explicit(&pending, 1, memory_order_release);
+        }
         if (wake >= 0) {
             ssize_t n = write(wake, "!", 1);
             (void)n;

@@ -120,8 +120,9 @@ void prompt_draw(const struct prompt *p, int y, const char *label)
     struct cells c = {0};
     text_cells_build(&c, text, NULL, TEXT_ONELINE, 0);
     size_t from = 0;
-    while (from < c.n && text_cells_width(&c, from, c.n) > COLS - x - 2)
-        from++;
+    int width = text_cells_width(&c, 0, c.n);   /* of cells from .. c.n */
+    while (from < c.n && width > COLS - x - 2)
+        width -= c.v[from++].width;
     x += text_cells_draw(y, x, COLS - x - 1, &c, from, c.n, EL_PROMPT, false);
     text_cells_free(&c);
     term_style(EL_TEXT, true);
