@@ -106,6 +106,7 @@ static enum core_status search_term(struct core_search *s, const char *term)
     s->weak = s->indexable && !core_term_has_word3(term);
     const char *force = getenv("CONVO_FORCE_STEP");
     s->force = force ? force[0] : 0;
+    s->trace = getenv("CONVO_TRACE") != NULL;
     /* ILIKE lowers every row it reads; a term without letters gives the
      * same answer with LIKE, four times cheaper. */
     s->caseless = true;
@@ -234,13 +235,13 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
             bool ready = core_conn_wait(conn, deadline, &st);
             if (st != CORE_OK) {
                 s->inflight = -1;
-                conn->busy = NULL;
+                core_conn_set_busy(conn, NULL, NULL);
                 return st;
             }
             if (!ready)
                 return CORE_OK;
             PGresult *r = core_conn_take(conn, &st);
-            conn->busy = NULL;
+            core_conn_set_busy(conn, NULL, NULL);
             if (!r) {
                 s->inflight = -1;
                 return st;

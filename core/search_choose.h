@@ -2,8 +2,8 @@
  *
  * A pure function of the term and of what the steps so far measured: no
  * connection, no clock, so the choice is tested over densities and costs
- * without a server (tests/core/unit.c). search.c fills the input, sends
- * the statement the answer names, and measures its cost. */
+ * without a server (tests/core/step.c). search_step.c fills the input,
+ * sends the statement the answer names, and measures its cost. */
 #ifndef CONVO_CORE_SEARCH_CHOOSE_H
 #define CONVO_CORE_SEARCH_CHOOSE_H
 

@@ -108,7 +108,7 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
         if (st == CORE_OK && nb) {
             double t0 = core_now_ms();
             st = finalize(s, batch, nb);
-            if (getenv("CONVO_TRACE"))
+            if (s->trace)
                 fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
                         core_now_ms() - t0);
         }

@@ -49,6 +49,7 @@ struct core_search {
     char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan|grams, 1st letter */
     bool contacts_indexable;
     bool recent;        /* empty term */
+    bool trace;         /* CONVO_TRACE set: each step and batch on stderr */
     char *recent_cursor;
     uint64_t context;
     struct core_pos cursor;

@@ -1,8 +1,8 @@
 /* core/search_sql.c - the statements search sends: the SQL of each kind
  * of step over a partition (built per partition, since a partition is
  * named in the text), the contacts' steps, and the statement that turns
- * candidates into rows. search.c decides which to send and with which
- * parameters; the parameter numbers below are theirs. */
+ * candidates into rows. search_step.c decides which to send and with
+ * which parameters; the parameter numbers below are theirs. */
 #include <stdio.h>
 
 #include "search_sql.h"

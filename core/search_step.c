@@ -254,7 +254,7 @@ enum core_status core_search_apply(struct core_search *s, PGresult *r)
     struct source *src = &s->sources[s->inflight];
     int n = PQntuples(r);
     double took = core_now_ms() - s->sent_ms;
-    if (getenv("CONVO_TRACE"))
+    if (s->trace)
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
                 s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
                 : s->inflight_grams ? "grams" : "bitmap",

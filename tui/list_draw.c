@@ -123,7 +123,8 @@ static void showing_note(char *left, size_t size)
         snprintf(left + len, size - len, " \u00b7 showing recent");
         return;
     }
-    /* The term is untrusted text: only printable ASCII of it, else "…". */
+    /* The term is untrusted text: its printable ASCII, '?' for any other
+     * byte, and "…" when it is cut. */
     char t[48];
     size_t o = 0;
     for (const char *p = list.shown->term; *p && o + 4 < sizeof t; p++)

@@ -436,9 +436,9 @@ static char **read_terms(const char *path, size_t *count)
         }
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
-            terms = realloc(terms, cap * sizeof *terms);
+            terms = core_xrealloc(terms, cap * sizeof *terms);
         }
-        terms[n++] = strdup(line);
+        terms[n++] = core_xstrdup(line);
     }
     free(line);
     fclose(f);
