@@ -285,19 +285,7 @@ void list_drawn(double t)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 void list_stats(FILE *f)
 {
-    if (nsearch_lat == 0)
-        return;
-    qsort(search_lat, nsearch_lat, sizeof search_lat[0], cmp_double);
-    fprintf(f, "search_keystroke_to_results_ms n=%zu p50=%.1f p95=%.1f max=%.1f\n",
-            nsearch_lat, search_lat[nsearch_lat / 2],
-            search_lat[(nsearch_lat * 95) / 100 < nsearch_lat ? (nsearch_lat * 95) / 100 : nsearch_lat - 1],
-            search_lat[nsearch_lat - 1]);
+    stats_percentiles(f, "search_keystroke_to_results_ms", search_lat, nsearch_lat, 1);
 }

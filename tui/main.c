@@ -254,12 +254,6 @@ static void dispatch_answers(void)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void write_stats(void)
 {
     const char *path = getenv("CONVO_STATS");
@@ -268,14 +262,7 @@ static void write_stats(void)
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    if (nkey_lat > 0) {
-        qsort(key_lat, nkey_lat, sizeof key_lat[0], cmp_double);
-        size_t p95 = nkey_lat * 95 / 100;
-        if (p95 >= nkey_lat)
-            p95 = nkey_lat - 1;
-        fprintf(f, "keystroke_to_screen_ms n=%zu p50=%.2f p95=%.2f max=%.2f\n", nkey_lat,
-                key_lat[nkey_lat / 2], key_lat[p95], key_lat[nkey_lat - 1]);
-    }
+    stats_percentiles(f, "keystroke_to_screen_ms", key_lat, nkey_lat, 2);
     for (size_t i = 0; i < NVIEWS; i++)
         if (views[i]->stats)
             views[i]->stats(f);

@@ -50,16 +50,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+void stats_percentiles(FILE *f, const char *name, double *v, size_t n, int decimals)
+{
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof v[0], cmp_double);
+    fprintf(f, "%s n=%zu p50=%.*f p95=%.*f max=%.*f\n", name, n, decimals, v[n / 2], decimals,
+            v[n * 95 / 100], decimals, v[n - 1]);
+}
+
 void stats_write(FILE *f)
 {
-    static const char *const names[2] = {"list", "conversation"};
-    for (int w = 0; w < 2; w++) {
-        struct seen_stats *s = &seen[w];
-        if (s->n == 0)
-            continue;
-        qsort(s->ms, s->n, sizeof s->ms[0], cmp_double);
-        size_t p95 = s->n * 95 / 100 < s->n ? s->n * 95 / 100 : s->n - 1;
-        fprintf(f, "commit_to_screen_%s_ms n=%zu p50=%.1f p95=%.1f max=%.1f\n", names[w], s->n,
-                s->ms[s->n / 2], s->ms[p95], s->ms[s->n - 1]);
-    }
+    stats_percentiles(f, "commit_to_screen_list_ms", seen[0].ms, seen[0].n, 1);
+    stats_percentiles(f, "commit_to_screen_conversation_ms", seen[1].ms, seen[1].n, 1);
 }
