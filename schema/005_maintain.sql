@@ -13,17 +13,8 @@
 -- meanwhile, deletes the month from the default and attaches the table.
 -- Writers wait for that last transaction only.
 -- Rows keep their ids, times and contents, so the latest-message pointers
--- stay valid and nobody is notified. Months are in UTC, like the seeder's.
-
--- The bounds and name of the UTC month holding t.
-CREATE OR REPLACE FUNCTION public.convo_month_bounds(t timestamptz,
-    OUT lo timestamptz, OUT hi timestamptz, OUT name text)
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT date_trunc('month', t AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-           (date_trunc('month', t AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC',
-           'messages_y' || to_char(t AT TIME ZONE 'UTC', 'YYYY') || 'm'
-                        || to_char(t AT TIME ZONE 'UTC', 'MM')
-$$;
+-- stay valid and nobody is notified. Months are in UTC, like the seeder's
+-- (convo_month_bounds, schema 004).
 
 -- Move the rows of the month holding t out of messages_default.
 CREATE OR REPLACE PROCEDURE public.convo_move_month(t timestamptz, batch_rows int DEFAULT 10000)

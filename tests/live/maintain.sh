@@ -2,7 +2,8 @@
 # tests/live/maintain.sh LIB RUN CONVO_QUERY - ./run maintain moves the rows
 # of messages_default into their own month's partition while a writer adds
 # and deletes rows of those months: every row kept once, ids and contents
-# compared; the months ahead exist; search finds the moved rows.
+# compared; the months ahead exist, also when schema 004 is applied again
+# from another time zone; search finds the moved rows.
 source "$1"
 run=$2 query=$3
 
@@ -78,6 +79,25 @@ for k in 0 1 2; do
         || fail "the month ahead $name is missing"
 done
 pass "the current month and the next two are partitions"
+
+# Schema 004 applied again from a session east or west of UTC (./run and
+# the seeder apply it on every set-up) makes the same UTC months: with the
+# months ahead gone, it neither overlaps this month nor leaves a gap.
+for tz in Pacific/Kiritimati Europe/Paris America/Los_Angeles; do
+    for k in 1 2; do
+        q "drop table if exists $(q "select name from public.convo_month_bounds(now() + make_interval(months => $k))")" >/dev/null
+    done
+    PGTZ=$tz psql -X -q -v ON_ERROR_STOP=1 -f "$SCHEMA_DIR/004_partitions.sql" >/dev/null 2>&1 \
+        || fail "schema 004 did not apply again in time zone $tz"
+    for k in 0 1 2; do
+        want=$(q "select format('FOR VALUES FROM (%L) TO (%L)', lo, hi), name
+                    from public.convo_month_bounds(now() + make_interval(months => $k))")
+        got=$(q "select pg_get_expr(relpartbound, oid), relname from pg_class
+                  where relname = '$(echo "$want" | cut -f2)'")
+        [ "$got" = "$want" ] || fail "in time zone $tz the month ahead is '$got', want '$want'"
+    done
+done
+pass "schema 004 applied from UTC+14, Paris and Los Angeles makes the same UTC months"
 
 sleep 0.2
 got=$("$query" search quokkabarn --limit 1000 | python3 -c 'import json,sys
