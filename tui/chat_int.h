@@ -84,7 +84,6 @@ struct chat_state {
     bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
-    char err[200];
 };
 
 extern struct chat_state chat;

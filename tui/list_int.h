@@ -39,7 +39,6 @@ struct model {
     int64_t scanned, back_to;
     double t_start;         /* the keystroke that asked for it */
     bool measured;
-    char err[200];
     /* Live updates. At the top the first page is fetched again; scrolled,
      * nothing moves and the news are counted until the user is back at
      * the top. */

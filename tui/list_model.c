@@ -303,14 +303,12 @@ static void take_answer(struct response *r)
     if (r->status != CORE_OK) {
         s->loading = false;
         s->retry_at = core_now_ms() + 2000.0;
-        snprintf(m->err, sizeof m->err, "%s", r->err);
         status_error("%s", r->err);
         if (m == list.pending)
             promote_pending();
         worker_response_free(r);
         return;
     }
-    m->err[0] = 0;
     if (s->loaded && !r->final) {
         /* A page fetched again: its rows are known, only the whole page
          * may replace them without moving the rows below. */
