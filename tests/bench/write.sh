@@ -17,7 +17,7 @@ SECS=${1:-60}
 if [ -z "${PGHOST:-}${DATABASE_URL:-}" ]; then eval "$("$ROOT/run" env)"; export PGHOST PGPORT PGDATABASE PGUSER; fi
 
 say() { printf '\n== %s\n' "$*"; }
-q() { psql -X -At -c "$1"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 printf 'write benchmark on %s contacts, %s messages; %s cores, load average %s\n' \
     "$(q 'select count(*) from contacts')" "$(q "select reltuples::bigint from pg_class where relname = 'messages'" | sed 's/^-1$/?/')" \

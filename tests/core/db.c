@@ -146,7 +146,7 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
  * CJK that only the n-gram index can find. */
 static void other_writers(void)
 {
-    PGresult *r = PQexec(admin, "SELECT min(id) FROM contacts");
+    PGresult *r = sql_result("SELECT min(id) FROM contacts");
     int base = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
     r = PQexec(admin, "COPY messages (contact_id, direction, content, created_at) FROM STDIN");
@@ -214,7 +214,7 @@ static void make_data(unsigned seed)
         "  ORDER BY o");
     other_writers();
     sql("ANALYZE");
-    PGresult *r = PQexec(admin, "SELECT count(*) FROM messages");
+    PGresult *r = sql_result("SELECT count(*) FROM messages");
     total_messages = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
 }
@@ -298,7 +298,7 @@ static void test_recent_and_messages(struct core_conn *conn)
     free(want.v);
 
     /* Messages of a few contacts, newest first. */
-    PGresult *r = PQexec(admin, "SELECT contact_id FROM messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 3");
+    PGresult *r = sql_result("SELECT contact_id FROM messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 3");
     for (int c = 0; c < PQntuples(r); c++) {
         int contact = atoi(PQgetvalue(r, c, 0));
         char q[256];
@@ -337,7 +337,7 @@ static void test_live_inserts(struct core_conn *conn)
     char touched[100000] = {0};
     char *cursor = NULL;
     int round = 0;
-    PGresult *r = PQexec(admin, "SELECT min(id) FROM contacts");
+    PGresult *r = sql_result("SELECT min(id) FROM contacts");
     int base = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
     for (;;) {
