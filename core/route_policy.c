@@ -12,6 +12,7 @@
 
 #include "lib.h"
 #include "route_policy.h"
+#include "strbuf.h"
 
 /* How often a reader that prefers a standby but sits on the primary looks
  * for the standby again. */
@@ -19,39 +20,13 @@
 
 /* ---- conninfo with one option replaced ----------------------------------- */
 
-static bool route_append(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        size_t c = (*len + n + 1) * 2;
-        char *p = realloc(*buf, c);
-        if (!p)
-            return false;
-        *buf = p;
-        *cap = c;
-    }
-    memcpy(*buf + *len, s, n + 1);
-    *len += n;
-    return true;
-}
-
 /* keyword='value' with \ and ' escaped, as libpq reads it. */
-static bool route_append_pair(char **buf, size_t *len, size_t *cap, const char *key,
-                              const char *val)
+static bool route_append_pair(struct core_strbuf *b, const char *key, const char *val)
 {
-    if (!route_append(buf, len, cap, *len ? " " : "") || !route_append(buf, len, cap, key) ||
-        !route_append(buf, len, cap, "='"))
-        return false;
-    for (const char *c = val; *c; c++) {
-        char one[3] = {0};
-        if (*c == '\\' || *c == '\'')
-            one[0] = '\\', one[1] = *c;
-        else
-            one[0] = *c;
-        if (!route_append(buf, len, cap, one))
-            return false;
-    }
-    return route_append(buf, len, cap, "'");
+    bool ok = core_strbuf_printf(b, "%s%s='", b->len ? " " : "", key);
+    for (const char *c = val; ok && *c; c++)
+        ok = core_strbuf_printf(b, "%s%c", *c == '\\' || *c == '\'' ? "\\" : "", *c);
+    return ok && core_strbuf_printf(b, "'");
 }
 
 char *core_route_conninfo(const char *conninfo, const char *attrs, char *err, size_t errlen)
@@ -67,20 +42,19 @@ char *core_route_conninfo(const char *conninfo, const char *attrs, char *err, si
         PQfreemem(perr);
         return NULL;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    bool ok = route_append(&buf, &len, &cap, "");
+    struct core_strbuf b = {0};
+    bool ok = true;
     for (PQconninfoOption *o = opts; ok && o->keyword; o++)
         if (o->val && strcmp(o->keyword, "target_session_attrs") != 0)
-            ok = route_append_pair(&buf, &len, &cap, o->keyword, o->val);
-    ok = ok && route_append_pair(&buf, &len, &cap, "target_session_attrs", attrs);
+            ok = route_append_pair(&b, o->keyword, o->val);
+    ok = ok && route_append_pair(&b, "target_session_attrs", attrs);
     PQconninfoFree(opts);
     if (!ok) {
-        free(buf);
+        free(b.data);
         snprintf(err, errlen, "%s", core_status_message(CORE_ERR_NOMEM));
         return NULL;
     }
-    return buf;
+    return b.data;
 }
 
 /* ---- the session ---------------------------------------------------------- */
@@ -144,8 +118,18 @@ static bool route_standby_answers(const char *conninfo)
     char *info = core_route_conninfo(conninfo, "standby", err, sizeof err);
     if (!info)
         return false;
-    PGconn *probe = PQconnectdb(info);
+    /* It runs before a statement: bound it (the last connect_timeout of a
+     * conninfo wins, and 2 s is libpq's least) rather than wait on an
+     * unreachable host for as long as TCP tries. */
+    struct core_strbuf b = {0};
+    bool ok = core_strbuf_printf(&b, "%s connect_timeout=2", info);
     free(info);
+    if (!ok) {
+        free(b.data);
+        return false;
+    }
+    PGconn *probe = PQconnectdb(b.data);
+    free(b.data);
     bool up = probe && PQstatus(probe) == CONNECTION_OK;
     PQfinish(probe);
     return up;
