@@ -15,16 +15,14 @@
 
 /* The anchor and what is older, newest first (messages_contact_time). */
 static const char older_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
-    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
     " WHERE m.contact_id = $1 AND (m.created_at, m.id) <= ($2, $3)"
     " ORDER BY m.created_at DESC, m.id DESC"
     " LIMIT $4";
 
 /* Newer than a position, oldest first: the same index read forwards. */
 static const char newer_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
-    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
     " WHERE m.contact_id = $1 AND (m.created_at, m.id) > ($2, $3)"
     " ORDER BY m.created_at, m.id"
     " LIMIT $4";
@@ -33,7 +31,7 @@ static const char newer_sql[] =
  * joins, a fallback to the contact's newest message when a pointer is
  * wrong, and pages decided by the contacts scanned (columns 7 and 8). */
 static const char recent_rev_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at,"
+    "SELECT " CORE_ROW_COLUMNS ","
     "       c.last_message_at, c.last_message_id"
     " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
     "        WHERE last_message_id IS NOT NULL"

@@ -30,9 +30,7 @@ static const char start_sql[] =
     "SELECT coalesce(pg_sequence_last_value("
     "pg_get_serial_sequence('messages', 'id')::regclass), 0)::int8";
 
-#define FOLLOW_COLS \
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at" \
-    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+#define FOLLOW_COLS "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
 
 static const char some_sql[] =
     FOLLOW_COLS " WHERE m.contact_id = ANY ($2::int4[]) AND m.id > $1 ORDER BY m.id";

@@ -22,7 +22,7 @@
  * and the page and its cursor follow the contacts scanned (columns 7 and 8),
  * not the rows joined. A contact left with no message at all is skipped. */
 static const char recent_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at,"
+    "SELECT " CORE_ROW_COLUMNS ","
     "       c.last_message_at, c.last_message_id"
     " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
     "        WHERE last_message_id IS NOT NULL"
@@ -34,8 +34,7 @@ static const char recent_sql[] =
     " ORDER BY c.last_message_at DESC, c.last_message_id DESC";
 
 static const char messages_sql[] =
-    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
-    " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
     " WHERE m.contact_id = $1 AND (m.created_at, m.id) < ($2, $3)"
     " ORDER BY m.created_at DESC, m.id DESC"
     " LIMIT $4";

@@ -16,7 +16,12 @@ enum core_status core_page_cursor(struct core_conn *conn, const char *cursor,
                                   struct core_pos start, struct core_pos *pos);
 /* limit as asked (0 = CORE_PAGE_DEFAULT), at most CORE_PAGE_MAX. */
 size_t core_clamp_limit(size_t limit);
-/* Columns: contact id, name, phone, message id, outbound, content, created_at. */
+/* Columns: contact id, name, phone, message id, outbound, content, created_at,
+ * as the statements select them (c a contact, m a message), and a message
+ * joined to its contact. */
+#define CORE_ROW_COLUMNS \
+    "c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
+#define CORE_ROW_FROM_MESSAGES " FROM messages m JOIN contacts c ON c.id = m.contact_id"
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
 struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
