@@ -74,11 +74,19 @@ char *core_xstrdup(const char *s)
 
 size_t core_utf8_len(const unsigned char *s, size_t len)
 {
+    uint32_t cp;
+    return core_utf8_next(s, len, &cp);
+}
+
+size_t core_utf8_next(const unsigned char *s, size_t len, uint32_t *out)
+{
     unsigned c = s[0];
     size_t n;
     unsigned min;
-    if (c < 0x80)
+    if (c < 0x80) {
+        *out = c;
         return 1;
+    }
     if (c >= 0xc2 && c <= 0xdf) {
         n = 2;
         min = 0x80;
@@ -101,6 +109,7 @@ size_t core_utf8_len(const unsigned char *s, size_t len)
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
+    *out = cp;
     return n;
 }
 

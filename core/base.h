@@ -42,6 +42,8 @@ void core_set_oom_handler(void (*handler)(size_t size));
  * bytes left, or 0 when it is not one: a stray continuation byte, a
  * truncated sequence, an overlong form, a surrogate or above U+10FFFF. */
 size_t core_utf8_len(const unsigned char *s, size_t len);
+/* The same, also giving the character in *cp when it is one. */
+size_t core_utf8_next(const unsigned char *s, size_t len, uint32_t *cp);
 /* Number of characters of a NUL-terminated string, or -1 when it is not
  * well-formed UTF-8 (as core_utf8_len judges). */
 long core_utf8_chars(const char *text);

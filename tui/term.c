@@ -268,8 +268,8 @@ static wchar_t ascii_standin(wchar_t wc)
 static size_t utf8_decode(const unsigned char *s, size_t len, wchar_t *out)
 {
     uint32_t c;
-    size_t n = core_utf8_len(s, len);
-    if (n == 0 || core_utf8_decode(s, &c) != n) {
+    size_t n = core_utf8_next(s, len, &c);
+    if (n == 0) {
         *out = L'?';
         return 1;
     }
