@@ -67,8 +67,7 @@ struct live_shared {
     const struct seed_live *opt;
     const struct seed_bodies *bodies;
     int32_t *contacts;        /* by recency rank */
-    double *cdf;              /* cumulative Zipf weights over contacts */
-    size_t ncontacts;
+    struct seed_zipf zipf;    /* over contacts, most active first */
     atomic_uint_fast64_t sent, failed, created;
 };
 
@@ -92,18 +91,7 @@ struct live_worker {
 
 static int32_t pick_contact(struct live_worker *w)
 {
-    struct live_shared *sh = w->sh;
-    size_t n = sh->ncontacts;
-    double u = seed_rng_unit(&w->rng) * sh->cdf[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (sh->cdf[mid] < u)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return sh->contacts[lo];
+    return w->sh->contacts[seed_zipf_pick(&w->sh->zipf, &w->rng)];
 }
 
 /* A new contact for a new conversation; 0 when it could not be made. */
@@ -232,15 +220,10 @@ static bool load_contacts(PGconn *conn, struct live_shared *sh, char *err, size_
         PQclear(r);
         return false;
     }
-    sh->ncontacts = n;
     sh->contacts = core_xmalloc(n * sizeof *sh->contacts);
-    sh->cdf = core_xmalloc(n * sizeof *sh->cdf);
-    double acc = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         sh->contacts[i] = (int32_t)atol(PQgetvalue(r, (int)i, 0));
-        acc += pow((double)i + 1.0, -ZIPF_S);
-        sh->cdf[i] = acc;
-    }
+    seed_zipf_init(&sh->zipf, n, ZIPF_S);
     PQclear(r);
     return true;
 }
@@ -349,6 +332,6 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
     }
     free(w);
     free(sh.contacts);
-    free(sh.cdf);
+    free(sh.zipf.cdf);
     return rc;
 }

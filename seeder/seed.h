@@ -29,6 +29,15 @@ uint64_t seed_rng_below(struct seed_rng *rng, uint64_t n);
 double seed_rng_unit(struct seed_rng *rng);
 bool seed_rng_chance(struct seed_rng *rng, double p);
 
+/* Ranks 0..n-1 drawn with weight (rank + 1)^-s (Zipf): words of a list,
+ * contacts of --live. */
+struct seed_zipf {
+    double *cdf;   /* cumulative, normalised; the owner frees it */
+    size_t n;
+};
+void seed_zipf_init(struct seed_zipf *z, size_t n, double s);
+size_t seed_zipf_pick(const struct seed_zipf *z, struct seed_rng *rng);
+
 /* ---- message bodies ------------------------------------------------------ */
 
 /* A growing list of NUL-terminated strings in one buffer. */

@@ -228,41 +228,9 @@ static const char *const closers[] = {
     "hopefully", "lmao", "if you can", "when you get a sec", "no worries if not",
 };
 
-struct zipf {
-    double *cdf;
-    size_t n;
-};
-
-static void zipf_init(struct zipf *z, size_t n, double s)
-{
-    z->n = n;
-    z->cdf = core_xmalloc(n * sizeof *z->cdf);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        sum += pow((double)(i + 1), -s);
-        z->cdf[i] = sum;
-    }
-    for (size_t i = 0; i < n; i++)
-        z->cdf[i] /= sum;
-}
-
-static size_t zipf_pick(const struct zipf *z, struct seed_rng *rng)
-{
-    double u = seed_rng_unit(rng);
-    size_t lo = 0, hi = z->n - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (z->cdf[mid] < u)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 struct list {
     const char *const *words;
-    struct zipf z;
+    struct seed_zipf z;
 };
 
 struct gen {
@@ -274,11 +242,11 @@ struct gen {
 };
 
 #define LIST_INIT(g, name, s) \
-    do { (g)->name.words = name; zipf_init(&(g)->name.z, COUNT(name), s); } while (0)
+    do { (g)->name.words = name; seed_zipf_init(&(g)->name.z, COUNT(name), s); } while (0)
 
 static const char *pick(struct gen *g, struct list *l)
 {
-    return l->words[zipf_pick(&l->z, g->rng)];
+    return l->words[seed_zipf_pick(&l->z, g->rng)];
 }
 
 static void put(struct gen *g, const char *s, size_t n)

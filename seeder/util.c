@@ -1,7 +1,9 @@
 /* seeder/util.c - the random number generator every choice goes through (so
- * --seed reproduces a data set), and the body list. */
+ * --seed reproduces a data set), Zipf ranks drawn from it, and the body
+ * list. */
 #include "seed.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,35 @@ double seed_rng_unit(struct seed_rng *rng)
 bool seed_rng_chance(struct seed_rng *rng, double p)
 {
     return seed_rng_unit(rng) < p;
+}
+
+/* ---- Zipf ranks ------------------------------------------------------------ */
+
+void seed_zipf_init(struct seed_zipf *z, size_t n, double s)
+{
+    z->n = n;
+    z->cdf = core_xmalloc(n * sizeof *z->cdf);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += pow((double)(i + 1), -s);
+        z->cdf[i] = sum;
+    }
+    for (size_t i = 0; i < n; i++)
+        z->cdf[i] /= sum;
+}
+
+size_t seed_zipf_pick(const struct seed_zipf *z, struct seed_rng *rng)
+{
+    double u = seed_rng_unit(rng);
+    size_t lo = 0, hi = z->n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (z->cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* ---- bodies ------------------------------------------------------------- */

@@ -72,7 +72,7 @@ render() {
         done >"$OUT/render_stubs.c"
     target render "${srcs[@]}" "$OUT/render_stubs.c" $CURSES
 }
-target csv "$ROOT/tests/fuzz/fuzz_csv.c" "$ROOT/seeder/csv.c" "$ROOT/seeder/util.c" "$ROOT/core/base.c" -lcsv &
+target csv "$ROOT/tests/fuzz/fuzz_csv.c" "$ROOT/seeder/csv.c" "$ROOT/seeder/util.c" "$ROOT/core/base.c" -lcsv -lm &
 p1=$!
 target term "$ROOT/tests/fuzz/fuzz_term.c" "${core_objs[@]}" $PQ -lpthread &
 p2=$!
