@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS contacts (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     -- Denormalised pointer to the contact's latest message, kept by a trigger
-    -- (002). NULL while the contact has no message.
+    -- (004_live). NULL while the contact has no message.
     last_message_at timestamptz,
     last_message_id bigint
 );

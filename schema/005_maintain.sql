@@ -14,7 +14,7 @@
 -- Writers wait for that last transaction only.
 -- Rows keep their ids, times and contents, so the latest-message pointers
 -- stay valid and nobody is notified. Months are in UTC, like the seeder's
--- (convo_month_bounds, schema 004).
+-- (convo_month_bounds, 003_partitions).
 
 -- Move the rows of the month holding t out of messages_default.
 CREATE OR REPLACE PROCEDURE public.convo_move_month(t timestamptz, batch_rows int DEFAULT 10000)

@@ -1,4 +1,4 @@
--- 003_indexes: what makes pages keyset-fast and search index-backed.
+-- 002_indexes: what makes pages keyset-fast and search index-backed.
 
 -- Recent conversations: one index range scan, newest first, any depth.
 CREATE INDEX IF NOT EXISTS contacts_last_message

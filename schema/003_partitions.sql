@@ -1,4 +1,4 @@
--- 004_partitions: monthly partitions of messages, named messages_yYYYYmMM.
+-- 003_partitions: monthly partitions of messages, named messages_yYYYYmMM.
 -- convo-seed creates the months its data spans; this keeps the current month
 -- and the next two ready for live inserts. A month whose rows already sit in
 -- messages_default is left there (moving them is a maintenance job).

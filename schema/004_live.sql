@@ -1,4 +1,4 @@
--- 005_live: an exact latest-message pointer under concurrent writers, and a
+-- 004_live: an exact latest-message pointer under concurrent writers, and a
 -- change notification per statement for clients that follow the data.
 --
 -- The pointer contacts.last_message_{at,id} must equal the contact's greatest
@@ -268,7 +268,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- The trigger names of the first version (002), so a database made by it
+-- The trigger names of an earlier version of this file, so a database made by it
 -- gets these in their place.
 DROP TRIGGER IF EXISTS messages_track_latest ON messages;
 CREATE TRIGGER messages_track_latest
