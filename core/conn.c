@@ -272,6 +272,30 @@ enum core_status core_conn_ready(struct core_conn *conn)
 
 /* ---- statements ---------------------------------------------------------- */
 
+/* A statement named a table, column or function the database lacks: when
+ * its tables are not convo's, say so instead of the server's message. */
+static bool explain_schema(struct core_conn *conn, const char *state)
+{
+    if (strcmp(state, "42703") != 0 && strcmp(state, "42P01") != 0 && strcmp(state, "42883") != 0)
+        return false;
+    char why[400];
+    int shape = core_schema_shape(conn->pg, why, sizeof why);
+    if (shape == CORE_SHAPE_FOREIGN) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s; convert them with ./run setup --adopt, or copy them"
+                 " into a database of convo's with ./run import", why);
+        set_error(conn, "this database's tables are not convo's", msg);
+        return true;
+    }
+    if (shape == CORE_SHAPE_EMPTY || shape == CORE_SHAPE_CONVO) {
+        set_error(conn, shape == CORE_SHAPE_EMPTY ? "this database has no convo tables"
+                                                  : "this database's convo schema is not up to date",
+                  "run ./run setup");
+        return true;
+    }
+    return false;
+}
+
 enum core_status core_conn_fail(struct core_conn *conn, const char *what,
                                 const PGresult *res)
 {
@@ -289,6 +313,8 @@ enum core_status core_conn_fail(struct core_conn *conn, const char *what,
         set_error(conn, core_status_message(CORE_ERR_CANCELLED), NULL);
         return CORE_ERR_CANCELLED;
     }
+    if (state && explain_schema(conn, state))
+        return CORE_ERR_QUERY;
     set_error(conn, what, msg);
     return CORE_ERR_QUERY;
 }

@@ -79,6 +79,21 @@ void core_conn_cancel(struct core_conn *conn);
  * the same database. */
 const char *core_conninfo_resolve(const char *conninfo);
 
+/* What a database's public contacts and messages are (core_schema_shape). */
+enum core_shape {
+    CORE_SHAPE_EMPTY,     /* neither table */
+    CORE_SHAPE_LEDGER,    /* convo's, with the schema ledger convo_schema_migrations */
+    CORE_SHAPE_CONVO,     /* convo's, from before the ledger */
+    CORE_SHAPE_FOREIGN,   /* tables convo did not create */
+};
+
+/* Look at the database behind pg (libpq's PGconn): a core_shape, and for
+ * CORE_SHAPE_FOREIGN what differs in why ("contacts: no column name;
+ * messages: not partitioned by time"); -1 with the server's message in why
+ * when it could not be asked. One query; writes nothing. */
+struct pg_conn;
+int core_schema_shape(struct pg_conn *pg, char *why, size_t whylen);
+
 /* core/conn.h hands the raw PGconn behind a connection to the seeder's
  * COPY and to tests that inspect the session; programs do without it. */
 

@@ -27,17 +27,35 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "migrate.h"
 #include "pg.h"
 #include "pool.h"
 #include "schema.h"
 #include "swap.h"
+
+/* The swap drops the public relations it replaces, CASCADE: refuse when
+ * that would take along what others built on them. */
+static bool reset_takes_nothing_else(PGconn *conn, const struct seed_load *load, char *err,
+                                     size_t errlen)
+{
+    char deps[400];
+    if (!seed_foreign_dependents(conn, load->replace, load->nreplace, deps, sizeof deps, err,
+                                 errlen))
+        return false;
+    if (deps[0])
+        snprintf(err, errlen, "--reset would drop what convo did not create: %s;"
+                 " nothing was changed (name each with --replace NAME to let it go)", deps);
+    return !deps[0];
+}
 
 bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
 {
     PGconn *conn = seed_pg_connect(load->conninfo, err, errlen);
     if (!conn)
         return false;
-    bool ok = seed_swap_may_replace(conn, load->reset, err, errlen);
+    bool ok = seed_migrate(conn, false, stderr, err, errlen)
+              && seed_swap_may_replace(conn, load->reset, err, errlen)
+              && (!load->reset || reset_takes_nothing_else(conn, load, err, errlen));
     PQfinish(conn);
     return ok;
 }

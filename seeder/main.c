@@ -3,6 +3,8 @@
 #include "seed.h"
 
 #include "lib.h"
+#include "migrate.h"
+#include "pg.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +26,7 @@ static void usage(FILE *out)
     fputs("usage: convo-seed [--contacts N] [--messages N] [--csv FILE] [--seed S]\n"
           "                  [--end TIME] [--reset] [--db CONNINFO] [--schema DIR] [--jobs N]\n"
           "       convo-seed --csv FILE --print-bodies\n"
+          "       convo-seed --migrate [--check] [--db CONNINFO] [--schema DIR]\n"
           "       convo-seed --live RATE [--duration S] [--connections N] [--csv FILE] [--db CONNINFO]\n"
           "\n"
           "  --contacts N    contacts to create (default 100000)\n"
@@ -32,11 +35,15 @@ static void usage(FILE *out)
           "  --seed S        make the data set reproducible (with --end, exactly)\n"
           "  --end TIME      the newest message is at most TIME (UTC, 'YYYY-MM-DD HH:MM:SS'\n"
           "                  or Unix seconds; default now)\n"
-          "  --reset         replace the data already in the database\n"
+          "  --reset         replace the data already in the database (convo's tables only)\n"
+          "  --replace NAME  with --reset: also let go a relation convo did not create that\n"
+          "                  depends on its tables (a foreign key, a view); repeatable\n"
           "  --db CONNINFO   libpq conninfo or URI (default: PG* variables, else DATABASE_URL)\n"
           "  --schema DIR    the schema migrations to apply (default: the project's schema/)\n"
           "  --jobs N        partitions built at once, one connection each (default 2)\n"
           "  --print-bodies  print each CSV body as a JSON string per line, touch no database\n"
+          "  --migrate       apply the schema files the database's ledger lacks, and stop;\n"
+          "                  --check: change nothing, fail if any is missing\n"
           "  --live RATE     write RATE messages a second (0 = as fast as possible) into the\n"
           "                  existing data, one INSERT transaction each, until --duration S\n"
           "                  seconds pass or Ctrl-C; --connections N (default 8) at once;\n"
@@ -202,7 +209,9 @@ static void print_summary(const struct seed_plan *plan, const struct seed_bodies
 struct seed_args {
     long long ncontacts, nmessages;
     const char *csv, *db;
-    bool reset, print_bodies, have_seed;
+    bool reset, print_bodies, have_seed, migrate, check;
+    const char **replace;
+    size_t nreplace;
     uint64_t seed;
     int64_t end_us;
     int jobs;
@@ -214,7 +223,7 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
 {
     bool messages_given = false;
     enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
-           OPT_ASYNC };
+           OPT_ASYNC, OPT_MIGRATE, OPT_CHECK, OPT_REPLACE };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -230,6 +239,9 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"connections", required_argument, NULL, OPT_CONNS},
         {"async-commit", no_argument, NULL, OPT_ASYNC},
+        {"migrate", no_argument, NULL, OPT_MIGRATE},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"replace", required_argument, NULL, OPT_REPLACE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -258,6 +270,14 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         case OPT_DURATION: live->duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
         case OPT_ASYNC: live->async_commit = true; break;
         case OPT_CONNS: live->connections = (int)parse_count("--connections", optarg, 1, 64); break;
+        case OPT_MIGRATE: a->migrate = true; break;
+        case OPT_CHECK: a->check = true; break;
+        case OPT_REPLACE:
+            if (!*optarg)
+                usage_error("%s", "--replace needs a relation name");
+            a->replace = core_xrealloc(a->replace, (a->nreplace + 1) * sizeof *a->replace);
+            a->replace[a->nreplace++] = optarg;
+            break;
         case 'h': usage(stdout); exit(0);
         case ':': usage_error("%s needs a value", argv[optind - 1]); break;
         default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -265,6 +285,10 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
     }
     if (optind < argc)
         usage_error("unexpected argument '%s'", argv[optind]);
+    if (a->check && !a->migrate)
+        usage_error("%s", "--check goes with --migrate");
+    if (a->nreplace && !a->reset)
+        usage_error("%s", "--replace goes with --reset");
     if (a->print_bodies && !a->csv)
         usage_error("%s", "--print-bodies needs --csv FILE");
     if (a->nmessages < a->ncontacts) {
@@ -318,12 +342,25 @@ static int run_live(struct seed_args *a, const char *conninfo, struct seed_bodie
     return rc;
 }
 
+/* --migrate: the schema files the ledger lacks, nothing else. */
+static int run_migrate(const struct seed_args *a, const char *conninfo)
+{
+    char err[1200];
+    PGconn *conn = seed_pg_connect(conninfo, err, sizeof err);
+    bool ok = conn && seed_migrate(conn, a->check, stderr, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+    PQfinish(conn);
+    return ok ? 0 : 1;
+}
+
 /* The seed: check the target, plan the data set, load it, and summarize. */
 static int run_load(const struct seed_args *a, const char *conninfo, struct seed_bodies *bodies)
 {
-    char err[600];
+    char err[1200];
     struct seed_progress *progress = seed_progress_new(stderr);
     struct seed_load load = {.conninfo = conninfo, .reset = a->reset,
+                             .replace = a->replace, .nreplace = a->nreplace,
                              .workers = a->jobs, .progress = progress};
     double t0 = seed_now();
     if (!seed_load_check(&load, err, sizeof err)) {
@@ -400,6 +437,8 @@ int main(int argc, char **argv)
     /* The database is found as every convo program finds it: --db, else
      * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */
     const char *conninfo = core_conninfo_resolve(a.db);
+    if (a.migrate)
+        return run_migrate(&a, conninfo);
     if (a.live.rate >= 0)
         return run_live(&a, conninfo, &bodies);
     return run_load(&a, conninfo, &bodies);

@@ -23,29 +23,39 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *read_file(const char *path, char *err, size_t errlen)
+char *seed_schema_read(const char *name, size_t *len, char *err, size_t errlen)
 {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", seed_schema_dir, name);
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 65536, len = 0;
+    size_t cap = 65536, used = 0;
     char *buf = core_xmalloc(cap);
     size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0) {
+    while ((n = fread(buf + used, 1, cap - used - 1, f)) > 0) {
+        used += n;
+        if (cap - used - 1 == 0) {
             cap *= 2;
             buf = core_xrealloc(buf, cap);
         }
     }
+    bool failed = ferror(f);
     fclose(f);
-    buf[len] = '\0';
+    if (failed) {
+        snprintf(err, errlen, "cannot read %s", path);
+        free(buf);
+        return NULL;
+    }
+    buf[used] = '\0';
+    if (len)
+        *len = used;
     return buf;
 }
 
-bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
+bool seed_schema_list(char ***names, size_t *count, char *err, size_t errlen)
 {
     DIR *dir = opendir(seed_schema_dir);
     if (!dir) {
@@ -53,27 +63,41 @@ bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
                  strerror(errno));
         return false;
     }
-    char **names = NULL;
-    size_t count = 0;
+    *names = NULL;
+    *count = 0;
     struct dirent *de;
     while ((de = readdir(dir))) {
         size_t len = strlen(de->d_name);
         if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && len > 4
             && strcmp(de->d_name + len - 4, ".sql") == 0) {
-            names = core_xrealloc(names, (count + 1) * sizeof *names);
-            names[count++] = core_xstrdup(de->d_name);
+            *names = core_xrealloc(*names, (*count + 1) * sizeof **names);
+            (*names)[(*count)++] = core_xstrdup(de->d_name);
         }
     }
     closedir(dir);
-    if (count)
-        qsort(names, count, sizeof *names, cmp_str);
-    bool ok = count > 0;
-    if (!ok)
+    if (*count)
+        qsort(*names, *count, sizeof **names, cmp_str);
+    else
         snprintf(err, errlen, "no schema files in %s", seed_schema_dir);
+    return *count > 0;
+}
+
+void seed_schema_list_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
+{
+    char **names;
+    size_t count;
+    if (!seed_schema_list(&names, &count, err, errlen))
+        return false;
+    bool ok = true;
     for (size_t i = 0; ok && i < count; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", seed_schema_dir, names[i]);
-        char *sql = read_file(path, err, errlen);
+        char *sql = seed_schema_read(names[i], NULL, err, errlen);
         if (!sql) {
             ok = false;
             break;
@@ -85,9 +109,7 @@ bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
         }
         free(sql);
     }
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    seed_schema_list_free(names, count);
     return ok;
 }
 

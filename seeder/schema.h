@@ -18,8 +18,14 @@ struct seed_defs {
     size_t nindexes;
 };
 
+/* The names of seed_schema_dir's NNN*.sql files, sorted; false with err set when there are
+ * none or the folder cannot be read. */
+bool seed_schema_list(char ***names, size_t *count, char *err, size_t errlen);
+void seed_schema_list_free(char **names, size_t count);
+/* One file's bytes, NUL-terminated (len without the NUL); NULL with err. */
+char *seed_schema_read(const char *name, size_t *len, char *err, size_t errlen);
 /* Apply every seed_schema_dir/NNN*.sql in order, under the current
- * search_path. */
+ * search_path (the staging copy; public goes through the ledger, migrate.h). */
 bool seed_schema_apply(PGconn *conn, char *err, size_t errlen);
 /* An empty STAGE schema with the schema files applied, without the months
  * they prepare ahead; *msg_defs gets the definitions of its messages. */

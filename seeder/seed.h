@@ -177,6 +177,8 @@ void seed_human(char *buf, size_t len, double v);
 struct seed_load {
     const char *conninfo;
     bool reset;
+    const char *const *replace;   /* --replace: relations of others --reset may take along */
+    size_t nreplace;
     int workers;
     struct seed_progress *progress;   /* the loader adds its phases' bars */
     char marker[64];          /* written in the swap: tells whether COMMIT happened */
@@ -184,7 +186,10 @@ struct seed_load {
     bool outcome_unknown;     /* set: ... and the server could not be asked after */
 };
 
-/* Check the target: reachable, and empty unless reset. err gets one line. */
+/* Check the target: reachable, its schema brought up to the ledger (a
+ * database of tables convo did not create is refused), empty unless reset,
+ * and with reset nothing of others' depending on what it replaces unless
+ * named in replace. err gets one line. */
 bool seed_load_check(struct seed_load *load, char *err, size_t errlen);
 /* Build the staging copy and swap it in; on failure public is untouched. */
 bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
