@@ -16,6 +16,7 @@
 #include "seed.h"
 #include "pg.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <pthread.h>
@@ -69,6 +70,8 @@ struct live_shared {
     int32_t *contacts;        /* by recency rank */
     struct seed_zipf zipf;    /* over contacts, most active first */
     atomic_uint_fast64_t sent, failed, created;
+    FILE *ids;                /* --ids: what was written, a line each */
+    pthread_mutex_t ids_lock;
 };
 
 struct session {
@@ -89,6 +92,18 @@ struct live_worker {
     char err[256];
 };
 
+/* --ids: "contact ID" or "message CREATED_AT ID", so that what live traffic
+ * wrote can be found again and removed exactly. */
+static void note_id(struct live_shared *sh, const char *kind, const char *a, const char *b)
+{
+    if (!sh->ids)
+        return;
+    pthread_mutex_lock(&sh->ids_lock);
+    fprintf(sh->ids, b ? "%s %s\t%s\n" : "%s %s\n", kind, a, b);
+    fflush(sh->ids);
+    pthread_mutex_unlock(&sh->ids_lock);
+}
+
 static int32_t pick_contact(struct live_worker *w)
 {
     return w->sh->contacts[seed_zipf_pick(&w->sh->zipf, &w->rng)];
@@ -106,8 +121,10 @@ static int32_t new_contact(struct live_worker *w)
             "INSERT INTO contacts (phone_number, name) VALUES ($1, $2)"
             " ON CONFLICT (phone_number) DO NOTHING RETURNING id", 2, NULL, params, NULL, NULL, 0);
         int32_t id = 0;
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
             id = (int32_t)atol(PQgetvalue(r, 0, 0));
+            note_id(w->sh, "contact", PQgetvalue(r, 0, 0), NULL);
+        }
         else if (PQresultStatus(r) != PGRES_TUPLES_OK)
             seed_pg_error(w->err, sizeof w->err, NULL, PQresultErrorMessage(r));
         PQclear(r);
@@ -141,8 +158,9 @@ static bool send_turn(struct live_worker *w, struct session *s)
     double t0 = seed_now();
     PGresult *r = PQexecPrepared(w->conn, "live_insert", 3, params, NULL, NULL, 0);
     double us = (seed_now() - t0) * 1e6;
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     if (ok) {
+        note_id(w->sh, "message", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
         hist_add(&w->hist, us);
         atomic_fetch_add(&w->sh->sent, 1);
     } else {
@@ -164,7 +182,7 @@ static void *worker_main(void *arg)
     const struct seed_live *opt = w->sh->opt;
     PGresult *r = PQprepare(w->conn, "live_insert",
                             "INSERT INTO messages (contact_id, direction, content)"
-                            " VALUES ($1::int4, $2, $3)", 3, NULL);
+                            " VALUES ($1::int4, $2, $3) RETURNING created_at, id", 3, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         seed_pg_error(w->err, sizeof w->err, NULL, PQresultErrorMessage(r));
         PQclear(r);
@@ -256,6 +274,13 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
     PQfinish(main_conn);
     if (!ok)
         return 1;
+    pthread_mutex_init(&sh.ids_lock, NULL);
+    if (opt->ids_path && !(sh.ids = fopen(opt->ids_path, "a"))) {
+        snprintf(err, errlen, "cannot write %s: %s", opt->ids_path, strerror(errno));
+        free(sh.contacts);
+        free(sh.zipf.cdf);
+        return 1;
+    }
 
     struct sigaction sa = {.sa_handler = on_stop};
     sigemptyset(&sa.sa_mask);
@@ -333,5 +358,10 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
     free(w);
     free(sh.contacts);
     free(sh.zipf.cdf);
+    if (sh.ids && fclose(sh.ids) != 0 && !rc) {
+        snprintf(err, errlen, "cannot write %s: %s", opt->ids_path, strerror(errno));
+        rc = 1;
+    }
+    pthread_mutex_destroy(&sh.ids_lock);
     return rc;
 }

@@ -48,7 +48,8 @@ static void usage(FILE *out)
           "                  existing data, one INSERT transaction each, until --duration S\n"
           "                  seconds pass or Ctrl-C; --connections N (default 8) at once;\n"
           "                  --async-commit: synchronous_commit = off (commits may be lost\n"
-          "                  in a server crash, never half-applied)\n",
+          "                  in a server crash, never half-applied); --ids FILE appends\n"
+          "                  each row written ('contact ID', 'message CREATED_AT<TAB>ID')\n",
           out);
 }
 
@@ -223,7 +224,7 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
 {
     bool messages_given = false;
     enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
-           OPT_ASYNC, OPT_MIGRATE, OPT_CHECK, OPT_REPLACE };
+           OPT_ASYNC, OPT_IDS, OPT_MIGRATE, OPT_CHECK, OPT_REPLACE };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -239,6 +240,7 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"connections", required_argument, NULL, OPT_CONNS},
         {"async-commit", no_argument, NULL, OPT_ASYNC},
+        {"ids", required_argument, NULL, OPT_IDS},
         {"migrate", no_argument, NULL, OPT_MIGRATE},
         {"check", no_argument, NULL, OPT_CHECK},
         {"replace", required_argument, NULL, OPT_REPLACE},
@@ -270,6 +272,7 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         case OPT_DURATION: live->duration = (double)parse_count("--duration", optarg, 1, 31536000); break;
         case OPT_ASYNC: live->async_commit = true; break;
         case OPT_CONNS: live->connections = (int)parse_count("--connections", optarg, 1, 64); break;
+        case OPT_IDS: live->ids_path = optarg; break;
         case OPT_MIGRATE: a->migrate = true; break;
         case OPT_CHECK: a->check = true; break;
         case OPT_REPLACE:
@@ -298,8 +301,9 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         exit(2);
     }
 
-    if (live->rate < 0 && (live->duration > 0 || live->connections != 8 || live->async_commit))
-        usage_error("%s", "--duration, --connections and --async-commit go with --live RATE");
+    if (live->rate < 0 && (live->duration > 0 || live->connections != 8 || live->async_commit
+                           || live->ids_path))
+        usage_error("%s", "--duration, --connections, --async-commit and --ids go with --live RATE");
 }
 
 /* --print-bodies: each body as a JSON string on a line of its own. */

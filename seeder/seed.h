@@ -208,6 +208,7 @@ struct seed_live {
     uint64_t seed;
     bool progress;            /* a line on stderr every 5 s */
     bool async_commit;        /* synchronous_commit = off on its sessions */
+    const char *ids_path;     /* --ids FILE: each row written, appended */
 };
 
 /* Send one-message INSERT transactions until the duration ends or a signal

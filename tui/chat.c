@@ -13,6 +13,7 @@
 #include "chat_int.h"
 #include "fmt.h"
 #include "keys.h"
+#include "mask.h"
 #include "prompt.h"
 #include "status.h"
 #include "text.h"
@@ -42,8 +43,11 @@ static void chat_open(const struct core_row *row, const char *term, double at_ms
     chat.gen = worker_gen_next();
     chat.contact_id = row->contact_id;
     /* A contact without a name is known by its number. */
-    chat.name = core_xstrdup(row->name && *row->name ? row->name : row->phone_number);
-    chat.phone = core_xstrdup(row->phone_number);
+    char name[256], phone[96];
+    const char *shown_phone = mask_shown_phone(row->phone_number, term_theme.utf8, phone, sizeof phone);
+    chat.name = core_xstrdup(row->name && *row->name ? mask_shown_name(row->name, name, sizeof name)
+                                                     : shown_phone);
+    chat.phone = core_xstrdup(shown_phone);
     chat.match = -1;
     chat.relayout = true;
     status_forget();
@@ -210,7 +214,8 @@ static struct view_req chat_action(enum action a, int count)
         break;
     }
     case ACT_COPY_PHONE:
-        req = (struct view_req){.kind = VIEW_REQ_COPY, .text = chat.phone, .what = chat.phone};
+        req = (struct view_req){.kind = VIEW_REQ_COPY, .text = mask_on ? NULL : chat.phone,
+                                .what = mask_on ? "the phone number" : chat.phone};
         break;
     case ACT_REPLY:
         chat.reply.active = true;

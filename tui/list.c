@@ -12,6 +12,7 @@
 #include "history.h"
 #include "keys.h"
 #include "list_int.h"
+#include "mask.h"
 #include "prompt.h"
 #include "status.h"
 #include "text.h"
@@ -176,8 +177,9 @@ static struct view_req list_action(enum action a, int count, double at_ms)
             req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->content,
                                     .what = "the message"};
         else if (row)
-            req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->phone_number,
-                                    .what = row->phone_number};
+            req = (struct view_req){.kind = VIEW_REQ_COPY,
+                                    .text = mask_on ? NULL : row->phone_number,
+                                    .what = mask_on ? "the phone number" : row->phone_number};
         break;
     }
     case ACT_CLEAR:

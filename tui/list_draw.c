@@ -9,6 +9,7 @@
 
 #include "base.h"
 #include "fmt.h"
+#include "mask.h"
 #include "stats.h"
 #include "status.h"
 #include "term.h"
@@ -55,14 +56,19 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     /* Rows of the previous term while a new one's first rows are pending
      * are dimmed (the status bar says which term they are). */
     bool old = list.pending != NULL;
+    /* Masked values show no match: the term was found in the real ones. */
+    char name[256], phone[96];
+    const char *shown_name = mask_shown_name(row->name, name, sizeof name);
+    const char *shown_phone = mask_shown_phone(row->phone_number, term_theme.utf8, phone, sizeof phone);
+    const struct hl *hl = mask_on ? NULL : &list.hl;
     if (row->name && *row->name)
         /* Who the contact is matters more than where the match is. */
-        text_draw(y, x, c->name, row->name, &list.hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
+        text_draw(y, x, c->name, shown_name, hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
-        text_draw(y, x, c->name, row->phone_number, &list.hl, TEXT_PHONE, EL_DIM, sel);
+        text_draw(y, x, c->name, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
     x += c->name + 1;
     if (c->phone) {
-        text_draw(y, x, c->phone, row->phone_number, &list.hl, TEXT_PHONE, EL_DIM, sel);
+        text_draw(y, x, c->phone, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
         x += c->phone + 1;
     }
     term_put(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);

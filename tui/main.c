@@ -22,6 +22,7 @@
 #include "help.h"
 #include "list.h"
 #include "listen.h"
+#include "mask.h"
 #include "stats.h"
 #include "status.h"
 #include "term.h"
@@ -44,13 +45,16 @@ static size_t nkey_lat;
 
 static void usage(FILE *f)
 {
-    fputs("usage: convo [--db CONNINFO | --db=CONNINFO] [--no-mouse]\n"
+    fputs("usage: convo [--db CONNINFO | --db=CONNINFO] [--no-mouse] [--mask]\n"
           "\n"
           "Browse the most recent conversations and search them as you type.\n"
           "\n"
           "  --db CONNINFO  a libpq conninfo string or URI; without it the libpq\n"
           "                 environment (PGHOST, PGDATABASE, ...) or DATABASE_URL\n"
           "  --no-mouse     leave the mouse to the terminal (text selection)\n"
+          "  --mask         for recordings and screen sharing: phone numbers show only\n"
+          "                 their country code and last two digits, names only initials\n"
+          "                 (also CONVO_MASK=1); search still uses the real values\n"
           "  --help         this text\n"
           "\n"
           "Keys: j/k move, Enter open, / search, r reply, y copy, ? help, q quit.\n"
@@ -82,6 +86,10 @@ static void view_pop(void)
 /* Copy and say so on the prompt line: what names what was copied. */
 static void copy_and_tell(const char *text, const char *what)
 {
+    if (!text) {   /* masked (convo --mask) */
+        status_note("%s is masked: nothing copied", what);
+        return;
+    }
     size_t len = strlen(text);
     if (!term_copy(text, len)) {
         status_error("could not copy: the terminal did not take it");
@@ -283,6 +291,8 @@ static int parse_args(int argc, char **argv, const char **conninfo, bool *mouse)
             }
         } else if (strcmp(argv[i], "--no-mouse") == 0) {
             *mouse = false;
+        } else if (strcmp(argv[i], "--mask") == 0) {
+            mask_on = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -302,6 +312,8 @@ static int start(int argc, char **argv, int sig_pipe[2])
     const char *conninfo = NULL;
     bool mouse = true;
     setlocale(LC_ALL, "");
+    const char *mask_env = getenv("CONVO_MASK");
+    mask_on = mask_env && *mask_env && strcmp(mask_env, "0") != 0;
     int st = parse_args(argc, argv, &conninfo, &mouse);
     if (st >= 0)
         return st;
