@@ -4,11 +4,15 @@
 # environment names (by default the embedded cluster of ./run, i.e. the full
 # data set). Regenerates start.png, live.png, search.png, conversation.png,
 # reply.png, narrow.png. live.png writes a few messages (convo-seed --live).
+# Then records ./run demo's tour (demo.sh --record demo.cast, --mask so
+# that no real number is published) and renders it as the animated
+# demo.svg shown at the top of the README.
 #
 #   screenshots/make.sh            (after ./run setup)
 #   CONVO_BIN=build/tui/convo screenshots/make.sh
 #
 # Needs: xvfb xterm imagemagick x11-utils fonts-dejavu-core fonts-symbola tmux
+#        asciinema termtosvg
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,8 +25,8 @@ SOCK=$SOCK_BASE-0
 
 die() { printf 'make.sh: %s\n' "$*" >&2; exit 1; }
 [ -x "$CONVO_BIN" ] || die "no convo at $CONVO_BIN (build first, or set CONVO_BIN)"
-for t in Xvfb xterm import xwininfo tmux; do
-    command -v $t >/dev/null || die "missing $t: apt-get install xvfb xterm imagemagick x11-utils tmux fonts-symbola"
+for t in Xvfb xterm import xwininfo tmux asciinema termtosvg; do
+    command -v $t >/dev/null || die "missing $t: apt-get install xvfb xterm imagemagick x11-utils tmux fonts-symbola asciinema termtosvg"
 done
 if [ -z "${PGHOST:-}${PGDATABASE:-}${DATABASE_URL:-}" ]; then
     eval "$("$ROOT/run" env)"
@@ -140,3 +144,8 @@ close
 open 64 24
 shot narrow.png
 close
+
+# 5. The tour, recorded from a real run and rendered as it was.
+"$HERE/demo.sh" --record "$HERE/demo.cast" --mask
+termtosvg render "$HERE/demo.cast" "$HERE/demo.svg" -M 3000 >/dev/null
+printf 'make.sh: wrote screenshots/demo.cast and screenshots/demo.svg\n' >&2
