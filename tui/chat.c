@@ -103,18 +103,33 @@ static void reply_send(void)
     req->keep = true;
     worker_submit(WORKER_CHAT, req);
     chat.reply.active = false;
-    chat.reply.len = 0;
+    prompt_clear(&chat.reply);
     status_forget();
+}
+
+/* Text typed or pasted past the limit was not taken: say so, and keep a
+ * cut message from going out until the user has edited it. */
+static bool reply_cut(void)
+{
+    if (!chat.reply.dropped)
+        return false;
+    char max[32], n[32];
+    fmt_count(max, sizeof max, (long long)chat.reply.max);
+    fmt_count(n, sizeof n, (long long)chat.reply.dropped);
+    status_error("a reply holds at most %s characters: %s not taken (edit it to send)", max, n);
+    return true;
 }
 
 static void reply_key(const struct view_input *in)
 {
     switch (prompt_input(&chat.reply, in, ON_CHAT, NULL)) {
     case PROMPT_EDITED:
-        status_forget_error();
+        if (!reply_cut())
+            status_forget_error();
         break;
     case PROMPT_ENTER:
-        reply_send();
+        if (!reply_cut())
+            reply_send();
         break;
     case PROMPT_CANCEL:
         status_forget();
@@ -202,7 +217,7 @@ static struct view_req chat_action(enum action a, int count)
         break;
     case ACT_SEARCH:
         chat.prompt.active = true;
-        chat.prompt.len = 0;
+        prompt_clear(&chat.prompt);
         status_forget();
         break;
     case ACT_COPY: {

@@ -157,6 +157,7 @@ bool history_recall(struct prompt *p, int dir)
     if (pos == nterms) {
         p->len = draft.len;
         memcpy(p->buf, draft.buf, draft.len * sizeof *p->buf);
+        p->pos = p->len;
     } else {
         prompt_set_utf8(p, terms[pos]);
     }

@@ -184,7 +184,7 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     }
     case ACT_CLEAR:
         if (m->term[0] || list.pending) {
-            list.prompt.len = 0;
+            prompt_clear(&list.prompt);
             show_recent();
         }
         break;
