@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "rows.h"
 #include "session.h"
 
@@ -115,6 +116,18 @@ enum core_status core_contact_add(struct core_conn *conn, const char *phone, con
     contact_from(r, out);
     PQclear(r);
     return CORE_OK;
+}
+
+enum core_status core_contact_page(const struct core_contact *contact, struct core_page *out)
+{
+    core_page_init(out);
+    struct core_row row = {.contact_id = contact->id, .name = contact->name,
+                           .phone_number = contact->phone_number, .content = "",
+                           .created_at = "", .created_at_us = CORE_US_NINF, .no_message = true};
+    enum core_status st = core_page_add(out, &row);
+    if (st != CORE_OK)
+        core_page_free(out);
+    return st;
 }
 
 void core_contact_free(struct core_contact *contact)

@@ -149,3 +149,10 @@ void core_messages_cursor_at(int32_t contact_id, int64_t at_us, bool inclusive,
     core_cursor_encode(CORE_CURSOR_MESSAGES, (uint64_t)(uint32_t)contact_id,
                        pos_at(at_us, inclusive), out);
 }
+
+void core_search_cursor_at(const char *term, int64_t at_us, bool inclusive,
+                           char out[CORE_CURSOR_SIZE])
+{
+    core_cursor_encode(CORE_CURSOR_SEARCH, core_term_context(term), pos_at(at_us, inclusive),
+                       out);
+}

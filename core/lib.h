@@ -261,6 +261,10 @@ const char *core_date_parse(const char *text, int64_t now_us, int64_t *out_us);
  * at the newest conversation last active strictly before at_us, or at or
  * before it when inclusive: one keyset seek, then pages go on as usual. */
 void core_recent_cursor_at(int64_t at_us, bool inclusive, char out[CORE_CURSOR_SIZE]);
+/* The same for core_search() of term: its conversations whose anchor (the
+ * newest match) is before at_us. */
+void core_search_cursor_at(const char *term, int64_t at_us, bool inclusive,
+                           char out[CORE_CURSOR_SIZE]);
 /* The same for core_messages() of contact_id. */
 void core_messages_cursor_at(int32_t contact_id, int64_t at_us, bool inclusive,
                              char out[CORE_CURSOR_SIZE]);
@@ -287,6 +291,9 @@ struct core_contact {
 enum core_status core_contact_add(struct core_conn *conn, const char *phone, const char *name,
                                   struct core_contact *out);
 void core_contact_free(struct core_contact *contact);
+/* The contact as a one-row page, a row without messages (no_message), as
+ * search shows it: for a program that opens it next. */
+enum core_status core_contact_page(const struct core_contact *contact, struct core_page *out);
 
 /* ---- export (export.c, export_format.c) ---------------------------------- */
 

@@ -180,6 +180,8 @@ static void draw_prompt_line(void)
         prompt_draw(&chat.reply, y, "reply: ");
     } else if (chat.prompt.active) {
         prompt_draw(&chat.prompt, y, "find: ");
+    } else if (chat.ask.kind != ASK_NONE && !status_note_is_error()) {
+        ask_draw(&chat.ask, y);
     } else {
         term_fill(y, 0, COLS, EL_TEXT, false);
         if (status_note_draw(y))
@@ -187,7 +189,8 @@ static void draw_prompt_line(void)
         if (chat.finding)
             status_hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
+            status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 t go to date"
+                                 " \u00b7 e export \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }
 
