@@ -239,7 +239,7 @@ static void chat_ask_key(const struct view_input *in)
 }
 
 /* The export's outcome, whether or not the conversation is still open. */
-void chat_exported(struct response *r)
+static void chat_exported(struct response *r)
 {
     if (r->status == CORE_OK) {
         char n[32];
@@ -384,6 +384,16 @@ static struct view_req chat_key(const struct view_input *in)
     return req;
 }
 
+/* The worker's answers: an export's outcome here, the rest chat_load.c's. */
+static struct view_req chat_take(struct response *r)
+{
+    if (r->req == REQ_EXPORT) {
+        chat_exported(r);
+        return (struct view_req){0};
+    }
+    return chat_answer(r);
+}
+
 const struct view_ops chat_view = {
     .name = "conversation",
     .worker = WORKER_CHAT,
@@ -392,7 +402,7 @@ const struct view_ops chat_view = {
     .draw = chat_draw,
     .key = chat_key,
     .wheel = chat_wheel,
-    .answer = chat_answer,
+    .answer = chat_take,
     .changes = chat_changes,
     .tick = chat_tick,
     .busy = chat_busy,

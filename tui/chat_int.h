@@ -128,8 +128,6 @@ void chat_find_from(long from, int dir);
 struct view_req chat_answer(struct response *r);
 void chat_changes(const int32_t *ids, size_t n, bool all);
 void chat_tick(void);
-/* chat.c: an export's answer, told on the status line (or its y/n asked). */
-void chat_exported(struct response *r);
 bool chat_busy(double *since);
 
 /* ---- chat_layout.c --------------------------------------------------------- */

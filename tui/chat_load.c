@@ -448,10 +448,6 @@ static void around_answer(struct response *r)
 struct view_req chat_answer(struct response *r)
 {
     struct view_req none = {0};
-    if (r->req == REQ_EXPORT) {
-        chat_exported(r);
-        return none;
-    }
     if (!chat.open || r->gen != chat.gen) {
         if (r->req == REQ_SEND && r->status != CORE_OK) {
             status_error("reply not sent: %s", r->err);
