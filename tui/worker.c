@@ -230,8 +230,10 @@ static enum core_status contact_add_on_primary(struct worker *w, const struct re
     }
     struct core_contact c;
     enum core_status st = core_contact_add(conn, req->text, req->term, &c);
-    if (st != CORE_OK)
+    if (st != CORE_OK) {
+        core_contact_free(&c);   /* CORE_ERR_EXISTS names the other contact */
         return st;
+    }
     if (conn != w->conn)
         (void)core_conn_catch_up(w->conn, conn, 1000);
     st = core_contact_page(&c, out);

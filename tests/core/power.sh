@@ -151,7 +151,8 @@ set -o pipefail
 
 # Flat memory: everything that holds an "e" costs no more than one
 # conversation (the rows are not held; all of them would be megabytes).
-rss() { python3 -c 'import resource,subprocess,sys
+# AddressSanitizer would keep freed rows in its quarantine: not here.
+rss() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 python3 -c 'import resource,subprocess,sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
 small=$(rss "$query" export "$busy")
