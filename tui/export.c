@@ -82,7 +82,10 @@ enum core_status export_conversation(struct core_conn *conn, int32_t contact_id,
     }
     if (st != CORE_OK)
         unlink(tmp);
-    if (st == CORE_OK || st == CORE_ERR_EXISTS)
+    char full[4096];
+    if (st == CORE_OK && realpath(target, full))   /* the status line says where */
+        snprintf(err, errlen, "%s", full);
+    else if (st == CORE_OK || st == CORE_ERR_EXISTS)
         snprintf(err, errlen, "%s%s", target, st == CORE_OK ? "" : " exists");
     else if (st == CORE_ERR_WRITE)
         snprintf(err, errlen, "cannot write %s: %s", target, strerror(werr ? werr : EIO));

@@ -17,7 +17,7 @@ void export_default_path(int32_t contact_id, char *out, size_t len);
  * name and moved into place whole, so a failure leaves nothing
  * half-written and an existing file is replaced only when overwrite:
  * otherwise CORE_ERR_EXISTS. *rows counts the messages; err says what went
- * wrong, or on success the path written. */
+ * wrong, or on success the absolute path written. */
 enum core_status export_conversation(struct core_conn *conn, int32_t contact_id,
                                      const char *path, bool overwrite, int64_t *rows,
                                      char *err, size_t errlen);

@@ -92,7 +92,7 @@ pass "t in a conversation: the messages around the date"
 keys e
 wait_for "export to: convo-1.txt"
 keys Enter
-wait_for "wrote 301 messages to convo-1.txt"
+wait_for "wrote 301 messages to $tmp/convo-1.txt"
 [ -f "$tmp/convo-1.txt" ] || fail "e: no file"
 [ "$(wc -l <"$tmp/convo-1.txt")" = 303 ] || fail "e: $(wc -l <"$tmp/convo-1.txt") lines, want 303"
 [ "$(head -1 "$tmp/convo-1.txt")" = "Person 1  +15550000001" ] || fail "e: heading $(head -1 "$tmp/convo-1.txt")"
