@@ -134,6 +134,8 @@ static void draw_status(void)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
     else if (chat.n == 0 && chat.loading)
         snprintf(left, sizeof left, " loading\u2026");
+    else if (chat.n == 0 && chat.end && chat.newer_end)
+        snprintf(left, sizeof left, " no messages yet \u00b7 r writes the first");
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");

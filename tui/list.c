@@ -260,7 +260,9 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     case ACT_COPY:
     case ACT_COPY_PHONE: {
         const struct core_row *row = row_at(m, m->cur);
-        if (row && a == ACT_COPY)
+        if (row && a == ACT_COPY && row->no_message)
+            status_note("no message to copy: this contact has none yet");
+        else if (row && a == ACT_COPY)
             req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->content,
                                     .what = "the message"};
         else if (row)

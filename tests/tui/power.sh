@@ -127,6 +127,7 @@ wait_gone "/quokka"
 keys Enter
 wait_chat
 wait_for "Quiet Quokka"
+wait_for "no messages yet · r writes the first"
 keys r
 type_text "first words"
 keys Enter
