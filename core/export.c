@@ -17,10 +17,14 @@ static const char conversation_sql[] =
     " WHERE m.contact_id = $1 ORDER BY m.created_at, m.id";
 
 /* Every message whose content contains the term, newest first: the
- * partitions' time indexes merged, so the first rows come at once. */
+ * partitions' time indexes merged and walked, so rows stream from the
+ * first one. Without the LIMIT (sent as the largest bigint) the generic
+ * plan scans everything and sorts it before the first row; a LIMIT
+ * parameter makes the planner count on stopping early, and IS TRUE keeps
+ * the trigram index (a bitmap, then a sort) out of it. */
 static const char search_sql[] =
     "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
-    " WHERE m.content ILIKE $1 ORDER BY m.created_at DESC, m.id DESC";
+    " WHERE (m.content ILIKE $1) IS TRUE ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
 
 static const char contact_sql[] = "SELECT name, phone_number FROM contacts WHERE id = $1";
 
@@ -123,6 +127,7 @@ enum core_status core_export(struct core_conn *conn, const struct core_export_re
         if (!pattern)
             return CORE_ERR_NOMEM;
         core_param_text(&p, pattern);
+        core_param_int8(&p, INT64_MAX);
     } else {
         st = conversation_heading(conn, req->contact_id, &x);
         core_param_int4(&p, req->contact_id);
