@@ -127,3 +127,32 @@ enum core_status core_cursor_decode(const char *text, enum core_cursor_kind kind
     pos->id = (int64_t)get64(b + 10);
     return CORE_OK;
 }
+
+_Static_assert(CORE_CURSOR_SIZE == CORE_CURSOR_LEN + 1, "lib.h's cursor size");
+
+/* Lists walk below their cursor, (created_at, id) < (us, id): with the
+ * smallest id that is created_at < us, with the largest created_at <= us
+ * (ids are never INT64_MAX). */
+static struct core_pos pos_at(int64_t at_us, bool inclusive)
+{
+    return (struct core_pos){at_us, inclusive ? INT64_MAX : INT64_MIN};
+}
+
+void core_recent_cursor_at(int64_t at_us, bool inclusive, char out[CORE_CURSOR_SIZE])
+{
+    core_cursor_encode(CORE_CURSOR_RECENT, 0, pos_at(at_us, inclusive), out);
+}
+
+void core_messages_cursor_at(int32_t contact_id, int64_t at_us, bool inclusive,
+                             char out[CORE_CURSOR_SIZE])
+{
+    core_cursor_encode(CORE_CURSOR_MESSAGES, (uint64_t)(uint32_t)contact_id,
+                       pos_at(at_us, inclusive), out);
+}
+
+void core_search_cursor_at(const char *term, int64_t at_us, bool inclusive,
+                           char out[CORE_CURSOR_SIZE])
+{
+    core_cursor_encode(CORE_CURSOR_SEARCH, core_term_context(term), pos_at(at_us, inclusive),
+                       out);
+}

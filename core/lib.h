@@ -29,7 +29,10 @@
     X(CORE_ERR_CANCELLED, "cancelled")                                   \
     X(CORE_ERR_NOMEM, "out of memory")                                  \
     X(CORE_ERR_NOT_FOUND, "not found")                                   \
-    X(CORE_ERR_TEXT, "invalid message text")
+    X(CORE_ERR_TEXT, "invalid message text")                             \
+    X(CORE_ERR_PHONE, "invalid phone number")                            \
+    X(CORE_ERR_EXISTS, "already exists")                                 \
+    X(CORE_ERR_WRITE, "cannot write output")
 
 enum core_status {
 #define CORE_STATUS_ENUM(code, msg) code,
@@ -156,6 +159,10 @@ struct core_row {
     int64_t created_at_us;    /* microseconds since the Unix epoch, UTC */
     const char *created_at;   /* created_at_us as core_format_time() writes it */
     unsigned matched;         /* enum core_match bits; 0 outside search */
+    /* A search hit on a contact that has no message yet (by name or
+     * phone): message_id, outbound, content and created_at mean nothing
+     * (0, false, "", ""); such rows come after every conversation. */
+    bool no_message;
 };
 
 struct core_page {
@@ -180,6 +187,12 @@ struct core_page {
 };
 
 void core_page_free(struct core_page *page);
+
+/* A row's fields as JSON object members, without the braces:
+ * "contact_id", "name", "phone_number", "message_id", "direction",
+ * "content", "created_at" (the message's four null for a no_message row).
+ * convo-query's pages and jsonl exports print exactly these. */
+void core_row_json(FILE *f, const struct core_row *row);
 
 /* An instant (microseconds since the Unix epoch) as ISO 8601 in UTC with
  * microseconds, "2024-05-01T12:00:00.000000+00:00"; years before 1 AD as
@@ -248,6 +261,76 @@ void core_search_close(struct core_search *search);
 enum core_status core_search(struct core_conn *conn, const char *term,
                              const char *cursor, size_t limit,
                              struct core_page *out);
+
+/* ---- jumping to a date (when.c, cursor.c) ------------------------------ */
+
+/* A date as a user types it, in the viewer's time zone (TZ, else the
+ * system's): YYYY-MM-DD (its midnight), YYYY-MM-DDTHH:MM (or a space for
+ * the T), -Nd / -Nw / -Nm (N days, weeks, months before now_us at the same
+ * wall-clock time), today, yesterday (their midnights). NULL with *out_us
+ * set, or what is wrong with it ("no such date or time", ...). */
+const char *core_date_parse(const char *text, int64_t now_us, int64_t *out_us);
+
+#define CORE_CURSOR_SIZE 45   /* a cursor's characters and its NUL */
+/* A cursor that starts core_recent() (core_search() with an empty term)
+ * at the newest conversation last active strictly before at_us, or at or
+ * before it when inclusive: one keyset seek, then pages go on as usual. */
+void core_recent_cursor_at(int64_t at_us, bool inclusive, char out[CORE_CURSOR_SIZE]);
+/* The same for core_search() of term: its conversations whose anchor (the
+ * newest match) is before at_us. */
+void core_search_cursor_at(const char *term, int64_t at_us, bool inclusive,
+                           char out[CORE_CURSOR_SIZE]);
+/* The same for core_messages() of contact_id. */
+void core_messages_cursor_at(int32_t contact_id, int64_t at_us, bool inclusive,
+                             char out[CORE_CURSOR_SIZE]);
+
+/* ---- contacts (contact.c) ------------------------------------------------ */
+
+/* A phone number as typed ("+1 (415) 555-0123", spaces, dashes,
+ * parentheses and dots allowed) in E.164: '+' and 8 to 15 digits, into out
+ * (at least 17 bytes). NULL, or what is wrong with it. */
+#define CORE_PHONE_SIZE 17
+const char *core_phone_normalize(const char *text, char out[CORE_PHONE_SIZE]);
+
+struct core_contact {
+    int32_t id;
+    char phone_number[CORE_PHONE_SIZE + 4];
+    char *name;                       /* owned: core_contact_free */
+    char created_at[CORE_TIME_LEN];   /* ISO 8601, as core_format_time */
+};
+
+/* Add a contact (conn should be a writer, core_conn_open_writer). phone is
+ * normalized first: CORE_ERR_PHONE when it is malformed. Phone numbers are
+ * unique: CORE_ERR_EXISTS when one with the same number (or the same
+ * digits) exists, with *out describing that one. name may be NULL. */
+enum core_status core_contact_add(struct core_conn *conn, const char *phone, const char *name,
+                                  struct core_contact *out);
+void core_contact_free(struct core_contact *contact);
+/* The contact as a one-row page, a row without messages (no_message), as
+ * search shows it: for a program that opens it next. */
+enum core_status core_contact_page(const struct core_contact *contact, struct core_page *out);
+
+/* ---- export (export.c, export_format.c) ---------------------------------- */
+
+enum core_export_format { CORE_EXPORT_JSONL, CORE_EXPORT_CSV, CORE_EXPORT_TXT };
+
+/* Stream a whole conversation (contact_id, oldest first) or, when term is
+ * given, every message whose content contains term (search's substring
+ * match, newest first), to f in format: one statement whose rows arrive
+ * one at a time (libpq single-row mode), so memory stays flat at any size.
+ * jsonl: one object per message with the keys of convo-query messages;
+ * csv: RFC 4180, a header row, CRLF; txt: a transcript in the viewer's
+ * time zone under a heading with the contact's name and phone.
+ * CORE_ERR_NOT_FOUND for a contact that does not exist; CORE_ERR_WRITE
+ * when f fails (*write_errno says why: EPIPE for a closed pipe). *rows
+ * counts the messages written. */
+struct core_export_request {
+    int32_t contact_id;
+    const char *term;         /* NULL: the conversation of contact_id */
+    enum core_export_format format;
+};
+enum core_status core_export(struct core_conn *conn, const struct core_export_request *req,
+                             FILE *f, int64_t *rows, int *write_errno);
 
 /* ---- live: change notifications and writing (live.c, follow.c) ----------- */
 

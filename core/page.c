@@ -110,8 +110,11 @@ enum core_status core_page_cursor_at_last(struct core_page *page, enum core_curs
 {
     const struct core_row *last = &page->rows[page->count - 1];
     char cur[CORE_CURSOR_LEN + 1];
-    core_cursor_encode(kind, context, (struct core_pos){last->created_at_us, last->message_id},
-                       cur);
+    /* A contact without messages sits below every message: (-inf, its id). */
+    struct core_pos pos = last->no_message
+                              ? (struct core_pos){CORE_US_NINF, last->contact_id}
+                              : (struct core_pos){last->created_at_us, last->message_id};
+    core_cursor_encode(kind, context, pos, cur);
     return core_page_set_cursor(page, cur);
 }
 

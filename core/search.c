@@ -33,6 +33,7 @@
 
 #include "page.h"
 #include "rows.h"
+#include "search_empty.h"
 #include "search_int.h"
 #include "term_pattern.h"
 
@@ -50,7 +51,7 @@ static enum core_status build_sources(struct core_search *s)
     enum core_status st = core_catalogue_parts(s->conn, &parts, &nparts);
     if (st != CORE_OK)
         return st;
-    s->sources = calloc(nparts + 1, sizeof *s->sources);
+    s->sources = calloc(nparts + 2, sizeof *s->sources);
     s->batch = calloc(SCAN_BATCH_MAX, sizeof *s->batch);
     if (!s->sources || !s->batch)
         return CORE_ERR_NOMEM;
@@ -59,7 +60,11 @@ static enum core_status build_sources(struct core_search *s)
     src->frontier = s->cursor;
     src->walk_step = 256;
     s->nsources = 1;
-    for (size_t i = 0; i < nparts; i++) {
+    /* A cursor among the contacts without messages: every conversation
+     * was shown before it. */
+    bool tail = s->cursor.us == CORE_US_NINF;
+    src->done = tail;
+    for (size_t i = 0; i < nparts && !tail; i++) {
         const struct core_part *pt = &parts[i];
         /* Rows at a month's lower bound with an id below the cursor's lie
          * below the cursor: only a month starting after it is skipped. */
@@ -71,6 +76,9 @@ static enum core_status build_sources(struct core_search *s)
         src->frontier = pos_min(s->cursor, (struct core_pos){pt->hi_us, INT64_MIN});
         src->walk_step = 1024;
     }
+    src = &s->sources[s->nsources++];
+    src->kind = SRC_EMPTY;
+    src->frontier = core_search_empty_start(s->cursor);
     return CORE_OK;
 }
 

@@ -7,6 +7,7 @@
 
 #include "page.h"
 #include "rows.h"
+#include "search_empty.h"
 #include "search_int.h"
 #include "search_sql.h"
 #include "strbuf.h"
@@ -107,7 +108,13 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
         }
         if (st == CORE_OK && nb) {
             double t0 = core_now_ms();
-            st = finalize(s, batch, nb);
+            /* Sorted: contacts without messages (at -infinity) come last. */
+            size_t conv = 0;
+            while (conv < nb && batch[conv].pos.us != CORE_US_NINF)
+                conv++;
+            st = conv ? finalize(s, batch, conv) : CORE_OK;
+            if (st == CORE_OK && conv < nb)
+                st = core_search_empty_final(s, batch + conv, nb - conv);
             if (s->trace)
                 fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
                         core_now_ms() - t0);

@@ -10,7 +10,8 @@
 #include "idset.h"
 #include "session.h"
 
-enum source_kind { SRC_PART, SRC_CONTACTS };
+/* SRC_EMPTY: contacts without a message (search_empty.c), last. */
+enum source_kind { SRC_PART, SRC_CONTACTS, SRC_EMPTY };
 enum step_mode { STEP_WALK, STEP_BITMAP };
 
 /* A scan or n-gram step reads at most this many partitions, in a

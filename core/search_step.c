@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "search_empty.h"
 #include "search_int.h"
 #include "search_sql.h"
 #include "search_choose.h"
@@ -212,12 +213,32 @@ static void stmt_walk(struct core_search *s, struct source *src, struct step_stm
         src->walk_step *= 2;
 }
 
+/* The contacts without messages: one kind of step, applied as a bitmap
+ * step's answer. */
+static enum core_status send_empty(struct core_search *s, int idx, size_t limit)
+{
+    s->sent_ms = core_now_ms();
+    s->inflight_grams = false;
+    s->nbatch = 0;
+    enum core_status st = core_search_empty_send(s, &s->sources[idx], rows_needed(s, limit));
+    if (st != CORE_OK)
+        return st;
+    s->inflight = idx;
+    s->inflight_mode = STEP_BITMAP;
+    s->inflight_scan = false;
+    s->inflight_rows = 0;
+    core_conn_set_busy(s->conn, s, search_abandon);
+    return CORE_OK;
+}
+
 /* Choose the next step over source idx (search_choose.c), send it, and
  * leave it running: the connection is busy with it until run() takes its
  * result. */
 enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
 {
     struct source *src = &s->sources[idx];
+    if (src->kind == SRC_EMPTY)
+        return send_empty(s, idx, limit);
     struct core_step_input in = step_input(s, src, rows_needed(s, limit));
     struct core_step step = core_search_choose_step(&in);
     if (step.walk_step)
@@ -258,7 +279,8 @@ enum core_status core_search_apply(struct core_search *s, PGresult *r)
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
                 s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
                 : s->inflight_grams ? "grams" : "bitmap",
-                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took,
+                src->kind == SRC_CONTACTS ? "contacts" : src->kind == SRC_EMPTY ? "no messages"
+                : src->part.name, n, took,
                 s->nbatch ? " and partitions: " : "", s->nbatch);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
         s->scan_ms += took;

@@ -11,6 +11,8 @@
 
 #include "base.h"
 #include "chat_int.h"
+#include "export.h"
+#include "goto.h"
 #include "fmt.h"
 #include "keys.h"
 #include "mask.h"
@@ -31,6 +33,7 @@ static void chat_close(void)
     free(chat.older_cursor);
     free(chat.newer_cursor);
     text_hl_free(&chat.hl);
+    ask_close(&chat.ask);
     memset(&chat, 0, sizeof chat);
     chat.match = -1;
 }
@@ -186,6 +189,93 @@ static void chat_prompt_key(const struct view_input *in)
     }
 }
 
+/* ---- questions: t's date, e's file -------------------------------------- */
+
+static void export_submit(const char *path, bool overwrite)
+{
+    struct request *req = chat_request(REQ_EXPORT, NULL, 0);
+    req->text = core_xstrdup(path);
+    req->overwrite = overwrite;
+    req->keep = true;   /* finished even when the view closes first */
+    worker_submit(WORKER_CHAT, req);
+    status_note("writing %s\u2026", path);
+}
+
+static void ask_answered(const char *text)
+{
+    int64_t us;
+    char when[40];
+    switch (chat.ask.kind) {
+    case ASK_GOTO:
+        if (!goto_when(text, &us))
+            return;   /* the box stays open to mend the date */
+        ask_close(&chat.ask);
+        chat_go_to_date(us);
+        goto_describe(us, when, sizeof when);
+        status_note("messages around %s (G: the newest)", when);
+        return;
+    case ASK_PATH:
+        if (!*text) {
+            status_error("no file name (Esc cancels)");
+            return;
+        }
+        ask_close(&chat.ask);
+        export_submit(text, false);
+        return;
+    case ASK_OVERWRITE: {
+        char *path = chat.ask.held;
+        chat.ask.held = NULL;
+        ask_close(&chat.ask);
+        export_submit(path, true);
+        free(path);
+        return;
+    }
+    default:
+        ask_close(&chat.ask);
+        return;
+    }
+}
+
+static void chat_ask_key(const struct view_input *in)
+{
+    char text[4096];
+    enum ask_kind kind = chat.ask.kind;
+    switch (ask_key(&chat.ask, in, text, sizeof text)) {
+    case ASK_ANSWERED:
+        status_forget();
+        ask_answered(text);
+        break;
+    case ASK_CANCELLED:
+        ask_close(&chat.ask);
+        status_forget();
+        if (kind == ASK_OVERWRITE)
+            status_note("not written: the file is left as it was");
+        break;
+    default:
+        status_forget_error();
+        break;
+    }
+}
+
+/* The export's outcome, whether or not the conversation is still open. */
+static void chat_exported(struct response *r)
+{
+    if (r->status == CORE_OK) {
+        char n[32];
+        fmt_count(n, sizeof n, (long long)r->total);
+        status_note("wrote %s message%s to %s", n, r->total == 1 ? "" : "s", r->text);
+    } else if (r->status == CORE_ERR_EXISTS && chat.open && r->gen == chat.gen) {
+        ask_open(&chat.ask, ASK_OVERWRITE, NULL);
+        chat.ask.held = core_xstrdup(r->text ? r->text : "");
+        size_t len = strlen(chat.ask.held);
+        if (len > 7 && strcmp(chat.ask.held + len - 7, " exists") == 0)
+            chat.ask.held[len - 7] = '\0';
+    } else {
+        status_error("not exported: %s", r->text && *r->text ? r->text : r->err);
+    }
+    worker_response_free(r);
+}
+
 static struct view_req chat_action(enum action a, int count)
 {
     struct view_req req = {0};
@@ -232,6 +322,17 @@ static struct view_req chat_action(enum action a, int count)
         req = (struct view_req){.kind = VIEW_REQ_COPY, .text = mask_on ? NULL : chat.phone,
                                 .what = mask_on ? "the phone number" : chat.phone};
         break;
+    case ACT_GOTO:
+        ask_open(&chat.ask, ASK_GOTO, NULL);
+        status_forget();
+        break;
+    case ACT_EXPORT: {
+        char path[64];
+        export_default_path(chat.contact_id, path, sizeof path);
+        ask_open(&chat.ask, ASK_PATH, path);
+        status_forget();
+        break;
+    }
     case ACT_REPLY:
         chat.reply.active = true;
         chat.reply.max = PROMPT_MAX_CHARS;
@@ -292,11 +393,25 @@ static struct view_req chat_key(const struct view_input *in)
         chat_prompt_key(in);
         return (struct view_req){0};
     }
+    if (chat.ask.kind != ASK_NONE) {
+        chat_ask_key(in);
+        return (struct view_req){0};
+    }
     struct view_req req = {0};
     enum action a = keys_action(in, ON_CHAT, &req);
     if (a != ACT_NONE)
         req = chat_action(a, 1);
     return req;
+}
+
+/* The worker's answers: an export's outcome here, the rest chat_load.c's. */
+static struct view_req chat_take(struct response *r)
+{
+    if (r->req == REQ_EXPORT) {
+        chat_exported(r);
+        return (struct view_req){0};
+    }
+    return chat_answer(r);
 }
 
 const struct view_ops chat_view = {
@@ -307,7 +422,7 @@ const struct view_ops chat_view = {
     .draw = chat_draw,
     .key = chat_key,
     .wheel = chat_wheel,
-    .answer = chat_answer,
+    .answer = chat_take,
     .changes = chat_changes,
     .tick = chat_tick,
     .busy = chat_busy,

@@ -134,6 +134,8 @@ static void draw_status(void)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
     else if (chat.n == 0 && chat.loading)
         snprintf(left, sizeof left, " loading\u2026");
+    else if (chat.n == 0 && chat.end && chat.newer_end)
+        snprintf(left, sizeof left, " no messages yet \u00b7 r writes the first");
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
@@ -180,6 +182,8 @@ static void draw_prompt_line(void)
         prompt_draw(&chat.reply, y, "reply: ");
     } else if (chat.prompt.active) {
         prompt_draw(&chat.prompt, y, "find: ");
+    } else if (chat.ask.kind != ASK_NONE && !status_note_is_error()) {
+        ask_draw(&chat.ask, y);
     } else {
         term_fill(y, 0, COLS, EL_TEXT, false);
         if (status_note_draw(y))
@@ -187,7 +191,8 @@ static void draw_prompt_line(void)
         if (chat.finding)
             status_hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
-            status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 g oldest \u00b7 G newest \u00b7 q back");
+            status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 t go to date"
+                                 " \u00b7 e export \u00b7 g oldest \u00b7 G newest \u00b7 q back");
     }
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ask.h"
 #include "lib.h"
 #include "prompt.h"
 #include "text.h"
@@ -84,6 +85,8 @@ struct chat_state {
     bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
+    struct ask ask;                  /* t's date, e's file and its y/n */
+    bool goto_reveal;                /* t: show the newest message at or before the date */
 };
 
 extern struct chat_state chat;
@@ -115,6 +118,9 @@ void chat_request_start(void);
 void chat_request_older(void);
 /* G below a hit: the newest messages, as when the conversation opens. */
 void chat_reset_to_newest(void);
+/* t: the messages around the instant us (one seek), the newest at or
+ * before it in view. */
+void chat_go_to_date(int64_t us);
 void chat_msg_free(struct msg *m);
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */

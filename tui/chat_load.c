@@ -434,7 +434,14 @@ static void around_answer(struct response *r)
     chat.relayout = true;
     worker_response_free(r);
     long i = anchor ? msg_index(anchor) : -1;
-    chat_find_from(i >= 0 ? i : (long)chat.n - 1, -1);
+    if (chat.goto_reveal) {
+        /* t: the newest message at or before the date, or the first one
+         * when the conversation starts after it. */
+        chat.goto_reveal = false;
+        chat_reveal(i >= 0 ? i : 0);
+    } else {
+        chat_find_from(i >= 0 ? i : (long)chat.n - 1, -1);
+    }
     chat.latency_ms = core_now_ms() - chat.t_req;
 }
 
@@ -535,6 +542,36 @@ void chat_tick(void)
         chat_request_older();
     if (!chat.newer_end && chat.off < h)
         request_newer();
+}
+
+/* What the view held goes: a new walk of the conversation starts. */
+static void msgs_forget(void)
+{
+    chat_layout_free();
+    for (size_t i = 0; i < chat.n; i++)
+        chat_msg_free((struct msg *)chat.msgs[i]);
+    chat.n = 0;
+    free(chat.older_cursor);
+    free(chat.newer_cursor);
+    chat.older_cursor = chat.newer_cursor = NULL;
+    chat.end = chat.first_answer = chat.have_start = false;
+    chat.loading = chat.newer_loading = chat.around = chat.start_loading = false;
+    chat.to_top = false;
+    chat.match = -1;
+    chat.find_dir = 0;
+    chat.off = 0;
+    chat.relayout = true;
+    chat.gen = worker_gen_next();
+    worker_supersede(WORKER_CHAT, chat.gen);
+}
+
+void chat_go_to_date(int64_t us)
+{
+    msgs_forget();
+    /* (us, the largest id): the older side is "at or before us". */
+    struct core_row at = {.created_at_us = us, .message_id = INT64_MAX};
+    chat.goto_reveal = true;
+    chat_request_around(&at, core_now_ms());
 }
 
 /* G below a hit: the newest messages, as when the conversation opens. */

@@ -33,6 +33,9 @@ static const char *const action_help[ACT_COUNT] = {
     [ACT_REPLY] = "reply: Enter sends, Esc cancels",
     [ACT_COPY] = "copy the message text (OSC 52 clipboard)",
     [ACT_COPY_PHONE] = "copy the phone number",
+    [ACT_GOTO] = "go to a date (2026-03-14, -3d, yesterday...)",
+    [ACT_EXPORT] = "export the conversation to a file",
+    [ACT_NEW_CONTACT] = "new contact (phone, then name)",
     [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
 };
 
@@ -89,8 +92,8 @@ static int help_body(struct help_line *l, int w)
     static const enum action order[] = {
         ACT_DOWN, ACT_UP, ACT_PAGE_DOWN, ACT_PAGE_UP, ACT_HALF_DOWN, ACT_HALF_UP,
         ACT_TOP, ACT_BOTTOM, ACT_OPEN, ACT_BACK, ACT_SEARCH, ACT_FIND_NEXT,
-        ACT_FIND_PREV, ACT_REPLY, ACT_COPY, ACT_COPY_PHONE, ACT_CLEAR, ACT_HELP, ACT_REDRAW,
-        ACT_QUIT,
+        ACT_FIND_PREV, ACT_REPLY, ACT_COPY, ACT_COPY_PHONE, ACT_GOTO, ACT_EXPORT,
+        ACT_NEW_CONTACT, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
     };
     enum { NORDER = sizeof order / sizeof order[0] };
     char keys[NORDER][80];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "goto.h"
 #include "history.h"
 #include "keys.h"
 #include "list_int.h"
@@ -121,6 +122,89 @@ static struct view_req list_prompt_key(const struct view_input *in)
     return (struct view_req){0};
 }
 
+/* ---- questions: t's date, n's new contact -------------------------------- */
+
+static void ask_answered(const char *text)
+{
+    int64_t us;
+    char when[40];
+    switch (list.ask.kind) {
+    case ASK_GOTO:
+        if (!goto_when(text, &us))
+            return;   /* the box stays open to mend the date */
+        ask_close(&list.ask);
+        list_go_to_date(us);
+        goto_describe(us, when, sizeof when);
+        status_note("conversations last active at or before %s (g: back to the newest)", when);
+        return;
+    case ASK_PHONE: {
+        char e164[CORE_PHONE_SIZE];
+        const char *why = core_phone_normalize(text, e164);
+        if (why) {
+            status_error("invalid phone number: %s", why);
+            return;
+        }
+        ask_close(&list.ask);
+        ask_open(&list.ask, ASK_NAME, NULL);
+        list.ask.held = core_xstrdup(e164);
+        return;
+    }
+    case ASK_NAME: {
+        struct request *req = core_xcalloc(1, sizeof *req);
+        req->kind = REQ_CONTACT_ADD;
+        req->gen = worker_gen_next();
+        req->text = core_xstrdup(list.ask.held);
+        req->term = core_xstrdup(text);
+        req->keep = true;
+        worker_submit(WORKER_LIST, req);
+        ask_close(&list.ask);
+        status_note("adding the contact\u2026");
+        return;
+    }
+    default:
+        ask_close(&list.ask);
+        return;
+    }
+}
+
+static struct view_req list_ask_key(const struct view_input *in)
+{
+    char text[4096];
+    switch (ask_key(&list.ask, in, text, sizeof text)) {
+    case ASK_ANSWERED:
+        status_forget();
+        ask_answered(text);
+        break;
+    case ASK_CANCELLED:
+        ask_close(&list.ask);
+        status_forget();
+        break;
+    default:
+        status_forget_error();
+        break;
+    }
+    return (struct view_req){0};
+}
+
+/* A new contact's answer: opened, so that r writes its first message. The
+ * response stays until the next one, since the row is handed to main. */
+static struct view_req list_added(struct response *r)
+{
+    worker_response_free(list.added);
+    list.added = NULL;
+    if (r->status != CORE_OK || r->page.count != 1) {
+        status_error("contact not added: %s", r->err);
+        worker_response_free(r);
+        return (struct view_req){0};
+    }
+    list.added = r;
+    const struct core_row *row = &r->page.rows[0];
+    status_note("added contact %d, %s: r writes the first message", (int)row->contact_id,
+                row->phone_number);
+    return (struct view_req){.kind = VIEW_REQ_OPEN, .row = row, .term = "",
+                             .at_ms = core_now_ms()};
+}
+
 /* ---- actions ------------------------------------------------------------ */
 
 /* at_ms: when the key was read. */
@@ -141,6 +225,10 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     case ACT_TOP:
         if (m->reversed) {
             list_leave_end();
+            break;
+        }
+        if (m->dated) {
+            list_leave_date();
             break;
         }
         m->cur = m->top = 0;
@@ -173,7 +261,9 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     case ACT_COPY:
     case ACT_COPY_PHONE: {
         const struct core_row *row = row_at(m, m->cur);
-        if (row && a == ACT_COPY)
+        if (row && a == ACT_COPY && row->no_message)
+            status_note("no message to copy: this contact has none yet");
+        else if (row && a == ACT_COPY)
             req = (struct view_req){.kind = VIEW_REQ_COPY, .text = row->content,
                                     .what = "the message"};
         else if (row)
@@ -182,7 +272,19 @@ static struct view_req list_action(enum action a, int count, double at_ms)
                                     .what = mask_on ? "the phone number" : row->phone_number};
         break;
     }
+    case ACT_GOTO:
+        ask_open(&list.ask, ASK_GOTO, NULL);
+        status_forget();
+        break;
+    case ACT_NEW_CONTACT:
+        ask_open(&list.ask, ASK_PHONE, "+");
+        status_forget();
+        break;
     case ACT_CLEAR:
+        if (!m->term[0] && m->dated) {
+            list_leave_date();
+            break;
+        }
         if (m->term[0] || list.pending) {
             prompt_clear(&list.prompt);
             show_recent();
@@ -225,6 +327,9 @@ static void list_free(void)
     list.shown = list.pending = list.saved = list.forward = NULL;
     text_hl_free(&list.hl);
     history_free();
+    ask_close(&list.ask);
+    worker_response_free(list.added);
+    list.added = NULL;
 }
 
 static void list_tick(void)
@@ -238,11 +343,21 @@ static struct view_req list_key(const struct view_input *in)
 {
     if (list.prompt.active)
         return list_prompt_key(in);
+    if (list.ask.kind != ASK_NONE)
+        return list_ask_key(in);
     struct view_req req = {0};
     enum action a = keys_action(in, ON_LIST, &req);
     if (a != ACT_NONE)
         req = list_action(a, 1, in->at_ms);
     return req;
+}
+
+/* The worker's answers: pages for the models, or a contact added. */
+static struct view_req list_take(struct response *r)
+{
+    if (r->req == REQ_CONTACT_ADD)
+        return list_added(r);
+    return list_answer(r);
 }
 
 const struct view_ops list_view = {
@@ -254,7 +369,7 @@ const struct view_ops list_view = {
     .key = list_key,
     .wheel = list_wheel,
     .click = list_click,
-    .answer = list_answer,
+    .answer = list_take,
     .changes = list_changes,
     .tick = list_tick,
     .busy = list_busy,

@@ -9,6 +9,7 @@
 
 #include "base.h"
 #include "fmt.h"
+#include "goto.h"
 #include "mask.h"
 #include "stats.h"
 #include "status.h"
@@ -71,6 +72,10 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         text_draw(y, x, c->phone, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
         x += c->phone + 1;
     }
+    if (row->no_message) {   /* a contact found by name or phone, not written to yet */
+        term_put(y, x + c->dir + 1, c->text, "no messages yet", EL_DIM, sel);
+        return;
+    }
     term_put(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
     text_draw(y, x, c->text, row->content, &list.hl, 0, old ? EL_DIM : EL_TEXT, sel);
@@ -84,10 +89,16 @@ static void draw_header(void)
 {
     char title[300];
     term_fill(0, 0, COLS, EL_HEADER, false);
+    char from[48] = "";
+    if (list.shown && list.shown->dated) {
+        char when[40];
+        goto_describe(list.shown->dated_us, when, sizeof when);
+        snprintf(from, sizeof from, " up to %s", when);
+    }
     if (list.shown && list.shown->term[0]) {
-        snprintf(title, sizeof title, " convo \u00b7 search");
+        snprintf(title, sizeof title, " convo \u00b7 search%s", from);
     } else {
-        snprintf(title, sizeof title, " convo \u00b7 recent conversations");
+        snprintf(title, sizeof title, " convo \u00b7 recent conversations%s", from);
     }
     int used = term_put(0, 0, COLS, title, EL_HEADER, false);
     if (list.shown && list.shown->term[0] && used + 4 < COLS) {
@@ -231,6 +242,10 @@ static void draw_prompt_line(void)
         prompt_draw(&list.prompt, y, "/");
         return;
     }
+    if (list.ask.kind != ASK_NONE && !status_note_is_error()) {
+        ask_draw(&list.ask, y);
+        return;
+    }
     term_fill(y, 0, COLS, EL_TEXT, false);
     if (status_note_draw(y))
         return;
@@ -239,7 +254,8 @@ static void draw_prompt_line(void)
         x += text_draw(y, x, COLS - x - 1, list.shown->term, NULL, 0, EL_PROMPT, false);
         term_put(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
-        status_hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 ? help \u00b7 q quit");
+        status_hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 t go to date"
+                             " \u00b7 n new contact \u00b7 ? help \u00b7 q quit");
     }
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ask.h"
 #include "lib.h"
 #include "prompt.h"
 #include "text.h"
@@ -57,6 +58,10 @@ struct model {
     bool reversed;
     size_t pending_up;      /* moves up past the loaded rows, queued */
     int64_t total;          /* conversations in the whole list, -1 unknown */
+    /* t: the rows start at a date (the first page's cursor is there);
+     * g and Esc go back to the top. */
+    bool dated;
+    int64_t dated_us;
 };
 
 /* The list view: the rows on screen, a search typed but not answered yet,
@@ -67,6 +72,8 @@ struct list_state {
     struct prompt prompt;
     struct hl hl;
     double measure_due;      /* keystroke time of a search to time when drawn */
+    struct ask ask;          /* t's date, n's phone and name */
+    struct response *added;  /* the last contact added (n), its row opened */
 };
 
 extern struct list_state list;
@@ -131,6 +138,11 @@ void list_model_move(struct model *m, long d, bool page);
 void list_scroll_into_view(struct model *m);
 void list_model_tick(void);
 void list_go_to_end(void);
+/* t: the shown list (recent or the search) from the conversations last
+ * active at or before us: one seek, by a cursor at that instant. */
+void list_go_to_date(int64_t us);
+/* g or Esc on a dated list: its rows from the top again. */
+void list_leave_date(void);
 void list_leave_end(void);
 struct view_req list_answer(struct response *r);
 void list_changes(const int32_t *ids, size_t n, bool all);

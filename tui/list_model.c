@@ -80,6 +80,19 @@ static void slot_request(struct model *m, size_t k)
     worker_submit(WORKER_LIST, req);
 }
 
+/* A model whose first page is fetched by cursor (NULL: from the top). */
+static struct model *model_new_at(const char *term, const char *cursor, double t0)
+{
+    struct model *m = core_xcalloc(1, sizeof *m);
+    m->gen = worker_gen_next();
+    m->term = core_xstrdup(term);
+    m->t_start = t0;
+    slot_add(m, cursor, 0);
+    slot_request(m, 0);
+    m->slots[0].t_req = t0;
+    return m;
+}
+
 /* t0: when the user asked for it (the keystroke), for the latency. */
 struct model *list_model_new(const char *term, double t0)
 {
@@ -526,4 +539,38 @@ void list_leave_end(void)
     list.shown->pending_move = 0;
     list_model_retag(list.shown);
     worker_supersede(WORKER_LIST, list.shown->gen);
+}
+
+/* ---- a date (t) ------------------------------------------------------------ */
+
+/* The shown model gives way to one of the same term whose first page
+ * starts at the cursor; the recent list put aside for a search stays. */
+static void replace_shown(struct model *m)
+{
+    list_model_free(list.shown);
+    list.shown = m;
+    worker_supersede(WORKER_LIST, m->gen);
+}
+
+void list_go_to_date(int64_t us)
+{
+    if (list.shown && list.shown->reversed)
+        list_leave_end();
+    const char *term = list.shown ? list.shown->term : "";
+    char cursor[CORE_CURSOR_SIZE];
+    if (*term)
+        core_search_cursor_at(term, us, true, cursor);
+    else
+        core_recent_cursor_at(us, true, cursor);
+    struct model *m = model_new_at(term, cursor, core_now_ms());
+    m->dated = true;
+    m->dated_us = us;
+    replace_shown(m);
+}
+
+void list_leave_date(void)
+{
+    if (!list.shown || !list.shown->dated)
+        return;
+    replace_shown(list_model_new(list.shown->term, core_now_ms()));
 }

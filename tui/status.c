@@ -69,6 +69,11 @@ const char *status_note_text(bool *error)
     return note[0] ? note : NULL;
 }
 
+bool status_note_is_error(void)
+{
+    return note[0] && note_error;
+}
+
 bool status_note_draw(int y)
 {
     if (!note[0])

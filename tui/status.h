@@ -23,6 +23,7 @@ void status_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void status_forget(void);          /* no note */
 void status_forget_info(void);     /* no note unless it is an error */
 void status_forget_error(void);    /* no note if it is an error */
+bool status_note_is_error(void);   /* an error is being shown */
 /* The note, NULL when there is none; *error says whether it is one. */
 const char *status_note_text(bool *error);
 /* Draw the note on row y from column 1; false (nothing drawn) without one. */

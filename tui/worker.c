@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "export.h"
 
 /* A partial search answer at least this often, so progress shows. */
 #define SEARCH_BUDGET_MS 40.0
@@ -83,6 +84,7 @@ void worker_response_free(struct response *r)
     if (r->have_page2)
         core_page_free(&r->page2);
     free(r->ids);
+    free(r->text);
     free(r);
 }
 
@@ -211,6 +213,34 @@ static enum core_status send_on_primary(struct worker *w, const struct request *
     return st;
 }
 
+/* A new contact, on the primary as a send is, as a one-row page: the
+ * contact without messages, to open. */
+static enum core_status contact_add_on_primary(struct worker *w, const struct request *req,
+                                               struct core_page *out)
+{
+    struct core_conn *conn = w->conn;
+    if (core_conn_prefers_standby(w->conn) || core_conn_on_standby(w->conn)) {
+        if (!w->writer) {
+            char err[256];
+            w->writer = core_conn_open_writer(w->conninfo, err, sizeof err);
+            if (!w->writer)
+                return CORE_ERR_CONNECT;
+        }
+        conn = w->writer;
+    }
+    struct core_contact c;
+    enum core_status st = core_contact_add(conn, req->text, req->term, &c);
+    if (st != CORE_OK) {
+        core_contact_free(&c);   /* CORE_ERR_EXISTS names the other contact */
+        return st;
+    }
+    if (conn != w->conn)
+        (void)core_conn_catch_up(w->conn, conn, 1000);
+    st = core_contact_page(&c, out);
+    core_contact_free(&c);
+    return st;
+}
+
 /* The status bar names the server the list reads from when a standby is
  * in play: posted when it changes. */
 static void note_server(struct worker *w)
@@ -242,6 +272,17 @@ static enum core_status run_once(struct worker *w, const struct request *req)
                                req->limit ? req->limit : WORKER_PAGE, &r->page);
         else if (req->kind == REQ_SEND)
             st = send_on_primary(w, req, &r->page);
+        else if (req->kind == REQ_CONTACT_ADD)
+            st = contact_add_on_primary(w, req, &r->page);
+        else if (req->kind == REQ_EXPORT) {
+            char note[4300];
+            st = export_conversation(w->conn, req->contact_id, req->text, req->overwrite,
+                                     &r->total, note, sizeof note);
+            r->text = core_xstrdup(note);
+            /* Its own outcome, told as it is: retried it would write twice. */
+            r->status = st;
+            st = CORE_OK;
+        }
         else if (req->kind == REQ_NEWER)
             st = core_messages_newer(w->conn, req->contact_id, req->cursor,
                                      req->limit ? req->limit : WORKER_PAGE, &r->page);
@@ -313,13 +354,15 @@ static void run(struct worker *w, struct request *req)
             return;
         /* A send is never repeated: after a lost connection its outcome
          * is unknown, and the user decides. */
-        if (req->kind == REQ_SEND && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND &&
+        if ((req->kind == REQ_SEND || req->kind == REQ_CONTACT_ADD) &&
+            st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND &&
             is_lost(w, st)) {
             struct response *r = answer_for(w, req);
             r->status = st;
             r->final = true;
-            snprintf(r->err, sizeof r->err,
-                     "connection lost while sending: it may or may not have been sent");
+            snprintf(r->err, sizeof r->err, req->kind == REQ_SEND
+                     ? "connection lost while sending: it may or may not have been sent"
+                     : "connection lost while adding: the contact may or may not exist");
             worker_post(r);
             return;
         }
@@ -338,8 +381,11 @@ static void run(struct worker *w, struct request *req)
         struct response *r = answer_for(w, req);
         r->status = st;
         r->final = true;
-        const char *detail = core_conn_error(req->kind == REQ_SEND && w->writer ? w->writer : w->conn);
-        if (detail && *detail && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND)
+        bool wrote = req->kind == REQ_SEND || req->kind == REQ_CONTACT_ADD;
+        const char *detail = core_conn_error(wrote && w->writer ? w->writer : w->conn);
+        if ((st == CORE_ERR_EXISTS || st == CORE_ERR_PHONE) && detail && *detail)
+            snprintf(r->err, sizeof r->err, "%s", detail);
+        else if (detail && *detail && st != CORE_ERR_TEXT && st != CORE_ERR_NOT_FOUND)
             snprintf(r->err, sizeof r->err, "%s: %s", core_status_message(st), detail);
         else
             snprintf(r->err, sizeof r->err, "%s", core_status_message(st));

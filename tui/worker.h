@@ -20,6 +20,8 @@ enum req_kind {
     REQ_SEND,       /* core_send: text to contact_id */
     REQ_AROUND,     /* messages around (at_us, message_id) */
     REQ_NEWER,      /* newer messages of a contact, oldest first, by cursor */
+    REQ_EXPORT,     /* contact_id's conversation to the file text (export.c) */
+    REQ_CONTACT_ADD, /* a new contact: phone text, name term */
 };
 
 struct request {
@@ -34,6 +36,7 @@ struct request {
     int64_t at_us, message_id;   /* REQ_AROUND */
     bool reversed;     /* REQ_PAGE: the recent list from its end */
     bool keep;         /* never dropped nor cancelled as stale (a send) */
+    bool overwrite;    /* REQ_EXPORT: the user said to replace the file */
     struct request *next;
 };
 
@@ -58,6 +61,7 @@ struct response {
     char server[16];            /* "standby", "primary", "" = one server */
     char err[200];
     enum req_kind req;          /* what the page answers */
+    char *text;                 /* REQ_EXPORT: the file written (or that exists) */
     /* RESP_CHANGES: contacts whose conversations changed, or all */
     int32_t *ids;
     size_t nids;

@@ -10,11 +10,15 @@
 #include "json.h"
 #include "lib.h"
 #include "query_live.h"
+#include "query_power.h"
 
 static const char usage_text[] =
-    "usage: convo-query [-d CONNINFO] recent [--limit N] [--after CURSOR]\n"
+    "usage: convo-query [-d CONNINFO] recent [--limit N] [--after CURSOR | --before DATE]\n"
     "       convo-query [-d CONNINFO] search TERM [--limit N] [--after CURSOR] [--budget MS]\n"
-    "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR]\n"
+    "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR | --before DATE]\n"
+    "       convo-query [-d CONNINFO] export CONTACT_ID [--format jsonl|csv|txt]\n"
+    "       convo-query [-d CONNINFO] export --search TERM [--format jsonl|csv|txt]\n"
+    "       convo-query [-d CONNINFO] contact add PHONE [NAME]\n"
     "       convo-query [-d CONNINFO] follow [--limit N]\n"
     "       convo-query [-d CONNINFO] send CONTACT_ID TEXT\n"
     "       convo-query [-d CONNINFO] server\n"
@@ -22,7 +26,14 @@ static const char usage_text[] =
     "CONNINFO is a libpq conninfo string or URI; without it the PG* variables,\n"
     "then DATABASE_URL, then the embedded cluster of ./run are used.\n"
     "server: which server reads and writes go to (with several hosts and\n"
-    "target_session_attrs=prefer-standby, reads go to a standby).\n";
+    "target_session_attrs=prefer-standby, reads go to a standby).\n"
+    "--before DATE: start at the newest row strictly before DATE, which is\n"
+    "YYYY-MM-DD or YYYY-MM-DDTHH:MM in the time zone of TZ, or -Nd, -Nw, -Nm,\n"
+    "today, yesterday; --cursor is another name for --after.\n"
+    "export: a conversation oldest first, or every message whose content\n"
+    "contains TERM newest first (default format jsonl).\n"
+    "contact add: PHONE is + and 8-15 digits (spaces, dashes, parentheses\n"
+    "and dots allowed), stored in E.164; prints the contact as JSON.\n";
 
 #define BUDGET_MAX 3600000L
 
@@ -184,7 +195,20 @@ static int live_main(const char *db, int argc, char **argv)
     return query_send(db, contact, pos[1]);
 }
 
-/* follow and send have arguments of their own: the exit status of the
+/* contact add PHONE [NAME], after the connection flags; argv[0] is
+ * "contact". */
+static int contact_main(const char *db, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "add") != 0)
+        return usage("contact needs a subcommand: contact add PHONE [NAME]");
+    if (argc < 3)
+        return usage("contact add needs a PHONE");
+    if (argc > 4)
+        return usage("unexpected argument %s", argv[4]);
+    return query_contact_add(db, argv[2], argc == 4 ? argv[3] : NULL);
+}
+
+/* follow, send and contact have arguments of their own: the exit status of the
  * command when argv names one after the connection flags, else -1. */
 static int live_dispatch(int argc, char **argv)
 {
@@ -195,12 +219,14 @@ static int live_dispatch(int argc, char **argv)
         }
         if (strncmp(argv[i], "--db=", 5) == 0)
             continue;
-        if (strcmp(argv[i], "follow") == 0 || strcmp(argv[i], "send") == 0) {
+        bool contact = strcmp(argv[i], "contact") == 0;
+        if (contact || strcmp(argv[i], "follow") == 0 || strcmp(argv[i], "send") == 0) {
             const char *db = NULL;
             for (int k = 1; k < i; k++)
                 db = strncmp(argv[k], "--db=", 5) == 0 ? argv[k] + 5
                    : (k + 1 < i && argv[k][0] == '-') ? argv[++k] : db;
-            return live_main(db, argc - i, argv + i);
+            return contact ? contact_main(db, argc - i, argv + i)
+                           : live_main(db, argc - i, argv + i);
         }
         break;
     }
@@ -209,7 +235,7 @@ static int live_dispatch(int argc, char **argv)
 
 /* The command line of recent, search, messages, server and ping. */
 struct query_args {
-    const char *db, *after, *cmd, *arg;
+    const char *db, *after, *cmd, *arg, *before, *format, *search;
     long limit, budget;
     bool have_arg, budget_given;
 };
@@ -236,10 +262,17 @@ static int parse_args(int argc, char **argv, struct query_args *q)
             if (!parse_count(v, 1, CORE_PAGE_MAX, &q->limit))
                 return usage("--limit must be 1..%d, got %s", CORE_PAGE_MAX,
                              *v ? v : "''");
-        } else if (strcmp(a, "--after") == 0) {
+        } else if (strcmp(a, "--after") == 0 || strcmp(a, "--cursor") == 0) {
             if (!more || !*argv[i + 1])
-                return usage("--after needs a cursor");
+                return usage("%s needs a cursor", a);
             q->after = argv[++i];
+        } else if (strcmp(a, "--before") == 0 || strcmp(a, "--format") == 0 ||
+                   strcmp(a, "--search") == 0) {
+            if (!more)
+                return usage("%s needs a %s", a, a[2] == 'b' ? "DATE" : a[2] == 'f'
+                             ? "format (jsonl, csv or txt)" : "TERM");
+            const char **slot = a[2] == 'b' ? &q->before : a[2] == 'f' ? &q->format : &q->search;
+            *slot = argv[++i];
         } else if (strcmp(a, "--budget") == 0) {
             if (!more)
                 return usage("--budget needs milliseconds 0..%ld", BUDGET_MAX);
@@ -257,7 +290,8 @@ static int parse_args(int argc, char **argv, struct query_args *q)
         } else if (!q->cmd) {
             q->cmd = a;
         } else if (!q->have_arg && strcmp(q->cmd, "recent") != 0 &&
-                   strcmp(q->cmd, "server") != 0) {
+                   strcmp(q->cmd, "server") != 0 &&
+                   !(strcmp(q->cmd, "export") == 0 && q->search)) {
             q->arg = a;
             q->have_arg = true;
         } else {
@@ -279,8 +313,9 @@ static int run_ping(const char *db)
     return write_output(ok, sizeof ok - 1);
 }
 
-/* recent, search or messages (contact): one page as JSON. */
-static int run_page(const struct query_args *q, long contact)
+/* recent, search or messages (contact): one page as JSON; before is the
+ * cursor --before made, or NULL. */
+static int run_page(const struct query_args *q, long contact, const char *before)
 {
     bool messages = strcmp(q->cmd, "messages") == 0, search = strcmp(q->cmd, "search") == 0;
     char err[512];
@@ -289,10 +324,11 @@ static int run_page(const struct query_args *q, long contact)
         return fail_line(err);
     struct core_page page;
     enum core_status st;
+    const char *cursor = before ? before : q->after;
     if (strcmp(q->cmd, "recent") == 0) {
-        st = core_recent(conn, q->after, (size_t)q->limit, &page);
+        st = core_recent(conn, cursor, (size_t)q->limit, &page);
     } else if (messages) {
-        st = core_messages(conn, (int32_t)contact, q->after, (size_t)q->limit, &page);
+        st = core_messages(conn, (int32_t)contact, cursor, (size_t)q->limit, &page);
     } else {
         struct core_search *s;
         st = core_search_open(conn, q->arg, q->after, &s);
@@ -307,7 +343,7 @@ static int run_page(const struct query_args *q, long contact)
         return rc;
     }
     /* An empty first page of messages: say so when the contact is missing. */
-    if (messages && page.count == 0 && !q->after) {
+    if (messages && page.count == 0 && !q->after) {   /* --before too: check */
         int rc = check_contact(conn, contact);
         if (rc) {
             core_page_free(&page);
@@ -331,6 +367,32 @@ static int run_page(const struct query_args *q, long contact)
     return write_rendered(mem, &buf, &len);
 }
 
+/* export CONTACT_ID | export --search TERM, [--format F]. */
+static int run_export(const struct query_args *q)
+{
+    enum core_export_format format = CORE_EXPORT_JSONL;
+    if (q->format && !query_export_format(q->format, &format))
+        return usage("--format must be jsonl, csv or txt, got %s", *q->format ? q->format : "''");
+    if (q->limit || q->after || q->budget_given || q->before)
+        return usage("export takes only CONTACT_ID or --search TERM, and --format");
+    if (q->search && q->have_arg)
+        return usage("export takes a CONTACT_ID or --search TERM, not both");
+    if (q->search) {
+        if (core_term_check(q->search) != CORE_OK) {
+            fprintf(stderr, "convo-query: invalid search term: %s\n",
+                    core_term_problem(q->search));
+            return 2;
+        }
+        return query_export(q->db, 0, q->search, format);
+    }
+    long contact = 0;
+    if (!q->have_arg)
+        return usage("export needs a CONTACT_ID or --search TERM");
+    if (!parse_count(q->arg, 1, 2147483647L, &contact))
+        return usage("CONTACT_ID must be an integer 1..2147483647, got %s", *q->arg ? q->arg : "''");
+    return query_export(q->db, contact, NULL, format);
+}
+
 int main(int argc, char **argv)
 {
     int live_rc = live_dispatch(argc, argv);
@@ -346,8 +408,19 @@ int main(int argc, char **argv)
         return print_server(q.db);
     bool recent = strcmp(q.cmd, "recent") == 0, search = strcmp(q.cmd, "search") == 0,
          messages = strcmp(q.cmd, "messages") == 0, ping = strcmp(q.cmd, "ping") == 0;
-    if (!recent && !search && !messages && !ping)
+    bool export = strcmp(q.cmd, "export") == 0;
+    if (!recent && !search && !messages && !ping && !export)
         return usage("unknown command %s", q.cmd);
+    if (q.format && !export)
+        return usage("--format applies to export only, not %s", q.cmd);
+    if (q.search && !export)
+        return usage("--search applies to export only, not %s (use search TERM)", q.cmd);
+    if (q.before && !recent && !messages)
+        return usage("--before applies to recent and messages only, not %s", q.cmd);
+    if (q.before && q.after)
+        return usage("--before starts a walk, --after continues one: give one of them");
+    if (export)
+        return run_export(&q);
     if (ping && (q.have_arg || q.limit || q.after || q.budget_given))
         return usage("ping takes no arguments");
     if (ping)
@@ -364,5 +437,16 @@ int main(int argc, char **argv)
     }
     if (q.budget_given && !search)
         return usage("--budget applies to search only, not %s", q.cmd);
-    return run_page(&q, contact);
+    char before[CORE_CURSOR_SIZE];
+    if (q.before) {
+        int64_t at;
+        const char *why = core_date_parse(q.before, core_wall_us(), &at);
+        if (why)
+            return usage("bad date '%s' for --before: %s", q.before, why);
+        if (messages)
+            core_messages_cursor_at((int32_t)contact, at, false, before);
+        else
+            core_recent_cursor_at(at, false, before);
+    }
+    return run_page(&q, contact, q.before ? before : NULL);
 }

@@ -15,15 +15,8 @@ void json_page(FILE *f, const char *key, const struct core_page *page, bool sear
     fprintf(f, "{\"%s\": [", key);
     for (size_t i = 0; i < page->count; i++) {
         const struct core_row *r = &page->rows[i];
-        fprintf(f, "%s\n  {\"contact_id\": %d, \"name\": ", i ? "," : "", (int)r->contact_id);
-        json_string(f, r->name);
-        fputs(", \"phone_number\": ", f);
-        json_string(f, r->phone_number);
-        fprintf(f, ", \"message_id\": %lld, \"direction\": \"%s\", \"content\": ",
-                (long long)r->message_id, r->outbound ? "out" : "in");
-        json_string(f, r->content);
-        fputs(", \"created_at\": ", f);
-        json_string(f, r->created_at);
+        fprintf(f, "%s\n  {", i ? "," : "");
+        core_row_json(f, r);
         if (search) {
             fputs(", \"matched\": [", f);
             const char *sep = "";

@@ -35,7 +35,9 @@ static void list_add(struct list *l, int contact, long long message)
 }
 
 /* The oracle: straight from the definition in DESIGN.md, escaping and
- * digit rules done in SQL, independent of core's own code. */
+ * digit rules done in SQL, independent of core's own code; contacts that
+ * match by name or phone but have no message come after every
+ * conversation. */
 static const char oracle_sql[] =
     "WITH p AS (SELECT '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS pat,"
     "                  CASE WHEN $1 ~ '^[0-9+().\\- ]*$' AND $1 ~ '[0-9]'"
@@ -48,7 +50,13 @@ static const char oracle_sql[] =
     "      OR regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE p.dig)),"
     " best AS (SELECT DISTINCT ON (contact_id) contact_id, created_at, id FROM hits"
     "          ORDER BY contact_id, created_at DESC, id DESC)"
-    " SELECT contact_id, id FROM best ORDER BY created_at DESC, id DESC";
+    " SELECT contact_id, id FROM ("
+    "  SELECT contact_id, id, created_at, 0 AS tail FROM best"
+    "  UNION ALL"   /* contacts without messages: last, newest contact first, message id 0 */
+    "  SELECT c.id, 0, NULL, 1 FROM contacts c, p"
+    "   WHERE c.last_message_id IS NULL AND (c.name ILIKE p.pat OR c.phone_number ILIKE p.pat"
+    "      OR regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE p.dig)) x"
+    " ORDER BY tail, created_at DESC, id DESC, contact_id DESC";
 
 static const char oracle_recent_sql[] =
     "SELECT contact_id, id FROM (SELECT DISTINCT ON (contact_id) contact_id, created_at, id"

@@ -93,7 +93,7 @@ TUI_W=45
 start_convo
 wait_for "conversations, more"
 hint=$(line $((TUI_H - 1)) | sed 's/^ *//; s/ *$//')
-full="j/k move · Enter open · / search · ? help · q quit"
+full="j/k move · Enter open · / search · t go to date · n new contact · ? help · q quit"
 [[ "$full" == "$hint"* ]] || fail "unexpected hint line: $hint"
 rest=${full#"$hint"}
 [ -z "$rest" ] || [[ "$rest" == " · "* ]] || fail "a hint is cut: '$hint'"
@@ -112,7 +112,7 @@ deep=$(q "select m.id from messages m
           where m.contact_id = $best
             and (select count(*) from messages o where o.contact_id = $best and o.created_at > m.created_at) > 1000
             and length(m.content) between 25 and 60 and m.content ~ '^[A-Za-z ,.!?]+$'
-            and (select count(*) from messages x where x.content = m.content) = 1
+            and (select count(*) from messages x where x.content ilike '%' || m.content || '%') = 1
           order by m.created_at desc limit 1")
 if [ -n "$deep" ]; then
     term=$(q "select content from messages where id = $deep")
