@@ -12,11 +12,23 @@
 
 #include "pg.h"
 
-#ifndef SEED_SCHEMA_DIR
-#define SEED_SCHEMA_DIR "schema"
-#endif
+const char *seed_schema_dir;   /* --schema; else the checkout's schema/ */
 
-const char *seed_schema_dir = SEED_SCHEMA_DIR;
+/* The folder of schema files: --schema, else schema/ of the checkout the
+ * program was built in (found from the executable, no path compiled in). */
+static const char *schema_dir(char *err, size_t errlen)
+{
+    static char dir[4096];
+    if (seed_schema_dir)
+        return seed_schema_dir;
+    if (!core_checkout_dir(dir, sizeof dir - 8)) {
+        snprintf(err, errlen, "cannot find the schema folder (no convo checkout above this"
+                 " program); pass --schema DIR");
+        return NULL;
+    }
+    strcat(dir, "/schema");
+    return dir;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -47,10 +59,12 @@ static char *read_file(const char *path, char *err, size_t errlen)
 
 bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
 {
-    DIR *dir = opendir(seed_schema_dir);
+    const char *where = schema_dir(err, errlen);
+    if (!where)
+        return false;
+    DIR *dir = opendir(where);
     if (!dir) {
-        snprintf(err, errlen, "cannot open the schema folder %s: %s", seed_schema_dir,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot open the schema folder %s: %s", where, strerror(errno));
         return false;
     }
     char **names = NULL;
@@ -69,10 +83,10 @@ bool seed_schema_apply(PGconn *conn, char *err, size_t errlen)
         qsort(names, count, sizeof *names, cmp_str);
     bool ok = count > 0;
     if (!ok)
-        snprintf(err, errlen, "no schema files in %s", seed_schema_dir);
+        snprintf(err, errlen, "no schema files in %s", where);
     for (size_t i = 0; ok && i < count; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", seed_schema_dir, names[i]);
+        snprintf(path, sizeof path, "%s/%s", where, names[i]);
         char *sql = read_file(path, err, errlen);
         if (!sql) {
             ok = false;

@@ -35,8 +35,9 @@ static void list_add(struct list *l, int contact, long long message)
     l->v[l->n++] = (struct conv){contact, message};
 }
 
-/* The oracle: straight from the definition in DESIGN.md, escaping and
- * digit rules done in SQL, independent of core's own code. */
+/* The oracle: straight from the definition of a match (the README's
+ * Assumptions, core_like_pattern and core_digits_pattern in core/lib.h),
+ * escaping and digit rules done in SQL, independent of core's own code. */
 static const char oracle_sql[] =
     "WITH p AS (SELECT '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS pat,"
     "                  CASE WHEN $1 ~ '^[0-9+().\\- ]*$' AND $1 ~ '[0-9]'"
