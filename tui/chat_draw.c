@@ -196,7 +196,7 @@ void chat_draw(void)
     if (chat.relayout || chat.laid_cols != COLS)
         chat_layout();
     chat_clamp_off();
-    int h = view_height();
+    int h = view_height(CHAT_TOP_LINES);
     int64_t drawn_us = core_wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
     draw_header(bottom, h);
