@@ -1,5 +1,5 @@
 /* core/base.c - the small helpers every convo program shares (see base.h):
- * clocks, allocation wrappers, UTF-8 checks, JSON strings, the hash. */
+ * clocks, the checkout, allocation wrappers, UTF-8 checks, JSON strings, the hash. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,7 +8,9 @@
 #include <errno.h>    /* program_invocation_short_name */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- time ----------------------------------------------------------------- */
 
@@ -24,6 +26,41 @@ int64_t core_wall_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- where the program was built ------------------------------------------ */
+
+static bool is_checkout(const char *dir)
+{
+    char path[4096 + 16];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/meson.build", dir);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    snprintf(path, sizeof path, "%s/schema", dir);
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool core_checkout_dir(char *buf, size_t len)
+{
+    char dir[4096];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    if (len)
+        buf[0] = '\0';
+    if (n <= 0)
+        return false;
+    dir[n] = '\0';
+    for (char *slash; (slash = strrchr(dir, '/')) && slash > dir;) {
+        *slash = '\0';   /* the folder above */
+        if (is_checkout(dir)) {
+            if ((size_t)snprintf(buf, len, "%s", dir) >= len) {
+                buf[0] = '\0';
+                return false;
+            }
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- allocation ----------------------------------------------------------- */

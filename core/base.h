@@ -1,5 +1,6 @@
 /* core/base.h - the small helpers every convo program may use, kept once
- * here: clocks, allocation that never returns NULL, UTF-8 checks, JSON
+ * here: clocks, the checkout a program was built in, allocation that
+ * never returns NULL, UTF-8 checks, JSON
  * string escaping, a 64-bit hash, big-endian encoding and PostgreSQL's
  * epoch. No database, no curses; part of libconvo, and with core/lib.h the
  * second public header. Everything carries core's prefix. */
@@ -21,6 +22,15 @@
 double core_now_ms(void);
 /* Wall-clock microseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t core_wall_us(void);
+
+/* ---- where the program was built ------------------------------------------ */
+
+/* The convo checkout the running program was built in, found from the
+ * executable's own path (/proc/self/exe), never from a path compiled in:
+ * the nearest folder above it holding both meson.build and schema/
+ * (build/tui/convo -> the checkout). False, buf "", when there is none
+ * (a copy installed elsewhere, or a build folder outside the checkout). */
+bool core_checkout_dir(char *buf, size_t len);
 
 /* ---- allocation ----------------------------------------------------------- */
 

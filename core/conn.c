@@ -10,15 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "cursor.h"
 #include "route_policy.h"
 #include "session.h"
-
-#ifndef CONVO_SOURCE_ROOT
-#define CONVO_SOURCE_ROOT "."
-#endif
 
 /* ---- finding the database ----------------------------------------------- */
 
@@ -40,11 +37,19 @@ const char *core_conninfo_resolve(const char *conninfo)
             return "";
     if (env_set("DATABASE_URL"))
         return getenv("DATABASE_URL");
-    /* The cluster that ./run starts, unless CONVO_STATE moved it. */
+    /* The cluster that ./run starts in the checkout the program was built
+     * in (found from the executable, so no build path is compiled in),
+     * unless CONVO_STATE moved it. */
     const char *state = getenv("CONVO_STATE");
-    snprintf(embedded, sizeof embedded,
-             "host='%s%s' port=5432 dbname=convo user=convo",
-             state && *state ? state : CONVO_SOURCE_ROOT "/.convo", "/sock");
+    char checkout[900];
+    if (!core_checkout_dir(checkout, sizeof checkout) && !getcwd(checkout, sizeof checkout))
+        snprintf(checkout, sizeof checkout, "/");   /* no checkout: ./.convo of the cwd */
+    if (state && *state)
+        snprintf(embedded, sizeof embedded, "host='%s/sock' port=5432 dbname=convo user=convo",
+                 state);
+    else
+        snprintf(embedded, sizeof embedded,
+                 "host='%s/.convo/sock' port=5432 dbname=convo user=convo", checkout);
     return embedded;
 }
 

@@ -1,8 +1,8 @@
 /* core/conn.h - the raw libpq handle behind a core connection.
  *
- * Not for the programs (they use lib.h only): the seeder opens the
- * database core's way and streams COPY on the PGconn itself, and tests
- * inspect or end the session through it. */
+ * Not for the programs (they use lib.h only; the seeder opens sessions of
+ * its own with core_conninfo_resolve()): tests inspect or end the session
+ * through it. */
 #ifndef CONVO_CORE_CONN_H
 #define CONVO_CORE_CONN_H
 

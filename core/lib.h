@@ -1,7 +1,7 @@
 /* core/lib.h - libconvo: the only door from tui and the CLIs to the database
  * (convo-bench's baseline, which measures what a first attempt costs
- * without core, opens a session of its own; the seeder streams COPY on
- * core's session through conn.h).
+ * without core, opens a session of its own; so do the seeder's loader and
+ * --live writers, on the conninfo core_conninfo_resolve() gives them).
  *
  * No curses, no CSV. A struct core_conn is one libpq connection with its
  * prepared statements; it belongs to one thread at a time, except
@@ -76,10 +76,11 @@ void core_conn_cancel(struct core_conn *conn);
 /* The conninfo core_conn_open(conninfo) uses: conninfo itself when given,
  * else "" (libpq reads the PG* variables) when any of PGHOST, PGHOSTADDR,
  * PGPORT, PGDATABASE, PGUSER or PGSERVICE is set, else DATABASE_URL, else
- * the embedded cluster that ./run starts (under CONVO_STATE when set).
- * Static storage or conninfo itself. For a program that opens a libpq
- * session of its own beside core's (convo-bench's baseline) and must reach
- * the same database. */
+ * the embedded cluster that ./run starts in the checkout the program was
+ * built in (core_checkout_dir(); under CONVO_STATE when set). Static
+ * storage or conninfo itself. For a program that opens libpq sessions of
+ * its own (convo-bench's baseline, convo-seed) and must reach the same
+ * database. */
 const char *core_conninfo_resolve(const char *conninfo);
 
 /* What a database's public contacts and messages are (core_schema_shape). */
@@ -97,8 +98,8 @@ enum core_shape {
 struct pg_conn;
 int core_schema_shape(struct pg_conn *pg, char *why, size_t whylen);
 
-/* core/conn.h hands the raw PGconn behind a connection to the seeder's
- * COPY and to tests that inspect the session; programs do without it. */
+/* core/conn.h hands the raw PGconn behind a connection to tests that
+ * inspect or end the session; programs do without it. */
 
 /* ---- reads on a standby, writes on the primary (route.c) ----------------
  * A reader opened with a multi-host conninfo and

@@ -2,11 +2,15 @@
  * libpq session, its prepared statements, parameters, running statements
  * synchronously or asynchronously, cancel and reconnect.
  *
- * The connection knows nothing of the modules above it. What they need it
- * to do for them goes through three generic hooks: the owner of a statement
- * left running (told when the statement is settled), users that keep the
+ * The connection calls no module above it. What they need it to do for
+ * them goes through three generic hooks: the owner of a statement left
+ * running (told when the statement is settled), users that keep the
  * connection beyond one call (detached when it closes), and session hooks
- * (run on every new session). */
+ * (run on every new session). It does carry some of their state, which
+ * lives as long as the connection: the partition catalogue (catalogue.c's,
+ * opaque here) and live.c's listening and missed flags. conn.c reads one
+ * of them, listening, so that the standby probe before a statement leaves
+ * a listening socket to its owner's poll(). */
 #ifndef CONVO_CORE_SESSION_H
 #define CONVO_CORE_SESSION_H
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "hooks.h"
 #include "migrate.h"
 #include "pg.h"
 #include "pool.h"
@@ -65,8 +66,7 @@ bool seed_load_check(struct seed_load *load, char *err, size_t errlen)
  * next message to the client), so wait for it a while before refusing. */
 static bool take_seed_lock(PGconn *conn, char *err, size_t errlen)
 {
-    const char *env = getenv("CONVO_SEED_LOCK_WAIT_S");
-    double until = seed_now() + (env ? atof(env) : 10.0);
+    double until = seed_now() + seed_hook_wait_s(SEED_WAIT_LOCK, 10.0);
     for (;;) {
         PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(hashtext('convo-seed')),"
                                      " (SELECT min(pid) FROM pg_locks WHERE locktype = 'advisory'"

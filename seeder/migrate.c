@@ -126,9 +126,11 @@ static bool ledger_compare(PGconn *conn, struct migrations *ms, char *err, size_
     }
     PQclear(res);
     if (diff[0]) {
+        char why[200];
+        const char *where = seed_schema_folder(why, sizeof why);
         snprintf(err, errlen, "the schema this database applied differs from %s: %s;"
                  " nothing was changed (a migration is never edited once applied:"
-                 " a change is a new file)", seed_schema_dir, diff);
+                 " a change is a new file)", where ? where : "the schema files", diff);
         return false;
     }
     return true;

@@ -12,11 +12,21 @@
 
 #include "pg.h"
 
-#ifndef SEED_SCHEMA_DIR
-#define SEED_SCHEMA_DIR "schema"
-#endif
+const char *seed_schema_dir;   /* --schema; else the checkout's schema/ */
 
-const char *seed_schema_dir = SEED_SCHEMA_DIR;
+const char *seed_schema_folder(char *err, size_t errlen)
+{
+    static char dir[4096];
+    if (seed_schema_dir)
+        return seed_schema_dir;
+    if (!core_checkout_dir(dir, sizeof dir - 8)) {
+        snprintf(err, errlen, "cannot find the schema folder (no convo checkout above this"
+                 " program); pass --schema DIR");
+        return NULL;
+    }
+    strcat(dir, "/schema");
+    return dir;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -25,8 +35,11 @@ static int cmp_str(const void *a, const void *b)
 
 char *seed_schema_read(const char *name, size_t *len, char *err, size_t errlen)
 {
+    const char *where = seed_schema_folder(err, errlen);
+    if (!where)
+        return NULL;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", seed_schema_dir, name);
+    snprintf(path, sizeof path, "%s/%s", where, name);
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
@@ -57,10 +70,12 @@ char *seed_schema_read(const char *name, size_t *len, char *err, size_t errlen)
 
 bool seed_schema_list(char ***names, size_t *count, char *err, size_t errlen)
 {
-    DIR *dir = opendir(seed_schema_dir);
+    const char *where = seed_schema_folder(err, errlen);
+    if (!where)
+        return false;
+    DIR *dir = opendir(where);
     if (!dir) {
-        snprintf(err, errlen, "cannot open the schema folder %s: %s", seed_schema_dir,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot open the schema folder %s: %s", where, strerror(errno));
         return false;
     }
     *names = NULL;
@@ -78,7 +93,7 @@ bool seed_schema_list(char ***names, size_t *count, char *err, size_t errlen)
     if (*count)
         qsort(*names, *count, sizeof **names, cmp_str);
     else
-        snprintf(err, errlen, "no schema files in %s", seed_schema_dir);
+        snprintf(err, errlen, "no schema files in %s", where);
     return *count > 0;
 }
 

@@ -18,7 +18,10 @@ struct seed_defs {
     size_t nindexes;
 };
 
-/* The names of seed_schema_dir's NNN*.sql files, sorted; false with err set when there are
+/* The folder of the schema files: --schema DIR, else schema/ of the checkout
+ * the program was built in (found from the executable); NULL with err. */
+const char *seed_schema_folder(char *err, size_t errlen);
+/* The names of the folder's NNN*.sql files, sorted; false with err set when there are
  * none or the folder cannot be read. */
 bool seed_schema_list(char ***names, size_t *count, char *err, size_t errlen);
 void seed_schema_list_free(char **names, size_t count);

@@ -218,7 +218,8 @@ int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
                   char *err, size_t errlen);
 
 /* The folder of schema migrations (NNN_*.sql) applied to the staging schema
- * (schema.c; main.c sets it from --schema). */
+ * (schema.c; main.c sets it from --schema). NULL: schema/ of the checkout
+ * convo-seed was built in, found from the executable. */
 extern const char *seed_schema_dir;
 
 #endif

@@ -3,16 +3,17 @@
  * CHECK matching the range spares the scan), ANALYZE while a second
  * connection watches its progress, then one short transaction that moves
  * the staging tables into public. When the connection drops during that
- * COMMIT, a new one asks whether it happened (the commit-unknown case). */
+ * COMMIT, a new one asks whether it happened (the commit-unknown case);
+ * the tests make it drop there through hooks.h. */
 #include "swap.h"
 
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "pg.h"
 
 void seed_swap_attach_all(struct seed_run *r, PGconn *conn)
@@ -215,45 +216,11 @@ static const char *rel_kind_word(char kind)
 
 /* ---- the final COMMIT, whose outcome may be unknown ----------------------- */
 
-/* Faults for tests only. CONVO_SEED_TEST_COMMIT: "lose-before" drops the
- * connection before COMMIT is sent, "lose-after" once the server has
- * answered it (the answer is never read). CONVO_SEED_TEST_COMMIT_BEFORE and
- * _AFTER: shell commands run just before and just after COMMIT is sent,
- * with CONVO_SEED_BACKEND_PID set to the server process doing it. */
-static void commit_fault(PGconn *conn, bool sent)
-{
-    const char *cmd = getenv(sent ? "CONVO_SEED_TEST_COMMIT_AFTER" : "CONVO_SEED_TEST_COMMIT_BEFORE");
-    if (cmd) {
-        char pid[16];
-        snprintf(pid, sizeof pid, "%d", PQbackendPID(conn));
-        setenv("CONVO_SEED_BACKEND_PID", pid, 1);
-        if (system(cmd) != 0)
-            fprintf(stderr, "convo-seed: test hook failed: %s\n", cmd);
-    }
-    const char *f = getenv("CONVO_SEED_TEST_COMMIT");
-    if (!f || strcmp(f, sent ? "lose-after" : "lose-before") != 0)
-        return;
-    int fd = PQsocket(conn);
-    if (sent) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        poll(&pfd, 1, 10000);
-    }
-    /* In the socket's place, one whose other end is closed: the server sees
-     * the connection end, libpq sees it closed by the server. */
-    int pair[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0) {
-        close(pair[1]);
-        dup2(pair[0], fd);
-        close(pair[0]);
-    }
-}
-
 /* Whether public holds the data marked with marker: 1 yes, 0 no, -1 the
  * server could not be reached within the wait. */
 static int find_marker(const char *conninfo, const char *marker)
 {
-    const char *env = getenv("CONVO_SEED_TEST_RECONNECT_S");
-    double wait = env ? atof(env) : 15.0, until = seed_now() + wait;
+    double until = seed_now() + seed_hook_wait_s(SEED_WAIT_RECONNECT, 15.0);
     for (;;) {
         char why[256];
         PGconn *c = seed_pg_connect(conninfo, why, sizeof why);
@@ -280,14 +247,14 @@ static int find_marker(const char *conninfo, const char *marker)
 static int commit_swap(struct seed_load *load, PGconn *conn, const char *marker,
                        char *err, size_t errlen)
 {
-    commit_fault(conn, false);
+    seed_hook_commit(conn, false);
     bool sent = PQsendQuery(conn, "COMMIT") == 1;
     while (sent && PQflush(conn) > 0) {
         struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLOUT};
         poll(&pfd, 1, 1000);
     }
     if (sent)
-        commit_fault(conn, true);
+        seed_hook_commit(conn, true);
     int outcome = -1;   /* no answer yet */
     PGresult *res;
     while (sent && (res = PQgetResult(conn))) {

@@ -1,10 +1,13 @@
 /* tests/check.h - what the C suites that run against a database share: a
- * CHECK that counts a failure and goes on, and set-up statements on the
- * admin connection that must succeed. Included by one file per program. */
+ * CHECK that counts a failure and goes on, an "ok:" line that is printed
+ * only while no check has failed, and set-up statements on the admin
+ * connection that must succeed. Included by one file per program, whose
+ * main() returns non-zero when failures is not 0. */
 #ifndef CONVO_TESTS_CHECK_H
 #define CONVO_TESTS_CHECK_H
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +23,21 @@ static PGconn *admin;
             failures++;                                                      \
         }                                                                    \
     } while (0)
+
+/* "ok: WHAT" on stdout, unless a check has failed: after a FAIL line the
+ * program never says ok again (a reader of the log would take the last
+ * ok for the verdict), and main() ends with status 1. */
+__attribute__((format(printf, 1, 2))) static inline void check_ok(const char *fmt, ...)
+{
+    if (failures)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ok: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+}
 
 /* Run q on admin and return its result (the caller clears it); a failure
  * ends the program, naming the statement. */

@@ -279,7 +279,7 @@ static void chat_exported(struct response *r)
 static struct view_req chat_action(enum action a, int count)
 {
     struct view_req req = {0};
-    long h = view_height();
+    long h = view_height(CHAT_TOP_LINES);
     if (chat.relayout || chat.laid_cols != COLS)
         chat_layout();
     /* Any other move ends a trip to the start. */

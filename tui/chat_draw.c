@@ -107,7 +107,7 @@ static void draw_header(size_t bottom, int h)
     x += text_draw(0, x, COLS / 2, chat.name, NULL, 0, EL_HEADER, false);
     if (strcmp(chat.name, chat.phone) != 0) {
         x += term_put(0, x, 3, "  ", EL_HEADER, false);
-        text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
+        x += text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
     }
     /* The day of the topmost message in view stays in sight, whatever the
      * date lines scrolled away. */
@@ -201,7 +201,7 @@ void chat_draw(void)
     if (chat.relayout || chat.laid_cols != COLS)
         chat_layout();
     chat_clamp_off();
-    int h = view_height();
+    int h = view_height(CHAT_TOP_LINES);
     int64_t drawn_us = core_wall_us();
     size_t bottom = chat.nlines - 1 - chat.off;
     draw_header(bottom, h);

@@ -91,11 +91,7 @@ struct chat_state {
 
 extern struct chat_state chat;
 
-static inline int view_height(void)
-{
-    int h = LINES - 3;
-    return h < 1 ? 1 : h;
-}
+#define CHAT_TOP_LINES 1   /* the header with the contact and the day (view_height) */
 
 static inline int bubble_width(void)
 {

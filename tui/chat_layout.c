@@ -101,7 +101,7 @@ void chat_layout(void)
 
 size_t chat_max_off(void)
 {
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(CHAT_TOP_LINES);
     return chat.nlines > h ? chat.nlines - h : 0;
 }
 
@@ -120,7 +120,7 @@ void chat_reveal(long i)
         return;
     if (chat.relayout || chat.laid_cols != COLS)
         chat_layout();
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(CHAT_TOP_LINES);
     size_t line = chat.mv[i].first_line;
     size_t bottom = line + h / 2;
     if (bottom >= chat.nlines)
@@ -146,7 +146,7 @@ long chat_top_msg(void)
 {
     if (chat.nlines == 0 || chat.n == 0)
         return -1;
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(CHAT_TOP_LINES);
     size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
     size_t t = b + 1 > h ? b + 1 - h : 0;
     while (t < b && chat.lines[t].kind != LN_META && chat.lines[t].kind != LN_TEXT)

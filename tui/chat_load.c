@@ -535,7 +535,7 @@ void chat_tick(void)
             chat.to_top = false;
     }
     chat_clamp_off();
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(CHAT_TOP_LINES);
     size_t bottom = chat.nlines - 1 - chat.off;
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
     if (top < h || chat.to_top)

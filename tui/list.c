@@ -212,7 +212,7 @@ static struct view_req list_action(enum action a, int count, double at_ms)
 {
     struct model *m = list.shown;
     struct view_req req = {0};
-    long h = view_height();
+    long h = view_height(LIST_TOP_LINES);
     if (!m)
         return req;
     switch (a) {
@@ -299,9 +299,9 @@ static struct view_req list_action(enum action a, int count, double at_ms)
 static void list_click(int y)
 {
     struct model *m = list.shown;
-    if (!m || y < 2 || y >= 2 + view_height())
+    if (!m || y < LIST_TOP_LINES || y >= LIST_TOP_LINES + view_height(LIST_TOP_LINES))
         return;
-    size_t i = m->top + (size_t)(y - 2);
+    size_t i = m->top + (size_t)(y - LIST_TOP_LINES);
     if (i < model_rows(m))
         m->cur = i;
 }

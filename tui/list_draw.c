@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "clock.h"
 #include "fmt.h"
 #include "goto.h"
 #include "mask.h"
@@ -262,14 +263,14 @@ static void draw_prompt_line(void)
 void list_draw(void)
 {
     struct columns c = columns();
-    int h = view_height();
-    int64_t now_us = core_wall_us();
+    int h = view_height(LIST_TOP_LINES);
+    int64_t now_us = tui_clock_now_us();
     draw_header();
     draw_titles(&c);
     if (list.shown)
         list_scroll_into_view(list.shown);
     for (int i = 0; i < h; i++) {
-        int y = 2 + i;
+        int y = LIST_TOP_LINES + i;
         size_t idx = list.shown ? list.shown->top + (size_t)i : 0;
         if (!list.shown) {
             term_fill(y, 0, COLS, EL_TEXT, false);

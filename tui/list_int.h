@@ -78,11 +78,7 @@ struct list_state {
 
 extern struct list_state list;
 
-static inline int view_height(void)
-{
-    int h = LINES - 4;
-    return h < 1 ? 1 : h;
-}
+#define LIST_TOP_LINES 2   /* header, column titles (view_height) */
 
 static inline size_t model_rows(const struct model *m)
 {

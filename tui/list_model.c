@@ -120,7 +120,7 @@ void list_model_retag(struct model *m)
 
 void list_scroll_into_view(struct model *m)
 {
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(LIST_TOP_LINES);
     size_t rows = model_rows(m);
     if (rows > 0 && m->cur >= rows)
         m->cur = rows - 1;
@@ -169,7 +169,7 @@ void list_model_move(struct model *m, long d, bool page)
     }
     if (page) {
         long top = (long)m->top + d;
-        long maxtop = (long)rows - view_height();
+        long maxtop = (long)rows - view_height(LIST_TOP_LINES);
         if (top > maxtop)
             top = maxtop;
         if (top < 0)
@@ -213,7 +213,7 @@ static void anchor_restore(struct model *m)
             size_t at = s->start + i;
             if (m->anchor_line == SIZE_MAX) {
                 /* The top stays: the cursor follows within the screen. */
-                if (at < m->top + (size_t)view_height())
+                if (at < m->top + (size_t)view_height(LIST_TOP_LINES))
                     m->cur = at;
                 return;
             }
@@ -463,7 +463,7 @@ void list_model_tick(void)
     if (!m)
         return;
     refresh_maybe(m);
-    size_t h = (size_t)view_height();
+    size_t h = (size_t)view_height(LIST_TOP_LINES);
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
     size_t to = m->top + h + KEEP_MARGIN_ROWS;

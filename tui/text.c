@@ -49,7 +49,9 @@ void text_hl_free(struct hl *hl)
     memset(hl, 0, sizeof *hl);
 }
 
-/* The term may match a phone number by its digits alone (DESIGN.md). */
+/* The term may match a phone number by its digits alone: only digits and
+ * + - ( ) . space, at least one digit (core_digits_pattern in core/lib.h,
+ * the README's Assumptions). */
 static bool phone_like(const wchar_t *w, size_t n)
 {
     bool digit = false;

@@ -11,6 +11,7 @@
 #ifndef CONVO_TUI_VIEW_H
 #define CONVO_TUI_VIEW_H
 
+#include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,18 @@
 
 #include "lib.h"
 #include "worker.h"
+
+/* Every view shares the screen's two bottom lines, the status bar
+ * (status.c, LINES - 2) and the key hints or prompt (LINES - 1); above its
+ * content it has top_lines of its own (the list: header and column
+ * titles, LIST_TOP_LINES; a conversation: its header, CHAT_TOP_LINES).
+ * The lines left for its content, at least 1. */
+#define VIEW_BOTTOM_LINES 2
+static inline int view_height(int top_lines)
+{
+    int h = LINES - top_lines - VIEW_BOTTOM_LINES;
+    return h < 1 ? 1 : h;
+}
 
 /* One key (a character, or a KEY_* code when is_key) and when the input
  * it came in was read: latencies run from there. */

@@ -116,22 +116,20 @@ def check_programs(build, root):
         if name.startswith("cli_"):
             continue
         core_defs |= symbols(path)[0]
-    allowed = {"seeder": {"core_conn_pg"}}   # COPY on core's session (conn.h)
     bad = 0
     programs = [(n[:-4], p) for n, p in core.items() if n.startswith("cli_")]
     for folder in ("tui", "seeder"):
         programs += [(folder + "/" + n[:-4], p) for n, p in objects(build, folder).items()]
     for name, path in sorted(programs):
         _, used = symbols(path)
-        ok = public | allowed.get(name.split("/")[0], set())
+        ok = public
         leak = sorted(s for s in used if s in core_defs and s not in ok)
         if leak:
             bad += 1
             print("layers: %s calls core functions lib.h and base.h do not declare: %s"
                   % (name, ", ".join(leak)))
     if not bad:
-        print("layers: programs (core/cli, tui, seeder) call only lib.h and base.h"
-              " (the seeder also core_conn_pg, for COPY)")
+        print("layers: programs (core/cli, tui, seeder) call only lib.h and base.h")
     return bad
 
 

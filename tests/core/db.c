@@ -1,7 +1,8 @@
 /* tests/core/db.c - core against a real server: every page of recent,
  * search and messages, walked to the end, must equal a brute-force SQL
  * oracle on a randomized data set; plus cursors, bad terms, live inserts,
- * cancel and reconnect. Runs in a database of its own (db.sh). */
+ * cancel and reconnect (the cancel on the server: cancel.c). Runs in a
+ * database of its own (db.sh). */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +35,10 @@ static void list_add(struct list *l, int contact, long long message)
     l->v[l->n++] = (struct conv){contact, message};
 }
 
-/* The oracle: straight from the definition in DESIGN.md, escaping and
- * digit rules done in SQL, independent of core's own code; contacts that
- * match by name or phone but have no message come after every
- * conversation. */
+/* The oracle: straight from the definition of a match (core_like_pattern
+ * and core_digits_pattern in core/lib.h), escaping and digit rules done in
+ * SQL, independent of core's own code; contacts that match by name or
+ * phone but have no message come after every conversation. */
 static const char oracle_sql[] =
     "WITH p AS (SELECT '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS pat,"
     "                  CASE WHEN $1 ~ '^[0-9+().\\- ]*$' AND $1 ~ '[0-9]'"
@@ -275,8 +276,8 @@ static void test_search_oracle(struct core_conn *conn, const char *force)
         free(want.v);
     }
     unsetenv("CONVO_FORCE_STEP");
-    printf("ok: %zu search terms equal the oracle (steps: %s)\n", sizeof terms / sizeof terms[0],
-           force ? force : "chosen by cost");
+    check_ok("%zu search terms equal the oracle (steps: %s)", sizeof terms / sizeof terms[0],
+             force ? force : "chosen by cost");
 }
 
 static void test_recent_and_messages(struct core_conn *conn)
@@ -332,7 +333,7 @@ static void test_recent_and_messages(struct core_conn *conn)
         free(got.v);
     }
     PQclear(r);
-    printf("ok: recent and messages equal the oracle\n");
+    check_ok("recent and messages equal the oracle");
 }
 
 /* New messages arrive between pages: nothing twice, and only conversations
@@ -382,7 +383,7 @@ static void test_live_inserts(struct core_conn *conn)
         CHECK(shown[k] || touched[k], "contact %d missed though it got no new message",
               before.v[i].contact);
     }
-    printf("ok: live inserts over %d pages: no duplicate, no unexplained gap\n", round);
+    check_ok("live inserts over %d pages: no duplicate, no unexplained gap", round);
     free(shown);
     free(before.v);
     free(got.v);
@@ -450,7 +451,7 @@ static void test_bad_input(struct core_conn *conn)
     CHECK(core_search(conn, longterm, NULL, 5, &page) == CORE_OK, "200 characters refused");
     core_page_free(&page);
     CHECK(core_search_open(conn, "caf\xc3", NULL, &s) == CORE_ERR_TERM, "invalid UTF-8 accepted");
-    printf("ok: foreign, edited cursors and bad terms refused\n");
+    check_ok("foreign, edited cursors and bad terms refused");
 }
 
 static void test_lost_and_cancel(struct core_conn *conn)
@@ -493,7 +494,7 @@ static void test_lost_and_cancel(struct core_conn *conn)
     core_search_close(s);
     CHECK(core_search(conn, "zebra", NULL, 10, &page) == CORE_OK, "search after cancel");
     core_page_free(&page);
-    printf("ok: lost connection reported and reconnected; cancel\n");
+    check_ok("lost connection reported and reconnected; cancel");
 }
 
 int main(void)
@@ -527,10 +528,14 @@ int main(void)
 
     /* A search outliving its connection, with a statement still running. */
     conn = core_conn_open(NULL, err, sizeof err);
-    struct core_search *s;
+    if (!conn) {
+        fprintf(stderr, "core_conn_open: %s\n", err);
+        return 1;
+    }
+    struct core_search *s = NULL;
     struct core_page page;
-    CHECK(conn && core_search_open(conn, "zq", NULL, &s) == CORE_OK, "open");
-    if (conn && core_search_next(s, 5, 0.001, &page) == CORE_OK)
+    CHECK(core_search_open(conn, "zq", NULL, &s) == CORE_OK, "open");
+    if (s && core_search_next(s, 5, 0.001, &page) == CORE_OK)
         core_page_free(&page);
     core_conn_close(conn);
     CHECK(core_search_next(s, 5, 0, &page) == CORE_ERR_USAGE, "search on a closed connection");

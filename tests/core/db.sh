@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# tests/core/db.sh CORE_DB CONVO_QUERY: core's db tests in a database of
-# their own, then convo-query's exit codes and JSON.
+# tests/core/db.sh CORE_DB CONVO_QUERY CORE_CANCEL: core's db tests in a
+# database of their own, a stale search's cancel seen on the server, then
+# convo-query's exit codes and JSON.
 source "$(dirname "$0")/../lib.sh"
-core_db=$1 query=$2
+core_db=$1 query=$2 core_cancel=$3
 fresh_db "convo_core_test_$$"
 
 "$core_db" || fail "core db tests"
+"$core_cancel" || fail "core cancel test"
 
 # convo-query: JSON shape and exit codes.
 json_check() { python3 -c 'import json,sys; d=json.load(sys.stdin); k=sys.argv[1]

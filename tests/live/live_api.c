@@ -163,6 +163,6 @@ int main(void)
     if (failures)
         fprintf(stderr, "%d failures\n", failures);
     else
-        printf("ok: live API\n");
+        check_ok("live API");
     return failures ? 1 : 0;
 }

@@ -170,9 +170,9 @@ static void walk(struct core_conn *conn, const char *term, size_t limit, unsigne
         dups += shown[c] > 1;
         gaps += exists && !shown[c];
     }
-    printf("ok: %s walk by %zu over %d pages with 2 changes each: every page equals the oracle;"
-           " %d shown again after moving down, %d missed after moving up\n",
-           *term ? "search \"" TERM "\"" : "recent", limit, pages, dups, gaps);
+    check_ok("%s walk by %zu over %d pages with 2 changes each: every page equals the oracle;"
+             " %d shown again after moving down, %d missed after moving up",
+             *term ? "search \"" TERM "\"" : "recent", limit, pages, dups, gaps);
 }
 
 int main(void)

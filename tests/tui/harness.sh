@@ -1,7 +1,8 @@
 # tests/tui/harness.sh - drive the real convo in tmux at a fixed size and a
 # UTF-8 locale, read the screen back with capture-pane. Sourced by every
 # tui test. Needs CONVO_BIN and CONVO_QUERY (set by meson) and the PG*
-# variables of ./test.
+# variables of ./test. CONVO_TEST_BIN is convo-test, convo with a clock
+# fixed by CONVO_NOW (tests/tui/clock_fixed.c).
 TUI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$TUI_DIR/../lib.sh"
@@ -102,6 +103,23 @@ wait_gone() {
         [ $SECONDS -ge $deadline ] && { screen >&2; fail "timed out waiting for '$1' to go"; }
         sleep 0.05
     done
+}
+
+# when_sql TIME NOW: SQL for how convo's list shows TIME (a timestamptz
+# expression) when the clock says NOW, as tui/fmt.c's fmt_when does in UTC:
+# now, Nm ago, Nh ago, Nd ago, then "DD Mon" this year, else YYYY-MM-DD;
+# a time over a minute ahead is its date.
+when_sql() {
+    local t=$1 now="timestamptz '$2'"
+    local ago="trunc(extract(epoch from $now) - extract(epoch from $t))::bigint"
+    echo "case when $ago < -60 then to_char($t at time zone 'UTC', 'YYYY-MM-DD')
+                when $ago < 60 then 'now'
+                when $ago < 3600 then ($ago / 60) || 'm ago'
+                when $ago < 86400 then ($ago / 3600) || 'h ago'
+                when $ago < 7 * 86400 then ($ago / 86400) || 'd ago'
+                when extract(year from $t at time zone 'UTC') = extract(year from $now at time zone 'UTC')
+                    then to_char($t at time zone 'UTC', 'DD Mon')
+                else to_char($t at time zone 'UTC', 'YYYY-MM-DD') end"
 }
 
 # wait_chat: until the conversation view is on screen (its header).

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Orientation and small comforts on the seeded test database (read only):
-# the conversation's header keeps the date of the topmost message in view;
+# Orientation and small comforts, on a database of its own seeded with a
+# fixed --seed and --end (the same rows on any day): the conversation's header keeps the date of the topmost message in view;
 # y and Y copy the message and the phone number through OSC 52 (tmux's
 # buffer with set-clipboard on); the search history survives a restart;
 # the key hint line drops whole hints when narrow; "1 match", not
 # "1 matches".
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
+: "${CONVO_SEED:?CONVO_SEED is not set}"
+fresh_db "convo_orient_$$"
 tmp=$(mktemp -d)
-trap 'st=$?; rm -rf "$tmp"; tui_cleanup || st=1; exit $st' EXIT
+trap 'st=$?; rm -rf "$tmp"; tui_cleanup || st=1
+      psql -X -q -d postgres -c "drop database if exists \"$PGDATABASE\" with (force)" >/dev/null 2>&1
+      exit $st' EXIT
+"$CONVO_SEED" --contacts 2000 --messages 60000 --seed 42 --end '2026-03-15 18:30:00' \
+    >/dev/null 2>"$tmp/seed.err" || fail "convo-seed failed: $(tail -n 3 "$tmp/seed.err")"
 "$CONVO_QUERY" recent --limit 30 >"$tmp/recent" || fail "convo-query recent failed"
 
 # Of the first 30 rows, the contact with the most messages.
@@ -106,15 +112,21 @@ screen | grep -q "1 matches" && fail "says 1 matches"
 pass "one result says 1 match"
 
 # A search hit deep in a long conversation opens at once, centred: the
-# messages around it, not everything down to it.
+# messages around it, not everything down to it. Its text is the term, so
+# it must be the only match as search matches: no other message contains
+# it, nor any contact's name or phone number (ILIKE, as core searches;
+# the text holds no % _ or \).
 TUI_W=100
 deep=$(q "select m.id from messages m
           where m.contact_id = $best
             and (select count(*) from messages o where o.contact_id = $best and o.created_at > m.created_at) > 1000
             and length(m.content) between 25 and 60 and m.content ~ '^[A-Za-z ,.!?]+$'
             and (select count(*) from messages x where x.content ilike '%' || m.content || '%') = 1
+            and not exists (select 1 from contacts c where c.name ilike '%' || m.content || '%'
+                                                     or c.phone_number ilike '%' || m.content || '%')
           order by m.created_at desc limit 1")
-if [ -n "$deep" ]; then
+[ -n "$deep" ] || fail "the seeded data has no message over 1,000 deep that only it matches"
+{
     term=$(q "select content from messages where id = $deep")
     start_convo
     wait_for "conversations, more"
@@ -138,7 +150,7 @@ if [ -n "$deep" ]; then
     keys G
     wait_gone "newer below"
     pass "G goes to the newest messages"
-fi
+}
 
 # G: the true end of the recent list, whatever is loaded; k and PgUp load
 # upwards; g comes back to the top.

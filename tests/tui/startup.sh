@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The start screen lists the recent conversations exactly as core's
-# convo-query recent does, with header, column titles and status bar.
+# convo-query recent does, with header, column titles and status bar; the
+# WHEN column of rows across the list is the database's time as the list
+# formats it (under convo-test's fixed clock).
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 expected=$(mktemp)
@@ -19,6 +21,7 @@ line $((TUI_H - 2)) | grep -Eq "[0-9]+\.[0-9] ms" || fail "status bar shows no l
 n=$(screen | sed -n "3,$((TUI_H - 2))p" | grep -Ec ' (in|out) ')
 [ "$n" -eq $((TUI_H - 4)) ] || fail "direction missing on some rows ($n)"
 pass "start-up list equals convo-query recent"
+
 
 # The help screen lists the keys and any key closes it.
 keys '?'
@@ -72,3 +75,54 @@ grep -q "cannot connect" "$TUI_ERRLOG" || fail "no message for an unreachable da
 : >"$TUI_ERRLOG"
 [ "$(tm display -p -t 0 '#{alternate_on}')" = 0 ] || fail "left on the alternate screen"
 pass "unreachable database: message and exit status 1"
+
+# when_column_checked: the WHEN column of every list row on screen equals
+# the contact's latest message time (the database's) as the list formats
+# it against the fixed clock $now. Adds the forms seen to $forms.
+when_column_checked() {
+    local l phone shown want n=0
+    declare -A expect=()
+    while IFS=$'\t' read -r phone want; do expect[$phone]=$want; done < <(
+        q "select phone_number, $(when_sql last_message_at "$now") from contacts
+           where last_message_at is not null")
+    while IFS= read -r l; do
+        phone=$(grep -oE '\+[0-9]{6,}' <<<"$l" | head -n 1)
+        [ -n "$phone" ] || continue
+        l=${l%"${l##*[! ]}"}               # the trailing blanks
+        shown=${l: -10}
+        shown=${shown#"${shown%%[! ]*}"}   # the leading blanks
+        [ "$shown" = "${expect[$phone]:-}" ] ||
+            { screen >&2; fail "WHEN of $phone shows '$shown', expected '${expect[$phone]:-?}' (now $now)"; }
+        forms+=" $(sed -E 's/^[0-9]+m ago$/Nm/; s/^[0-9]+h ago$/Nh/; s/^[0-9]+d ago$/Nd/;
+                          s/^[0-9]{2} [A-Z][a-z]{2}$/DD-Mon/; s/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/date/' <<<"$shown")"
+        n=$((n + 1))
+    done < <(screen | sed -n "3,$((TUI_H - 2))p")
+    [ $n -eq $((TUI_H - 4)) ] || fail "only $n rows with a phone number on screen"
+    checked=$((checked + n))
+}
+
+# The WHEN column, under a fixed clock (convo-test, CONVO_NOW) so that the
+# expected text cannot change between the drawing and the check: 45 s
+# after the newest message, on the first screen, 4 and 20 screens down and
+# at the end of the list.
+now=$(q "select to_char((max(last_message_at) + interval '45 seconds') at time zone 'UTC',
+                        'YYYY-MM-DD HH24:MI:SS') from contacts")
+release_bin=$CONVO_BIN
+CONVO_BIN=$CONVO_TEST_BIN
+start_convo CONVO_NOW="$now"
+wait_for "conversations, more"
+checked=0 forms=""
+when_column_checked
+keys PageDown PageDown PageDown PageDown
+wait_for "row $((1 + 4 * (TUI_H - 4))) "
+when_column_checked
+for i in $(seq 16); do keys PageDown; done
+wait_for "row $((1 + 20 * (TUI_H - 4))) "
+when_column_checked
+keys G
+wait_gone "conversations, more"
+when_column_checked
+CONVO_BIN=$release_bin
+seen=$(tr ' ' '\n' <<<"$forms" | sed '/^$/d' | sort -u | paste -sd' ' -)
+[ "$(wc -w <<<"$seen")" -ge 3 ] || fail "the WHEN rows checked show too few forms: $seen"
+pass "WHEN of $checked rows equals the database's times as the list formats them ($seen)"
