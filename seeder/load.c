@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "import.h"
 #include "pg.h"
 #include "pool.h"
 #include "schema.h"
@@ -197,6 +198,10 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     if (!seed_schema_stage(conn, &r.msg_defs, err, errlen))
         goto fail;
     seed_progress_finish(progress, bar);
+    /* An import learns its rows only now: what convo's schema accepts is
+     * known once it is staged. */
+    if (load->import && !seed_import_prepare(load->import, conn, progress, err, errlen))
+        goto fail;
 
     int bar_analyze, bar_swap;
     declare_bars(&r, &bar_analyze, &bar_swap);
@@ -206,7 +211,10 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     /* Meanwhile: contacts, then each partition as soon as it is built. */
     {
         char why[512];
-        if (!seed_copy_contacts(conn, plan, progress, r.bar_contacts, why, sizeof why)) {
+        if (load->import ? !seed_import_contacts(load->import, conn, progress, r.bar_contacts,
+                                                 why, sizeof why)
+                         : !seed_copy_contacts(conn, plan, progress, r.bar_contacts, why,
+                                               sizeof why)) {
             char msg[600];
             snprintf(msg, sizeof msg, "loading contacts: %s", why);
             seed_run_fail(&r, msg);
@@ -214,6 +222,9 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     }
     seed_swap_attach_all(&r, conn);
     seed_pool_join(&r);
+    /* Every row is read: end the source's transaction before the swap. */
+    if (load->import)
+        seed_import_end_reading(load->import);
     if (r.failed) {
         snprintf(err, errlen, "%s", r.err);
         goto fail;

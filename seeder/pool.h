@@ -50,8 +50,12 @@ struct seed_run {
 
 /* Set by seed_load_interrupt() (Ctrl-C): what runs is cancelled. */
 extern volatile sig_atomic_t seed_interrupted;
-/* Slot 0 is the main connection, 1.. the workers'. PQcancel is safe in a
- * signal handler; the PGcancel objects are made when a connection opens. */
+/* Slot 0 is the main connection, 1.. the workers', then an import's
+ * connections to its source: the main one's reader, then each worker's.
+ * PQcancel is safe in a signal handler; the PGcancel objects are made when
+ * a connection opens. */
+#define SEED_CANCEL_SLOTS (2 * (1 + SEED_MAX_WORKERS))
+#define SEED_CANCEL_SOURCE(i) (1 + SEED_MAX_WORKERS + (i))
 void seed_cancel_register(int slot, PGconn *conn);
 void seed_cancel_unregister(int slot);
 void seed_cancel_all(void);
