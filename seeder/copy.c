@@ -1,6 +1,7 @@
 /* seeder/copy.c - the binary COPY of the data set: a month of messages per
- * partition (on a worker's connection) and the contacts (on the main one).
- * The row encoders are inline in copy.h. */
+ * partition (on a worker's connection) and the contacts (on the main one),
+ * generated or relayed from another server's COPY TO (an import). The row
+ * encoders are inline in copy.h. */
 #include "copy.h"
 
 #include <stdlib.h>
@@ -174,5 +175,90 @@ bool seed_copy_contacts_with(PGconn *conn, seed_copy_send send, void *arg, size_
     /* The bar stays at work through the index builds and finishes here. */
     seed_progress_end(progress, bar, ok && total > reported ? total - reported : 0, t);
     seed_defs_free(&d);
+    return ok;
+}
+
+/* ---- relaying another server's COPY ------------------------------------- */
+
+/* End the COPY open on dst with a failure (its transaction is then lost). */
+static void abandon_copy(PGconn *dst)
+{
+    PQputCopyEnd(dst, "the source failed");
+    PGresult *res;
+    while ((res = PQgetResult(dst)))
+        PQclear(res);
+}
+
+/* The rest of src's COPY: its rows count from the command tag. */
+static bool copy_out_end(PGconn *src, unsigned long long *rows, char *err, size_t errlen)
+{
+    bool ok = true;
+    PGresult *res;
+    while ((res = PQgetResult(src))) {
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            *rows = strtoull(PQcmdTuples(res), NULL, 10);
+        } else if (ok) {
+            seed_pg_error(err, errlen, "source", PQresultErrorMessage(res));
+            ok = false;
+        }
+        PQclear(res);
+    }
+    return ok;
+}
+
+bool seed_copy_relay(PGconn *src, const char *sql, PGconn *dst, struct seed_progress *progress,
+                     int bar, size_t expect, const _Atomic bool *failed, size_t *reported,
+                     const char *what, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(src, sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        char why[400];
+        seed_pg_error(why, sizeof why, NULL, PQresultErrorMessage(res));
+        snprintf(err, errlen, "source: reading %s: %s", what, why);
+        PQclear(res);
+        abandon_copy(dst);
+        return false;
+    }
+    PQclear(res);
+    struct seed_copybuf b = {0};
+    size_t messages = 0;
+    bool ok = true, ended = false;
+    while (ok) {
+        char *data;
+        int n = PQgetCopyData(src, &data, 0);
+        if (n < 0) {
+            ended = n == -1;
+            if (!ended)
+                seed_pg_error(err, errlen, "source", PQerrorMessage(src));
+            ok = ended;
+            break;
+        }
+        seed_copy_bytes(&b, data, (size_t)n);
+        PQfreemem(data);
+        messages++;
+        if (b.len > (1 << 20)) {
+            ok = seed_copy_flush(dst, &b, err, errlen);
+            size_t rows = messages < expect ? messages : expect;
+            seed_progress_add(progress, bar, rows - *reported);
+            *reported = rows;
+        }
+        if (failed && *failed) {
+            snprintf(err, errlen, "cancelled");
+            ok = false;
+        }
+    }
+    unsigned long long rows = 0;
+    if (ended)
+        ok = copy_out_end(src, &rows, err, errlen);
+    if (ok && rows != expect) {
+        snprintf(err, errlen, "source: %s gave %llu rows where the snapshot held %zu", what, rows,
+                 expect);
+        ok = false;
+    }
+    if (ok)
+        ok = seed_copy_finish(dst, &b, err, errlen);
+    else
+        abandon_copy(dst);
+    free(b.data);
     return ok;
 }

@@ -116,4 +116,14 @@ typedef bool (*seed_copy_send)(PGconn *conn, void *arg, struct seed_progress *pr
 bool seed_copy_contacts_with(PGconn *conn, seed_copy_send send, void *arg, size_t total,
                              struct seed_progress *progress, int bar, char *err, size_t errlen);
 
+/* Run sql, a COPY ... TO STDOUT (FORMAT binary), on src and pass what it
+ * sends, unchanged (it brings the binary header and trailer), into the COPY
+ * FROM STDIN already begun on dst, then end that. The source must give
+ * exactly expect rows (what says which rows, in the error otherwise). Rows
+ * count on bar as they go (the server sends one a message); *reported says
+ * how many did. Stops, with err "cancelled", once *failed is set. */
+bool seed_copy_relay(PGconn *src, const char *sql, PGconn *dst, struct seed_progress *progress,
+                     int bar, size_t expect, const _Atomic bool *failed, size_t *reported,
+                     const char *what, char *err, size_t errlen);
+
 #endif

@@ -10,7 +10,9 @@
  * into COPY ... FROM STDIN of the staging tables: memory stays flat and no
  * row is parsed here. Which rows, and how each convo column is read, come
  * from source.c (the shape) and badrows.c (the rows left out). */
-#include "import.h"
+#include "seed.h"
+
+#include <libpq-fe.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct seed_import {
     PGconn *readers[SEED_MAX_WORKERS];    /* each worker's, opened for its first month */
     struct seed_plan plan;
     unsigned long long source_contacts, source_messages;
+    struct seed_rows rows;                /* how the loader gets at all this */
 };
 
 /* A source session: the target's encoding, and the zone that times
@@ -216,9 +219,12 @@ static bool count_rows(struct seed_import *im, char *err, size_t errlen)
     return ok;
 }
 
-bool seed_import_prepare(struct seed_import *im, PGconn *target, struct seed_progress *progress,
-                         char *err, size_t errlen)
+/* With convo's schema staged on target: look at every source row, list the
+ * bad ones (or refuse them) and plan the partitions. */
+static bool import_prepare(void *arg, PGconn *target, struct seed_progress *progress, char *err,
+                           size_t errlen)
 {
+    struct seed_import *im = arg;
     const char *enc = PQparameterStatus(target, "client_encoding");
     snprintf(im->encoding, sizeof im->encoding, "%s", enc ? enc : "UTF8");
     if (PQsetClientEncoding(im->src, im->encoding) != 0) {
@@ -249,94 +255,6 @@ bool seed_import_prepare(struct seed_import *im, PGconn *target, struct seed_pro
 
 /* ---- the copy ------------------------------------------------------------- */
 
-/* End the COPY open on dst with a failure (its transaction is then lost). */
-static void abandon_copy(PGconn *dst)
-{
-    PQputCopyEnd(dst, "the source failed");
-    PGresult *res;
-    while ((res = PQgetResult(dst)))
-        PQclear(res);
-}
-
-/* The rest of src's COPY: its rows count from the command tag. */
-static bool copy_out_end(PGconn *src, unsigned long long *rows, char *err, size_t errlen)
-{
-    bool ok = true;
-    PGresult *res;
-    while ((res = PQgetResult(src))) {
-        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-            *rows = strtoull(PQcmdTuples(res), NULL, 10);
-        } else if (ok) {
-            seed_pg_error(err, errlen, "source", PQresultErrorMessage(res));
-            ok = false;
-        }
-        PQclear(res);
-    }
-    return ok;
-}
-
-/* Run sql, a COPY ... TO STDOUT, on src and pass what it sends, unchanged
- * (it brings the binary header and trailer), into the COPY FROM STDIN open
- * on dst, then end that. The source must give exactly expect rows: the scan
- * counted them in the same snapshot. Rows count on bar as they go (the
- * server sends one a message); *reported says how many did. */
-static bool relay(PGconn *src, const char *sql, PGconn *dst, struct seed_progress *progress,
-                  int bar, size_t expect, const _Atomic bool *failed, size_t *reported,
-                  const char *what, char *err, size_t errlen)
-{
-    PGresult *res = PQexec(src, sql);
-    if (PQresultStatus(res) != PGRES_COPY_OUT) {
-        char why[400];
-        seed_pg_error(why, sizeof why, NULL, PQresultErrorMessage(res));
-        snprintf(err, errlen, "source: reading %s: %s", what, why);
-        PQclear(res);
-        abandon_copy(dst);
-        return false;
-    }
-    PQclear(res);
-    struct seed_copybuf b = {0};
-    size_t messages = 0;
-    bool ok = true, ended = false;
-    while (ok) {
-        char *data;
-        int n = PQgetCopyData(src, &data, 0);
-        if (n < 0) {
-            ended = n == -1;
-            if (!ended)
-                seed_pg_error(err, errlen, "source", PQerrorMessage(src));
-            ok = ended;
-            break;
-        }
-        seed_copy_bytes(&b, data, (size_t)n);
-        PQfreemem(data);
-        messages++;
-        if (b.len > (1 << 20)) {
-            ok = seed_copy_flush(dst, &b, err, errlen);
-            size_t rows = messages < expect ? messages : expect;
-            seed_progress_add(progress, bar, rows - *reported);
-            *reported = rows;
-        }
-        if (failed && *failed) {
-            snprintf(err, errlen, "cancelled");
-            ok = false;
-        }
-    }
-    unsigned long long rows = 0;
-    if (ended)
-        ok = copy_out_end(src, &rows, err, errlen);
-    if (ok && rows != expect) {
-        snprintf(err, errlen, "source: %s gave %llu rows where the snapshot held %zu", what, rows,
-                 expect);
-        ok = false;
-    }
-    if (ok)
-        ok = seed_copy_finish(dst, &b, err, errlen);
-    else
-        abandon_copy(dst);
-    free(b.data);
-    return ok;
-}
-
 static bool send_contacts(PGconn *conn, void *arg, struct seed_progress *progress, int bar,
                           size_t *reported, char *err, size_t errlen)
 {
@@ -363,15 +281,16 @@ static bool send_contacts(PGconn *conn, void *arg, struct seed_progress *progres
                               "COPY " STAGE ".contacts (id, phone_number, name, created_at,"
                               " updated_at, last_message_at, last_message_id)"
                               " FROM STDIN (FORMAT binary)", err, errlen)
-              && relay(im->src, sql, conn, progress, bar, im->plan.ncontacts, NULL, reported,
-                       "contacts", err, errlen);
+              && seed_copy_relay(im->src, sql, conn, progress, bar, im->plan.ncontacts, NULL,
+                                 reported, "contacts", err, errlen);
     free(sql);
     return ok;
 }
 
-bool seed_import_contacts(struct seed_import *im, PGconn *target, struct seed_progress *progress,
-                          int bar, char *err, size_t errlen)
+static bool import_contacts(void *arg, PGconn *target, struct seed_progress *progress, int bar,
+                            char *err, size_t errlen)
 {
+    struct seed_import *im = arg;
     return seed_copy_contacts_with(target, send_contacts, im, im->plan.ncontacts, progress, bar,
                                    err, errlen);
 }
@@ -402,10 +321,12 @@ static PGconn *reader(struct seed_import *im, int worker, char *err, size_t errl
     return im->readers[worker] = conn;
 }
 
-bool seed_import_month(struct seed_import *im, int worker, PGconn *target, const char *table,
-                       const struct seed_month *m, struct seed_progress *progress, int bar,
-                       const _Atomic bool *failed, size_t *reported, char *err, size_t errlen)
+/* The month m of messages into STAGE.table, by worker's own reader. */
+static bool import_month(void *arg, int worker, PGconn *target, const char *table,
+                         const struct seed_month *m, struct seed_progress *progress, int bar,
+                         const _Atomic bool *failed, size_t *reported, char *err, size_t errlen)
 {
+    struct seed_import *im = arg;
     err[0] = '\0';
     PGconn *src = reader(im, worker, err, errlen);
     if (!src)
@@ -433,8 +354,8 @@ bool seed_import_month(struct seed_import *im, int worker, PGconn *target, const
              " created_at) FROM STDIN (FORMAT binary, FREEZE)", table);
     *reported = 0;
     bool ok = seed_copy_begin(target, copy, err, errlen)
-              && relay(src, sql, target, progress, bar, m->count, failed, reported, table, err,
-                       errlen);
+              && seed_copy_relay(src, sql, target, progress, bar, m->count, failed, reported, table,
+                                 err, errlen);
     free(sql);
     return ok;
 }
@@ -450,11 +371,24 @@ static void close_reader(PGconn **conn, int slot)
     *conn = NULL;
 }
 
-void seed_import_end_reading(struct seed_import *im)
+/* Every row is read: end the source's transactions and close them. */
+static void end_reading(struct seed_import *im)
 {
     for (int i = 0; i < SEED_MAX_WORKERS; i++)
         close_reader(&im->readers[i], SEED_CANCEL_SOURCE(1 + i));
     close_reader(&im->src, SEED_CANCEL_SOURCE(0));
+}
+
+static void import_done(void *arg)
+{
+    end_reading(arg);
+}
+
+const struct seed_rows *seed_import_rows(struct seed_import *im)
+{
+    im->rows = (struct seed_rows){.prepare = import_prepare, .contacts = import_contacts,
+                                  .month = import_month, .done = import_done, .arg = im};
+    return &im->rows;
 }
 
 /* ---- the summary ---------------------------------------------------------- */
@@ -481,7 +415,7 @@ void seed_import_free(struct seed_import *im)
 {
     if (!im)
         return;
-    seed_import_end_reading(im);
+    end_reading(im);
     seed_shape_free(&im->shape);
     seed_rules_free(&im->rules);
     seed_plan_free(&im->plan);

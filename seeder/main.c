@@ -441,7 +441,7 @@ static int run_import(struct seed_args *a, const char *conninfo)
         seed_progress_free(progress);
         return 1;
     }
-    load.import = im;
+    load.rows = seed_import_rows(im);
     struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

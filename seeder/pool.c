@@ -10,7 +10,6 @@
 #include <stdlib.h>
 
 #include "copy.h"
-#include "import.h"
 #include "pg.h"
 
 /* ---- cancelling: on failure, or on Ctrl-C ------------------------------- */
@@ -94,11 +93,11 @@ static bool build_part(struct seed_run *r, int worker, PGconn *conn, struct seed
         return false;
 
     size_t reported;
-    if (r->load->import
-            ? !seed_import_month(r->load->import, worker, conn, p->name, m, progress,
-                                 r->bar_copy, &r->failed, &reported, err, errlen)
-            : !seed_copy_month(conn, p->name, r->plan, r->bodies, m, progress, r->bar_copy,
-                               &r->failed, &reported, err, errlen))
+    const struct seed_rows *rows = r->load->rows;
+    if (rows ? !rows->month(rows->arg, worker, conn, p->name, m, progress, r->bar_copy,
+                            &r->failed, &reported, err, errlen)
+             : !seed_copy_month(conn, p->name, r->plan, r->bodies, m, progress, r->bar_copy,
+                                &r->failed, &reported, err, errlen))
         return false;
     double now = seed_progress_end(progress, r->bar_copy, m->count - reported, t);
     if (seed_pg_debug())

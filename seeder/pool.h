@@ -12,6 +12,26 @@
 
 #define SEED_MAX_WORKERS 8
 
+/* Where the rows come from when they are not the generated plan's (an
+ * import, import.c): the loader calls these in place of copy.c's, each with
+ * arg. */
+struct seed_rows {
+    /* With the schema staged on target, before any row: fill the plan
+     * (counts, months) the loader was given. */
+    bool (*prepare)(void *arg, PGconn *target, struct seed_progress *progress, char *err,
+                    size_t errlen);
+    /* As seed_copy_contacts(). */
+    bool (*contacts)(void *arg, PGconn *target, struct seed_progress *progress, int bar,
+                     char *err, size_t errlen);
+    /* As seed_copy_month(), on the connection of worker. */
+    bool (*month)(void *arg, int worker, PGconn *target, const char *table,
+                  const struct seed_month *m, struct seed_progress *progress, int bar,
+                  const _Atomic bool *failed, size_t *reported, char *err, size_t errlen);
+    /* Every row is loaded (before ANALYZE and the swap). */
+    void (*done)(void *arg);
+    void *arg;
+};
+
 /* One monthly partition of messages. */
 struct seed_part {
     const struct seed_month *month;

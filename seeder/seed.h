@@ -185,7 +185,7 @@ struct seed_load {
     char marker[64];          /* written in the swap: tells whether COMMIT happened */
     bool commit_lost;         /* set: the connection dropped during the final COMMIT */
     bool outcome_unknown;     /* set: ... and the server could not be asked after */
-    struct seed_import *import;   /* set: the rows come from another database (import.c) */
+    const struct seed_rows *rows; /* set: the rows come from elsewhere (pool.h) */
 };
 
 /* Check the target: reachable, and empty unless reset. err gets one line. */
@@ -239,6 +239,7 @@ struct seed_import_opts {
 bool seed_map_parse(const char *arg, struct seed_map *map, char *err, size_t errlen);
 
 struct seed_import;
+struct seed_rows;
 
 /* Open the source in one REPEATABLE READ READ ONLY transaction and find its
  * tables and columns (notes on stderr: the source columns left aside).
@@ -246,8 +247,10 @@ struct seed_import;
  * place) with one line in err. Nothing is written anywhere. */
 int seed_import_open(const struct seed_import_opts *opts, struct seed_import **out,
                      char *err, size_t errlen);
-/* The data set as loaded, once seed_load_run() has run. */
+/* What seed_load_run() takes to load the source's rows: the plan it
+ * fills (counts and months, once the schema is staged) and the rows. */
 const struct seed_plan *seed_import_plan(const struct seed_import *im);
+const struct seed_rows *seed_import_rows(struct seed_import *im);
 /* What the summary says: the snapshot read, the bad rows left out. */
 void seed_import_describe(const struct seed_import *im, FILE *out);
 void seed_import_free(struct seed_import *im);
