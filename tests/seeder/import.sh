@@ -155,21 +155,26 @@ EOF
 # Rows convo cannot store (no foreign key, so a message may lack its contact).
 new_source bad <<EOF
 CREATE TABLE contacts (id serial PRIMARY KEY, phone_number varchar, created_at timestamp, updated_at timestamp);
-CREATE TABLE messages (id serial PRIMARY KEY, contact_id integer, content text, created_at timestamp);
+CREATE TABLE messages (id serial PRIMARY KEY, contact_id integer, content text, created_at timestamp,
+                       direction varchar(8) DEFAULT 'in');
 INSERT INTO contacts (phone_number, created_at, updated_at)
 SELECT '+1212555' || lpad(i::text, 4, '0'), '2024-01-01', '2024-01-02' FROM generate_series(1, 20) i;
 INSERT INTO contacts (id, phone_number, created_at, updated_at) VALUES
   (21, repeat('9', 70), '2024-01-01', '2024-01-01'),
   (22, '+12125550003', '2024-01-01', '2024-01-01'),
   (23, '', '2024-01-01', '2024-01-01');
-INSERT INTO messages (contact_id, content, created_at)
-SELECT 1 + i % 20, 'fine ' || i, timestamp '2024-03-01' + i * interval '5 hours' FROM generate_series(1, 200) i;
+INSERT INTO messages (contact_id, content, created_at, direction)
+SELECT 1 + i % 20, 'fine ' || i, timestamp '2024-03-01' + i * interval '5 hours',
+       (array['in', ' OUT', 'out', NULL])[1 + i % 4]
+  FROM generate_series(1, 200) i;
 INSERT INTO messages (id, contact_id, content, created_at) VALUES
   (201, 4, NULL, '2024-05-05'),
   (202, 999, 'no such contact', '2024-05-05'),
   (203, 5, 'at infinity', 'infinity'),
   (204, 21, 'to a contact left out', '2024-05-05'),
   (205, 22, 'to a duplicate', '2024-05-06');
+INSERT INTO messages (id, contact_id, content, created_at, direction) VALUES
+  (206, 6, 'which way', '2024-05-07', 'sideways');
 EOF
 pass "sources built: the brief's schema, two variants, odd names, an ambiguity, bad rows"
 
@@ -393,7 +398,7 @@ import bad --reset
 [ "$rc" = 1 ] || fail "bad rows without --skip-bad: exit $rc: $(cat "$WORK/err")"
 grep -q "error: contacts id 21: phone_number has 70 characters" "$WORK/err" \
     || fail "the first bad row is not named: $(cat "$WORK/err")"
-grep -q "8 bad rows" "$WORK/err" && grep -q "the database was left as it was" "$WORK/err" \
+grep -q "9 bad rows" "$WORK/err" && grep -q "the database was left as it was" "$WORK/err" \
     || fail "no count of bad rows: $(cat "$WORK/err")"
 unchanged "$BEFORE" "bad rows without --skip-bad"
 pass "bad rows without --skip-bad: the first named, the target keeps its data"
@@ -402,18 +407,20 @@ import bad --reset --skip-bad "$WORK/bad.txt"
 [ "$rc" = 0 ] || fail "--skip-bad: $(cat "$WORK/err")"
 cut -f1,2 "$WORK/bad.txt" >"$WORK/bad.ids"
 printf 'contacts\t%s\n' 21 22 23 >"$WORK/bad.want"
-printf 'messages\t%s\n' 201 202 203 204 205 >>"$WORK/bad.want"
+printf 'messages\t%s\n' 201 202 203 204 205 206 >>"$WORK/bad.want"
 diff "$WORK/bad.want" "$WORK/bad.ids" || fail "--skip-bad listed other rows: $(cat "$WORK/bad.txt")"
 grep -q $'^messages\t201\tcontent is NULL$' "$WORK/bad.txt" || fail "no reason for 201: $(cat "$WORK/bad.txt")"
 grep -q $'^contacts\t22\tphone_number duplicates contact 3$' "$WORK/bad.txt" || fail "no reason for 22"
-grep -q "left out 8 bad rows, listed in $WORK/bad.txt" "$WORK/err" \
+grep -q $'^messages\t206\tdirection \'sideways\' is neither in nor out$' "$WORK/bad.txt" \
+    || fail "no reason for 206: $(cat "$WORK/bad.txt")"
+grep -q "left out 9 bad rows, listed in $WORK/bad.txt" "$WORK/err" \
     || fail "no counts printed: $(cat "$WORK/err")"
 for kind in 'bad phone number: 2' 'duplicate phone number: 1' 'NULL content: 1' 'missing contact: 1' \
-            'contact left out: 2' 'time convo cannot store: 1'; do
+            'contact left out: 2' 'time convo cannot store: 1' 'direction neither in nor out: 1'; do
     grep -qF "$kind" "$WORK/err" || fail "no count '$kind': $(cat "$WORK/err")"
 done
-GOOD="select id, contact_id, 'in'::text as direction, content, created_at at time zone 'UTC' as t
-      from messages where id <= 200"
+GOOD="select id, contact_id, coalesce(lower(btrim(direction)), 'in') as direction, content,
+      created_at at time zone 'UTC' as t from messages where id <= 200"
 same_msgs "--skip-bad" "$(src bad)" "$GOOD"
 [ "$(q "select count(*) from contacts")" = 20 ] || fail "--skip-bad: the bad contacts were kept"
 pass "--skip-bad lists each bad row with its reason, counts them, imports the rest"
