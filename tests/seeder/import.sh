@@ -425,6 +425,30 @@ same_msgs "--skip-bad" "$(src bad)" "$GOOD"
 [ "$(q "select count(*) from contacts")" = 20 ] || fail "--skip-bad: the bad contacts were kept"
 pass "--skip-bad lists each bad row with its reason, counts them, imports the rest"
 
+# convo's phone_number as text with a length CHECK (instead of varchar(20)):
+# the limit is read from the schema the import stages.
+mkdir "$WORK/schema"
+cp "$SCHEMA_DIR"/[0-9]*.sql "$WORK/schema/"
+cat >"$WORK/schema/900_phone_text.sql" <<'EOF'
+DO $$
+BEGIN
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'contacts'::regclass
+           AND attname = 'phone_number') <> 'text'::regtype THEN
+        ALTER TABLE contacts ALTER phone_number TYPE text;
+        ALTER TABLE contacts ADD CONSTRAINT contacts_phone_number_length
+            CHECK (length(phone_number) BETWEEN 1 AND 64);
+    END IF;
+END $$;
+EOF
+import bad --reset --skip-bad "$WORK/bad64.txt" --schema "$WORK/schema"
+[ "$rc" = 0 ] || fail "--skip-bad with a text phone_number: $(cat "$WORK/err")"
+grep -q $'^contacts\t21\tphone_number has 70 characters, more than 64$' "$WORK/bad64.txt" \
+    || fail "the CHECK's limit was not used: $(cat "$WORK/bad64.txt")"
+grep -q $'^contacts\t23\tphone_number is empty$' "$WORK/bad64.txt" || fail "the empty phone was kept"
+[ "$(q "select data_type from information_schema.columns where table_name = 'contacts'
+        and column_name = 'phone_number'")" = text ] || fail "the staged schema was not the one given"
+pass "a phone_number of text with a length CHECK: its limit makes the bad rows"
+
 # ---- --map, tables included --------------------------------------------------
 
 import odd --reset --map contacts=people --map messages=chat_messages \
