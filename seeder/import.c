@@ -52,7 +52,8 @@ static int source_session(PGconn *conn, const struct seed_import_opts *o, const 
     PGresult *res = PQexecParams(conn, "SELECT set_config('TimeZone', $1, false)", 1, NULL, zone,
                                  NULL, NULL, 0);
     int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : 1;
-    if (rc && o->timezone && PQstatus(conn) == CONNECTION_OK) {
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (rc && o->timezone && state && strcmp(state, "22023") == 0) {
         snprintf(err, errlen, "--timezone: '%s' is not a time zone PostgreSQL knows", o->timezone);
         rc = 2;
     } else if (rc) {
