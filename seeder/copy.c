@@ -190,7 +190,8 @@ static void abandon_copy(PGconn *dst)
 }
 
 /* The rest of src's COPY: its rows count from the command tag. */
-static bool copy_out_end(PGconn *src, unsigned long long *rows, char *err, size_t errlen)
+static bool copy_out_end(PGconn *src, unsigned long long *rows, const char *what, char *err,
+                         size_t errlen)
 {
     bool ok = true;
     PGresult *res;
@@ -198,7 +199,9 @@ static bool copy_out_end(PGconn *src, unsigned long long *rows, char *err, size_
         if (PQresultStatus(res) == PGRES_COMMAND_OK) {
             *rows = strtoull(PQcmdTuples(res), NULL, 10);
         } else if (ok) {
-            seed_pg_error(err, errlen, "source", PQresultErrorMessage(res));
+            char why[400];
+            seed_pg_error(why, sizeof why, NULL, PQresultErrorMessage(res));
+            snprintf(err, errlen, "source: reading %s: %s", what, why);
             ok = false;
         }
         PQclear(res);
@@ -249,7 +252,7 @@ bool seed_copy_relay(PGconn *src, const char *sql, PGconn *dst, struct seed_prog
     }
     unsigned long long rows = 0;
     if (ended)
-        ok = copy_out_end(src, &rows, err, errlen);
+        ok = copy_out_end(src, &rows, what, err, errlen);
     if (ok && rows != expect) {
         snprintf(err, errlen, "source: %s gave %llu rows where the snapshot held %zu", what, rows,
                  expect);
