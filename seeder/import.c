@@ -35,6 +35,7 @@ struct seed_import {
     char encoding[64];                    /* the target's client encoding */
     PGconn *readers[SEED_MAX_WORKERS];    /* each worker's, opened for its first month */
     struct seed_plan plan;
+    char (*tids)[2][32];                  /* per month: its rows' least and greatest ctid */
     unsigned long long source_contacts, source_messages;
     struct seed_rows rows;                /* how the loader gets at all this */
 };
@@ -156,6 +157,14 @@ static const char *with_rules(const struct seed_import *im)
     return im->rules.ctes[0] ? "WITH " : "";
 }
 
+/* Whether each month's rows can be bounded by ctid: in one heap (where
+ * ctids of the rows a snapshot sees do not move while it lasts) on a server
+ * with TID range scans (PostgreSQL 14). */
+static bool tid_bounds(const struct seed_import *im)
+{
+    return im->shape.m_heap && PQserverVersion(im->src) >= 140000;
+}
+
 /* One partition per UTC month that holds imported messages. Years come
  * as gmtime gives them (0 = 1 BC), as the loader names partitions. */
 static bool plan_months(struct seed_import *im, char *err, size_t errlen)
@@ -164,10 +173,14 @@ static bool plan_months(struct seed_import *im, char *err, size_t errlen)
     char *sql = seed_sqlf(
         "%s%s SELECT extract(year FROM mon)::int, extract(month FROM mon)::int,"
         " (extract(epoch FROM mon AT TIME ZONE 'UTC') * 1000000)::int8,"
-        " (extract(epoch FROM (mon + interval '1 month') AT TIME ZONE 'UTC') * 1000000)::int8, n"
-        " FROM (SELECT date_trunc('month', %s AT TIME ZONE 'UTC') AS mon, count(*) AS n"
+        " (extract(epoch FROM (mon + interval '1 month') AT TIME ZONE 'UTC') * 1000000)::int8, n,"
+        " lo_tid, hi_tid"
+        " FROM (SELECT date_trunc('month', %s AT TIME ZONE 'UTC') AS mon, count(*) AS n, %s"
         "       FROM %s m WHERE %s GROUP BY 1) s ORDER BY mon",
-        with_rules(im), im->rules.ctes, s->m_time, s->messages, im->rules.good_message);
+        with_rules(im), im->rules.ctes, s->m_time,
+        tid_bounds(im) ? "min(m.ctid)::text AS lo_tid, max(m.ctid)::text AS hi_tid"
+                       : "NULL AS lo_tid, NULL AS hi_tid",
+        s->messages, im->rules.good_message);
     PGresult *res = PQexec(im->src, sql);
     free(sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -178,6 +191,7 @@ static bool plan_months(struct seed_import *im, char *err, size_t errlen)
     struct seed_plan *plan = &im->plan;
     plan->nmonths = (size_t)PQntuples(res);
     plan->months = core_xcalloc(plan->nmonths, sizeof *plan->months);
+    im->tids = core_xcalloc(plan->nmonths, sizeof *im->tids);
     for (size_t i = 0; i < plan->nmonths; i++) {
         struct seed_month *m = &plan->months[i];
         int year = atoi(PQgetvalue(res, (int)i, 0));
@@ -188,6 +202,8 @@ static bool plan_months(struct seed_import *im, char *err, size_t errlen)
         m->first = plan->nmessages;
         m->count = strtoull(PQgetvalue(res, (int)i, 4), NULL, 10);
         plan->nmessages += m->count;
+        snprintf(im->tids[i][0], sizeof im->tids[i][0], "%s", PQgetvalue(res, (int)i, 5));
+        snprintf(im->tids[i][1], sizeof im->tids[i][1], "%s", PQgetvalue(res, (int)i, 6));
     }
     PQclear(res);
     return true;
@@ -344,12 +360,24 @@ static bool import_month(void *arg, int worker, PGconn *target, const char *tabl
                     " AND %s < ('%s'::timestamptz AT TIME ZONE 'UTC') + interval '2 days'",
                     s->m_time_raw, lo, s->m_time_raw, hi)
         : core_xstrdup("");
+    /* Without an index on the time column every month would read the whole
+     * table; a table written as messages arrive keeps a month's rows in a
+     * run of pages, which a TID range scan reads alone. */
+    const char (*tid)[32] = im->tids[m - im->plan.months];
+    if (tid[0][0]) {
+        char *bounded = seed_sqlf("%s AND m.ctid >= '%s'::tid AND m.ctid <= '%s'::tid", near,
+                                  tid[0], tid[1]);
+        free(near);
+        near = bounded;
+    }
     char *sql = seed_sqlf(
         "COPY (%s%s SELECT %s::int8, %s::int4, %s, %s, %s FROM %s m"
         " WHERE %s >= '%s' AND %s < '%s'%s AND %s) TO STDOUT (FORMAT binary)",
         with_rules(im), im->rules.ctes, s->m_id, s->m_contact, s->m_dir, s->m_content, s->m_time,
         s->messages, s->m_time, lo, s->m_time, hi, near, im->rules.good_message);
     free(near);
+    if (seed_pg_debug())
+        fprintf(stderr, "convo-seed: debug: %s reads %s\n", table, sql);
     char copy[256];
     snprintf(copy, sizeof copy, "COPY " STAGE ".%s (id, contact_id, direction, content,"
              " created_at) FROM STDIN (FORMAT binary, FREEZE)", table);
@@ -420,5 +448,6 @@ void seed_import_free(struct seed_import *im)
     seed_shape_free(&im->shape);
     seed_rules_free(&im->rules);
     seed_plan_free(&im->plan);
+    free(im->tids);
     free(im);
 }

@@ -184,6 +184,19 @@ static bool find_table(PGconn *src, const struct seed_import_opts *o, const char
     return n == 1;
 }
 
+/* Whether the table is one heap: a plain table or materialized view
+ * without children (a view or foreign table has no ctid of its own). */
+static bool is_heap(PGconn *src, const char *oid)
+{
+    PGresult *res = query1(src, "SELECT relkind IN ('r', 'm') AND NOT EXISTS (SELECT 1"
+                                " FROM pg_inherits WHERE inhparent = $1::oid)"
+                                " FROM pg_class WHERE oid = $1::oid", oid);
+    bool heap = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return heap;
+}
+
 /* The table's columns, domains seen as their base types. */
 static bool read_columns(PGconn *src, const char *oid, struct table *t, char *err, size_t errlen)
 {
@@ -365,6 +378,7 @@ bool seed_shape_find(PGconn *src, const struct seed_import_opts *opts, struct se
         s->messages = core_xstrdup(tables[1].sql);
         s->contacts_name = core_xstrdup(tables[0].name);
         s->messages_name = core_xstrdup(tables[1].name);
+        s->m_heap = is_heap(src, oid[1]);
         s->ignored = core_xstrdup("");
         list_unused(&tables[0], &s->ignored);
         list_unused(&tables[1], &s->ignored);

@@ -25,6 +25,8 @@ struct seed_shape {
     bool m_time_local;                   /* ... a time without zone (or a date) */
     char *m_dir;                         /* 'in' or 'out'; NULL for a text that is neither */
     char *m_dir_raw;                     /* a text direction column, else NULL */
+    bool m_heap;                         /* messages is one heap (no partitions, no
+                                            children, not a view): ctid bounds its rows */
     char *ignored;                       /* "contacts.foo, messages.bar", or "" */
 };
 
