@@ -283,7 +283,7 @@ sequences_past() {
 # its \restrict line) and its rows.
 source_state() {
     local s
-    for s in brief v1 v2; do
+    for s in brief v1 v2 odd amb bad; do
         pg_dump -d "$(src "$s")" | grep -v '^\\\(un\)\?restrict ' | md5sum
     done
     sum_msgs "$(src brief)" "$(brief_msgs UTC)"
