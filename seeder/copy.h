@@ -93,6 +93,9 @@ static inline void seed_copy_header(struct seed_copybuf *b)
 bool seed_copy_begin(PGconn *conn, const char *sql, char *err, size_t errlen);
 bool seed_copy_flush(PGconn *conn, struct seed_copybuf *b, char *err, size_t errlen);
 bool seed_copy_end(PGconn *conn, struct seed_copybuf *b, char *err, size_t errlen);
+/* The same without adding the trailer: b's bytes end a stream that holds
+ * its own (one relayed from another server's COPY TO). */
+bool seed_copy_finish(PGconn *conn, struct seed_copybuf *b, char *err, size_t errlen);
 
 /* COPY ... FREEZE the messages of month m into STAGE.table, created in this
  * transaction. Rows count on bar as they reach the server; *reported says
@@ -105,5 +108,22 @@ bool seed_copy_month(PGconn *conn, const char *table, const struct seed_plan *pl
  * dropped first and built after; bar counts the rows. */
 bool seed_copy_contacts(PGconn *conn, const struct seed_plan *plan,
                         struct seed_progress *progress, int bar, char *err, size_t errlen);
+/* The same load around rows that send provides: it runs the COPY into
+ * STAGE.contacts, adding to bar as rows go out and keeping *reported at
+ * what it added; the rest of total counts when the indexes are built. */
+typedef bool (*seed_copy_send)(PGconn *conn, void *arg, struct seed_progress *progress, int bar,
+                               size_t *reported, char *err, size_t errlen);
+bool seed_copy_contacts_with(PGconn *conn, seed_copy_send send, void *arg, size_t total,
+                             struct seed_progress *progress, int bar, char *err, size_t errlen);
+
+/* Run sql, a COPY ... TO STDOUT (FORMAT binary), on src and pass what it
+ * sends, unchanged (it brings the binary header and trailer), into the COPY
+ * FROM STDIN already begun on dst, then end that. The source must give
+ * exactly expect rows (what says which rows, in the error otherwise). Rows
+ * count on bar as they go (the server sends one a message); *reported says
+ * how many did. Stops, with err "cancelled", once *failed is set. */
+bool seed_copy_relay(PGconn *src, const char *sql, PGconn *dst, struct seed_progress *progress,
+                     int bar, size_t expect, const _Atomic bool *failed, size_t *reported,
+                     const char *what, char *err, size_t errlen);
 
 #endif

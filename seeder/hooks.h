@@ -1,5 +1,6 @@
 /* seeder/hooks.h - the points where a test build of convo-seed injects
- * faults: the final COMMIT of the swap, and the waits tests shorten.
+ * faults: the final COMMIT of the swap, the moment an import's snapshot is
+ * taken, and the waits tests shorten.
  *
  * convo-seed links seeder/hooks_none.c, where nothing happens and every
  * wait is the normal one. The test copy, convo-seed-test (built in
@@ -19,6 +20,10 @@ enum seed_wait {
     SEED_WAIT_LOCK,        /* for a killed seeder's advisory lock */
     SEED_WAIT_RECONNECT,   /* for the server after a lost COMMIT */
 };
+
+/* Called once an import's source snapshot is exported, before any worker
+ * reads from it (tests write into the source there). */
+void seed_hook_snapshot(void);
 
 /* How many seconds to wait: normal_s, unless a test shortens it. */
 double seed_hook_wait_s(enum seed_wait which, double normal_s);

@@ -9,6 +9,10 @@ void seed_hook_commit(PGconn *conn, bool sent)
     (void)sent;
 }
 
+void seed_hook_snapshot(void)
+{
+}
+
 double seed_hook_wait_s(enum seed_wait which, double normal_s)
 {
     (void)which;

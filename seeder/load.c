@@ -17,7 +17,8 @@
  * The phases live apart: pg.c (libpq helpers), schema.c (the schema files and
  * the staging copy), copy.c (binary COPY), pool.c (the workers and
  * cancelling), swap.c (attach, ANALYZE, the swap and its COMMIT). This file
- * runs them in order and cleans up after a failure. */
+ * runs them in order and cleans up after a failure. An import (import.c)
+ * brings its rows through the same phases (struct seed_rows, pool.h). */
 #include "seed.h"
 
 #include <stdio.h>
@@ -215,6 +216,11 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     if (!seed_schema_stage(conn, &r.msg_defs, err, errlen))
         goto fail;
     seed_progress_finish(progress, bar);
+    /* An import learns its rows only now: what convo's schema accepts is
+     * known once it is staged. */
+    const struct seed_rows *rows = load->rows;
+    if (rows && !rows->prepare(rows->arg, conn, progress, err, errlen))
+        goto fail;
 
     int bar_analyze, bar_swap;
     declare_bars(&r, &bar_analyze, &bar_swap);
@@ -224,7 +230,8 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     /* Meanwhile: contacts, then each partition as soon as it is built. */
     {
         char why[512];
-        if (!seed_copy_contacts(conn, plan, progress, r.bar_contacts, why, sizeof why)) {
+        if (rows ? !rows->contacts(rows->arg, conn, progress, r.bar_contacts, why, sizeof why)
+                 : !seed_copy_contacts(conn, plan, progress, r.bar_contacts, why, sizeof why)) {
             char msg[600];
             snprintf(msg, sizeof msg, "loading contacts: %s", why);
             seed_run_fail(&r, msg);
@@ -232,6 +239,9 @@ bool seed_load_run(struct seed_load *load, const struct seed_plan *plan,
     }
     seed_swap_attach_all(&r, conn);
     seed_pool_join(&r);
+    /* Every row is read: an import ends the source's transaction here. */
+    if (rows)
+        rows->done(rows->arg);
     if (r.failed) {
         snprintf(err, errlen, "%s", r.err);
         goto fail;

@@ -28,6 +28,8 @@ static void usage(FILE *out)
           "       convo-seed --csv FILE --print-bodies\n"
           "       convo-seed --migrate [--check] [--db CONNINFO] [--schema DIR]\n"
           "       convo-seed --live RATE [--duration S] [--connections N] [--csv FILE] [--db CONNINFO]\n"
+          "       convo-seed --from SOURCE [--map TABLE.COLUMN=SOURCE_COLUMN ...] [--timezone ZONE]\n"
+          "                  [--skip-bad FILE] [--reset] [--db CONNINFO] [--jobs N]\n"
           "\n"
           "  --contacts N    contacts to create (default 100000)\n"
           "  --messages N    messages to create (default 5000000, at least N contacts)\n"
@@ -50,7 +52,14 @@ static void usage(FILE *out)
           "                  seconds pass or Ctrl-C; --connections N (default 8) at once;\n"
           "                  --async-commit: synchronous_commit = off (commits may be lost\n"
           "                  in a server crash, never half-applied); --ids FILE appends\n"
-          "                  each row written ('contact ID', 'message CREATED_AT<TAB>ID')\n",
+          "                  each row written ('contact ID', 'message CREATED_AT<TAB>ID')\n"
+          "  --from SOURCE   import the contacts and messages of the database SOURCE (libpq\n"
+          "                  conninfo or URL), which is only read, instead of generating them\n"
+          "  --map T.C=S     convo's column C of table T (contacts or messages) is the source's\n"
+          "                  column S; --map T=S: convo's table T is the source's table S\n"
+          "  --timezone ZONE the zone of source times without one (default UTC)\n"
+          "  --skip-bad FILE leave out the rows convo cannot store, listed in FILE (table, id,\n"
+          "                  reason; tab-separated), instead of stopping at the first\n",
           out);
 }
 
@@ -218,14 +227,50 @@ struct seed_args {
     int64_t end_us;
     int jobs;
     struct seed_live live;    /* live.rate >= 0: --live */
+    struct seed_import_opts import;   /* import.source set: --from */
+    const char *generate_opt; /* the first option that only generated data takes */
 };
+
+/* --from's own options, and those it does not go with. */
+static void check_import_args(const struct seed_args *a)
+{
+    const struct seed_import_opts *im = &a->import;
+    if (!im->source) {
+        if (im->nmaps || im->timezone || im->skip_bad)
+            usage_error("%s", "--map, --timezone and --skip-bad go with --from SOURCE");
+        return;
+    }
+    if (!im->source[0])
+        usage_error("%s", "--from needs a conninfo or URL of the database to read");
+    if (a->generate_opt)
+        usage_error("--from does not go with %s (the rows come from the source)", a->generate_opt);
+    if (a->live.rate >= 0)
+        usage_error("%s", "--from does not go with --live");
+    for (size_t i = 0; i < im->nmaps; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(im->maps[i].table, im->maps[k].table) == 0
+                && strcmp(im->maps[i].column, im->maps[k].column) == 0)
+                usage_error("--map gives %s twice", im->maps[i].column[0] ? im->maps[i].column
+                                                                          : im->maps[i].table);
+}
+
+static void add_map(struct seed_import_opts *im, const char *arg)
+{
+    char err[300];
+    if (im->nmaps == SEED_MAX_MAPS)
+        usage_error("%s", "too many --map options");
+    if (!seed_map_parse(arg, &im->maps[im->nmaps], err, sizeof err))
+        usage_error("%s", err);
+    im->nmaps++;
+}
 
 /* Fill a from argv. A mistake exits 2 with one line; --help exits 0. */
 static void parse_args(int argc, char **argv, struct seed_args *a)
 {
     bool messages_given = false;
     enum { OPT_PRINT = 1000, OPT_END, OPT_SCHEMA, OPT_JOBS, OPT_LIVE, OPT_DURATION, OPT_CONNS,
-           OPT_ASYNC, OPT_IDS, OPT_MIGRATE, OPT_CHECK, OPT_REPLACE };
+           OPT_ASYNC, OPT_IDS, OPT_MIGRATE, OPT_CHECK, OPT_REPLACE, OPT_FROM, OPT_MAP,
+           OPT_TIMEZONE, OPT_SKIP_BAD };
     static const struct option options[] = {
         {"contacts", required_argument, NULL, 'c'},
         {"messages", required_argument, NULL, 'm'},
@@ -245,6 +290,10 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
         {"migrate", no_argument, NULL, OPT_MIGRATE},
         {"check", no_argument, NULL, OPT_CHECK},
         {"replace", required_argument, NULL, OPT_REPLACE},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"timezone", required_argument, NULL, OPT_TIMEZONE},
+        {"skip-bad", required_argument, NULL, OPT_SKIP_BAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -252,6 +301,10 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        if (!a->generate_opt)
+            a->generate_opt = opt == 'c' ? "--contacts" : opt == 'm' ? "--messages"
+                            : opt == 'f' ? "--csv" : opt == 's' ? "--seed"
+                            : opt == OPT_PRINT ? "--print-bodies" : opt == OPT_END ? "--end" : NULL;
         switch (opt) {
         case 'c': a->ncontacts = parse_count("--contacts", optarg, 1, MAX_CONTACTS); break;
         case 'm':
@@ -282,6 +335,10 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
             a->replace = core_xrealloc(a->replace, (a->nreplace + 1) * sizeof *a->replace);
             a->replace[a->nreplace++] = optarg;
             break;
+        case OPT_FROM: a->import.source = optarg; break;
+        case OPT_MAP: add_map(&a->import, optarg); break;
+        case OPT_TIMEZONE: a->import.timezone = optarg; break;
+        case OPT_SKIP_BAD: a->import.skip_bad = optarg; break;
         case 'h': usage(stdout); exit(0);
         case ':': usage_error("%s needs a value", argv[optind - 1]); break;
         default: usage_error("unknown option '%s'", argv[optind - 1]); break;
@@ -305,6 +362,7 @@ static void parse_args(int argc, char **argv, struct seed_args *a)
     if (live->rate < 0 && (live->duration > 0 || live->connections != 8 || live->async_commit
                            || live->ids_path))
         usage_error("%s", "--duration, --connections, --async-commit and --ids go with --live RATE");
+    check_import_args(a);
 }
 
 /* --print-bodies: each body as a JSON string on a line of its own. */
@@ -407,11 +465,56 @@ static int run_load(const struct seed_args *a, const char *conninfo, struct seed
     return ok ? 0 : 1;
 }
 
+/* --from: the source's rows through the same load, and its summary. */
+static int run_import(struct seed_args *a, const char *conninfo)
+{
+    char err[1200];
+    struct seed_progress *progress = seed_progress_new(stderr);
+    struct seed_load load = {.conninfo = conninfo, .reset = a->reset,
+                             .workers = a->jobs, .progress = progress};
+    double t0 = seed_now();
+    struct seed_import *im = NULL;
+    /* The source's shape first: a shape it cannot place changes nothing. */
+    int rc = seed_import_open(&a->import, &im, err, sizeof err);
+    if (rc == 2) {
+        usage_error("%s", err);
+    } else if (rc || !seed_load_check(&load, err, sizeof err)) {
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+        seed_import_free(im);
+        seed_progress_free(progress);
+        return 1;
+    }
+    load.rows = seed_import_rows(im);
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    bool ok = seed_load_run(&load, seed_import_plan(im), NULL, err, sizeof err);
+    seed_progress_close(progress);
+    if (!ok && load.outcome_unknown) {
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+    } else if (!ok) {
+        fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
+    } else {
+        if (load.commit_lost)
+            fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
+                    " reconnected and found the new data committed\n");
+        printf("convo-seed: imported in %.1f s\n", seed_now() - t0);
+        seed_import_describe(im, stdout);
+        print_phases(progress);
+    }
+    seed_import_free(im);
+    seed_progress_free(progress);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     struct seed_args a = {.ncontacts = DEFAULT_CONTACTS, .nmessages = DEFAULT_MESSAGES,
                           .jobs = 2, .live = {.rate = -1, .connections = 8}};
     parse_args(argc, argv, &a);
+    if (a.import.source)
+        return run_import(&a, core_conninfo_resolve(a.db));
 
     char err[600];
     struct seed_bodies bodies = {0};

@@ -76,9 +76,15 @@ void seed_pg_quiet_notice(void *arg, const char *msg)
 void seed_pg_timestamp(char *buf, size_t len, int64_t unix_us)
 {
     time_t secs = (time_t)(unix_us / 1000000);
+    if (unix_us < 0 && unix_us % 1000000)
+        secs--;
     struct tm tm;
     gmtime_r(&secs, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%S+00", &tm);
+    /* PostgreSQL writes years before 1 AD as 'BC' (year 0 is 1 BC); an
+     * imported history may reach there. */
+    long year = (long)tm.tm_year + 1900;
+    snprintf(buf, len, "%04ld-%02d-%02d %02d:%02d:%02d+00%s", year > 0 ? year : 1 - year,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, year > 0 ? "" : " BC");
 }
 
 bool seed_pg_debug(void)

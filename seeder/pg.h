@@ -26,7 +26,8 @@ bool seed_pg_runf(PGconn *conn, char *err, size_t errlen, const char *fmt, ...)
 PGconn *seed_pg_connect(const char *conninfo, char *err, size_t errlen);
 /* A notice processor that drops every notice. */
 void seed_pg_quiet_notice(void *arg, const char *msg);
-/* unix_us as a timestamptz literal: 'YYYY-MM-DD HH:MM:SS+00'. */
+/* unix_us as a timestamptz literal: 'YYYY-MM-DD HH:MM:SS+00' (' BC' after it
+ * before year 1). */
 void seed_pg_timestamp(char *buf, size_t len, int64_t unix_us);
 /* CONVO_SEED_DEBUG is set: print timings on stderr, for tuning. */
 bool seed_pg_debug(void);

@@ -14,7 +14,7 @@
 
 /* ---- cancelling: on failure, or on Ctrl-C ------------------------------- */
 
-#define MAX_CONNS (1 + SEED_MAX_WORKERS)
+#define MAX_CONNS SEED_CANCEL_SLOTS
 static PGcancel *volatile cancels[MAX_CONNS];
 volatile sig_atomic_t seed_interrupted;
 
@@ -73,8 +73,8 @@ static bool build_step(struct seed_run *r, PGconn *conn, const struct seed_part 
 }
 
 /* Build one partition: create, COPY, index, all in one transaction. */
-static bool build_part(struct seed_run *r, PGconn *conn, struct seed_part *p, char *err,
-                       size_t errlen)
+static bool build_part(struct seed_run *r, int worker, PGconn *conn, struct seed_part *p,
+                       char *err, size_t errlen)
 {
     struct seed_progress *progress = r->load->progress;
     const struct seed_month *m = p->month;
@@ -93,8 +93,11 @@ static bool build_part(struct seed_run *r, PGconn *conn, struct seed_part *p, ch
         return false;
 
     size_t reported;
-    if (!seed_copy_month(conn, p->name, r->plan, r->bodies, m, progress, r->bar_copy,
-                         &r->failed, &reported, err, errlen))
+    const struct seed_rows *rows = r->load->rows;
+    if (rows ? !rows->month(rows->arg, worker, conn, p->name, m, progress, r->bar_copy,
+                            &r->failed, &reported, err, errlen)
+             : !seed_copy_month(conn, p->name, r->plan, r->bodies, m, progress, r->bar_copy,
+                                &r->failed, &reported, err, errlen))
         return false;
     double now = seed_progress_end(progress, r->bar_copy, m->count - reported, t);
     if (seed_pg_debug())
@@ -149,7 +152,7 @@ static void *worker_main(void *arg)
         struct seed_part *p = &r->parts[r->order[r->next_job++]];
         pthread_mutex_unlock(&r->lock);
 
-        if (!build_part(r, conn, p, err, sizeof err)) {
+        if (!build_part(r, w->index, conn, p, err, sizeof err)) {
             char msg[600];
             snprintf(msg, sizeof msg, "building %s: %s", p->name, err);
             seed_run_fail(r, msg);
@@ -183,9 +186,12 @@ void seed_pool_plan(struct seed_run *r)
     r->parts = core_xcalloc(r->nparts, sizeof *r->parts);
     r->order = core_xmalloc(r->nparts * sizeof *r->order);
     for (size_t i = 0; i < r->nparts; i++) {
-        r->parts[i].month = &plan->months[i];
-        snprintf(r->parts[i].name, sizeof r->parts[i].name, "messages_y%04dm%02d",
-                 plan->months[i].year, plan->months[i].month);
+        const struct seed_month *m = &plan->months[i];
+        r->parts[i].month = m;
+        /* Year 0 is 1 BC: an imported history may reach back there. */
+        snprintf(r->parts[i].name, sizeof r->parts[i].name,
+                 m->year > 0 ? "messages_y%04dm%02d" : "messages_y%04dbcm%02d",
+                 m->year > 0 ? m->year : 1 - m->year, m->month);
         r->order[i] = i;
     }
     /* Largest first, so the two workers finish together. */

@@ -12,6 +12,26 @@
 
 #define SEED_MAX_WORKERS 8
 
+/* Where the rows come from when they are not the generated plan's (an
+ * import, import.c): the loader calls these in place of copy.c's, each with
+ * arg. */
+struct seed_rows {
+    /* With the schema staged on target, before any row: fill the plan
+     * (counts, months) the loader was given. */
+    bool (*prepare)(void *arg, PGconn *target, struct seed_progress *progress, char *err,
+                    size_t errlen);
+    /* As seed_copy_contacts(). */
+    bool (*contacts)(void *arg, PGconn *target, struct seed_progress *progress, int bar,
+                     char *err, size_t errlen);
+    /* As seed_copy_month(), on the connection of worker. */
+    bool (*month)(void *arg, int worker, PGconn *target, const char *table,
+                  const struct seed_month *m, struct seed_progress *progress, int bar,
+                  const _Atomic bool *failed, size_t *reported, char *err, size_t errlen);
+    /* Every row is loaded (before ANALYZE and the swap). */
+    void (*done)(void *arg);
+    void *arg;
+};
+
 /* One monthly partition of messages. */
 struct seed_part {
     const struct seed_month *month;
@@ -50,8 +70,12 @@ struct seed_run {
 
 /* Set by seed_load_interrupt() (Ctrl-C): what runs is cancelled. */
 extern volatile sig_atomic_t seed_interrupted;
-/* Slot 0 is the main connection, 1.. the workers'. PQcancel is safe in a
- * signal handler; the PGcancel objects are made when a connection opens. */
+/* Slot 0 is the main connection, 1.. the workers', then an import's
+ * connections to its source: the main one's reader, then each worker's.
+ * PQcancel is safe in a signal handler; the PGcancel objects are made when
+ * a connection opens. */
+#define SEED_CANCEL_SLOTS (2 * (1 + SEED_MAX_WORKERS))
+#define SEED_CANCEL_SOURCE(i) (1 + SEED_MAX_WORKERS + (i))
 void seed_cancel_register(int slot, PGconn *conn);
 void seed_cancel_unregister(int slot);
 void seed_cancel_all(void);

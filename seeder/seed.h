@@ -120,6 +120,9 @@ struct seed_plan {
     struct seed_msg *msgs;             /* sorted by time, id = index + 1 */
     struct seed_month *months;
     size_t nmonths;
+    /* The sequences go on after these ids; 0 = after the counts (an import
+     * keeps the source's ids). */
+    int64_t max_contact_id, max_message_id;
 };
 
 struct seed_progress;
@@ -184,6 +187,7 @@ struct seed_load {
     char marker[64];          /* written in the swap: tells whether COMMIT happened */
     bool commit_lost;         /* set: the connection dropped during the final COMMIT */
     bool outcome_unknown;     /* set: ... and the server could not be asked after */
+    const struct seed_rows *rows; /* set: the rows come from elsewhere (pool.h) */
 };
 
 /* Check the target: reachable, its schema brought up to the ledger (a
@@ -216,6 +220,46 @@ struct seed_live {
  * one-line message in err. */
 int seed_live_run(const struct seed_live *opt, const struct seed_bodies *bodies,
                   char *err, size_t errlen);
+
+/* ---- import from another database (source.c, badrows.c, import.c) ------ */
+
+/* --map TABLE=SOURCE_TABLE or --map TABLE.COLUMN=SOURCE_COLUMN. */
+struct seed_map {
+    char table[16];           /* contacts or messages */
+    char column[16];          /* one of convo's columns; "" maps the table */
+    const char *source;       /* the source's table or column */
+};
+
+#define SEED_MAX_MAPS 16
+
+struct seed_import_opts {
+    const char *source;       /* libpq conninfo or URL of the database read */
+    struct seed_map maps[SEED_MAX_MAPS];
+    size_t nmaps;
+    const char *timezone;     /* the zone of times without one; NULL = UTC */
+    const char *skip_bad;     /* list bad rows in this file and leave them out;
+                                 NULL = a bad row stops the import */
+};
+
+/* Parse one --map argument; false with err saying what is wrong. */
+bool seed_map_parse(const char *arg, struct seed_map *map, char *err, size_t errlen);
+
+struct seed_import;
+struct seed_rows;
+
+/* Open the source in one REPEATABLE READ READ ONLY transaction and find its
+ * tables and columns (notes on stderr: the source columns left aside).
+ * 0, or 2 (--timezone names no zone) or 1 (unreachable, a shape it cannot
+ * place) with one line in err. Nothing is written anywhere. */
+int seed_import_open(const struct seed_import_opts *opts, struct seed_import **out,
+                     char *err, size_t errlen);
+/* What seed_load_run() takes to load the source's rows: the plan it
+ * fills (counts and months, once the schema is staged) and the rows. */
+const struct seed_plan *seed_import_plan(const struct seed_import *im);
+const struct seed_rows *seed_import_rows(struct seed_import *im);
+/* What the summary says: the snapshot read, the bad rows left out. */
+void seed_import_describe(const struct seed_import *im, FILE *out);
+void seed_import_free(struct seed_import *im);
 
 /* The folder of schema migrations (NNN_*.sql) applied to the staging schema
  * (schema.c; main.c sets it from --schema). NULL: schema/ of the checkout

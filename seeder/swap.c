@@ -406,12 +406,16 @@ static bool swap_in(struct seed_load *load, PGconn *conn, char *err, size_t errl
 bool seed_swap_publish(struct seed_run *r, PGconn *conn, char *err, size_t errlen)
 {
     const struct seed_plan *plan = r->plan;
+    /* The next id of each is one past the greatest loaded (1 when none). */
+    long long contacts = plan->max_contact_id ? plan->max_contact_id : (long long)plan->ncontacts;
+    long long messages = plan->max_message_id ? plan->max_message_id : (long long)plan->nmessages;
     /* Idempotent schema files fill in what the load left out (months ahead). */
     if (!seed_schema_apply(conn, err, errlen)
         || !seed_pg_runf(conn, err, errlen,
-                         "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %zu),"
-                         " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %zu)",
-                         plan->ncontacts, plan->nmessages ? plan->nmessages : 1)
+                         "SELECT setval(pg_get_serial_sequence('" STAGE ".contacts', 'id'), %lld, %s),"
+                         " setval(pg_get_serial_sequence('" STAGE ".messages', 'id'), %lld, %s)",
+                         contacts > 0 ? contacts : 1, contacts > 0 ? "true" : "false",
+                         messages > 0 ? messages : 1, messages > 0 ? "true" : "false")
         || !swap_in(r->load, conn, err, errlen))
         return false;
     return true;

@@ -96,7 +96,7 @@ PGDATABASE=${DB}_b "$SEEDER" --migrate 2>"$WORK/err" || fail "a database from be
     || fail "the files applied before the ledger were not recorded"
 pass "convo's tables from before the ledger: the files recorded"
 
-# --- 6. the brief's own tables: refused everywhere, nothing changed
+# --- 6. the plain contacts and messages tables: refused everywhere, nothing changed
 new_db "${DB}_b"
 export PGDATABASE=${DB}_b
 q "create table contacts (id serial primary key, phone_number varchar, created_at timestamp, updated_at timestamp);
@@ -106,20 +106,20 @@ q "create table contacts (id serial primary key, phone_number varchar, created_a
    insert into messages (contact_id, content, created_at) values (1, 'hello', now())" >/dev/null
 schema_dump "$PGDATABASE" "$WORK/foreign"
 rows=$(q "select md5(string_agg(m::text, ',' order by id)) from messages m")
-"$SEEDER" --migrate 2>"$WORK/err" && fail "migrate accepted the brief's tables"
+"$SEEDER" --migrate 2>"$WORK/err" && fail "migrate accepted the plain tables"
 for want in "contacts: no column name, last_message_at, last_message_id" "messages: not partitioned" \
             "./run import" "--adopt"; do
     grep -qF -- "$want" "$WORK/err" || fail "the refusal lacks '$want': $(cat "$WORK/err")"
 done
 [ "$(wc -l <"$WORK/err")" = 1 ] || fail "the refusal is not one line: $(cat "$WORK/err")"
-"$SEEDER" --reset --contacts 10 --messages 20 --seed 1 2>"$WORK/err" && fail "convo-seed --reset replaced the brief's tables"
+"$SEEDER" --reset --contacts 10 --messages 20 --seed 1 2>"$WORK/err" && fail "convo-seed --reset replaced the plain tables"
 grep -q "did not create" "$WORK/err" || fail "the seeder's refusal: $(cat "$WORK/err")"
-schema_dump "$PGDATABASE" "$WORK/after"; cmp -s "$WORK/foreign" "$WORK/after" || fail "a refusal changed the brief's schema"
+schema_dump "$PGDATABASE" "$WORK/after"; cmp -s "$WORK/foreign" "$WORK/after" || fail "a refusal changed the plain schema"
 [ "$(q "select md5(string_agg(m::text, ',' order by id)) from messages m")" = "$rows" ] || fail "a refusal changed the rows"
-"$QUERY" recent >"$WORK/out" 2>"$WORK/err" && fail "convo-query recent on the brief's tables exited 0"
+"$QUERY" recent >"$WORK/out" 2>"$WORK/err" && fail "convo-query recent on the plain tables exited 0"
 grep -q "tables are not convo's" "$WORK/err" || fail "convo-query said: $(cat "$WORK/err")"
 grep -q "ERROR" "$WORK/err" && fail "convo-query passed on a raw server error: $(cat "$WORK/err")"
-pass "the brief's tables: migrate and seed --reset refuse in one line, convo-query explains, nothing changed"
+pass "the plain tables: migrate and seed --reset refuse in one line, convo-query explains, nothing changed"
 
 # --- 7. --reset and what others built on convo's tables
 export PGDATABASE=$DB

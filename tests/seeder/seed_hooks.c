@@ -79,6 +79,22 @@ void seed_hook_commit(PGconn *conn, bool sent)
     }
 }
 
+/* CONVO_SEED_TEST_SNAPSHOT_SQL: a statement run on the database
+ * CONVO_SEED_TEST_SNAPSHOT_DB names once an import's snapshot is taken
+ * (import.sh writes into the source there: those rows must not be copied). */
+void seed_hook_snapshot(void)
+{
+    const char *sql = getenv("CONVO_SEED_TEST_SNAPSHOT_SQL");
+    if (!sql)
+        return;
+    PGconn *conn = PQconnectdb(getenv("CONVO_SEED_TEST_SNAPSHOT_DB") ? getenv("CONVO_SEED_TEST_SNAPSHOT_DB") : "");
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        fprintf(stderr, "convo-seed-test: the snapshot hook failed: %s", PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+}
+
 double seed_hook_wait_s(enum seed_wait which, double normal_s)
 {
     const char *v = getenv(which == SEED_WAIT_LOCK ? "CONVO_SEED_LOCK_WAIT_S"
