@@ -52,5 +52,5 @@ rm -f "/tmp/convo_bench_import_$$"
 awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v n="$N" 'BEGIN {
     s = t1 - t0; i = t3 - t2
     printf "seed   %d generated messages: %6.2f s (%.0f rows/s)\n", n, s, n / s
-    printf "import %d messages (brief schema): %6.2f s (%.0f rows/s), %.2fx the seed\n", n, i, n / i, i / s
+    printf "import %d messages (plain schema): %6.2f s (%.0f rows/s), %.2fx the seed\n", n, i, n / i, i / s
 }'
