@@ -184,8 +184,8 @@ void seed_pool_plan(struct seed_run *r)
     r->order = core_xmalloc(r->nparts * sizeof *r->order);
     for (size_t i = 0; i < r->nparts; i++) {
         r->parts[i].month = &plan->months[i];
-        snprintf(r->parts[i].name, sizeof r->parts[i].name, "messages_y%04dm%02d",
-                 plan->months[i].year, plan->months[i].month);
+        seed_month_name(r->parts[i].name, sizeof r->parts[i].name, plan->months[i].year,
+                        plan->months[i].month);
         r->order[i] = i;
     }
     /* Largest first, so the two workers finish together. */
