@@ -272,6 +272,33 @@ BEGIN
         ' CROSS JOIN LATERAL public.convo_month_bounds(d.m) b ORDER BY 1', nsp) USING cutoff;
 END $$;
 
+-- What moves by earlier versions left: partitions' indexes named after the
+-- copy (messages_y2020m03_moving_pkey) get the partition's own names, and
+-- copies that are not partitions (a move that failed) are dropped.
+CREATE OR REPLACE FUNCTION public.convo_partitions_tidy() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT n.nspname, i.relname, replace(i.relname, '_moving_', '_') AS want
+               FROM pg_inherits h
+               JOIN pg_index x ON x.indrelid = h.inhrelid
+               JOIN pg_class i ON i.oid = x.indexrelid
+               JOIN pg_namespace n ON n.oid = i.relnamespace
+              WHERE h.inhparent = 'messages'::regclass AND i.relname LIKE '%\_moving\_%' LOOP
+        IF to_regclass(format('%I.%I', r.nspname, r.want)) IS NULL THEN
+            EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', r.nspname, r.relname, r.want);
+        END IF;
+    END LOOP;
+    FOR r IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind = 'r' AND NOT c.relispartition AND c.relname ~ '^messages_y.*_moving$'
+                AND n.oid = (SELECT relnamespace FROM pg_class WHERE oid = 'messages'::regclass) LOOP
+        EXECUTE format('DROP TABLE %I.%I', r.nspname, r.relname);
+    END LOOP;
+END $$;
+
+SELECT public.convo_partitions_tidy();
+
 DROP PROCEDURE IF EXISTS public.convo_maintain(int, int);
 CREATE OR REPLACE PROCEDURE public.convo_maintain(months_ahead int DEFAULT 2,
                                                   batch_rows int DEFAULT 10000,
@@ -296,6 +323,12 @@ BEGIN
         RAISE NOTICE 'convo_maintain: another maintenance is running';
         RETURN;
     END IF;
+    BEGIN
+        PERFORM public.convo_partitions_tidy();
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'convo_maintain: could not tidy the partitions: %', SQLERRM;
+    END;
+    COMMIT;
     FOR r IN SELECT * FROM public.convo_default_ranges(cutoff, old_rows, month_rows, old_months) LOOP
         CALL public.convo_move_range(r.lo, r.hi, r.name, batch_rows, moved);
     END LOOP;
