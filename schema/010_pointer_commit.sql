@@ -94,6 +94,7 @@ DECLARE
     ids int[]; rem boolean[]; ats timestamptz[]; mids bigint[];
     one public.convo_pointer_note;
     at timestamptz;
+    moved int[];
 BEGIN
     -- Armed again by the next change (after SET CONSTRAINTS ... IMMEDIATE).
     PERFORM set_config('convo.pointer_armed', '', true), set_config('convo.pointer_pending', '', true);
@@ -104,7 +105,13 @@ BEGIN
         EXECUTE 'SELECT concat_ws('','', nullif($1, ''''), string_agg(format(''"(%s,%s,%s,%s)"'','
                 ' contact_id, removed, add_us, add_id), '',''))'
                 ' FROM pg_temp.convo_pointer_rows' INTO pending USING pending;
+        -- Rows noted one at a time were not notified by their statements.
+        EXECUTE 'SELECT array_agg(DISTINCT contact_id ORDER BY contact_id) FROM pg_temp.convo_pointer_rows'
+            INTO moved;
         EXECUTE 'DELETE FROM pg_temp.convo_pointer_rows';
+        IF moved IS NOT NULL THEN
+            PERFORM public.convo_notify(moved);
+        END IF;
         IF pending IS NULL OR pending = '' THEN
             RETURN NULL;
         END IF;
@@ -256,14 +263,13 @@ END $$;
 CREATE OR REPLACE FUNCTION public.convo_messages_row_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Notified at commit, once per transaction (convo_pointer_commit).
     PERFORM public.convo_pointer_rows();
     IF TG_OP = 'DELETE' THEN
         INSERT INTO pg_temp.convo_pointer_rows VALUES (OLD.contact_id, true, NULL, NULL);
-        PERFORM public.convo_notify(ARRAY[OLD.contact_id]);
     ELSE
         INSERT INTO pg_temp.convo_pointer_rows
         VALUES (NEW.contact_id, false, public.convo_time_us(NEW.created_at), NEW.id);
-        PERFORM public.convo_notify(ARRAY[NEW.contact_id]);
     END IF;
     RETURN NULL;
 END $$;

@@ -4,7 +4,7 @@
 # across months (PostgreSQL 15 gives statement triggers empty transition
 # tables for a MERGE UPDATE that moves a row to another partition), also
 # inside a savepoint rolled back and in a transaction that writes on after;
-# and a transaction of thousands of statements.
+# a transaction of thousands of statements; and the move is notified.
 source "$1"
 
 DB=convo_merge_test_$$
@@ -98,3 +98,12 @@ reset
 } | psql -X -q -v ON_ERROR_STOP=1 >/dev/null || fail "the long transaction failed"
 check "a transaction of 3,000 inserts, a delete and a MERGE"
 [ "$(latest 1)" = "long 2996" ] && [ "$(latest 3)" = "long 2994" ] || fail "contacts 1 and 3 point at $(latest 1) and $(latest 3), want long 2996 and long 2994"
+
+# A MERGE moving a row to another month notifies its contact.
+reset
+got=$(psql -X -q -v ON_ERROR_STOP=1 -c "listen convo_changes" \
+        -c "merge into messages m using (values (4, 'm1')) v(c, body) on m.contact_id = v.c and m.content = v.body
+            when matched then update set created_at = timestamptz '2026-03-20 00:00+00'" -c "select 1" 2>&1)
+printf '%s\n' "$got" | grep -q 'notification "convo_changes" with payload "4"' \
+    || fail "no notification for contact 4 after a MERGE moved its message: $got"
+check "a MERGE moving a message to another month notifies its contact"
