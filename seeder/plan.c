@@ -13,6 +13,7 @@
 #include "seed.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,6 +185,18 @@ static void sort_by_time(struct seed_msg *msgs, size_t n)
     if (src != msgs)
         memcpy(msgs, src, n * sizeof *msgs);
     free(tmp);
+}
+
+/* The partition name of a month as the schema's convo_month_bounds gives
+ * it: messages_yYYYYmMM, and "bc" after it for a month before the year 1
+ * (year is astronomical, as gmtime gives it: 0 is 1 BC), so that no two
+ * months share a name. */
+void seed_month_name(char *buf, size_t size, int year, int month)
+{
+    if (year >= 1)
+        snprintf(buf, size, "messages_y%04dm%02d", year, month);
+    else
+        snprintf(buf, size, "messages_y%04dm%02dbc", 1 - year, month);
 }
 
 static void make_months(struct seed_plan *plan)

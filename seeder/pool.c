@@ -186,12 +186,9 @@ void seed_pool_plan(struct seed_run *r)
     r->parts = core_xcalloc(r->nparts, sizeof *r->parts);
     r->order = core_xmalloc(r->nparts * sizeof *r->order);
     for (size_t i = 0; i < r->nparts; i++) {
-        const struct seed_month *m = &plan->months[i];
-        r->parts[i].month = m;
-        /* Year 0 is 1 BC: an imported history may reach back there. */
-        snprintf(r->parts[i].name, sizeof r->parts[i].name,
-                 m->year > 0 ? "messages_y%04dm%02d" : "messages_y%04dbcm%02d",
-                 m->year > 0 ? m->year : 1 - m->year, m->month);
+        r->parts[i].month = &plan->months[i];
+        seed_month_name(r->parts[i].name, sizeof r->parts[i].name, plan->months[i].year,
+                        plan->months[i].month);
         r->order[i] = i;
     }
     /* Largest first, so the two workers finish together. */

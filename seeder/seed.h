@@ -131,6 +131,8 @@ void seed_plan_build(struct seed_plan *plan, const struct seed_bodies *bodies,
                      size_t ncontacts, size_t nmessages, uint64_t seed,
                      int64_t end_us, struct seed_progress *progress, int bar);
 void seed_plan_free(struct seed_plan *plan);
+/* The name of the partition of a month (year astronomical, month 1-12). */
+void seed_month_name(char *buf, size_t size, int year, int month);
 
 /* ---- progress (progress.c) ----------------------------------------------- */
 
