@@ -120,6 +120,7 @@ DECLARE
     bad text;
     n bigint;
     resuming boolean := to_regclass('public.convo_adopt_state') IS NOT NULL;
+    columns_ok boolean := true;
 BEGIN
     IF m IS NULL OR c IS NULL THEN
         RETURN NEXT 'adopt needs both a contacts and a messages table in the schema public';
@@ -150,10 +151,12 @@ BEGIN
             ELSE
                 RETURN NEXT format('%s has no column %s', r.rel, r.col);
             END IF;
+            columns_ok := false;
         ELSIF (SELECT typname FROM pg_type WHERE oid = pg_temp.adopt_type(r.rel, r.col)) <> ALL (r.types::text[]) THEN
             RETURN NEXT format('%s.%s is %s; adopt converts only %s', r.rel, r.col,
                                (SELECT type FROM pg_temp.adopt_columns(r.rel) WHERE name = r.col),
                                array_to_string(r.types::text[], ', '));
+            columns_ok := false;
         END IF;
     END LOOP;
     IF pg_temp.adopt_type(c, 'name') IS NOT NULL
@@ -207,6 +210,9 @@ BEGIN
     END IF;
     IF to_regnamespace('convo_adopt') IS NOT NULL AND NOT resuming THEN
         RETURN NEXT 'a schema convo_adopt exists already: adopt builds the new table there';
+    END IF;
+    IF NOT columns_ok THEN
+        RETURN;   -- the rows cannot be looked at through columns that are not there
     END IF;
     -- What convo's migrations would refuse after the swap.
     SELECT count(*) INTO n FROM public.contacts
@@ -524,13 +530,15 @@ END $$;
 -- Keys and indexes of the new table, each committed (a rerun skips those
 -- made). convo's indexes carry the names 002_indexes and 006_grams give
 -- them, so that the migrations find them made; 007_time_range's check
--- likewise. The foreign keys are checked partition by partition, which
--- does not hold the referenced table against writers.
+-- likewise. A foreign key is checked over all rows at once: that holds
+-- the referenced table against writers (not readers) for the check. (Checked
+-- partition by partition, attaching the partitions' keys to the parent's
+-- would drop their triggers on the referenced table, which waits for every
+-- reader of it and makes everyone wait behind.)
 CREATE PROCEDURE pg_temp.adopt_build()
 LANGUAGE plpgsql AS $$
 DECLARE
     def record;
-    p record;
 BEGIN
     IF (SELECT phase FROM public.convo_adopt_state) <> 'building' THEN
         RETURN;
@@ -559,15 +567,6 @@ BEGIN
                                      AND contype = 'f' AND confrelid = 'public.contacts'::regclass) LOOP
         CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'convo_adopt.messages'::regclass
                                  AND conname = def.conname);
-        FOR p IN SELECT inhrelid::regclass AS part FROM pg_inherits
-                  WHERE inhparent = 'convo_adopt.messages'::regclass LOOP
-            CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = p.part
-                                     AND conname = def.conname);
-            EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', p.part, def.conname, def.d);
-            COMMIT;
-            EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', p.part, def.conname);
-            COMMIT;
-        END LOOP;
         EXECUTE format('ALTER TABLE convo_adopt.messages ADD CONSTRAINT %I %s', def.conname, def.d);
         COMMIT;
     END LOOP;
