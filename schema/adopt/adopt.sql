@@ -344,7 +344,9 @@ BEGIN
     disk := 3 * pg_relation_size(m) + pg_total_relation_size(c);
     RETURN NEXT format('  estimate: about %s s, about %s more disk while messages_before_convo is kept',
                        secs, pg_size_pretty(disk));
-    IF tz_default <> zone AND pg_temp.adopt_type(m, 'created_at') = 'timestamp'::regtype THEN
+    IF pg_temp.adopt_type(m, 'created_at') = 'timestamp'::regtype
+       AND NOT (SELECT bool_and(w AT TIME ZONE zone = w AT TIME ZONE tz_default)
+                  FROM generate_series(now() - interval '30 years', now() + interval '1 year', interval '1 week') w) THEN
         RETURN NEXT format('  note: sessions here use TimeZone %s: a timestamp the application writes after'
                            ' the adoption is read in its session''s zone, not %s', tz_default, zone);
     END IF;
