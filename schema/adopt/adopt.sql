@@ -109,6 +109,71 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT 'messages_y' || to_char(lo AT TIME ZONE 'UTC', 'YYYY') || 'm' || to_char(lo AT TIME ZONE 'UTC', 'MM')
 $$;
 
+-- The views and materialised views over contacts or messages (and over
+-- those), in the order they were made: the swap drops them and makes them
+-- again over the new tables, undo over the original ones. Each with what
+-- making it again takes: definition, options, owner, grants, indexes, comment.
+CREATE FUNCTION pg_temp.adopt_views() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE dep(oid) AS (
+        SELECT w.ev_class FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
+         WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+           AND d.refobjid IN (to_regclass('public.contacts'), to_regclass('public.messages'))
+           AND w.ev_class NOT IN (to_regclass('public.contacts'), to_regclass('public.messages'))
+        UNION
+        SELECT w.ev_class FROM dep JOIN pg_depend d ON d.refobjid = dep.oid
+          JOIN pg_rewrite w ON w.oid = d.objid
+         WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+           AND w.ev_class <> dep.oid)
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'oid', c.oid, 'name', c.oid::regclass::text, 'kind', c.relkind,
+               'def', rtrim(pg_get_viewdef(c.oid), ';'), 'options', array_to_string(c.reloptions, ', '),
+               'owner', pg_get_userbyid(c.relowner), 'populated', c.relispopulated,
+               'comment', obj_description(c.oid, 'pg_class'),
+               'indexes', (SELECT coalesce(jsonb_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid), '[]')
+                             FROM pg_index i WHERE i.indrelid = c.oid),
+               'grants', (SELECT coalesce(jsonb_agg(format('GRANT %s ON %s TO %s', a.privilege_type, c.oid::regclass,
+                                                          CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                                               ELSE quote_ident(pg_get_userbyid(a.grantee)) END)), '[]')
+                            FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner))
+           ORDER BY c.oid), '[]')
+      FROM pg_class c WHERE c.oid IN (SELECT oid FROM dep)
+$$;
+
+CREATE FUNCTION pg_temp.adopt_views_drop(views jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE v jsonb;
+BEGIN
+    FOR v IN SELECT x FROM jsonb_array_elements(views) WITH ORDINALITY e(x, n) ORDER BY n DESC LOOP
+        EXECUTE format('DROP %s IF EXISTS %s', CASE WHEN v->>'kind' = 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                       v->>'name');
+    END LOOP;
+END $$;
+
+CREATE FUNCTION pg_temp.adopt_views_create(views jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v jsonb;
+    what text;
+    stmt text;
+BEGIN
+    FOR v IN SELECT x FROM jsonb_array_elements(views) WITH ORDINALITY e(x, n) ORDER BY n LOOP
+        what := CASE WHEN v->>'kind' = 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+        EXECUTE format('CREATE %s %s%s AS %s%s', what, v->>'name',
+                       coalesce(' WITH (' || nullif(v->>'options', '') || ')', ''), v->>'def',
+                       CASE WHEN v->>'kind' <> 'm' THEN ''
+                            WHEN (v->>'populated')::boolean THEN ' WITH DATA' ELSE ' WITH NO DATA' END);
+        EXECUTE format('ALTER %s %s OWNER TO %I', what, v->>'name', v->>'owner');
+        FOR stmt IN SELECT jsonb_array_elements_text(v->'indexes') UNION ALL
+                 SELECT jsonb_array_elements_text(v->'grants') LOOP
+            EXECUTE stmt;
+        END LOOP;
+        IF v->>'comment' IS NOT NULL THEN
+            EXECUTE format('COMMENT ON %s %s IS %L', what, v->>'name', v->>'comment');
+        END IF;
+    END LOOP;
+END $$;
+
 -- What stops an adoption, each with what the user can do; empty when
 -- nothing does.
 CREATE FUNCTION pg_temp.adopt_refusals(zone text) RETURNS SETOF text
@@ -190,12 +255,10 @@ BEGIN
                            ' unique key on id alone; drop it first (ALTER TABLE %s DROP CONSTRAINT %I)',
                            r.conname, r.rel, r.rel, r.conname);
     END LOOP;
-    FOR r IN SELECT DISTINCT w.ev_class::regclass AS v, d.refobjid::regclass AS t FROM pg_depend d
-               JOIN pg_rewrite w ON w.oid = d.objid
-              WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-                AND d.refobjid IN (m, c) AND w.ev_class NOT IN (m, c) LOOP
-        RETURN NEXT format('the view %s depends on %s, whose columns change: drop it first and create'
-                           ' it again after the adoption', r.v, r.t);
+    FOR r IN SELECT t.tgname, t.tgrelid::regclass AS v FROM pg_trigger t
+              WHERE t.tgrelid IN (SELECT (v->>'oid')::oid FROM jsonb_array_elements(pg_temp.adopt_views()) v) LOOP
+        RETURN NEXT format('the view %s over contacts or messages has the trigger %s, which adopt would not'
+                           ' carry over: drop it first and create it again after', r.v, r.tgname);
     END LOOP;
     FOR r IN SELECT tgname FROM pg_trigger WHERE tgrelid = m AND NOT tgisinternal
                 AND tgname NOT LIKE 'convo\_adopt\_log%' LOOP
@@ -333,6 +396,13 @@ BEGIN
      WHERE i.indrelid = m AND NOT i.indisunique;
     RETURN NEXT format('  indexes on the new messages: convo''s (contact and time, trigram and n-gram'
                        ' search)%s, built before the swap', coalesce(' and yours (' || why || ')', ''));
+    SELECT string_agg((v->>'name') || CASE WHEN v->>'kind' = 'm' AND (v->>'populated')::boolean
+                                           THEN ' (materialised: its query runs in the swap)' ELSE '' END, ', ')
+      INTO why FROM jsonb_array_elements(pg_temp.adopt_views()) v;
+    IF why IS NOT NULL THEN
+        RETURN NEXT format('  views made again over the new tables in the swap, with their owners, grants'
+                           ' and indexes: %s', why);
+    END IF;
     RETURN NEXT '  swap: one short transaction locks messages and contacts, applies the last changes,'
                 ' converts contacts and renames messages -> messages_before_convo, the new table -> messages';
     RETURN NEXT format('  then convo''s schema files through the ledger (triggers that keep the pointers,'
@@ -654,6 +724,7 @@ DECLARE
     alter_c text[] := '{}';
     renames jsonb := '[]';
     fks jsonb := '[]';
+    views jsonb;
     seq text;
 BEGIN
     SELECT * INTO s FROM public.convo_adopt_state;
@@ -663,6 +734,8 @@ BEGIN
     LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE;
     LOCK TABLE public.contacts IN ACCESS EXCLUSIVE MODE;
     PERFORM pg_temp.adopt_apply_log();
+    views := pg_temp.adopt_views();
+    PERFORM pg_temp.adopt_views_drop(views);
 
     -- contacts, in place: one rewrite.
     IF pg_temp.adopt_type('public.contacts', 'name') IS NOT NULL THEN
@@ -714,8 +787,9 @@ BEGIN
     IF seq IS NOT NULL THEN
         EXECUTE format('ALTER SEQUENCE %s AS bigint OWNED BY public.messages.id', seq);
     END IF;
+    PERFORM pg_temp.adopt_views_create(views);
     UPDATE public.convo_adopt_state
-       SET phase = 'swapped', orig = orig || jsonb_build_object('renames', renames, 'fks', fks);
+       SET phase = 'swapped', orig = orig || jsonb_build_object('renames', renames, 'fks', fks, 'views', views);
 END $$;
 
 -- After convo's migrations: every pointer computed the way 004_live's
@@ -797,6 +871,7 @@ BEGIN
     inv := s.orig;
     LOCK TABLE public.messages IN ACCESS EXCLUSIVE MODE;
     LOCK TABLE public.contacts IN ACCESS EXCLUSIVE MODE;
+    PERFORM pg_temp.adopt_views_drop(coalesce(inv->'views', '[]'));
     -- messages_before_convo := messages, converted back; unchanged rows stay.
     EXECUTE format('CREATE TEMP TABLE adopt_back ON COMMIT DROP AS SELECT %s FROM public.messages n', s.back);
     CREATE INDEX ON pg_temp.adopt_back (id);
@@ -857,6 +932,8 @@ BEGIN
         UPDATE public.contacts c SET name = NULL FROM public.convo_adopt_nulls x
          WHERE x.col = 'contacts.name' AND x.id = c.id AND c.name = '';
     END IF;
+
+    PERFORM pg_temp.adopt_views_create(coalesce(inv->'views', '[]'));
 
     -- convo's routines and tables, and the extensions adopt created.
     FOR r IN SELECT p.oid::regprocedure AS f, p.prokind FROM pg_proc p

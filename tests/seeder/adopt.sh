@@ -2,10 +2,11 @@
 # tests/seeder/adopt.sh QUERY LIB - ./run setup --adopt converts a user's own
 # tables in place, and ./run adopt-undo and adopt-finish. On the brief's exact
 # tables and a variant (contacts.name, extra columns, a conversations table
-# referencing contacts, the user's own indexes, --timezone), with ties in
-# created_at, a contact without messages, messages from 1998 and a year
-# ahead, non-ASCII, backslashes and NULL contents: every row's checksum (ids,
-# contents, times as instants) equals the source's; recent pages and a
+# referencing contacts, a view and a materialised view, the user's own
+# indexes and grants, --timezone), with ties in created_at, a contact
+# without messages, messages from 1998 and a year ahead, non-ASCII,
+# backslashes and NULL contents: every row's checksum (ids, contents,
+# times as instants) equals the source's; recent pages and a
 # search equal an SQL oracle; an application-style writer loses nothing it
 # committed during the adoption; the application's own INSERT afterwards
 # lands in its month, moves the pointer, notifies and tops `recent`;
@@ -285,7 +286,14 @@ export PGDATABASE=$B
 make_tables named
 fill named 3000
 MAXID=$(q "select max(id) from messages")
-q "insert into conversations (contact_id, topic) select id, 'topic ' || id from contacts where id % 3 = 0" >/dev/null
+q "insert into conversations (contact_id, topic) select id, 'topic ' || id from contacts where id % 3 = 0;
+   create materialized view conversation_latest as
+     select contact_id, max(created_at) as last_at, count(*) as n from messages group by contact_id;
+   create unique index conversation_latest_contact on conversation_latest (contact_id);
+   create view contact_list as select c.id, c.name, l.last_at, l.n
+     from contacts c left join conversation_latest l on l.contact_id = c.id;
+   comment on view contact_list is 'contacts with their latest time';
+   grant select on contact_list to adopt_app_$$" >/dev/null || fail "the variant's views"
 schema_dump "$WORK/b.before"
 zone=America/New_York
 b_exact=$(msg_src $zone '<NULL>') b_msgs=$(msg_src $zone '')
@@ -303,12 +311,16 @@ q "select indexdef from pg_indexes where tablename = 'messages' and indexname = 
 q "select has_table_privilege('adopt_app_$$', 'messages', 'INSERT')" | grep -q t || fail "the grant on messages was not carried over"
 [ "$(q "select read from messages where id = 1")" = f ] || fail "the extra column read lost its value"
 [ "$(stale_pointers)" = 0 ] || fail "the variant's pointers are stale"
+[ "$(q "select count(*) from conversation_latest l join (select contact_id, max(created_at) m, count(*) n from messages
+         group by 1) t using (contact_id) where l.last_at = t.m and l.n = t.n")" = "$(q "select count(distinct contact_id) from messages")" ] \
+    || fail "the materialised view was not made again over the new messages"
+q "select has_table_privilege('adopt_app_$$', 'contact_list', 'SELECT')" | grep -q t || fail "the view's grant was lost"
 check_pages "the variant"
 q "delete from contacts where id = 299" >/dev/null || fail "on delete cascade of the user's foreign key does not work on the new table"
 "$RUN" adopt-undo >/dev/null 2>"$WORK/err" || fail "the variant's adopt-undo: $(cat "$WORK/err")"
 same_dump "$WORK/b.before" "the variant's adopt-undo"
 q "select count(*) from messages where contact_id = 299" | grep -qx 0 || fail "undo brought back rows deleted since"
-pass "the variant (name, extra columns, conversations, own index and grant, --timezone): rows as instants, undo gives the schema back"
+pass "the variant (name, extra columns, conversations, a view and a materialised view, own index and grant, --timezone): rows as instants, undo gives the schema back"
 q "drop role adopt_app_$$" >/dev/null 2>&1 || q "drop owned by adopt_app_$$; drop role adopt_app_$$" >/dev/null
 
 # --- 3. killed mid-copy: the database works as before; undo restores it -------
