@@ -35,6 +35,13 @@ SET client_min_messages = warning;
 SET search_path = public;
 -- A killed ./run ends its statement here within a second.
 SET client_connection_check_interval = '1s';
+-- One adoption at a time: two copies of the same rows would both land.
+DO $$
+BEGIN
+    IF NOT pg_try_advisory_lock(hashtext('convo_adopt')) THEN
+        RAISE EXCEPTION 'another ./run setup --adopt, adopt-undo or adopt-finish is at work on this database';
+    END IF;
+END $$;
 
 -- The columns of rel, in order.
 CREATE FUNCTION pg_temp.adopt_columns(rel regclass)

@@ -392,4 +392,16 @@ for want in "nothing was changed" "its time is in sent_at" "RENAME COLUMN sent_a
     grep -qF "$want" "$WORK/err" || fail "the refusal lacks '$want': $(cat "$WORK/err")"
 done
 same_dump "$WORK/c.before" "a refused adoption"
-pass "a time column named sent_at and a foreign key to messages(id): refused in one line, by name, nothing changed"
+PGAPPNAME=adopt-test-locker psql -X -q -c "select pg_advisory_lock(hashtext('convo_adopt')), pg_sleep(600)" >/dev/null 2>&1 &
+echo $! >"$WORK/locker.pid"
+for _ in $(seq 200); do
+    [ "$(q "select count(*) from pg_locks l join pg_stat_activity a using (pid)
+            where a.application_name = 'adopt-test-locker' and l.locktype = 'advisory' and l.granted")" = 1 ] && break
+    sleep 0.05
+done
+"$RUN" adopt-undo >/dev/null 2>"$WORK/err" && fail "adopt-undo ran beside another adoption"
+grep -q "another ./run setup --adopt, adopt-undo or adopt-finish is at work" "$WORK/err" \
+    || fail "a second adoption said: $(cat "$WORK/err")"
+q "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'adopt-test-locker'" >/dev/null
+kill "$(cat "$WORK/locker.pid")" 2>/dev/null; rm -f "$WORK/locker.pid"
+pass "a time column named sent_at and a foreign key to messages(id): refused in one line, by name, nothing changed; one adoption at a time"
