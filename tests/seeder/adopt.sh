@@ -192,7 +192,7 @@ writer_check() {
 # new table held after its first batches) and kill it, client and server.
 kill_mid_copy() {
     local adopter
-    CONVO_ADOPT_BATCH=200 setsid "$RUN" setup --adopt --yes >/dev/null 2>"$WORK/err" &
+    CONVO_ADOPT_BATCH=100 setsid "$RUN" setup --adopt --yes >/dev/null 2>"$WORK/err" &
     adopter=$!
     for _ in $(seq 600); do
         [ "$(q "select copied_through > 0 from convo_adopt_state" 2>/dev/null)" = t ] && break
