@@ -299,6 +299,11 @@ zone=America/New_York
 b_exact=$(msg_src $zone '<NULL>') b_msgs=$(msg_src $zone '')
 b_contacts=$(contacts_sum $zone ", coalesce(name, ''), email")
 b_conv=$(q "select md5(string_agg(c::text, ',' order by id)) from conversations c")
+# What undo must give back after contact 299 (and its messages) is deleted.
+b_undo_msgs=$(q "select md5(string_agg(concat_ws('|', id, contact_id, coalesce(content, '<NULL>'), read,
+                                                 extract(epoch from created_at at time zone '$zone')), E'\n' order by id))
+                   from messages where contact_id <> 299")
+b_undo_contacts=$(q "select md5(string_agg(c::text, E'\n' order by id)) from contacts c where id <> 299")
 adopt --yes --timezone $zone >"$WORK/out" 2>"$WORK/err" || fail "adopting the variant: $(tail -n 3 "$WORK/err")"
 grep -q "read as $zone" "$WORK/out" || fail "the plan does not name the zone: $(cat "$WORK/out")"
 [ "$(msg_dst)" = "$b_msgs" ] || fail "the variant's messages differ from the source (times read in $zone)"
@@ -320,6 +325,11 @@ q "delete from contacts where id = 299" >/dev/null || fail "on delete cascade of
 "$RUN" adopt-undo >/dev/null 2>"$WORK/err" || fail "the variant's adopt-undo: $(cat "$WORK/err")"
 same_dump "$WORK/b.before" "the variant's adopt-undo"
 q "select count(*) from messages where contact_id = 299" | grep -qx 0 || fail "undo brought back rows deleted since"
+[ "$(q "select md5(string_agg(concat_ws('|', id, contact_id, coalesce(content, '<NULL>'), read,
+                                       extract(epoch from created_at at time zone '$zone')), E'\n' order by id))
+         from messages")" = "$b_undo_msgs" ] || fail "the variant's undo did not give back every message as it was"
+[ "$(q "select md5(string_agg(c::text, E'\n' order by id)) from contacts c")" = "$b_undo_contacts" ] \
+    || fail "the variant's undo did not give back every contact as it was (NULL names, times, email)"
 pass "the variant (name, extra columns, conversations, a view and a materialised view, own index and grant, --timezone): rows as instants, undo gives the schema back"
 q "drop role adopt_app_$$" >/dev/null 2>&1 || q "drop owned by adopt_app_$$; drop role adopt_app_$$" >/dev/null
 
