@@ -154,6 +154,7 @@ $(for i in $(seq 50); do echo "select pg_sleep(0.1);"; done)
 EOF
     id=$(q "select id from messages where content = 'app after adoption'")
     [ -n "$id" ] || fail "$1: the application's INSERT did not land: $(cat "$WORK/listen")"
+    [ "$id" -gt "$(q "select max(id) from messages_before_convo")" ] || fail "$1: the sequence did not keep numbering"
     month=$(q "select coalesce(to_regclass(to_char(timestamp '$ts', '\"messages_y\"YYYY\"m\"MM'))::text, 'messages_default')")
     [ "$(q "select tableoid::regclass from messages where id = $id")" = "$month" ] \
         || fail "$1: the INSERT went to $(q "select tableoid::regclass from messages where id = $id"), not $month"
@@ -304,7 +305,7 @@ b_undo_msgs=$(q "select md5(string_agg(concat_ws('|', id, contact_id, coalesce(c
                                                  extract(epoch from created_at at time zone '$zone')), E'\n' order by id))
                    from messages where contact_id <> 299")
 b_undo_contacts=$(q "select md5(string_agg(c::text, E'\n' order by id)) from contacts c where id <> 299")
-adopt --yes --timezone $zone >"$WORK/out" 2>"$WORK/err" || fail "adopting the variant: $(tail -n 3 "$WORK/err")"
+echo y | adopt --timezone $zone >"$WORK/out" 2>"$WORK/err" || fail "adopting the variant: $(tail -n 3 "$WORK/err")"
 grep -q "read as $zone" "$WORK/out" || fail "the plan does not name the zone: $(cat "$WORK/out")"
 [ "$(msg_dst)" = "$b_msgs" ] || fail "the variant's messages differ from the source (times read in $zone)"
 [ "$(contacts_sum '' ", name, email")" = "$b_contacts" ] || fail "the variant's contacts differ from the source"
