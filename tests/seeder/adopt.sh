@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/seeder/adopt.sh QUERY LIB - ./run setup --adopt converts a user's own
-# tables in place, and ./run adopt-undo and adopt-finish. On the brief's exact
+# tables in place, and ./run adopt-undo and adopt-finish. On the plain exact
 # tables and a variant (contacts.name, extra columns, a conversations table
 # referencing contacts, a view and a materialised view, the user's own
 # indexes and grants, --timezone), with ties in created_at, a contact
@@ -41,7 +41,7 @@ same_dump() {   # same_dump BEFORE WHAT
 }
 adopt() { "$RUN" setup --adopt "$@"; }
 
-# --- the brief's tables and their rows --------------------------------------
+# --- the plain tables and their rows --------------------------------------
 
 # make_tables VARIANT: brief (as written) or named (contacts.name and email,
 # messages.read, a conversations table, indexes of the user's).
@@ -225,7 +225,7 @@ for args in "--yes" "--timezone UTC" "--adopt --contacts 5" "--adopt --timezone"
 done
 pass "setup --adopt's options: a mistake is one error line, exit 2"
 
-# --- 1. the brief's tables: 'n' changes nothing, --yes adopts while a writer writes
+# --- 1. the plain tables: 'n' changes nothing, --yes adopts while a writer writes
 A=convo_adopt_a_$$
 new_db "$A"
 export PGDATABASE=$A
@@ -243,30 +243,30 @@ grep -q "estimate: about [0-9]* s, about .* more disk" "$WORK/out" || fail "the 
 grep -q "aborted, nothing was changed" "$WORK/err" || fail "answering n: $(cat "$WORK/err")"
 same_dump "$WORK/a.before" "answering n"
 [ "$(msg_src UTC '<NULL>')" = "$a_exact" ] || fail "answering n changed rows"
-pass "the brief's tables: the plan counts rows and NULL contents, answering n changes nothing (exit 1)"
+pass "the plain tables: the plan counts rows and NULL contents, answering n changes nothing (exit 1)"
 
 writer
 sleep 0.5
-adopt --yes >"$WORK/out" 2>"$WORK/err" || fail "adopting the brief's tables: $(tail -n 3 "$WORK/err")"
+adopt --yes >"$WORK/out" 2>"$WORK/err" || fail "adopting the plain tables: $(tail -n 3 "$WORK/err")"
 sleep 0.5
 touch "$WORK/stop"; wait
 [ "$(q "select relkind from pg_class where oid = 'messages'::regclass")" = p ] || fail "messages is not partitioned"
 [ "$(q "select count(*) from pg_inherits where inhparent = 'messages'::regclass")" -gt 5 ] || fail "no month partitions"
-[ "$(msg_dst)" = "$a_msgs" ] || fail "the brief's messages differ from the source after adoption"
-[ "$(contacts_sum '')" = "$a_contacts" ] || fail "the brief's contacts differ from the source after adoption"
+[ "$(msg_dst)" = "$a_msgs" ] || fail "the plain messages differ from the source after adoption"
+[ "$(contacts_sum '')" = "$a_contacts" ] || fail "the plain contacts differ from the source after adoption"
 [ "$(q "select count(*) from messages where content = '' and id <= $MAXID")" = \
   "$(q "select count(*) from messages_before_convo where content is null")" ] || fail "NULL contents did not become ''"
 [ "$(stale_pointers)" = 0 ] || fail "$(stale_pointers) contacts' pointers are stale after adoption"
 [ "$(q "select count(*) from contacts where last_message_id is null")" = 1 ] || fail "the contact without messages has a pointer"
-writer_check "the brief's tables"
+writer_check "the plain tables"
 "$RUN" setup --contacts 1 >/dev/null 2>&1 && fail "./run setup with seed options on the adopted database exited 0"
 "$RUN" setup >/dev/null 2>"$WORK/err" || fail "./run setup after the adoption: $(cat "$WORK/err")"
 [ "$(q "select count(*) from convo_schema_migrations")" = "$(ls "$SCHEMA_DIR"/[0-9]*.sql | wc -l)" ] \
     || fail "the ledger does not hold every schema file"
-check_pages "the brief's tables"
-pass "the brief's tables adopted: every row as an instant, NULL contents '', pointers exact, pages and search equal the oracle, the writer lost nothing"
+check_pages "the plain tables"
+pass "the plain tables adopted: every row as an instant, NULL contents '', pointers exact, pages and search equal the oracle, the writer lost nothing"
 
-check_app_insert "the brief's tables"
+check_app_insert "the plain tables"
 pass "after adoption the application's INSERT (timestamp, no direction) lands in its month, moves the pointer, notifies, tops recent"
 
 q "update messages set content = 'edited after adoption' where id = 2" >/dev/null
