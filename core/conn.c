@@ -279,6 +279,7 @@ enum core_status core_conn_fail(struct core_conn *conn, const char *what,
     if (!msg || !*msg)
         msg = PQerrorMessage(conn->pg);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(conn->sqlstate, sizeof conn->sqlstate, "%s", state ? state : "");
     if (!conn->pg || PQstatus(conn->pg) != CONNECTION_OK ||
         (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0))) {
         conn->lost = true;

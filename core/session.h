@@ -36,6 +36,7 @@ struct core_conn {
     PGconn *pg;
     char *conninfo;
     char err[512];
+    char sqlstate[6];   /* of the last failed statement, "" when none */
     bool lost;
     pthread_mutex_t cancel_lock;
     PGcancel *cancel;

@@ -47,6 +47,30 @@ expect_rc 2 "$query" follow --limit 0
 "$query" send 2 -- '-starts with a dash' >/dev/null || fail "text starting with - refused"
 pass "send: exit 1 for an unknown contact, 2 for empty, invalid UTF-8 or over 4096 bytes"
 
+# send racing the contact's deletion: the contact is read while a delete
+# holds it, the insert's foreign key check waits for that delete and then
+# fails; send still says which contact is missing, in one line, exit 1.
+doomed=$(q "insert into contacts (phone_number, name) values ('+15553009999', 'Doomed') returning id")
+rtag=race_$$
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL &
+begin;
+delete from contacts where id = $doomed;
+select pg_sleep(1.5) /* $rtag */;
+commit;
+SQL
+for _ in $(seq 1 100); do
+    [ "$(q "select count(*) from pg_stat_activity where query like '%$rtag%' and state = 'active'
+            and pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.05
+done
+expect_rc 1 "$query" send "$doomed" 'to a contact being deleted'
+wait %1 2>/dev/null || true
+grep -qx "convo-query: no contact with id $doomed" "$err" \
+    || fail "send racing a delete printed: $(cat "$err")"
+[ "$(q "select count(*) from messages where content = 'to a contact being deleted'")" = 0 ] \
+    || fail "send racing a delete wrote a message"
+pass "send racing the contact's deletion: 'no contact with id N', exit 1"
+
 # follow: what send and psql insert, and a message that commits after one
 # with a greater id; nothing from before it started, nothing twice.
 # wait_listening: until a follow has read its start mark (its last statement).
