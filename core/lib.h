@@ -268,11 +268,12 @@ void core_changes_free(struct core_changes *changes);
 enum core_status core_send(struct core_conn *conn, int32_t contact_id,
                            const char *text, struct core_page *out);
 
-/* Following new messages as they commit (convo-query follow). Messages
- * get their ids from a sequence before they commit, so they commit out of
- * id order: a follow remembers what it printed above a low-water mark and
- * asks again for every changed contact, so a message that commits late
- * with a smaller id is still reported, and none twice. */
+/* Following new messages as they commit (convo-query follow). A message
+ * is new when the transaction that wrote it committed after the follow
+ * started (whatever its id: ids are given before commit, may be chosen by
+ * the writer, and repeat across times); a follow asks every changed
+ * contact for its new rows and drops those it printed, by (created_at,
+ * id), so a late commit with a small id is reported, and none twice. */
 struct core_follow;
 
 /* Listen on conn and mark the start: messages committed from now on are new. */

@@ -77,7 +77,7 @@ pass "send racing the contact's deletion: 'no contact with id N', exit 1"
 wait_listening() {
     for _ in $(seq 1 300); do
         [ "$(q "select count(*) from pg_stat_activity where datname = current_database()
-                and query like '%pg_sequence_last_value%' and state = 'idle'")" -ge 1 ] && return
+                and query = 'SELECT pg_current_snapshot()::text' and state = 'idle'")" -ge 1 ] && return
         sleep 0.05
     done
     fail "follow did not start listening"
@@ -118,6 +118,61 @@ for m in msgs:
     assert set(m) == {"message_id","contact_id","name","phone_number","direction","content","created_at"}, m
 PY
 pass "follow prints messages from send and psql once each, a late commit with a smaller id included"
+
+# What identifies a message is (created_at, id): ids alone repeat, and an
+# explicit id may lie below the start mark. A transaction open before the
+# follow started that commits after it is news too. Each step waits for its
+# line, so the order is fixed.
+# wait_lines N: until follow has printed N lines.
+wait_lines() {
+    for _ in $(seq 1 200); do
+        [ "$(wc -l <"$out")" -ge "$1" ] && return
+        kill -0 $fpid 2>/dev/null || break
+        sleep 0.05
+    done
+    fail "follow printed $(wc -l <"$out") lines, want $1: $(cat "$out")"
+}
+otag=open_$$
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL &
+begin;
+insert into messages (contact_id, direction, content) values (3, 'in', 'open before follow');
+select pg_sleep(2) /* $otag */;
+commit;
+SQL
+opid=$!
+for _ in $(seq 1 100); do
+    [ "$(q "select count(*) from pg_stat_activity where query like '%$otag%' and state = 'active'
+            and pid <> pg_backend_pid()")" = 1 ] && break
+    sleep 0.05
+done
+"$query" follow --limit 5 >"$out" 2>"$err" &
+fpid=$!
+wait_listening
+wait $opid || fail "the open transaction failed"
+wait_lines 1
+low=$(q "select min(id) from messages")
+q "insert into messages (id, contact_id, direction, content, created_at)
+   values ($low, 3, 'in', 'explicit id below the mark', now() - interval '1 hour')" >/dev/null
+wait_lines 2
+printed=$("$query" send 2 'printed first' | python3 -c 'import json,sys; print(json.load(sys.stdin)["message"]["message_id"])')
+wait_lines 3
+q "insert into messages (id, contact_id, direction, content, created_at)
+   values ($printed, 2, 'in', 'same id as one printed', now() - interval '1 day')" >/dev/null
+wait_lines 4
+q "update messages set content = 'printed, then edited' where content = 'printed first'" >/dev/null
+"$query" send 1 'last one' >/dev/null
+for _ in $(seq 1 300); do kill -0 $fpid 2>/dev/null || break; sleep 0.05; done
+kill -0 $fpid 2>/dev/null && { kill $fpid; fail "follow --limit 5 did not exit: $(cat "$out")"; }
+wait $fpid || fail "follow exit $?: $(cat "$err")"
+python3 - "$out" "$low" "$printed" <<'PY' || fail "follow printed: $(cat "$out")"
+import json, sys
+msgs = [json.loads(l)["message"] for l in open(sys.argv[1]).read().splitlines()]
+got = [m["content"] for m in msgs]
+assert got == ["open before follow", "explicit id below the mark", "printed first",
+               "same id as one printed", "last one"], got
+assert msgs[1]["message_id"] == int(sys.argv[2]) and msgs[3]["message_id"] == int(sys.argv[3]), msgs
+PY
+pass "follow prints a message with an id below its start mark, one with an id it printed, and one from a transaction open at its start, once each"
 
 # Signals end follow with status 0.
 for sig in TERM INT; do
