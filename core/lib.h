@@ -149,8 +149,9 @@ struct core_page {
     /* Opaque cursor for the next page, NULL at the end. Owned by the page.
      * A full search page always carries one (finding out whether anything
      * older matches can take a full scan), so the next page may be empty.
-     * A partial search answer with rows carries one after its last row, so
-     * a stateless caller can continue from there. */
+     * A partial search answer always carries one, so a stateless caller
+     * can continue: after its last row, or, with no rows yet, where the
+     * search stopped (everything above it was examined). */
     char *next_cursor;
     double elapsed_ms;        /* wall time spent in core for this answer */
     /* Search only: false when the time budget ran out before the page was

@@ -115,14 +115,10 @@ static enum core_status search_term(struct core_search *s, const char *term)
             s->caseless = false;
     if (s->caseless)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
-    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
-     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
-     * rare. */
-    bool punct = false;
-    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
-        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
-                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
-    if (!s->indexable || s->weak || punct) {
+    /* pg_trgm drops punctuation and symbols: `.com` or `e-mail` look up
+     * words that are common (`come`, `mail...`) while their n-grams (`.c`,
+     * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. */
+    if (!s->indexable || s->weak || core_term_has_symbol(term)) {
         enum core_status st = term_grams(s);
         if (st != CORE_OK)
             return st;
@@ -323,11 +319,20 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
             return st;
         }
     }
-    /* A partial answer can be continued statelessly too, from its last
-     * row: every row returned is final. */
-    enum core_status st = !s->complete && out->count > 0
-                              ? core_page_cursor_at_last(out, CORE_CURSOR_SEARCH, s->context)
-                              : core_page_set_cursor(out, s->page.next_cursor);
+    /* A partial answer can be continued statelessly too: from its last
+     * row (every row returned is final), or, when it has none yet, from
+     * where the search stopped (everything at or above the global frontier
+     * was examined and held no conversation not shown before). */
+    enum core_status st;
+    if (!s->complete && out->count > 0) {
+        st = core_page_cursor_at_last(out, CORE_CURSOR_SEARCH, s->context);
+    } else if (!s->complete) {
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_SEARCH, s->context, global_frontier(s), cur);
+        st = core_page_set_cursor(out, cur);
+    } else {
+        st = core_page_set_cursor(out, s->page.next_cursor);
+    }
     if (st != CORE_OK) {
         core_page_free(out);
         return CORE_ERR_NOMEM;
