@@ -206,13 +206,22 @@ static int next_source(const struct core_search *s)
     return best;
 }
 
+/* A cursor of this search at pos, into page. */
+static enum core_status cursor_at(const struct core_search *s, struct core_page *page,
+                                  struct core_pos pos)
+{
+    char cur[CORE_CURSOR_LEN + 1];
+    core_cursor_encode(CORE_CURSOR_SEARCH, s->context, pos, cur);
+    return core_page_set_cursor(page, cur);
+}
+
 /* The page is complete; a full one continues below its last row (a
  * cursor that cannot be kept is an error, not the end of the results). */
 static enum core_status finish(struct core_search *s, size_t limit)
 {
     s->complete = true;
     if (s->page.count >= limit && s->page.count > 0)
-        return core_page_cursor_at_last(&s->page, CORE_CURSOR_SEARCH, s->context);
+        return cursor_at(s, &s->page, s->keys[s->page.count - 1]);
     return CORE_OK;
 }
 
@@ -324,15 +333,12 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
      * where the search stopped (everything at or above the global frontier
      * was examined and held no conversation not shown before). */
     enum core_status st;
-    if (!s->complete && out->count > 0) {
-        st = core_page_cursor_at_last(out, CORE_CURSOR_SEARCH, s->context);
-    } else if (!s->complete) {
-        char cur[CORE_CURSOR_LEN + 1];
-        core_cursor_encode(CORE_CURSOR_SEARCH, s->context, global_frontier(s), cur);
-        st = core_page_set_cursor(out, cur);
-    } else {
+    if (!s->complete && out->count > 0)
+        st = cursor_at(s, out, s->keys[out->count - 1]);
+    else if (!s->complete)
+        st = cursor_at(s, out, global_frontier(s));
+    else
         st = core_page_set_cursor(out, s->page.next_cursor);
-    }
     if (st != CORE_OK) {
         core_page_free(out);
         return CORE_ERR_NOMEM;
@@ -360,6 +366,7 @@ void core_search_close(struct core_search *s)
     free(s->sources);
     free(s->batch);
     free(s->items);
+    free(s->keys);
     core_idset_free(&s->seen);
     core_page_free(&s->page);
     free(s);

@@ -17,7 +17,71 @@ static int item_cmp_desc(const void *a, const void *b)
     return -core_pos_cmp(x->pos, y->pos);
 }
 
-static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n)
+/* What became of a candidate: shown or ruled out (its conversation is
+ * settled), or dropped (its message is gone: the contact's other
+ * candidates stay). */
+enum outcome { SETTLED, DROPPED };
+
+/* Row k of core_sql_finalize's result into the page at key, its message
+ * from column col (4: the candidate's, 12: the contact's newest). */
+static enum core_status emit_row(struct core_search *s, const PGresult *r, int k, int col,
+                                 struct core_pos key)
+{
+    if (s->page.count == s->capkeys) {
+        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+        struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
+        if (!keys)
+            return CORE_ERR_NOMEM;
+        s->keys = keys;
+        s->capkeys = cap;
+    }
+    char when[CORE_TIME_LEN];
+    struct core_row row = {
+        .contact_id = core_get_int4(r, k, 1),
+        .name = PQgetvalue(r, k, 2),
+        .phone_number = PQgetvalue(r, k, 3),
+        .message_id = core_get_int8(r, k, col),
+        .outbound = core_get_bool(r, k, col + 1),
+        .content = PQgetvalue(r, k, col + 2),
+        .created_at_us = core_get_time(r, k, col + 3),
+    };
+    core_format_time(row.created_at_us, when);
+    row.created_at = when;
+    row.matched = (core_get_bool(r, k, col == 12 ? 16 : 8) ? CORE_MATCH_CONTENT : 0) |
+                  (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                  (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
+    enum core_status st = core_page_add(&s->page, &row);
+    if (st == CORE_OK)
+        s->keys[s->page.count - 1] = key;
+    return st;
+}
+
+/* One candidate's row k: shown at its key, or what else became of it. A
+ * conversation found by name or phone shows the contact's newest message
+ * at the place the walk found it (its pointer's, unless a content match
+ * is newer): with a stale pointer the two differ, and only the place can
+ * be found again by the pages after this one (see core_sql_finalize). */
+static enum core_status settle(struct core_search *s, const PGresult *r, int k,
+                               const struct item *it, enum outcome *out)
+{
+    *out = SETTLED;
+    if (k < 0 || core_get_bool(r, k, 11))
+        return CORE_OK; /* the contact is gone, or an earlier page showed it */
+    bool by_contact = core_get_bool(r, k, 9) || core_get_bool(r, k, 10);
+    if (!by_contact) {
+        if (PQgetisnull(r, k, 4)) {
+            *out = DROPPED; /* deleted meanwhile: an older match may stand */
+            return CORE_OK;
+        }
+        return emit_row(s, r, k, 4, it->pos);
+    }
+    if (PQgetisnull(r, k, 12))
+        return CORE_OK; /* no message left: not a conversation */
+    return emit_row(s, r, k, 12, it->pos);
+}
+
+static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n,
+                                 enum outcome *outcome)
 {
     struct core_strbuf ids = {0}, mids = {0}, ats = {0};
     bool ok = core_strbuf_printf(&ids, "{") && core_strbuf_printf(&mids, "{") && core_strbuf_printf(&ats, "{");
@@ -59,17 +123,8 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
             order[ord - 1] = i;
     }
     st = CORE_OK;
-    for (size_t i = 0; i < n && st == CORE_OK; i++) {
-        int k = order[i];
-        if (k < 0 || core_get_bool(r, k, 11))
-            continue; /* gone meanwhile, or shown on an earlier page */
-        char when[CORE_TIME_LEN];
-        struct core_row row = core_row_at(r, k, 1, when);
-        row.matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
-                      (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
-                      (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
-        st = core_page_add(&s->page, &row);
-    }
+    for (size_t i = 0; i < n && st == CORE_OK; i++)
+        st = settle(s, r, order[i], &batch[i], &outcome[i]);
 out:
     free(order);
     PQclear(r);
@@ -77,6 +132,16 @@ out:
     free(mids.data);
     free(ats.data);
     return st;
+}
+
+/* Take out the candidate of contact at pos. */
+static void item_drop(struct core_search *s, int32_t contact, struct core_pos pos)
+{
+    for (size_t i = 0; i < s->nitems; i++)
+        if (s->items[i].contact == contact && core_pos_cmp(s->items[i].pos, pos) == 0) {
+            s->items[i] = s->items[--s->nitems];
+            return;
+        }
 }
 
 enum core_status core_search_emit(struct core_search *s, size_t limit)
@@ -93,6 +158,11 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
             return CORE_ERR_NOMEM;
         size_t nb = 0;
         enum core_status st = CORE_OK;
+        enum outcome *outcome = malloc(need * sizeof *outcome);
+        if (!outcome) {
+            free(batch);
+            return CORE_ERR_NOMEM;
+        }
         for (size_t i = 0; i < s->nitems && nb < need; i++) {
             const struct item *it = &s->items[i];
             if (core_pos_cmp(it->pos, g) < 0)
@@ -107,17 +177,22 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
         }
         if (st == CORE_OK && nb) {
             double t0 = core_now_ms();
-            st = finalize(s, batch, nb);
+            st = finalize(s, batch, nb, outcome);
             if (s->trace)
                 fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
                         core_now_ms() - t0);
         }
-        /* Only now are they settled: shown, or ruled out for this walk. */
-        for (size_t i = 0; st == CORE_OK && i < nb; i++)
-            if (!core_idset_add(&s->seen, batch[i].contact))
+        /* Only now are they settled: shown, or ruled out for this walk;
+         * or their candidate dropped, the contact still open. */
+        for (size_t i = 0; st == CORE_OK && i < nb; i++) {
+            if (outcome[i] == DROPPED)
+                item_drop(s, batch[i].contact, batch[i].pos);
+            else if (!core_idset_add(&s->seen, batch[i].contact))
                 st = CORE_ERR_NOMEM;
+        }
         core_idset_free(&inbatch);
         free(batch);
+        free(outcome);
         if (st != CORE_OK)
             return st;
         size_t w = 0;

@@ -28,8 +28,14 @@ extern const char core_sql_contacts_bitmap[];
 extern const char core_sql_contacts_bitmap_digits[];
 /* The contacts' n-gram indexes: pattern $3, LIMIT $4, n-grams $5. */
 extern const char core_sql_contacts_grams[];
+/* The contacts with messages but a NULL pointer, each at (-infinity,
+ * id): pattern $3, digits $4. */
+extern const char core_sql_contacts_orphans[];
 /* Candidates (contact ids $1, message ids $2, times $3) to rows; pattern
- * $4, digits $5, the cursor ($6, $7). */
+ * $4, digits $5, the cursor ($6, $7). Columns: ordinal; contact and the
+ * candidate's message as the row decoder reads them from 1; content, name,
+ * phone matched (8-10); shown on an earlier page (11); when name or phone
+ * match, the contact's newest message (12-15) and whether it matches (16). */
 extern const char core_sql_finalize[];
 
 #endif

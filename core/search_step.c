@@ -122,6 +122,15 @@ struct step_stmt {
 static void stmt_contacts(struct core_search *s, struct source *src,
                           const struct core_step *step, struct step_stmt *q)
 {
+    if (s->orphans) {
+        core_param_text(&q->p, s->pattern);
+        core_param_text(&q->p, s->digits);
+        snprintf(q->name, sizeof q->name, "convo_co");
+        q->sql = core_sql_contacts_orphans;
+        s->inflight_orphans = true;
+        s->inflight_limit = INT64_MAX;
+        return;
+    }
     if (step->kind == CORE_STEP_CONTACTS_WALK) {
         core_param_int8(&q->p, src->walk_step);
         core_param_text(&q->p, s->pattern);
@@ -228,6 +237,7 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     core_param_time(&q.p, src->frontier.us);
     core_param_int8(&q.p, src->frontier.id);
     s->inflight_grams = false;
+    s->inflight_orphans = false;
     if (src->kind == SRC_CONTACTS)
         stmt_contacts(s, src, &step, &q);
     else if (step.kind == CORE_STEP_WALK)
@@ -239,7 +249,8 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     if (st != CORE_OK)
         return st;
     s->inflight = idx;
-    s->inflight_mode = step.kind == CORE_STEP_WALK || step.kind == CORE_STEP_CONTACTS_WALK
+    s->inflight_mode = !s->inflight_orphans && (step.kind == CORE_STEP_WALK ||
+                                                step.kind == CORE_STEP_CONTACTS_WALK)
                      ? STEP_WALK : STEP_BITMAP;
     s->inflight_scan = step.kind == CORE_STEP_SCAN;
     if (!s->inflight_scan && !s->inflight_grams)
@@ -249,7 +260,35 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     return CORE_OK;
 }
 
+/* The contacts by pointer are done: their NULL pointers come next, at the
+ * bottom (below the cursor, when it lies among them already). */
+static void contacts_done(struct core_search *s, struct source *src)
+{
+    if (src->kind != SRC_CONTACTS || !src->done || s->orphans_done)
+        return;
+    if (s->orphans) {
+        s->orphans = false;
+        s->orphans_done = true;
+        return;
+    }
+    s->orphans = true;
+    src->done = false;
+    src->frontier = s->cursor.us == CORE_US_NINF ? s->cursor
+                                                 : (struct core_pos){CORE_US_NINF, INT64_MAX};
+}
+
+static enum core_status apply(struct core_search *s, PGresult *r);
+
 enum core_status core_search_apply(struct core_search *s, PGresult *r)
+{
+    struct source *src = &s->sources[s->inflight];
+    enum core_status st = apply(s, r);
+    if (st == CORE_OK)
+        contacts_done(s, src);
+    return st;
+}
+
+static enum core_status apply(struct core_search *s, PGresult *r)
 {
     struct source *src = &s->sources[s->inflight];
     int n = PQntuples(r);
@@ -258,7 +297,9 @@ enum core_status core_search_apply(struct core_search *s, PGresult *r)
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
                 s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
                 : s->inflight_grams ? "grams" : "bitmap",
-                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took,
+                src->kind == SRC_CONTACTS ? s->inflight_orphans ? "contacts, NULL pointers"
+                                                               : "contacts"
+                                          : src->part.name, n, took,
                 s->nbatch ? " and partitions: " : "", s->nbatch);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
         s->scan_ms += took;
