@@ -157,6 +157,7 @@ void core_conn_close(struct core_conn *conn)
         u->detach(u);
     }
     drop_session(conn);
+    core_route_forget(&conn->route);
     free(conn->prepared);
     free(conn->conninfo);
     pthread_mutex_destroy(&conn->cancel_lock);
