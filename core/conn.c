@@ -404,9 +404,14 @@ static enum core_status before_statement(struct core_conn *conn, const char *nam
     return core_conn_prepare(conn, name, sql);
 }
 
-PGresult *core_conn_exec(struct core_conn *conn, const char *name,
-                         const char *sql, const struct core_params *params,
-                         enum core_status *status)
+bool core_conn_may_move(const struct core_conn *conn)
+{
+    return !conn->listening && !conn->route.writer &&
+           (conn->route.prefers_standby || conn->route.on_standby);
+}
+
+static PGresult *exec_once(struct core_conn *conn, const char *name, const char *sql,
+                           const struct core_params *params, enum core_status *status)
 {
     *status = before_statement(conn, name, sql);
     if (*status != CORE_OK)
@@ -418,6 +423,19 @@ PGresult *core_conn_exec(struct core_conn *conn, const char *name,
         PQclear(r);
         return NULL;
     }
+    return r;
+}
+
+PGresult *core_conn_exec(struct core_conn *conn, const char *name,
+                         const char *sql, const struct core_params *params,
+                         enum core_status *status)
+{
+    PGresult *r = exec_once(conn, name, sql, params, status);
+    /* A reader's server went away during the statement (a stopped
+     * standby): once more, on whichever server answers now. Readers only
+     * read, so running the statement again changes nothing. */
+    if (!r && *status == CORE_ERR_LOST && core_conn_may_move(conn))
+        r = exec_once(conn, name, sql, params, status);
     return r;
 }
 

@@ -225,6 +225,19 @@ static enum core_status finish(struct core_search *s, size_t limit)
     return CORE_OK;
 }
 
+/* A step lost with its server: true when it can be sent again (a reader
+ * that may move to another server, at most twice per search); frontiers
+ * move only on results, so nothing is skipped or read twice. */
+static bool resend(struct core_search *s, enum core_status st)
+{
+    if (st != CORE_ERR_LOST || !core_conn_may_move(s->conn) || s->resent >= 2)
+        return false;
+    s->resent++;
+    s->inflight = -1;
+    s->nbatch = 0;
+    return true;
+}
+
 static enum core_status run(struct core_search *s, size_t limit, double deadline)
 {
     struct core_conn *conn = s->conn;
@@ -239,8 +252,10 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
         if (s->inflight >= 0) {
             bool ready = core_conn_wait(conn, deadline, &st);
             if (st != CORE_OK) {
-                s->inflight = -1;
                 core_conn_set_busy(conn, NULL, NULL);
+                if (resend(s, st))
+                    continue;
+                s->inflight = -1;
                 return st;
             }
             if (!ready)
@@ -248,6 +263,8 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
             PGresult *r = core_conn_take(conn, &st);
             core_conn_set_busy(conn, NULL, NULL);
             if (!r) {
+                if (resend(s, st))
+                    continue;
                 s->inflight = -1;
                 return st;
             }
@@ -266,7 +283,7 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
         /* Sent even when the budget is spent: the server works on it while
          * the caller draws what it has. */
         st = core_search_send(s, idx, limit);
-        if (st != CORE_OK)
+        if (st != CORE_OK && !resend(s, st))
             return st;
     }
 }

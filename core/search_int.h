@@ -70,6 +70,7 @@ struct core_search {
     bool orphans_done;  /* and has read them */
     bool complete;
     bool failed;
+    int resent;         /* steps sent again after their server went away */
     /* The statement running on the server for this search. */
     int inflight;       /* source index, -1 = none */
     enum step_mode inflight_mode;

@@ -100,6 +100,11 @@ enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
 PGresult *core_conn_exec(struct core_conn *conn, const char *name,
                          const char *sql, const struct core_params *params,
                          enum core_status *status);
+/* True for a reader that may move between servers (a multi-host
+ * prefer-standby conninfo, or a standby): a statement it lost with its
+ * server can run again after a reconnect. core_conn_exec() does so once;
+ * the asynchronous form leaves it to the caller. */
+bool core_conn_may_move(const struct core_conn *conn);
 /* Asynchronous form: send, then wait with a deadline, then take the result. */
 enum core_status core_conn_send(struct core_conn *conn, const char *name,
                                 const char *sql, const struct core_params *params);
