@@ -125,13 +125,28 @@ const char core_sql_contacts_grams[] =
 /* The contacts whose pointer is NULL although they have messages (written
  * behind the triggers' back), matched by name or phone: each at
  * (-infinity, its id), below every message, and below the frontier ($1,
- * $2). No index serves them; read once, at the end of the contacts. */
-const char core_sql_contacts_orphans[] =
-    "SELECT id, '-infinity'::timestamptz, id::int8 FROM contacts c"
-    " WHERE last_message_id IS NULL AND ('-infinity'::timestamptz, id::int8) < ($1, $2)"
-    "   AND (name ILIKE $3 OR phone_number ILIKE $3"
-    "        OR ($4 <> '' AND public.convo_digits(phone_number) LIKE $4))"
-    "   AND EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id)";
+ * $2). Read once, at the end of the contacts, through the same index as
+ * the contacts' own steps (how: 'b' trigram, 'd' trigram and digits $4,
+ * 'g' n-grams $4, else a scan with digits $4); pattern $3. */
+void core_sql_contacts_orphans(char *buf, size_t len, char how)
+{
+    const char *match =
+        how == 'b' ? "name ILIKE $3 OR phone_number ILIKE $3"
+        : how == 'd' ? "name ILIKE $3 OR phone_number ILIKE $3"
+                       " OR public.convo_digits(phone_number) LIKE $4"
+        : how == 'g' ? "(public.convo_grams(name) OPERATOR(public.@>) $4::int4[]"
+                       "  OR public.convo_grams(phone_number) OPERATOR(public.@>) $4::int4[])"
+                       " AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE"
+                     : "(name ILIKE $3 OR phone_number ILIKE $3"
+                       "  OR ($4 <> '' AND public.convo_digits(phone_number) LIKE $4)) IS TRUE";
+    snprintf(buf, len,
+             "SELECT id, '-infinity'::timestamptz, id::int8 FROM ("
+             " SELECT id, last_message_id FROM contacts WHERE %s OFFSET 0) c"
+             " WHERE last_message_id IS NULL"
+             "   AND ('-infinity'::timestamptz, id::int8) < ($1, $2)"
+             "   AND EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id)",
+             match);
+}
 
 #define NAME_OR_PHONE                                                         \
     "(c.name ILIKE $4 OR c.phone_number ILIKE $4"                             \

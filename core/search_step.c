@@ -123,10 +123,15 @@ static void stmt_contacts(struct core_search *s, struct source *src,
                           const struct core_step *step, struct step_stmt *q)
 {
     if (s->orphans) {
+        /* the index the contacts' own steps use (search_choose.c) */
+        char how = step->kind == CORE_STEP_CONTACTS_GRAMS ? 'g'
+                 : step->kind == CORE_STEP_CONTACTS_BITMAP ? (*s->digits ? 'd' : 'b') : 's';
         core_param_text(&q->p, s->pattern);
-        core_param_text(&q->p, s->digits);
-        snprintf(q->name, sizeof q->name, "convo_co");
-        q->sql = core_sql_contacts_orphans;
+        if (how != 'b')
+            core_param_text(&q->p, how == 'g' ? s->grams : s->digits);
+        snprintf(q->name, sizeof q->name, "convo_co%c", how);
+        core_sql_contacts_orphans(q->buf, sizeof q->buf, how);
+        q->sql = q->buf;
         s->inflight_orphans = true;
         s->inflight_limit = INT64_MAX;
         return;
@@ -295,11 +300,10 @@ static enum core_status apply(struct core_search *s, PGresult *r)
     double took = core_now_ms() - s->sent_ms;
     if (s->trace)
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
-                s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
+                s->inflight_orphans ? "nulls"
+                : s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
                 : s->inflight_grams ? "grams" : "bitmap",
-                src->kind == SRC_CONTACTS ? s->inflight_orphans ? "contacts, NULL pointers"
-                                                               : "contacts"
-                                          : src->part.name, n, took,
+                src->kind == SRC_CONTACTS ? "contacts" : src->part.name, n, took,
                 s->nbatch ? " and partitions: " : "", s->nbatch);
     if (src->kind == SRC_PART && s->inflight_mode == STEP_BITMAP && s->inflight_scan) {
         s->scan_ms += took;
