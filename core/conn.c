@@ -268,6 +268,8 @@ enum core_status core_conn_ready(struct core_conn *conn)
     route_check(conn);
     if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK && !conn->lost)
         return CORE_OK;
+    if (conn->pg && core_conn_may_move(conn))
+        return core_conn_recover(conn);
     return core_conn_reset(conn);
 }
 
@@ -424,6 +426,22 @@ static PGresult *exec_once(struct core_conn *conn, const char *name, const char 
         return NULL;
     }
     return r;
+}
+
+enum core_status core_conn_recover(struct core_conn *conn)
+{
+    /* A standby that is shutting down may still take a connection and
+     * then close it, which ends libpq's try of the host list: wait a
+     * little and try again (about 0.7 s in all). */
+    static const long pause_ms[] = {0, 100, 200, 400};
+    enum core_status st = CORE_ERR_CONNECT;
+    for (size_t i = 0; i < sizeof pause_ms / sizeof pause_ms[0] && st != CORE_OK; i++) {
+        struct timespec ts = {0, pause_ms[i] * 1000000L};
+        if (pause_ms[i])
+            nanosleep(&ts, NULL);
+        st = core_conn_reset(conn);
+    }
+    return st;
 }
 
 PGresult *core_conn_exec(struct core_conn *conn, const char *name,

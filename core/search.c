@@ -235,7 +235,7 @@ static bool resend(struct core_search *s, enum core_status st)
     s->resent++;
     s->inflight = -1;
     s->nbatch = 0;
-    return true;
+    return true; /* the next send reconnects (core_conn_ready) */
 }
 
 static enum core_status run(struct core_search *s, size_t limit, double deadline)
