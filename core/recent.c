@@ -17,10 +17,13 @@
  * partition would read a million rows for a deep page).
  *
  * A pointer should never be wrong (schema/005), but a reader must not lose a
- * conversation if one ever is: the join is outer, a pointer at no message
- * falls back to the contact's newest message (rows.c, run only then),
- * and the page and its cursor follow the contacts scanned (columns 7 and 8),
- * not the rows joined. A contact left with no message at all is skipped. */
+ * conversation if one ever is: the join is outer, each row checks its
+ * pointer (column 9: it names the contact's own message and nothing of the
+ * contact is newer), a stale one falls back to the contact's newest message
+ * (rows.c, run only then), and the page and its cursor follow the contacts
+ * scanned (columns 7 and 8), not the rows joined. A contact left with no
+ * message at all is skipped; one with messages and no pointer comes after
+ * the last pointer (recent_orphans). */
 static const char recent_sql[] =
     "SELECT " CORE_ROW_COLUMNS ","
     "       c.last_message_at, c.last_message_id," CORE_ROW_STALE
@@ -99,9 +102,12 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
             return st;
         pos = (struct core_pos){CORE_US_NINF, (int64_t)INT32_MAX + 1};
     }
+    size_t before = out->count;
     st = recent_orphans(conn, pos, limit, out);
     if (st != CORE_OK)
         core_page_free(out);   /* never half a page */
+    else if (out->count > before && before > 0)
+        core_page_sort(out, true);   /* in the order of the messages shown */
     out->elapsed_ms = core_now_ms() - t0;
     return st;
 }

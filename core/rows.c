@@ -120,19 +120,6 @@ static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size
     return fb;
 }
 
-static int row_cmp_newest_first(const void *a, const void *b)
-{
-    const struct core_row *x = a, *y = b;
-    if (x->created_at_us != y->created_at_us)
-        return x->created_at_us < y->created_at_us ? 1 : -1;
-    return x->message_id < y->message_id ? 1 : x->message_id > y->message_id ? -1 : 0;
-}
-
-static int row_cmp_oldest_first(const void *a, const void *b)
-{
-    return row_cmp_newest_first(b, a);
-}
-
 /* Rows of a recent statement (recent.c's recent_sql, or the reversed walk of
  * around.c): one per contact scanned; more pages when more than limit
  * contacts were scanned, the cursor (of kind) at the last contact's pointer.
@@ -169,9 +156,8 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
         struct core_row row = core_row_at(src, k, 0, when);
         st = core_page_add(out, &row);
     }
-    if (fb && out->count > 1)
-        qsort(out->rows, out->count, sizeof *out->rows,
-              newest_first ? row_cmp_newest_first : row_cmp_oldest_first);
+    if (fb)
+        core_page_sort(out, newest_first);
     PQclear(fb);
     if (st == CORE_OK && n > limit) {
         struct core_pos last = {core_get_time(r, (int)limit - 1, 7),

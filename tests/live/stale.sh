@@ -30,7 +30,8 @@ q "select public.convo_month_partition((now() - interval '2 months')::date);
 # message (matching 'apple'). 4: its pointer at a message id that does not
 # exist. 5: at another contact's message. 6: at its own oldest message.
 # 7: every message deleted (no conversation any more). 8: a newer message
-# at the same id as its newest. 13: had none, now has two (pointer NULL).
+# at the same id as its newest. 13: had none, now has two, one the newest
+# of all (pointer NULL: the end of the list must still place it first).
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 alter table messages disable trigger user;
 delete from messages where (created_at, id) = (select created_at, id from messages where contact_id = 2
@@ -47,7 +48,7 @@ insert into messages (id, contact_id, direction, content, created_at)
     select id, 8, 'in', 'same id, newer apple', created_at + interval '1 minute'
       from messages where contact_id = 8 order by created_at desc, id desc limit 1;
 insert into messages (contact_id, direction, content, created_at) values
-    (13, 'in', 'late words', now() - interval '20 days'),
+    (13, 'in', 'late words', now() - interval '30 minutes'),
     (13, 'in', 'an apple, late', now() - interval '30 days');
 alter table messages enable trigger user;
 SQL
