@@ -16,7 +16,7 @@
 /* The newest message of each contact whose pointer is stale. Its
  * own statement, run only then: as a second LATERAL in recent.c's recent_sql it
  * doubled the cost of every page (executor set-up over every partition). */
-static const char newest_sql[] =
+const char core_rows_newest_sql[] =
     "SELECT c.id, c.name, c.phone_number, f.id, f.direction = 'out', f.content, f.created_at"
     " FROM unnest($1::int4[]) k(cid) JOIN contacts c ON c.id = k.cid"
     " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
@@ -94,7 +94,7 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
     return st;
 }
 
-/* newest_sql for the scanned rows of r whose pointer is stale (column 9);
+/* core_rows_newest_sql for the scanned rows of r whose pointer is stale (column 9);
  * NULL with *st == CORE_OK when there are none. */
 static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size_t scanned,
                                  enum core_status *st)
@@ -115,7 +115,7 @@ static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size
     }
     struct core_params p = {0};
     core_param_text(&p, ids.data);
-    PGresult *fb = core_conn_exec(conn, "convo_recent_newest", newest_sql, &p, st);
+    PGresult *fb = core_conn_exec(conn, "convo_recent_newest", core_rows_newest_sql, &p, st);
     free(ids.data);
     return fb;
 }

@@ -34,6 +34,9 @@ size_t core_clamp_limit(size_t limit);
     " m.id IS NULL OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id" \
     "   AND n.created_at >= c.last_message_at"                                 \
     "   AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id))"
+/* The newest message of each contact of $1 (int4[]), in the row decoder's
+ * columns: for pointers found stale (prepared as "convo_recent_newest"). */
+extern const char core_rows_newest_sql[];
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
 struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);

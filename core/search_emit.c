@@ -22,9 +22,10 @@ static int item_cmp_desc(const void *a, const void *b)
  * candidates stay). */
 enum outcome { SETTLED, DROPPED };
 
-/* Row k of core_sql_finalize's result into the page at key, its message
- * from column col (4: the candidate's, 12: the contact's newest). */
-static enum core_status emit_row(struct core_search *s, const PGresult *r, int k, int col,
+/* A page row at key: the contact of core_sql_finalize's row k, the message
+ * of row km of src from column col (id, outbound, content, created_at). */
+static enum core_status emit_row(struct core_search *s, const PGresult *r, int k,
+                                 const PGresult *src, int km, int col, unsigned matched,
                                  struct core_pos key)
 {
     if (s->page.count == s->capkeys) {
@@ -40,16 +41,14 @@ static enum core_status emit_row(struct core_search *s, const PGresult *r, int k
         .contact_id = core_get_int4(r, k, 1),
         .name = PQgetvalue(r, k, 2),
         .phone_number = PQgetvalue(r, k, 3),
-        .message_id = core_get_int8(r, k, col),
-        .outbound = core_get_bool(r, k, col + 1),
-        .content = PQgetvalue(r, k, col + 2),
-        .created_at_us = core_get_time(r, k, col + 3),
+        .message_id = core_get_int8(src, km, col),
+        .outbound = core_get_bool(src, km, col + 1),
+        .content = PQgetvalue(src, km, col + 2),
+        .created_at_us = core_get_time(src, km, col + 3),
+        .matched = matched,
     };
     core_format_time(row.created_at_us, when);
     row.created_at = when;
-    row.matched = (core_get_bool(r, k, col == 12 ? 16 : 8) ? CORE_MATCH_CONTENT : 0) |
-                  (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
-                  (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
     enum core_status st = core_page_add(&s->page, &row);
     if (st == CORE_OK)
         s->keys[s->page.count - 1] = key;
@@ -58,26 +57,59 @@ static enum core_status emit_row(struct core_search *s, const PGresult *r, int k
 
 /* One candidate's row k: shown at its key, or what else became of it. A
  * conversation found by name or phone shows the contact's newest message
- * at the place the walk found it (its pointer's, unless a content match
- * is newer): with a stale pointer the two differ, and only the place can
- * be found again by the pages after this one (see core_sql_finalize). */
+ * (the pointer's, or from fb when the pointer is stale) at the place the
+ * walk found it (its pointer's, unless a content match is newer): with a
+ * stale pointer the two differ, and only the place can be found again by
+ * the pages after this one (see core_sql_finalize). */
 static enum core_status settle(struct core_search *s, const PGresult *r, int k,
-                               const struct item *it, enum outcome *out)
+                               const PGresult *fb, const struct item *it, enum outcome *out)
 {
     *out = SETTLED;
     if (k < 0 || core_get_bool(r, k, 11))
         return CORE_OK; /* the contact is gone, or an earlier page showed it */
-    bool by_contact = core_get_bool(r, k, 9) || core_get_bool(r, k, 10);
-    if (!by_contact) {
+    unsigned who = (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                   (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
+    if (!who) {
         if (PQgetisnull(r, k, 4)) {
             *out = DROPPED; /* deleted meanwhile: an older match may stand */
             return CORE_OK;
         }
-        return emit_row(s, r, k, 4, it->pos);
+        unsigned content = core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0;
+        return emit_row(s, r, k, r, k, 4, content | who, it->pos);
     }
-    if (PQgetisnull(r, k, 12))
-        return CORE_OK; /* no message left: not a conversation */
-    return emit_row(s, r, k, 12, it->pos);
+    if (!core_get_bool(r, k, 17)) {
+        unsigned content = core_get_bool(r, k, 16) ? CORE_MATCH_CONTENT : 0;
+        return emit_row(s, r, k, r, k, 12, content | who, it->pos);
+    }
+    int32_t cid = core_get_int4(r, k, 1);
+    for (int j = 0; fb && j < PQntuples(fb); j++)
+        if (core_get_int4(fb, j, 0) == cid)
+            return emit_row(s, r, k, fb, j, 3, who, it->pos);
+    return CORE_OK; /* no message left: not a conversation */
+}
+
+/* The newest messages of the contacts of r whose pointer is stale (column
+ * 17); NULL with *st == CORE_OK when there are none (the usual case). */
+static PGresult *stale_newest(struct core_search *s, const PGresult *r, enum core_status *st)
+{
+    *st = CORE_OK;
+    struct core_strbuf ids = {0};
+    bool ok = true;
+    for (int i = 0; i < PQntuples(r) && ok; i++)
+        if (core_get_bool(r, i, 17))
+            ok = core_strbuf_printf(&ids, "%s%d", ids.len ? "," : "{", core_get_int4(r, i, 1));
+    if (ok && ids.len == 0)
+        return NULL;
+    if (!ok || !core_strbuf_printf(&ids, "}")) {
+        free(ids.data);
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    struct core_params p = {0};
+    core_param_text(&p, ids.data);
+    PGresult *fb = core_conn_exec(s->conn, "convo_recent_newest", core_rows_newest_sql, &p, st);
+    free(ids.data);
+    return fb;
 }
 
 static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n,
@@ -95,7 +127,7 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     }
     ok = ok && core_strbuf_printf(&ids, "}") && core_strbuf_printf(&mids, "}") && core_strbuf_printf(&ats, "}");
     enum core_status st = CORE_ERR_NOMEM;
-    PGresult *r = NULL;
+    PGresult *r = NULL, *fb = NULL;
     int *order = NULL;
     if (!ok)
         goto out;
@@ -109,6 +141,9 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     core_param_int8(&p, s->cursor.id);
     r = core_conn_exec(s->conn, "convo_finalize", core_sql_finalize, &p, &st);
     if (!r)
+        goto out;
+    fb = stale_newest(s, r, &st);
+    if (st != CORE_OK)
         goto out;
     order = malloc(n * sizeof *order);
     if (!order) {
@@ -124,9 +159,10 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     }
     st = CORE_OK;
     for (size_t i = 0; i < n && st == CORE_OK; i++)
-        st = settle(s, r, order[i], &batch[i], &outcome[i]);
+        st = settle(s, r, order[i], fb, &batch[i], &outcome[i]);
 out:
     free(order);
+    PQclear(fb);
     PQclear(r);
     free(ids.data);
     free(mids.data);

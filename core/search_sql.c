@@ -151,26 +151,21 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how)
 #define NAME_OR_PHONE                                                         \
     "(c.name ILIKE $4 OR c.phone_number ILIKE $4"                             \
     " OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5))"
-/* c's pointer names its own message and no message of c is newer. */
-#define POINTER_FRESH                                                         \
-    "EXISTS (SELECT 1 FROM messages q WHERE q.created_at = c.last_message_at" \
-    "          AND q.id = c.last_message_id AND q.contact_id = c.id)"         \
-    " AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id"     \
-    "          AND n.created_at >= c.last_message_at"                         \
-    "          AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id))"
 
 /* Candidates in, rows out: the candidate's message (NULL when it is gone),
  * which fields match, whether an earlier page showed the conversation,
- * and, when name or phone match, the contact's newest message (the
- * pointer's when it is fresh, else found by messages_contact_time).
+ * and, when name or phone match, the message the contact's pointer names
+ * and whether the pointer is stale (it names no message of the contact, or
+ * one is newer: then search_emit.c reads the contact's newest message).
  *
  * A conversation's place in a walk is where the walk finds it: at the
- * newest of its content matches M and, when name or phone match, its
+ * newest of its content matches and, when name or phone match, its
  * pointer P ((-infinity, contact id) when NULL). With fresh pointers that
  * is its anchor; with a stale one, the row still shows the true newest
  * message, at that place. An earlier page (above cursor C) showed it
  * exactly when the place is >= C: name or phone match and P >= C, or a
- * content match >= C (which needs a message >= C: a cheap test first). */
+ * content match >= C (one probe per partition from C's month on).
+ * Subqueries that only a name or phone match needs are gated by it. */
 const char core_sql_finalize[] =
     "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
     "       m.content, m.created_at,"
@@ -179,27 +174,18 @@ const char core_sql_finalize[] =
     "       (" NAME_OR_PHONE
     "        AND (coalesce(c.last_message_at, '-infinity'),"
     "             coalesce(c.last_message_id, c.id)) >= ($6, $7))"
-    "       OR (EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
-    "                     AND x.created_at >= $6"  /* prunes partitions */
-    "                     AND (x.created_at, x.id) >= ($6, $7))"
-    "           AND EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
-    "                         AND x.created_at >= $6"
-    "                         AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4)),"
-    "       a.id, a.direction = 'out', a.content, a.created_at, a.content ILIKE $4"
+    "       OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
+    "                    AND x.created_at >= $6"  /* prunes partitions */
+    "                    AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4),"
+    "       p.id, p.direction = 'out', p.content, p.created_at, p.content ILIKE $4,"
+    "       " NAME_OR_PHONE " AND (p.id IS NULL"
+    "          OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id"
+    "                       AND n.created_at >= c.last_message_at"
+    "                       AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id)))"
     "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
     "  JOIN contacts c ON c.id = k.cid"
     "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
     "         WHERE created_at = k.at AND id = k.mid AND contact_id = k.cid LIMIT 1) m ON true"
-    "  LEFT JOIN LATERAL ("
-    "         SELECT id, direction, content, created_at FROM messages"
-    "          WHERE " NAME_OR_PHONE
-    "            AND created_at = c.last_message_at AND id = c.last_message_id"
-    "            AND contact_id = c.id"
-    "            AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id"
-    "                  AND n.created_at >= c.last_message_at"
-    "                  AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id))"
-    "         UNION ALL"
-    "         SELECT * FROM (SELECT id, direction, content, created_at FROM messages"
-    "          WHERE " NAME_OR_PHONE " AND contact_id = c.id AND NOT (" POINTER_FRESH ")"
-    "          ORDER BY created_at DESC, id DESC LIMIT 1) s"
-    "         ) a ON true";
+    "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "         WHERE " NAME_OR_PHONE " AND created_at = c.last_message_at"
+    "           AND id = c.last_message_id AND contact_id = c.id LIMIT 1) p ON true";

@@ -36,7 +36,8 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how);
  * $4, digits $5, the cursor ($6, $7). Columns: ordinal; contact and the
  * candidate's message as the row decoder reads them from 1; content, name,
  * phone matched (8-10); shown on an earlier page (11); when name or phone
- * match, the contact's newest message (12-15) and whether it matches (16). */
+ * match, the message the pointer names (12-15), whether it matches (16),
+ * and whether the pointer is stale (17). */
 extern const char core_sql_finalize[];
 
 #endif
