@@ -177,7 +177,10 @@ void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
 /* ---- queries ------------------------------------------------------------ */
 
 /* Recent conversations, newest first. cursor NULL or "" = first page.
- * limit 0 = CORE_PAGE_DEFAULT. */
+ * limit 0 = CORE_PAGE_DEFAULT. Each conversation shows its contact's
+ * newest message even when the trigger-kept pointer is stale (pages then
+ * follow the pointer, each page in the order of what it shows); contacts
+ * with messages but no pointer come last. */
 enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out);
 
