@@ -32,14 +32,13 @@ static const char newer_sql[] =
  * wrong, and pages decided by the contacts scanned (columns 7 and 8). */
 static const char recent_rev_sql[] =
     "SELECT " CORE_ROW_COLUMNS ","
-    "       c.last_message_at, c.last_message_id"
+    "       c.last_message_at, c.last_message_id," CORE_ROW_STALE
     " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
     "        WHERE last_message_id IS NOT NULL"
     "          AND (last_message_at, last_message_id) > ($1, $2)"
     "        ORDER BY last_message_at, last_message_id"
     "        LIMIT $3) c"
-    " LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
-    "        WHERE created_at = c.last_message_at AND id = c.last_message_id LIMIT 1) m ON true"
+    " LEFT JOIN LATERAL (" CORE_ROW_POINTED ") m ON true"
     " ORDER BY c.last_message_at, c.last_message_id";
 
 enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id,
@@ -111,7 +110,7 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
     core_param_time(&p, pos.us);
     core_param_int8(&p, pos.id);
     return core_recent_scan(conn, "convo_recent_rev", recent_rev_sql, CORE_CURSOR_RECENT_REV,
-                            &p, limit, out, t0);
+                            &p, limit, false, out, t0);
 }
 
 enum core_status core_recent_count(struct core_conn *conn, int64_t *out)

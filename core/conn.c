@@ -162,6 +162,7 @@ void core_conn_close(struct core_conn *conn)
         u->detach(u);
     }
     drop_session(conn);
+    core_route_forget(&conn->route);
     free(conn->prepared);
     free(conn->conninfo);
     pthread_mutex_destroy(&conn->cancel_lock);
@@ -272,6 +273,8 @@ enum core_status core_conn_ready(struct core_conn *conn)
     route_check(conn);
     if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK && !conn->lost)
         return CORE_OK;
+    if (conn->pg && core_conn_may_move(conn))
+        return core_conn_recover(conn);
     return core_conn_reset(conn);
 }
 
@@ -308,6 +311,7 @@ enum core_status core_conn_fail(struct core_conn *conn, const char *what,
     if (!msg || !*msg)
         msg = PQerrorMessage(conn->pg);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(conn->sqlstate, sizeof conn->sqlstate, "%s", state ? state : "");
     if (!conn->pg || PQstatus(conn->pg) != CONNECTION_OK ||
         (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0))) {
         conn->lost = true;
@@ -433,9 +437,14 @@ static enum core_status before_statement(struct core_conn *conn, const char *nam
     return core_conn_prepare(conn, name, sql);
 }
 
-PGresult *core_conn_exec(struct core_conn *conn, const char *name,
-                         const char *sql, const struct core_params *params,
-                         enum core_status *status)
+bool core_conn_may_move(const struct core_conn *conn)
+{
+    return !conn->listening && !conn->route.writer &&
+           (conn->route.prefers_standby || conn->route.on_standby);
+}
+
+static PGresult *exec_once(struct core_conn *conn, const char *name, const char *sql,
+                           const struct core_params *params, enum core_status *status)
 {
     *status = before_statement(conn, name, sql);
     if (*status != CORE_OK)
@@ -447,6 +456,35 @@ PGresult *core_conn_exec(struct core_conn *conn, const char *name,
         PQclear(r);
         return NULL;
     }
+    return r;
+}
+
+enum core_status core_conn_recover(struct core_conn *conn)
+{
+    /* A standby that is shutting down may still take a connection and
+     * then close it, which ends libpq's try of the host list: wait a
+     * little and try again (about 0.7 s in all). */
+    static const long pause_ms[] = {0, 100, 200, 400};
+    enum core_status st = CORE_ERR_CONNECT;
+    for (size_t i = 0; i < sizeof pause_ms / sizeof pause_ms[0] && st != CORE_OK; i++) {
+        struct timespec ts = {0, pause_ms[i] * 1000000L};
+        if (pause_ms[i])
+            nanosleep(&ts, NULL);
+        st = core_conn_reset(conn);
+    }
+    return st;
+}
+
+PGresult *core_conn_exec(struct core_conn *conn, const char *name,
+                         const char *sql, const struct core_params *params,
+                         enum core_status *status)
+{
+    PGresult *r = exec_once(conn, name, sql, params, status);
+    /* A reader's server went away during the statement (a stopped
+     * standby): once more, on whichever server answers now. Readers only
+     * read, so running the statement again changes nothing. */
+    if (!r && *status == CORE_ERR_LOST && core_conn_may_move(conn))
+        r = exec_once(conn, name, sql, params, status);
     return r;
 }
 

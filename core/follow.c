@@ -1,99 +1,47 @@
 /* core/follow.c - new messages as they commit, for convo-query follow.
  *
- * Message ids come from a sequence when a row is inserted, not when it
- * commits, so a message may commit after others with greater ids. A follow
- * therefore never asks "ids above the last one printed": it asks the
- * changed contacts for every id above the start mark and drops the ids it
- * printed already. Those are kept as ranges of consecutive ids, which merge
- * as late commits fill the holes, so memory grows only with ids that never
- * commit (rolled back or deleted before they were seen), not with traffic. */
+ * "New" is what the server says committed after the follow started: a row
+ * whose inserting transaction the start snapshot does not see (still open
+ * then, or begun later). Ids cannot say it: they come from a sequence when
+ * a row is inserted, not when it commits, a writer may choose its own (below
+ * the sequence), and they are unique only together with created_at. On
+ * each notification the changed contacts are asked for their new rows, and
+ * those printed already are dropped, by (created_at, id): an edit of a
+ * printed message is not printed again, another message with the same id
+ * is. The set of printed positions grows with what was printed (16 bytes a
+ * message, half full at most). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
 #include "page.h"
+#include "posset.h"
 #include "rows.h"
 #include "session.h"
 
-struct range {
-    int64_t lo, hi;
-};
-
 struct core_follow {
     struct core_conn *conn;
-    int64_t low;             /* every id <= low is old or printed */
-    struct range *printed;   /* ids > low already printed, ascending, disjoint */
-    size_t nprinted, cap;
+    char *start;                 /* the start snapshot, pg_snapshot text */
+    struct core_posset printed;  /* positions printed */
 };
 
-static const char start_sql[] =
-    "SELECT coalesce(pg_sequence_last_value("
-    "pg_get_serial_sequence('messages', 'id')::regclass), 0)::int8";
+static const char start_sql[] = "SELECT pg_current_snapshot()::text";
 
-#define FOLLOW_COLS "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
+/* xmin is a 32-bit xid; pg_visible_in_snapshot takes a 64-bit one. A live
+ * row's xid lies within 2^31 of the next one, so its epoch is the next
+ * xid's, or the one before when its low half is above the next's. */
+#define FOLLOW_NEW                                                                   \
+    " NOT pg_visible_in_snapshot((((x.nx >> 32)"                                     \
+    "     - (m.xmin::text::int8 > (x.nx & 4294967295))::int4) << 32"                 \
+    "     | m.xmin::text::int8)::text::xid8, $1::pg_snapshot)"
+#define FOLLOW_FROM                                                                  \
+    "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES                                \
+    " CROSS JOIN (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS nx) x"
 
 static const char some_sql[] =
-    FOLLOW_COLS " WHERE m.contact_id = ANY ($2::int4[]) AND m.id > $1 ORDER BY m.id";
-static const char all_sql[] = FOLLOW_COLS " WHERE m.id > $1 ORDER BY m.id";
-
-/* Index of the first range with hi >= id - 1 (the one id could join). */
-static size_t range_find(const struct core_follow *f, int64_t id)
-{
-    size_t lo = 0, hi = f->nprinted;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (f->printed[mid].hi < id - 1)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static bool printed_has(const struct core_follow *f, int64_t id)
-{
-    if (id <= f->low)
-        return true;
-    size_t i = range_find(f, id + 1);
-    return i < f->nprinted && f->printed[i].lo <= id && id <= f->printed[i].hi;
-}
-
-static enum core_status printed_add(struct core_follow *f, int64_t id)
-{
-    size_t i = range_find(f, id);
-    if (i < f->nprinted && f->printed[i].lo <= id + 1) {
-        struct range *r = &f->printed[i];
-        if (id < r->lo)
-            r->lo = id;
-        if (id > r->hi)
-            r->hi = id;
-        if (i + 1 < f->nprinted && f->printed[i + 1].lo <= r->hi + 1) {
-            r->hi = f->printed[i + 1].hi;
-            memmove(&f->printed[i + 1], &f->printed[i + 2],
-                    (f->nprinted - i - 2) * sizeof *f->printed);
-            f->nprinted--;
-        }
-    } else {
-        if (f->nprinted == f->cap) {
-            size_t cap = f->cap ? f->cap * 2 : 16;
-            struct range *p = realloc(f->printed, cap * sizeof *p);
-            if (!p)
-                return CORE_ERR_NOMEM;
-            f->printed = p;
-            f->cap = cap;
-        }
-        memmove(&f->printed[i + 1], &f->printed[i], (f->nprinted - i) * sizeof *f->printed);
-        f->printed[i] = (struct range){id, id};
-        f->nprinted++;
-    }
-    /* The first range touching the mark moves the mark. */
-    if (f->nprinted && f->printed[0].lo <= f->low + 1) {
-        f->low = f->printed[0].hi;
-        memmove(&f->printed[0], &f->printed[1], (f->nprinted - 1) * sizeof *f->printed);
-        f->nprinted--;
-    }
-    return CORE_OK;
-}
+    FOLLOW_FROM " WHERE m.contact_id = ANY ($2::int4[]) AND" FOLLOW_NEW
+    " ORDER BY m.id, m.created_at";
+static const char all_sql[] = FOLLOW_FROM " WHERE" FOLLOW_NEW " ORDER BY m.id, m.created_at";
 
 enum core_status core_follow_open(struct core_conn *conn, struct core_follow **out)
 {
@@ -112,8 +60,12 @@ enum core_status core_follow_open(struct core_conn *conn, struct core_follow **o
         return CORE_ERR_NOMEM;
     }
     f->conn = conn;
-    f->low = core_get_int8(r, 0, 0);
+    f->start = strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
+    if (!f->start) {
+        free(f);
+        return CORE_ERR_NOMEM;
+    }
     *out = f;
     return CORE_OK;
 }
@@ -146,7 +98,7 @@ enum core_status core_follow_next(struct core_follow *f, struct core_page *out)
     if (!ch.all && ch.count == 0)
         return CORE_OK;
     struct core_params p = {0};
-    core_param_int8(&p, f->low);
+    core_param_text(&p, f->start);
     char *ids = NULL;
     if (!ch.all) {
         ids = id_array(&ch);
@@ -166,14 +118,14 @@ enum core_status core_follow_next(struct core_follow *f, struct core_page *out)
         return st;
     }
     for (int i = 0; i < PQntuples(r) && st == CORE_OK; i++) {
-        int64_t id = core_get_int8(r, i, 3);
-        if (printed_has(f, id))
-            continue;
         char when[CORE_TIME_LEN];
         struct core_row row = core_row_at(r, i, 0, when);
+        struct core_pos pos = {row.created_at_us, row.message_id};
+        if (core_posset_has(&f->printed, pos))
+            continue;
         st = core_page_add(out, &row);
-        if (st == CORE_OK)
-            st = printed_add(f, id);
+        if (st == CORE_OK && !core_posset_add(&f->printed, pos))
+            st = CORE_ERR_NOMEM;
     }
     PQclear(r);
     out->elapsed_ms = core_now_ms() - t0;
@@ -184,6 +136,7 @@ void core_follow_close(struct core_follow *f)
 {
     if (!f)
         return;
-    free(f->printed);
+    core_posset_free(&f->printed);
+    free(f->start);
     free(f);
 }

@@ -172,8 +172,9 @@ struct core_page {
     /* Opaque cursor for the next page, NULL at the end. Owned by the page.
      * A full search page always carries one (finding out whether anything
      * older matches can take a full scan), so the next page may be empty.
-     * A partial search answer with rows carries one after its last row, so
-     * a stateless caller can continue from there. */
+     * A partial search answer always carries one, so a stateless caller
+     * can continue: after its last row, or, with no rows yet, where the
+     * search stopped (everything above it was examined). */
     char *next_cursor;
     double elapsed_ms;        /* wall time spent in core for this answer */
     /* Search only: false when the time budget ran out before the page was
@@ -205,7 +206,10 @@ void core_format_time(int64_t us, char out[CORE_TIME_LEN]);
 /* ---- queries ------------------------------------------------------------ */
 
 /* Recent conversations, newest first. cursor NULL or "" = first page.
- * limit 0 = CORE_PAGE_DEFAULT. */
+ * limit 0 = CORE_PAGE_DEFAULT. Each conversation shows its contact's
+ * newest message even when the trigger-kept pointer is stale (pages then
+ * follow the pointer, each page in the order of what it shows); contacts
+ * with messages but no pointer come last. */
 enum core_status core_recent(struct core_conn *conn, const char *cursor,
                              size_t limit, struct core_page *out);
 
@@ -367,11 +371,12 @@ void core_changes_free(struct core_changes *changes);
 enum core_status core_send(struct core_conn *conn, int32_t contact_id,
                            const char *text, struct core_page *out);
 
-/* Following new messages as they commit (convo-query follow). Messages
- * get their ids from a sequence before they commit, so they commit out of
- * id order: a follow remembers what it printed above a low-water mark and
- * asks again for every changed contact, so a message that commits late
- * with a smaller id is still reported, and none twice. */
+/* Following new messages as they commit (convo-query follow). A message
+ * is new when the transaction that wrote it committed after the follow
+ * started (whatever its id: ids are given before commit, may be chosen by
+ * the writer, and repeat across times); a follow asks every changed
+ * contact for its new rows and drops those it printed, by (created_at,
+ * id), so a late commit with a small id is reported, and none twice. */
 struct core_follow;
 
 /* Listen on conn and mark the start: messages committed from now on are new. */

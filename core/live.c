@@ -196,17 +196,18 @@ enum core_status core_send(struct core_conn *conn, int32_t contact_id,
     core_param_text(&p, text);
     enum core_status st;
     PGresult *r = core_conn_exec(conn, "convo_send", send_sql, &p, &st);
-    if (!r) {
-        /* The contact went away between the read and the insert. */
-        if (st == CORE_ERR_QUERY && strstr(conn->err, "foreign key"))
-            st = CORE_ERR_NOT_FOUND;
-        return st;
-    }
-    if (PQntuples(r) == 0) {
+    /* No row: the contact was not there. A foreign key violation: it was
+     * read, then deleted by a transaction that committed before the
+     * insert's check (which waited for it). Either way, one answer. */
+    bool gone = r ? PQntuples(r) == 0
+                  : st == CORE_ERR_QUERY && strcmp(conn->sqlstate, "23503") == 0;
+    if (gone) {
         PQclear(r);
         snprintf(conn->err, sizeof conn->err, "no contact with id %ld", (long)contact_id);
         return CORE_ERR_NOT_FOUND;
     }
+    if (!r)
+        return st;
     st = core_rows_from_result(out, r, 1);
     PQclear(r);
     out->elapsed_ms = core_now_ms() - t0;

@@ -165,3 +165,23 @@ void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN])
              year < 1 ? 1 - year : year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
              tm.tm_min, tm.tm_sec, frac, year < 1 ? " BC" : "");
 }
+
+static int row_cmp_newest_first(const void *a, const void *b)
+{
+    const struct core_row *x = a, *y = b;
+    if (x->created_at_us != y->created_at_us)
+        return x->created_at_us < y->created_at_us ? 1 : -1;
+    return x->message_id < y->message_id ? 1 : x->message_id > y->message_id ? -1 : 0;
+}
+
+static int row_cmp_oldest_first(const void *a, const void *b)
+{
+    return row_cmp_newest_first(b, a);
+}
+
+void core_page_sort(struct core_page *page, bool newest_first)
+{
+    if (page->count > 1)
+        qsort(page->rows, page->count, sizeof *page->rows,
+              newest_first ? row_cmp_newest_first : row_cmp_oldest_first);
+}

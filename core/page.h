@@ -21,4 +21,8 @@ enum core_status core_page_cursor_at_last(struct core_page *page, enum core_curs
  * is core_format_time() in lib.h. */
 void core_format_time_sql(int64_t us, char out[CORE_TIME_LEN]);
 
+/* The rows by (created_at, message id), newest or oldest first; the
+ * cursor is left as it is. */
+void core_page_sort(struct core_page *page, bool newest_first);
+
 #endif

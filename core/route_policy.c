@@ -6,6 +6,8 @@
  * statement (core_route_closed, core_route_standby_back), and route.c
  * builds the conninfo of a writer with it. */
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,34 +113,99 @@ bool core_route_closed(PGconn *pg)
     return false;
 }
 
-/* A standby answers now (a short connection that asks for nothing else). */
-static bool route_standby_answers(const char *conninfo)
+/* ---- looking for the standby, off the reader's path ------------------------- */
+
+/* One look: a thread of its own makes a short connection to a standby
+ * (blocking, each host bounded by connect_timeout) while the reader goes
+ * on; the reader reads the answer at a later statement. The thread and
+ * the route each hold a reference: whichever lets go last frees it, so a
+ * connection closed during a look never waits for it. */
+enum probe_state { PROBE_RUNNING, PROBE_UP, PROBE_DOWN };
+
+struct core_route_probe {
+    atomic_int state;
+    atomic_int refs;
+    char *conninfo;     /* target_session_attrs=standby, bounded */
+};
+
+static void probe_release(struct core_route_probe *p)
+{
+    if (atomic_fetch_sub(&p->refs, 1) == 1) {
+        free(p->conninfo);
+        free(p);
+    }
+}
+
+static void *probe_run(void *arg)
+{
+    struct core_route_probe *p = arg;
+    PGconn *pg = PQconnectdb(p->conninfo);
+    bool up = pg && PQstatus(pg) == CONNECTION_OK;
+    PQfinish(pg);
+    atomic_store(&p->state, up ? PROBE_UP : PROBE_DOWN);
+    probe_release(p);
+    return NULL;
+}
+
+/* A look started for conninfo, or NULL (then none runs this time). */
+static struct core_route_probe *probe_start(const char *conninfo)
 {
     char err[8];
     char *info = core_route_conninfo(conninfo, "standby", err, sizeof err);
     if (!info)
-        return false;
-    /* It runs before a statement: bound it (the last connect_timeout of a
-     * conninfo wins, and 2 s is libpq's least) rather than wait on an
-     * unreachable host for as long as TCP tries. */
+        return NULL;
+    /* Bound each host's try (the last connect_timeout of a conninfo wins,
+     * and 2 s is libpq's least) rather than wait on an unreachable host
+     * for as long as TCP tries: the next look waits for this one. */
     struct core_strbuf b = {0};
     bool ok = core_strbuf_printf(&b, "%s connect_timeout=2", info);
     free(info);
-    if (!ok) {
+    struct core_route_probe *p = ok ? calloc(1, sizeof *p) : NULL;
+    if (!p) {
         free(b.data);
-        return false;
+        return NULL;
     }
-    PGconn *probe = PQconnectdb(b.data);
-    free(b.data);
-    bool up = probe && PQstatus(probe) == CONNECTION_OK;
-    PQfinish(probe);
-    return up;
+    p->conninfo = b.data;
+    atomic_init(&p->state, PROBE_RUNNING);
+    atomic_init(&p->refs, 2);
+    pthread_attr_t attr;
+    pthread_t thread;
+    bool started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&thread, &attr, probe_run, p) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started) {
+        probe_release(p);
+        probe_release(p);
+        return NULL;
+    }
+    return p;
 }
 
 bool core_route_standby_back(struct core_route *route, const char *conninfo, double now_ms)
 {
+    struct core_route_probe *p = route->probe;
+    if (p) {
+        int state = atomic_load(&p->state);
+        if (state == PROBE_RUNNING)
+            return false;
+        route->probe = NULL;
+        probe_release(p);
+        route->probed_ms = now_ms; /* the next look 2 s after this one's answer */
+        return state == PROBE_UP;
+    }
     if (now_ms - route->probed_ms < CORE_ROUTE_PROBE_MS)
         return false;
     route->probed_ms = now_ms;
-    return route_standby_answers(conninfo);
+    route->probe = probe_start(conninfo);
+    return false;
+}
+
+void core_route_forget(struct core_route *route)
+{
+    if (route->probe)
+        probe_release(route->probe);
+    route->probe = NULL;
 }

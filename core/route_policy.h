@@ -8,12 +8,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct core_route_probe; /* a look for the standby under way (route_policy.c) */
+
 /* Where a connection reads from. */
 struct core_route {
     bool writer;          /* opened by core_conn_open_writer */
     bool prefers_standby; /* target_session_attrs=prefer-standby */
     bool on_standby;      /* the session is on a hot standby */
     double probed_ms;     /* last look for a standby while on the primary */
+    struct core_route_probe *probe; /* the look under way, or NULL */
     char server[320];     /* "standby HOST:PORT" or "primary HOST:PORT" */
 };
 
@@ -29,7 +32,11 @@ void core_route_started(struct core_route *route, PGconn *pg, double now_ms);
  * the next statement must reconnect. */
 bool core_route_closed(PGconn *pg);
 /* True when a reader that prefers a standby but sits on the primary finds
- * one answering again (it looks at most every 2 s): reconnect to move. */
+ * one answering again: reconnect to move. It looks at most every 2 s, in a
+ * thread of its own, and never waits: a look started at one statement is
+ * answered at a later one. */
 bool core_route_standby_back(struct core_route *route, const char *conninfo, double now_ms);
+/* Let go of a look under way (the connection closes); it ends by itself. */
+void core_route_forget(struct core_route *route);
 
 #endif

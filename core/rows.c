@@ -1,7 +1,7 @@
 /* core/rows.c - from results to pages: the row decoder every list shares
  * (one column order), keyset pages of messages with their cursor, and
  * pages of the recent list (recent.c, around.c), with their fallback for a
- * contact whose last-message pointer names no message. A failed call
+ * contact whose last-message pointer is stale. A failed call
  * leaves the page empty, never half filled. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,10 @@
 #include "session.h"
 #include "strbuf.h"
 
-/* The newest message of each contact whose pointer named no message. Its
+/* The newest message of each contact whose pointer is stale. Its
  * own statement, run only then: as a second LATERAL in recent.c's recent_sql it
  * doubled the cost of every page (executor set-up over every partition). */
-static const char newest_sql[] =
+const char core_rows_newest_sql[] =
     "SELECT c.id, c.name, c.phone_number, f.id, f.direction = 'out', f.content, f.created_at"
     " FROM unnest($1::int4[]) k(cid) JOIN contacts c ON c.id = k.cid"
     " CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
@@ -94,8 +94,8 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
     return st;
 }
 
-/* newest_sql for the scanned rows of r whose pointer named no message
- * (column 3 NULL); NULL with *st == CORE_OK when there are none. */
+/* core_rows_newest_sql for the scanned rows of r whose pointer is stale (column 9);
+ * NULL with *st == CORE_OK when there are none. */
 static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size_t scanned,
                                  enum core_status *st)
 {
@@ -103,11 +103,11 @@ static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size
     struct core_strbuf ids = {0};
     bool ok = true;
     for (size_t i = 0; i < scanned && ok; i++)
-        if (PQgetisnull(r, (int)i, 3))
+        if (core_get_bool(r, (int)i, 9))
             ok = core_strbuf_printf(&ids, "%s%d", ids.len ? "," : "{",
                                     core_get_int4(r, (int)i, 0));
     if (ok && ids.len == 0)
-        return NULL;   /* every pointer named its message: the usual case */
+        return NULL;   /* every pointer named its contact's newest message: the usual case */
     if (!ok || !core_strbuf_printf(&ids, "}")) {
         free(ids.data);
         *st = CORE_ERR_NOMEM;
@@ -115,17 +115,20 @@ static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size
     }
     struct core_params p = {0};
     core_param_text(&p, ids.data);
-    PGresult *fb = core_conn_exec(conn, "convo_recent_newest", newest_sql, &p, st);
+    PGresult *fb = core_conn_exec(conn, "convo_recent_newest", core_rows_newest_sql, &p, st);
     free(ids.data);
     return fb;
 }
 
 /* Rows of a recent statement (recent.c's recent_sql, or the reversed walk of
  * around.c): one per contact scanned; more pages when more than limit
- * contacts were scanned, the cursor (of kind) at the last contact's pointer. */
+ * contacts were scanned, the cursor (of kind) at the last contact's pointer.
+ * Pages follow the pointers, so a stale one's contact is on the page its
+ * pointer puts it on, in the place its newest message takes there. */
 enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
                                   enum core_cursor_kind kind, struct core_params *p,
-                                  size_t limit, struct core_page *out, double t0)
+                                  size_t limit, bool newest_first, struct core_page *out,
+                                  double t0)
 {
     enum core_status st;
     core_param_int8(p, (int64_t)limit + 1);
@@ -137,7 +140,7 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
     for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
         const PGresult *src = r;
         int k = (int)i;
-        if (PQgetisnull(r, k, 3)) {
+        if (core_get_bool(r, k, 9)) {
             /* the contact's newest message, if it has one left */
             int32_t cid = core_get_int4(r, k, 0);
             src = NULL;
@@ -153,6 +156,8 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
         struct core_row row = core_row_at(src, k, 0, when);
         st = core_page_add(out, &row);
     }
+    if (fb)
+        core_page_sort(out, newest_first);
     PQclear(fb);
     if (st == CORE_OK && n > limit) {
         struct core_pos last = {core_get_time(r, (int)limit - 1, 7),

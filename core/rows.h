@@ -22,6 +22,21 @@ size_t core_clamp_limit(size_t limit);
 #define CORE_ROW_COLUMNS \
     "c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content, m.created_at"
 #define CORE_ROW_FROM_MESSAGES " FROM messages m JOIN contacts c ON c.id = m.contact_id"
+/* A recent statement's probe of the message a contact c's pointer names
+ * (its own message only), and whether the pointer is stale: it names no
+ * message of c, or c has a newer one (created_at >= prunes the partitions
+ * below the pointer). */
+#define CORE_ROW_POINTED                                                       \
+    "SELECT id, direction, content, created_at FROM messages"                  \
+    " WHERE created_at = c.last_message_at AND id = c.last_message_id"         \
+    "   AND contact_id = c.id LIMIT 1"
+#define CORE_ROW_STALE                                                         \
+    " m.id IS NULL OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id" \
+    "   AND n.created_at >= c.last_message_at"                                 \
+    "   AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id))"
+/* The newest message of each contact of $1 (int4[]), in the row decoder's
+ * columns: for pointers found stale (prepared as "convo_recent_newest"). */
+extern const char core_rows_newest_sql[];
 /* Row k read from that column order starting at column col; when receives
  * the formatted time and must outlive the row. */
 struct core_row core_row_at(const PGresult *r, int k, int col, char when[CORE_TIME_LEN]);
@@ -36,10 +51,13 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
                                   enum core_cursor_kind kind, uint64_t context,
                                   size_t limit, struct core_page *out, double t0);
 /* A page of a recent statement (recent.c's, or around.c's reversed walk):
- * columns of the row decoder, then the contact's pointer at 7 and 8; its
- * last parameter, limit + 1, is added here. */
+ * columns of the row decoder, then the contact's pointer at 7 and 8 and
+ * CORE_ROW_STALE at 9; its last parameter, limit + 1, is added here. A
+ * stale pointer's contact is shown at its newest message; the page is in
+ * the order of the rows shown (newest_first or oldest first). */
 enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,
                                   enum core_cursor_kind kind, struct core_params *p,
-                                  size_t limit, struct core_page *out, double t0);
+                                  size_t limit, bool newest_first, struct core_page *out,
+                                  double t0);
 
 #endif

@@ -123,14 +123,10 @@ static enum core_status search_term(struct core_search *s, const char *term)
             s->caseless = false;
     if (s->caseless)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
-    /* pg_trgm drops punctuation: `.com` or `e-mail` look up words that
-     * are common (`come`, `mail...`) while their n-grams (`.c`, `-m`) are
-     * rare. */
-    bool punct = false;
-    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
-        punct |= *c < 0x80 && *c > ' ' && !(*c >= '0' && *c <= '9') &&
-                 !((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z');
-    if (!s->indexable || s->weak || punct) {
+    /* pg_trgm drops punctuation and symbols: `.com` or `e-mail` look up
+     * words that are common (`come`, `mail...`) while their n-grams (`.c`,
+     * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. */
+    if (!s->indexable || s->weak || core_term_has_symbol(term)) {
         enum core_status st = term_grams(s);
         if (st != CORE_OK)
             return st;
@@ -218,14 +214,36 @@ static int next_source(const struct core_search *s)
     return best;
 }
 
+/* A cursor of this search at pos, into page. */
+static enum core_status cursor_at(const struct core_search *s, struct core_page *page,
+                                  struct core_pos pos)
+{
+    char cur[CORE_CURSOR_LEN + 1];
+    core_cursor_encode(CORE_CURSOR_SEARCH, s->context, pos, cur);
+    return core_page_set_cursor(page, cur);
+}
+
 /* The page is complete; a full one continues below its last row (a
  * cursor that cannot be kept is an error, not the end of the results). */
 static enum core_status finish(struct core_search *s, size_t limit)
 {
     s->complete = true;
     if (s->page.count >= limit && s->page.count > 0)
-        return core_page_cursor_at_last(&s->page, CORE_CURSOR_SEARCH, s->context);
+        return cursor_at(s, &s->page, s->keys[s->page.count - 1]);
     return CORE_OK;
+}
+
+/* A step lost with its server: true when it can be sent again (a reader
+ * that may move to another server, at most twice per search); frontiers
+ * move only on results, so nothing is skipped or read twice. */
+static bool resend(struct core_search *s, enum core_status st)
+{
+    if (st != CORE_ERR_LOST || !core_conn_may_move(s->conn) || s->resent >= 2)
+        return false;
+    s->resent++;
+    s->inflight = -1;
+    s->nbatch = 0;
+    return true; /* the next send reconnects (core_conn_ready) */
 }
 
 static enum core_status run(struct core_search *s, size_t limit, double deadline)
@@ -242,8 +260,10 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
         if (s->inflight >= 0) {
             bool ready = core_conn_wait(conn, deadline, &st);
             if (st != CORE_OK) {
-                s->inflight = -1;
                 core_conn_set_busy(conn, NULL, NULL);
+                if (resend(s, st))
+                    continue;
+                s->inflight = -1;
                 return st;
             }
             if (!ready)
@@ -251,6 +271,8 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
             PGresult *r = core_conn_take(conn, &st);
             core_conn_set_busy(conn, NULL, NULL);
             if (!r) {
+                if (resend(s, st))
+                    continue;
                 s->inflight = -1;
                 return st;
             }
@@ -269,7 +291,7 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
         /* Sent even when the budget is spent: the server works on it while
          * the caller draws what it has. */
         st = core_search_send(s, idx, limit);
-        if (st != CORE_OK)
+        if (st != CORE_OK && !resend(s, st))
             return st;
     }
 }
@@ -331,11 +353,17 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
             return st;
         }
     }
-    /* A partial answer can be continued statelessly too, from its last
-     * row: every row returned is final. */
-    enum core_status st = !s->complete && out->count > 0
-                              ? core_page_cursor_at_last(out, CORE_CURSOR_SEARCH, s->context)
-                              : core_page_set_cursor(out, s->page.next_cursor);
+    /* A partial answer can be continued statelessly too: from its last
+     * row (every row returned is final), or, when it has none yet, from
+     * where the search stopped (everything at or above the global frontier
+     * was examined and held no conversation not shown before). */
+    enum core_status st;
+    if (!s->complete && out->count > 0)
+        st = cursor_at(s, out, s->keys[out->count - 1]);
+    else if (!s->complete)
+        st = cursor_at(s, out, global_frontier(s));
+    else
+        st = core_page_set_cursor(out, s->page.next_cursor);
     if (st != CORE_OK) {
         core_page_free(out);
         return CORE_ERR_NOMEM;
@@ -363,6 +391,7 @@ void core_search_close(struct core_search *s)
     free(s->sources);
     free(s->batch);
     free(s->items);
+    free(s->keys);
     core_idset_free(&s->seen);
     core_page_free(&s->page);
     free(s);

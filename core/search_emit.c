@@ -18,7 +18,103 @@ static int item_cmp_desc(const void *a, const void *b)
     return -core_pos_cmp(x->pos, y->pos);
 }
 
-static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n)
+/* What became of a candidate: shown or ruled out (its conversation is
+ * settled), or dropped (its message is gone: the contact's other
+ * candidates stay). */
+enum outcome { SETTLED, DROPPED };
+
+/* A page row at key: the contact of core_sql_finalize's row k, the message
+ * of row km of src from column col (id, outbound, content, created_at). */
+static enum core_status emit_row(struct core_search *s, const PGresult *r, int k,
+                                 const PGresult *src, int km, int col, unsigned matched,
+                                 struct core_pos key)
+{
+    if (s->page.count == s->capkeys) {
+        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+        struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
+        if (!keys)
+            return CORE_ERR_NOMEM;
+        s->keys = keys;
+        s->capkeys = cap;
+    }
+    char when[CORE_TIME_LEN];
+    struct core_row row = {
+        .contact_id = core_get_int4(r, k, 1),
+        .name = PQgetvalue(r, k, 2),
+        .phone_number = PQgetvalue(r, k, 3),
+        .message_id = core_get_int8(src, km, col),
+        .outbound = core_get_bool(src, km, col + 1),
+        .content = PQgetvalue(src, km, col + 2),
+        .created_at_us = core_get_time(src, km, col + 3),
+        .matched = matched,
+    };
+    core_format_time(row.created_at_us, when);
+    row.created_at = when;
+    enum core_status st = core_page_add(&s->page, &row);
+    if (st == CORE_OK)
+        s->keys[s->page.count - 1] = key;
+    return st;
+}
+
+/* One candidate's row k: shown at its key, or what else became of it. A
+ * conversation found by name or phone shows the contact's newest message
+ * (the pointer's, or from fb when the pointer is stale) at the place the
+ * walk found it (its pointer's, unless a content match is newer): with a
+ * stale pointer the two differ, and only the place can be found again by
+ * the pages after this one (see core_sql_finalize). */
+static enum core_status settle(struct core_search *s, const PGresult *r, int k,
+                               const PGresult *fb, const struct item *it, enum outcome *out)
+{
+    *out = SETTLED;
+    if (k < 0 || core_get_bool(r, k, 11))
+        return CORE_OK; /* the contact is gone, or an earlier page showed it */
+    unsigned who = (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
+                   (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
+    if (!who) {
+        if (PQgetisnull(r, k, 4)) {
+            *out = DROPPED; /* deleted meanwhile: an older match may stand */
+            return CORE_OK;
+        }
+        unsigned content = core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0;
+        return emit_row(s, r, k, r, k, 4, content | who, it->pos);
+    }
+    if (!core_get_bool(r, k, 17)) {
+        unsigned content = core_get_bool(r, k, 16) ? CORE_MATCH_CONTENT : 0;
+        return emit_row(s, r, k, r, k, 12, content | who, it->pos);
+    }
+    int32_t cid = core_get_int4(r, k, 1);
+    for (int j = 0; fb && j < PQntuples(fb); j++)
+        if (core_get_int4(fb, j, 0) == cid)
+            return emit_row(s, r, k, fb, j, 3, who, it->pos);
+    return CORE_OK; /* no message left: not a conversation */
+}
+
+/* The newest messages of the contacts of r whose pointer is stale (column
+ * 17); NULL with *st == CORE_OK when there are none (the usual case). */
+static PGresult *stale_newest(struct core_search *s, const PGresult *r, enum core_status *st)
+{
+    *st = CORE_OK;
+    struct core_strbuf ids = {0};
+    bool ok = true;
+    for (int i = 0; i < PQntuples(r) && ok; i++)
+        if (core_get_bool(r, i, 17))
+            ok = core_strbuf_printf(&ids, "%s%d", ids.len ? "," : "{", core_get_int4(r, i, 1));
+    if (ok && ids.len == 0)
+        return NULL;
+    if (!ok || !core_strbuf_printf(&ids, "}")) {
+        free(ids.data);
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    struct core_params p = {0};
+    core_param_text(&p, ids.data);
+    PGresult *fb = core_conn_exec(s->conn, "convo_recent_newest", core_rows_newest_sql, &p, st);
+    free(ids.data);
+    return fb;
+}
+
+static enum core_status finalize(struct core_search *s, const struct item *batch, size_t n,
+                                 enum outcome *outcome)
 {
     struct core_strbuf ids = {0}, mids = {0}, ats = {0};
     bool ok = core_strbuf_printf(&ids, "{") && core_strbuf_printf(&mids, "{") && core_strbuf_printf(&ats, "{");
@@ -32,7 +128,7 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     }
     ok = ok && core_strbuf_printf(&ids, "}") && core_strbuf_printf(&mids, "}") && core_strbuf_printf(&ats, "}");
     enum core_status st = CORE_ERR_NOMEM;
-    PGresult *r = NULL;
+    PGresult *r = NULL, *fb = NULL;
     int *order = NULL;
     if (!ok)
         goto out;
@@ -47,6 +143,9 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
     r = core_conn_exec(s->conn, "convo_finalize", core_sql_finalize, &p, &st);
     if (!r)
         goto out;
+    fb = stale_newest(s, r, &st);
+    if (st != CORE_OK)
+        goto out;
     order = malloc(n * sizeof *order);
     if (!order) {
         st = CORE_ERR_NOMEM;
@@ -60,24 +159,26 @@ static enum core_status finalize(struct core_search *s, const struct item *batch
             order[ord - 1] = i;
     }
     st = CORE_OK;
-    for (size_t i = 0; i < n && st == CORE_OK; i++) {
-        int k = order[i];
-        if (k < 0 || core_get_bool(r, k, 11))
-            continue; /* gone meanwhile, or shown on an earlier page */
-        char when[CORE_TIME_LEN];
-        struct core_row row = core_row_at(r, k, 1, when);
-        row.matched = (core_get_bool(r, k, 8) ? CORE_MATCH_CONTENT : 0) |
-                      (core_get_bool(r, k, 9) ? CORE_MATCH_NAME : 0) |
-                      (core_get_bool(r, k, 10) ? CORE_MATCH_PHONE : 0);
-        st = core_page_add(&s->page, &row);
-    }
+    for (size_t i = 0; i < n && st == CORE_OK; i++)
+        st = settle(s, r, order[i], fb, &batch[i], &outcome[i]);
 out:
     free(order);
+    PQclear(fb);
     PQclear(r);
     free(ids.data);
     free(mids.data);
     free(ats.data);
     return st;
+}
+
+/* Take out the candidate of contact at pos. */
+static void item_drop(struct core_search *s, int32_t contact, struct core_pos pos)
+{
+    for (size_t i = 0; i < s->nitems; i++)
+        if (s->items[i].contact == contact && core_pos_cmp(s->items[i].pos, pos) == 0) {
+            s->items[i] = s->items[--s->nitems];
+            return;
+        }
 }
 
 enum core_status core_search_emit(struct core_search *s, size_t limit)
@@ -94,6 +195,11 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
             return CORE_ERR_NOMEM;
         size_t nb = 0;
         enum core_status st = CORE_OK;
+        enum outcome *outcome = malloc(need * sizeof *outcome);
+        if (!outcome) {
+            free(batch);
+            return CORE_ERR_NOMEM;
+        }
         for (size_t i = 0; i < s->nitems && nb < need; i++) {
             const struct item *it = &s->items[i];
             if (core_pos_cmp(it->pos, g) < 0)
@@ -112,19 +218,26 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
             size_t conv = 0;
             while (conv < nb && batch[conv].pos.us != CORE_US_NINF)
                 conv++;
-            st = conv ? finalize(s, batch, conv) : CORE_OK;
+            st = conv ? finalize(s, batch, conv, outcome) : CORE_OK;
+            for (size_t i = conv; i < nb; i++)
+                outcome[i] = SETTLED;
             if (st == CORE_OK && conv < nb)
                 st = core_search_empty_final(s, batch + conv, nb - conv);
             if (s->trace)
                 fprintf(stderr, "convo: final  %-28zu %5zu rows %8.2f ms\n", nb, s->page.count,
                         core_now_ms() - t0);
         }
-        /* Only now are they settled: shown, or ruled out for this walk. */
-        for (size_t i = 0; st == CORE_OK && i < nb; i++)
-            if (!core_idset_add(&s->seen, batch[i].contact))
+        /* Only now are they settled: shown, or ruled out for this walk;
+         * or their candidate dropped, the contact still open. */
+        for (size_t i = 0; st == CORE_OK && i < nb; i++) {
+            if (outcome[i] == DROPPED)
+                item_drop(s, batch[i].contact, batch[i].pos);
+            else if (!core_idset_add(&s->seen, batch[i].contact))
                 st = CORE_ERR_NOMEM;
+        }
         core_idset_free(&inbatch);
         free(batch);
+        free(outcome);
         if (st != CORE_OK)
             return st;
         size_t w = 0;

@@ -62,13 +62,22 @@ struct core_search {
     struct core_idset seen;     /* contacts already emitted or ruled out */
 
     struct core_page page;
+    /* Each page row's key: where the walk placed it (its anchor, unless a
+     * stale pointer put it elsewhere; see core_sql_finalize). Cursors are
+     * made of keys. */
+    struct core_pos *keys;
+    size_t capkeys;
+    bool orphans;       /* the contacts source reads its NULL pointers next */
+    bool orphans_done;  /* and has read them */
     bool complete;
     bool failed;
+    int resent;         /* steps sent again after their server went away */
     /* The statement running on the server for this search. */
     int inflight;       /* source index, -1 = none */
     enum step_mode inflight_mode;
     bool inflight_grams; /* a bitmap step over the n-gram index */
     bool inflight_scan; /* a bitmap-mode step read by a scan */
+    bool inflight_orphans; /* the contacts with messages and a NULL pointer */
     int64_t inflight_rows; /* rows the step covers, for progress */
     int64_t inflight_limit; /* bitmap steps: LIMIT sent */
     /* Scan steps may read the next untouched partitions too: one

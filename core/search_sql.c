@@ -122,21 +122,70 @@ const char core_sql_contacts_grams[] =
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
-/* Candidates in, rows out: the anchor message and contact, which fields
- * matched, and whether the conversation's anchor lies at or above the
- * cursor (then an earlier page showed it). */
+/* The contacts whose pointer is NULL although they have messages (written
+ * behind the triggers' back), matched by name or phone: each at
+ * (-infinity, its id), below every message, and below the frontier ($1,
+ * $2). Read once, at the end of the contacts, through the same index as
+ * the contacts' own steps (how: 'b' trigram, 'd' trigram and digits $4,
+ * 'g' n-grams $4, else a scan with digits $4); pattern $3. */
+void core_sql_contacts_orphans(char *buf, size_t len, char how)
+{
+    const char *match =
+        how == 'b' ? "name ILIKE $3 OR phone_number ILIKE $3"
+        : how == 'd' ? "name ILIKE $3 OR phone_number ILIKE $3"
+                       " OR public.convo_digits(phone_number) LIKE $4"
+        : how == 'g' ? "(public.convo_grams(name) OPERATOR(public.@>) $4::int4[]"
+                       "  OR public.convo_grams(phone_number) OPERATOR(public.@>) $4::int4[])"
+                       " AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE"
+                     : "(name ILIKE $3 OR phone_number ILIKE $3"
+                       "  OR ($4 <> '' AND public.convo_digits(phone_number) LIKE $4)) IS TRUE";
+    snprintf(buf, len,
+             "SELECT id, '-infinity'::timestamptz, id::int8 FROM ("
+             " SELECT id, last_message_id FROM contacts WHERE %s OFFSET 0) c"
+             " WHERE last_message_id IS NULL"
+             "   AND ('-infinity'::timestamptz, id::int8) < ($1, $2)"
+             "   AND EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id)",
+             match);
+}
+
+#define NAME_OR_PHONE                                                         \
+    "(c.name ILIKE $4 OR c.phone_number ILIKE $4"                             \
+    " OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5))"
+
+/* Candidates in, rows out: the candidate's message (NULL when it is gone),
+ * which fields match, whether an earlier page showed the conversation,
+ * and, when name or phone match, the message the contact's pointer names
+ * and whether the pointer is stale (it names no message of the contact, or
+ * one is newer: then search_emit.c reads the contact's newest message).
+ *
+ * A conversation's place in a walk is where the walk finds it: at the
+ * newest of its content matches and, when name or phone match, its
+ * pointer P ((-infinity, contact id) when NULL). With fresh pointers that
+ * is its anchor; with a stale one, the row still shows the true newest
+ * message, at that place. An earlier page (above cursor C) showed it
+ * exactly when the place is >= C: name or phone match and P >= C, or a
+ * content match >= C (one probe per partition from C's month on).
+ * Subqueries that only a name or phone match needs are gated by it. */
 const char core_sql_finalize[] =
     "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
     "       m.content, m.created_at,"
     "       m.content ILIKE $4, c.name ILIKE $4,"
     "       (c.phone_number ILIKE $4 OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
-    "       (c.last_message_at, c.last_message_id) >= ($6, $7) AND ("
-    "          c.name ILIKE $4 OR c.phone_number ILIKE $4"
-    "          OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)"
-    "          OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
-    "                       AND x.created_at >= $6"  /* prunes partitions */
-    "                       AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4))"
+    "       (" NAME_OR_PHONE
+    "        AND (coalesce(c.last_message_at, '-infinity'),"
+    "             coalesce(c.last_message_id, c.id)) >= ($6, $7))"
+    "       OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
+    "                    AND x.created_at >= $6"  /* prunes partitions */
+    "                    AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4),"
+    "       p.id, p.direction = 'out', p.content, p.created_at, p.content ILIKE $4,"
+    "       " NAME_OR_PHONE " AND (p.id IS NULL"
+    "          OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id"
+    "                       AND n.created_at >= c.last_message_at"
+    "                       AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id)))"
     "  FROM unnest($1::int4[], $2::int8[], $3::timestamptz[]) WITH ORDINALITY k(cid, mid, at, ord)"
     "  JOIN contacts c ON c.id = k.cid"
-    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
-    "         WHERE created_at = k.at AND id = k.mid LIMIT 1) m";
+    "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "         WHERE created_at = k.at AND id = k.mid AND contact_id = k.cid LIMIT 1) m ON true"
+    "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
+    "         WHERE " NAME_OR_PHONE " AND created_at = c.last_message_at"
+    "           AND id = c.last_message_id AND contact_id = c.id LIMIT 1) p ON true";

@@ -28,8 +28,16 @@ extern const char core_sql_contacts_bitmap[];
 extern const char core_sql_contacts_bitmap_digits[];
 /* The contacts' n-gram indexes: pattern $3, LIMIT $4, n-grams $5. */
 extern const char core_sql_contacts_grams[];
+/* The contacts with messages but a NULL pointer, each at (-infinity,
+ * id): pattern $3; how 'b' (trigram indexes), 'd' (and digits $4), 'g'
+ * (n-gram indexes, n-grams $4), else a scan (digits $4). */
+void core_sql_contacts_orphans(char *buf, size_t len, char how);
 /* Candidates (contact ids $1, message ids $2, times $3) to rows; pattern
- * $4, digits $5, the cursor ($6, $7). */
+ * $4, digits $5, the cursor ($6, $7). Columns: ordinal; contact and the
+ * candidate's message as the row decoder reads them from 1; content, name,
+ * phone matched (8-10); shown on an earlier page (11); when name or phone
+ * match, the message the pointer names (12-15), whether it matches (16),
+ * and whether the pointer is stale (17). */
 extern const char core_sql_finalize[];
 
 #endif

@@ -123,6 +123,20 @@ struct step_stmt {
 static void stmt_contacts(struct core_search *s, struct source *src,
                           const struct core_step *step, struct step_stmt *q)
 {
+    if (s->orphans) {
+        /* the index the contacts' own steps use (search_choose.c) */
+        char how = step->kind == CORE_STEP_CONTACTS_GRAMS ? 'g'
+                 : step->kind == CORE_STEP_CONTACTS_BITMAP ? (*s->digits ? 'd' : 'b') : 's';
+        core_param_text(&q->p, s->pattern);
+        if (how != 'b')
+            core_param_text(&q->p, how == 'g' ? s->grams : s->digits);
+        snprintf(q->name, sizeof q->name, "convo_co%c", how);
+        core_sql_contacts_orphans(q->buf, sizeof q->buf, how);
+        q->sql = q->buf;
+        s->inflight_orphans = true;
+        s->inflight_limit = INT64_MAX;
+        return;
+    }
     if (step->kind == CORE_STEP_CONTACTS_WALK) {
         core_param_int8(&q->p, src->walk_step);
         core_param_text(&q->p, s->pattern);
@@ -249,6 +263,7 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     core_param_time(&q.p, src->frontier.us);
     core_param_int8(&q.p, src->frontier.id);
     s->inflight_grams = false;
+    s->inflight_orphans = false;
     if (src->kind == SRC_CONTACTS)
         stmt_contacts(s, src, &step, &q);
     else if (step.kind == CORE_STEP_WALK)
@@ -260,7 +275,8 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     if (st != CORE_OK)
         return st;
     s->inflight = idx;
-    s->inflight_mode = step.kind == CORE_STEP_WALK || step.kind == CORE_STEP_CONTACTS_WALK
+    s->inflight_mode = !s->inflight_orphans && (step.kind == CORE_STEP_WALK ||
+                                                step.kind == CORE_STEP_CONTACTS_WALK)
                      ? STEP_WALK : STEP_BITMAP;
     s->inflight_scan = step.kind == CORE_STEP_SCAN;
     if (!s->inflight_scan && !s->inflight_grams)
@@ -270,14 +286,43 @@ enum core_status core_search_send(struct core_search *s, int idx, size_t limit)
     return CORE_OK;
 }
 
+/* The contacts by pointer are done: their NULL pointers come next, at the
+ * bottom (below the cursor, when it lies among them already). */
+static void contacts_done(struct core_search *s, struct source *src)
+{
+    if (src->kind != SRC_CONTACTS || !src->done || s->orphans_done)
+        return;
+    if (s->orphans) {
+        s->orphans = false;
+        s->orphans_done = true;
+        return;
+    }
+    s->orphans = true;
+    src->done = false;
+    src->frontier = s->cursor.us == CORE_US_NINF ? s->cursor
+                                                 : (struct core_pos){CORE_US_NINF, INT64_MAX};
+}
+
+static enum core_status apply(struct core_search *s, PGresult *r);
+
 enum core_status core_search_apply(struct core_search *s, PGresult *r)
+{
+    struct source *src = &s->sources[s->inflight];
+    enum core_status st = apply(s, r);
+    if (st == CORE_OK)
+        contacts_done(s, src);
+    return st;
+}
+
+static enum core_status apply(struct core_search *s, PGresult *r)
 {
     struct source *src = &s->sources[s->inflight];
     int n = PQntuples(r);
     double took = core_now_ms() - s->sent_ms;
     if (s->trace)
         fprintf(stderr, "convo: %-6s %-28s %5d rows %8.2f ms%s%.0d\n",
-                s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
+                s->inflight_orphans ? "nulls"
+                : s->inflight_mode == STEP_WALK ? "walk" : s->inflight_scan ? "scan"
                 : s->inflight_grams ? "grams" : "bitmap",
                 src->kind == SRC_CONTACTS ? "contacts" : src->kind == SRC_EMPTY ? "no messages"
                 : src->part.name, n, took,

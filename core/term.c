@@ -101,9 +101,27 @@ char *core_digits_pattern(const char *term)
     return p;
 }
 
-static bool word_byte(unsigned char c)
+static locale_t term_locale(void);
+
+/* pg_trgm's word characters: letters and digits of the database's ctype
+ * (C.UTF-8, as initdb was told; iswalnum there). Symbols, punctuation and
+ * emoji are not, in ASCII or beyond: `€€€` or `🦊🦊🦊` has no trigram. *len
+ * receives the character's length in bytes (a byte that is not UTF-8
+ * counts as one, and as a word character, as pg_trgm keeps it). */
+static bool word_char(const unsigned char *s, size_t *len)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    if (*s < 0x80) {
+        *len = 1;
+        return (*s >= '0' && *s <= '9') || ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'z');
+    }
+    uint32_t c;
+    *len = core_utf8_decode(s, &c);
+    if (!*len) {
+        *len = 1;
+        return true;
+    }
+    locale_t loc = term_locale();
+    return !loc || iswalnum_l((wint_t)c, loc);
 }
 
 /* pg_trgm turns a LIKE pattern into the trigrams of its words; a word
@@ -115,17 +133,16 @@ static bool word_byte(unsigned char c)
 bool core_term_indexable(const char *term)
 {
     const unsigned char *s = (const unsigned char *)term;
-    size_t i = 0, n = strlen(term);
+    size_t i = 0, n = strlen(term), len;
     while (i < n) {
-        if (!word_byte(s[i])) {
-            i++;
+        if (!word_char(s + i, &len)) {
+            i += len;
             continue;
         }
         size_t start = i, chars = 0;
-        while (i < n && word_byte(s[i])) {
-            if ((s[i] & 0xc0) != 0x80)
-                chars++;
-            i++;
+        while (i < n && word_char(s + i, &len)) {
+            chars++;
+            i += len;
         }
         if (chars >= 3 || start > 0 || i < n)
             return true;
@@ -136,13 +153,23 @@ bool core_term_indexable(const char *term)
 bool core_term_has_word3(const char *term)
 {
     const unsigned char *s = (const unsigned char *)term;
-    size_t chars = 0;
-    for (; *s; s++) {
-        if (!word_byte(*s))
+    size_t chars = 0, len;
+    for (; *s; s += len) {
+        if (!word_char(s, &len))
             chars = 0;
-        else if ((*s & 0xc0) != 0x80 && ++chars >= 3)
+        else if (++chars >= 3)
             return true;
     }
+    return false;
+}
+
+bool core_term_has_symbol(const char *term)
+{
+    const unsigned char *s = (const unsigned char *)term;
+    size_t len;
+    for (; *s; s += len)
+        if (!word_char(s, &len) && *s != ' ')
+            return true;
     return false;
 }
 
@@ -156,6 +183,12 @@ static void fold_init(void)
     /* The database's ctype (initdb --locale C.UTF-8): ILIKE lowers with
      * the same towlower. */
     fold_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t term_locale(void)
+{
+    pthread_once(&fold_once, fold_init);
+    return fold_locale;
 }
 
 uint32_t core_fold_char(uint32_t c)

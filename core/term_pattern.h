@@ -16,13 +16,18 @@
  * letters, non-ASCII and spaces (the pattern would let every row through).
  * Caller frees. */
 char *core_prefilter_pattern(const char *term);
-/* True when pg_trgm can extract a selective trigram from the pattern: the
- * term holds a run of at least 3 word characters. */
+/* True when pg_trgm can extract a trigram from the pattern: a run of 3
+ * word characters (letters and digits of the locale, not symbols), or a
+ * shorter run that meets a non-word character. */
 bool core_term_indexable(const char *term);
 /* True when the term holds a run of at least 3 word characters: a trigram
  * of its own. Otherwise its trigrams are those of short words padded with
  * blanks (`"ok"`, `a b`), common in any text. */
 bool core_term_has_word3(const char *term);
+/* True when the term holds a character that is neither a word character
+ * (a letter or digit of the locale) nor a space: punctuation or a symbol,
+ * which pg_trgm drops and the n-gram index of schema 006 keeps. */
+bool core_term_has_symbol(const char *term);
 /* One character lowered as the database's ILIKE lowers it (towlower in
  * C.UTF-8). */
 uint32_t core_fold_char(uint32_t c);

@@ -30,6 +30,15 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
+/* Where the line starting at pos ends: at its CR or LF, or at len. Files
+ * come with LF, CRLF or (old Mac editors) a lone CR between lines. */
+static size_t line_end(const char *data, size_t pos, size_t len)
+{
+    while (pos < len && data[pos] != '\n' && data[pos] != '\r')
+        pos++;
+    return pos;
+}
+
 struct field_sink {
     int fields, rows;
     char *buf;
@@ -91,8 +100,7 @@ bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
 
     bool ok = true;
     while (pos < len) {
-        const char *eol = memchr(data + pos, '\n', len - pos);
-        size_t end = eol ? (size_t)(eol - data) : len;
+        size_t end = line_end(data, pos, len);
         const char *line = data + pos;
         size_t line_len = end - pos;
         stats->lines++;
@@ -114,7 +122,8 @@ bool seed_csv_parse(const char *data, size_t len, struct seed_bodies *out,
         }
         if (!ok)
             break;
-        pos = end + 1;
+        /* CRLF is one line end; a lone CR or LF is one too. */
+        pos = end + (end + 1 < len && data[end] == '\r' && data[end + 1] == '\n' ? 2 : 1);
 
         trim(&line, &line_len);
         if (line_len == 0) {

@@ -116,7 +116,15 @@ static int64_t parse_end(const char *s)
     }
     if (!rest || *rest)
         usage_error("--end must be 'YYYY-MM-DD HH:MM:SS' (UTC) or Unix seconds, not '%s'", s);
+    /* strptime takes any day up to 31 and seconds up to 61, and timegm
+     * carries them over (Feb 30 becomes Mar 1): a time that does not come
+     * back as written is not a day of the calendar. */
+    struct tm written = tm;
     long long secs = (long long)timegm(&tm);
+    if (tm.tm_year != written.tm_year || tm.tm_mon != written.tm_mon ||
+        tm.tm_mday != written.tm_mday || tm.tm_hour != written.tm_hour ||
+        tm.tm_min != written.tm_min || tm.tm_sec != written.tm_sec)
+        usage_error("--end is not a time of the calendar (no such day or second): '%s'", s);
     if (tm.tm_year + 1900 < 1900 || secs < END_MIN_S || secs > END_MAX_S)
         usage_error("--end must be from 1900-01-01 to 9999-12-31, not '%s'", s);
     return (int64_t)secs * 1000000;

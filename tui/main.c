@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "status.h"
 #include "term.h"
+#include "text.h"
 #include "view.h"
 #include "worker.h"
 
@@ -83,24 +84,35 @@ static void view_pop(void)
         v->close();
 }
 
-/* Copy and say so on the prompt line: what names what was copied. */
+/* Copy what the screen shows and say so on the prompt line: what names
+ * what was copied. The text is untrusted: its control characters go to
+ * the clipboard as the screen draws them (a paste must not run them). */
 static void copy_and_tell(const char *text, const char *what)
 {
     if (!text) {   /* masked (convo --mask) */
         status_note("%s is masked: nothing copied", what);
         return;
     }
-    size_t len = strlen(text);
-    if (!term_copy(text, len)) {
+    size_t escaped;
+    char *shown = text_visible(text, &escaped);
+    size_t len = strlen(shown);
+    if (!term_copy(shown, len)) {
+        free(shown);
         status_error("could not copy: the terminal did not take it");
         return;
     }
-    char n[32];
-    long chars = core_utf8_chars(text);
+    char n[32], e[32];
+    long chars = core_utf8_chars(shown);
     if (chars < 0)
         chars = (long)len;   /* not UTF-8: count bytes */
+    free(shown);
     fmt_count(n, sizeof n, chars);
-    status_note("copied %s (%s character%s)", what, n, chars == 1 ? "" : "s");
+    fmt_count(e, sizeof e, (long)escaped);
+    if (escaped)
+        status_note("copied %s (%s character%s; %s control character%s shown as text)", what,
+                    n, chars == 1 ? "" : "s", e, escaped == 1 ? "" : "s");
+    else
+        status_note("copied %s (%s character%s)", what, n, chars == 1 ? "" : "s");
 }
 
 /* Carry out what view `from` asked for. False: quit. */

@@ -146,6 +146,77 @@ static bool is_bidi_control(wchar_t wc)
 /* Undecodable bytes are kept apart from real characters in this range. */
 #define RAW_BYTE_BASE 0x110000
 
+/* How the screen shows wc when it does not draw it as itself: its escape,
+ * ASCII, in esc; NULL when it draws it (newline and tab are the callers'). */
+static const char *visible_escape(wchar_t wc, char esc[16])
+{
+    if (wc >= RAW_BYTE_BASE)
+        snprintf(esc, 16, "\\x%02x", (unsigned)(wc - RAW_BYTE_BASE));
+    else if (wc < 0x20 || wc == 0x7f)
+        snprintf(esc, 16, "^%c", (char)(wc ^ 0x40));
+    else if (wc >= 0x80 && wc < 0xa0)
+        snprintf(esc, 16, "<%02x>", (unsigned)wc);
+    else if (is_bidi_control(wc) || (wc != 0x200D && wcwidth(wc) < 0))
+        snprintf(esc, 16, "<U+%04X>", (unsigned)wc);
+    else
+        return NULL;
+    return esc;
+}
+
+/* s decoded into n wide characters, an undecodable byte as RAW_BYTE_BASE
+ * + byte; at most len bytes of it. Caller frees. */
+static wchar_t *decode(const char *s, size_t len, size_t *n)
+{
+    wchar_t *w = core_xmalloc((len + 1) * sizeof *w);
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    *n = 0;
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-2)
+            break;   /* cut inside a character by the caller's limit */
+        if (k == (size_t)-1 || k == 0) {
+            wc = (wchar_t)(RAW_BYTE_BASE + (unsigned char)*s);
+            k = 1;
+            memset(&st, 0, sizeof st);
+        }
+        w[(*n)++] = wc;
+        s += k;
+        len -= k;
+    }
+    return w;
+}
+
+char *text_visible(const char *s, size_t *escaped)
+{
+    size_t n;
+    wchar_t *w = decode(s ? s : "", s ? strlen(s) : 0, &n);
+    /* Each character at most 8 bytes as an escape, MB_CUR_MAX as itself. */
+    size_t per = MB_CUR_MAX > 8 ? MB_CUR_MAX : 8;
+    char *out = core_xmalloc(n * per + 1), *o = out;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    *escaped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char esc[16];
+        const char *e = w[i] == L'\n' ? NULL : visible_escape(w[i], esc);
+        if (e) {
+            size_t k = strlen(e);
+            memcpy(o, e, k);
+            o += k;
+            (*escaped)++;
+            continue;
+        }
+        size_t k = wcrtomb(o, w[i] == L'\t' ? L' ' : w[i], &st);
+        if (k != (size_t)-1)
+            o += k;
+    }
+    *o = '\0';
+    free(w);
+    return out;
+}
+
 void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
                       unsigned flags, int max_cols)
 {
@@ -156,24 +227,8 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     /* A list row shows one screen line: decoding more is wasted work. */
     if (max_cols > 0 && len > (size_t)max_cols * 4 + 16)
         len = (size_t)max_cols * 4 + 16;
-    wchar_t *w = core_xmalloc((len + 1) * sizeof *w);
-    size_t n = 0;
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    while (len > 0) {
-        wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
-        if (k == (size_t)-2)
-            break;   /* cut inside a character by the limit above */
-        if (k == (size_t)-1 || k == 0) {
-            wc = (wchar_t)(RAW_BYTE_BASE + (unsigned char)*s);
-            k = 1;
-            memset(&st, 0, sizeof st);
-        }
-        w[n++] = wc;
-        s += k;
-        len -= k;
-    }
+    size_t n;
+    wchar_t *w = decode(s, len, &n);
     bool *mask = core_xcalloc(n + 1, sizeof *mask);
     mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
 
@@ -185,36 +240,21 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
         if (max_cols > 0 && cols > max_cols)
             break;
         size_t before = out->n;
-        if (wc >= RAW_BYTE_BASE) {
-            snprintf(esc, sizeof esc, "\\x%02x", (unsigned)(wc - RAW_BYTE_BASE));
-            cells_push_ascii(out, esc, CK_CTRL);
-        } else if (wc == L'\n') {
+        if (wc == L'\n') {
             if (flags & TEXT_ONELINE)
                 cells_push(out, term_theme.utf8 ? 0x21B5 : L'|', 1, CK_CTRL);
             else
                 cells_push(out, 0, 0, CK_BREAK);
         } else if (wc == L'\t') {
             cells_push(out, L' ', 1, kind);
-        } else if (wc < 0x20 || wc == 0x7f) {
-            esc[0] = '^';
-            esc[1] = (char)(wc ^ 0x40);
-            esc[2] = 0;
-            cells_push_ascii(out, esc, CK_CTRL);
-        } else if (wc >= 0x80 && wc < 0xa0) {
-            snprintf(esc, sizeof esc, "<%02x>", (unsigned)wc);
-            cells_push_ascii(out, esc, CK_CTRL);
-        } else if (is_bidi_control(wc)) {
-            snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)wc);
+        } else if (visible_escape(wc, esc)) {
             cells_push_ascii(out, esc, CK_CTRL);
         } else if (wc == 0x200D) {
             /* Zero-width joiner: terminals disagree on joined emoji widths,
              * so the parts are shown side by side and columns stay true. */
         } else {
             int cw = wcwidth(wc);
-            if (cw < 0) {
-                snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)wc);
-                cells_push_ascii(out, esc, CK_CTRL);
-            } else if (cw == 0) {
+            if (cw == 0) {
                 if (out->n > 0 && out->v[out->n - 1].kind != CK_CTRL &&
                     out->v[out->n - 1].kind != CK_BREAK) {
                     struct cell *prev = &out->v[out->n - 1];

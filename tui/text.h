@@ -52,6 +52,11 @@ int text_cells_draw(int y, int x, int w, const struct cells *c, size_t from,
 /* Draw an untrusted string on one line. */
 int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
               unsigned flags, enum elem base, bool sel);
+/* s as the screen shows it, for the clipboard: every control character
+ * and escape sequence in its visible form (^[, <9b>, <U+202E>, \xff), tabs
+ * as spaces, line breaks kept; *escaped counts the characters so shown.
+ * Caller frees. */
+char *text_visible(const char *s, size_t *escaped);
 /* Word-wrap cells into lines of at most w columns: pairs (from, to) are
  * appended to *lines. Returns the number of lines. */
 size_t text_cells_wrap(const struct cells *c, int w, size_t **lines, size_t *nlines,

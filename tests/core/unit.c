@@ -125,6 +125,15 @@ static void test_patterns(void)
         {"415a", "%415a%", "", true},
         {"é", "%é%", "", false},
         {"naïve", "%naïve%", "", true},
+        /* pg_trgm's words are letters and digits of the locale: symbols
+         * beyond ASCII are not, however many there are. */
+        {"🦊🦊🦊", "%🦊🦊🦊%", "", false},
+        {"€€€", "%€€€%", "", false},
+        {"→→→", "%→→→%", "", false},
+        {"•••", "%•••%", "", false},
+        {"x→y", "%x→y%", "", true},
+        {"日本語", "%日本語%", "", true},
+        {"ⓐⓑⓒ", "%ⓐⓑⓒ%", "", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *like = core_like_pattern(cases[i].term);
@@ -160,6 +169,8 @@ static void test_patterns(void)
           core_term_has_word3("naïve") && core_term_has_word3("x 123"));
     CHECK(!core_term_has_word3("\"ok\"") && !core_term_has_word3("a b") &&
           !core_term_has_word3("l.o") && !core_term_has_word3("I'd") && !core_term_has_word3("é"));
+    CHECK(!core_term_has_word3("🦊🦊🦊") && !core_term_has_word3("€€€") &&
+          !core_term_has_word3("a••b") && core_term_has_word3("日本語"));
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         char *p = core_prefilter_pattern(pre[i].term);
         check_str(p, pre[i].prefilter, (int)i);

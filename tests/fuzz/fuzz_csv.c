@@ -1,8 +1,8 @@
 /* tests/fuzz/fuzz_csv.c - libFuzzer target: the seeder's CSV reader.
  *
- * Differential: every line of the input is trimmed and, when it is exactly
- * one well-formed quoted field, unquoted, by a second reading written here
- * from the rules in the README; the reader must return exactly those bodies,
+ * Differential: every line of the input (ended by LF, CRLF or a lone CR)
+ * is trimmed and, when it is exactly one well-formed quoted field,
+ * unquoted, by a second reading written here from the rules in the README; the reader must return exactly those bodies,
  * in order. So it never returns more bodies than lines and never loses a
  * non-blank line. Input with a NUL byte or invalid UTF-8 must be refused
  * with a message naming the line. */
@@ -71,12 +71,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         left -= 3;
     }
     while (left > 0) {
-        const char *eol = memchr(p, '\n', left);
-        size_t n = eol ? (size_t)(eol - p) : left;
+        /* A line ends at LF, at CRLF, or at a lone CR. */
+        size_t n = 0;
+        while (n < left && p[n] != '\n' && p[n] != '\r')
+            n++;
+        size_t end = n == left ? 0 : n + 1 < left && p[n] == '\r' && p[n + 1] == '\n' ? 2 : 1;
         const char *line = p;
         size_t len = n;
-        p += eol ? n + 1 : n;
-        left -= eol ? n + 1 : n;
+        p += n + end;
+        left -= n + end;
         lines++;
         trim(&line, &len);
         if (!len)

@@ -95,6 +95,47 @@ expected=$(psql -X -At -d "$primary" -c "select count(*) from contacts where las
 "$walk" "'$run' replica stop >/dev/null 2>&1" "'$run' replica >/dev/null 2>&1" "$expected" \
     || fail "walk with the standby stopping"
 
+# A standby stopped during a statement: the reader answers from the
+# primary. The statement is held on the standby by a lock the primary
+# takes (replayed there), the standby is stopped while the reader waits
+# on it, and the reader must reconnect and answer once the lock is gone.
+for cmd in "recent --limit 5" "search the --limit 5"; do
+    tag=held_$$_${cmd%% *}
+    psql -X -q -v ON_ERROR_STOP=1 -d "$primary" >/dev/null <<SQL &
+begin;
+lock table contacts in access exclusive mode;
+select pg_sleep(3) /* $tag */;
+commit;
+SQL
+    lpid=$!
+    # the lock replayed: the standby's own readers of contacts wait (a
+    # commit elsewhere flushes the lock's WAL record, so it is sent)
+    for _ in $(seq 1 100); do
+        psql -X -q -d "$primary" -c "select txid_current()" >/dev/null
+        timeout 0.3 psql -X -At -d "$standby" -c "select 1 from contacts limit 1" >/dev/null 2>&1 || break
+        sleep 0.05
+    done
+    # shellcheck disable=SC2086
+    "$query" $cmd >"$tmp/held.out" 2>"$tmp/held.err" &
+    qpid=$!
+    for _ in $(seq 1 100); do
+        [ "$(psql -X -At -d "$standby" -c "select count(*) from pg_stat_activity
+               where wait_event_type = 'Lock' and backend_type = 'client backend'")" -ge 1 ] && break
+        sleep 0.05
+    done
+    "$run" replica stop >/dev/null 2>&1
+    rc=0
+    wait $qpid || rc=$?
+    wait $lpid || true
+    [ $rc = 0 ] || fail "convo-query $cmd exited $rc when its standby stopped during the statement: $(cat "$tmp/held.err")"
+    # shellcheck disable=SC2086
+    want=$("$query" -d "$primary" $cmd | sed 's/, "elapsed_ms".*$//')
+    [ "$(sed 's/, "elapsed_ms".*$//' "$tmp/held.out")" = "$want" ] \
+        || fail "convo-query $cmd after its standby stopped: $(cat "$tmp/held.out")"
+    "$run" replica >/dev/null 2>&1 || fail "./run replica did not start the standby again"
+done
+pass "a standby stopped during a statement: recent and search answer from the primary"
+
 # convo in tmux: the status bar names the server the list reads from.
 if [ -n "$convo" ] && command -v tmux >/dev/null; then
     tsock=convo-scale-$$

@@ -128,14 +128,17 @@ left=$(q "select count(*) from pg_class where relnamespace = to_regnamespace('co
     || fail "the killed seed's staging schema is still there"
 pass "after a SIGKILLed seed ($left staging relations left) the next seed waits for its lock and cleans up"
 
-# --- 3. --end out of range and numbers that are not plain digits: exit 2 at once
+# --- 3. --end out of range or not a day of the calendar (Feb 30, Feb 29 of a
+# common year, hour 24), numbers that are not plain digits: exit 2 at once
 for end in 9223372036854 -99999999999 '10000-01-01' '99999-01-01 00:00:00' '1899-12-31' \
-           ' 1700000000' '0044-03-15'; do
+           ' 1700000000' '0044-03-15' '2000-02-30' '2001-02-29' '2001-04-31 12:00:00' \
+           '2001-01-01 24:00:00' '2001-01-01 23:59:60'; do
     timeout 20 "$SEEDER" --contacts 10 --messages 100 --end "$end" --db "dbname=$DB" \
         >/dev/null 2>"$WORK/err"
     rc=$?
     [ $rc = 2 ] || fail "--end '$end' exited $rc: $(cat "$WORK/err")"
     grep -q -- "--end" "$WORK/err" || fail "--end '$end': $(cat "$WORK/err")"
+    grep -qF -- "'$end'" "$WORK/err" || fail "--end '$end' not named: $(cat "$WORK/err")"
 done
 for bad in "--contacts= 5" "--contacts=+5" "--contacts=-5" "--messages=1e5" "--jobs= 2" \
            "--seed=-1" "--contacts=5 " "--messages=0x10"; do

@@ -75,6 +75,10 @@ static void test_quirks(void)
            "\"quoted\" then more\n", "\"quoted\" then more");
     EXPECT("two fields stay verbatim", "\"a\", \"b\"\n", "\"a\", \"b\"");
     EXPECT("CRLF line ends", "one\r\ntwo\r\n\"three, four\"\r\n", "one", "two", "three, four");
+    EXPECT("a lone CR ends a line (old Mac files)", "one\rtwo\r\"three, four\"\r",
+           "one", "two", "three, four");
+    EXPECT("CR, LF and CRLF mixed", "a\rb\nc\r\nd\n\re", "a", "b", "c", "d", "e");
+    EXPECT("a CR inside a quoted line ends it too", "\"x,\ry\"\n", "\"x,", "y\"");
     EXPECT("blank lines are skipped", "\n  \n\t\r\nx\n\n\r\n   y   \n", "x", "y");
     EXPECT("leading and trailing blanks are trimmed", "   padded\t \n", "padded");
     EXPECT("blanks inside quotes are trimmed too", "\"   inner   \"\n", "inner");
@@ -100,6 +104,12 @@ static void test_quirks(void)
     CHECK(p.stats.verbatim == 3, "verbatim %zu", p.stats.verbatim);
     CHECK(p.stats.stray_quotes == 2, "stray quotes %zu", p.stats.stray_quotes);
     CHECK(p.stats.blank == 1, "blank %zu", p.stats.blank);
+    seed_bodies_free(&p.bodies);
+
+    /* CRLF is one line end, a lone CR or LF one each, "\n\r" two. */
+    p = parse_str("a\r\nb\rc\nd\n\re");
+    CHECK(p.ok && p.stats.lines == 6 && p.stats.blank == 1 && p.stats.bodies == 5,
+          "line count with CR, LF, CRLF: %zu lines, %zu blank", p.stats.lines, p.stats.blank);
     seed_bodies_free(&p.bodies);
 }
 

@@ -40,6 +40,17 @@ title=$(tm display -p -t 0 '#{pane_title}')
 [[ "$title" != *pwned* ]] || fail "the message set the terminal title"
 pass "escape sequences shown, not obeyed"
 
+# y copies what the screen shows: the escapes made visible, never the raw
+# control characters (a paste would run them), and says they were.
+tm set -s set-clipboard on
+keys y
+wait_for "copied the message"
+buf=$(tm show-buffer)
+want=$'^[[2J^[[HCLEARED ^[]0;pwned^G bell ^H back <9b>31m c1 <U+202E>evil<U+202C> end'
+[ "$buf" = "$want" ] || fail "y copied [$(printf '%q' "$buf")], want [$want]"
+screen | grep -qF "shown as text" || { screen >&2; fail "the copy did not say control characters were shown as text"; }
+pass "y copies a message's escapes made visible, as the screen shows them"
+
 # Every row ends at the same column whatever its characters.
 widths=$(screen | sed -n 3,5p | wc -L)
 for n in 3 4 5; do
