@@ -425,6 +425,28 @@ static int run_migrate(const struct seed_args *a, const char *conninfo)
     return ok ? 0 : 1;
 }
 
+/* Run the load with Ctrl-C cancelling it cleanly (a second one kills), and
+ * say how it ended when it did not succeed or its COMMIT was lost. */
+static bool load_and_tell(struct seed_load *load, const struct seed_plan *plan,
+                          const struct seed_bodies *bodies)
+{
+    char err[1200];
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    bool ok = seed_load_run(load, plan, bodies, err, sizeof err);
+    seed_progress_close(load->progress);
+    if (!ok && load->outcome_unknown)
+        fprintf(stderr, "convo-seed: error: %s\n", err);
+    else if (!ok)
+        fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
+    else if (load->commit_lost)
+        fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
+                " reconnected and found the new data committed\n");
+    return ok;
+}
+
 /* The seed: check the target, plan the data set, load it, and summarize. */
 static int run_load(const struct seed_args *a, const char *conninfo, struct seed_bodies *bodies)
 {
@@ -449,21 +471,8 @@ static int run_load(const struct seed_args *a, const char *conninfo, struct seed
                     a->end_us, progress, bar);
     seed_progress_finish(progress, bar);
 
-    /* Ctrl-C during the load cancels it cleanly; a second one kills. */
-    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    bool ok = seed_load_run(&load, &plan, bodies, err, sizeof err);
-    seed_progress_close(progress);
-    if (!ok && load.outcome_unknown) {
-        fprintf(stderr, "convo-seed: error: %s\n", err);
-    } else if (!ok) {
-        fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
-    } else {
-        if (load.commit_lost)
-            fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
-                    " reconnected and found the new data committed\n");
+    bool ok = load_and_tell(&load, &plan, bodies);
+    if (ok) {
         print_summary(&plan, bodies, seed_bodies_distinct(bodies), a->seed, progress,
                       seed_now() - t0);
     }
@@ -479,6 +488,7 @@ static int run_import(struct seed_args *a, const char *conninfo)
     char err[1200];
     struct seed_progress *progress = seed_progress_new(stderr);
     struct seed_load load = {.conninfo = conninfo, .reset = a->reset,
+                             .replace = a->replace, .nreplace = a->nreplace,
                              .workers = a->jobs, .progress = progress};
     double t0 = seed_now();
     struct seed_import *im = NULL;
@@ -493,20 +503,8 @@ static int run_import(struct seed_args *a, const char *conninfo)
         return 1;
     }
     load.rows = seed_import_rows(im);
-    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESETHAND};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    bool ok = seed_load_run(&load, seed_import_plan(im), NULL, err, sizeof err);
-    seed_progress_close(progress);
-    if (!ok && load.outcome_unknown) {
-        fprintf(stderr, "convo-seed: error: %s\n", err);
-    } else if (!ok) {
-        fprintf(stderr, "convo-seed: error: %s (the database was left as it was)\n", err);
-    } else {
-        if (load.commit_lost)
-            fprintf(stderr, "convo-seed: the connection was lost during the final COMMIT;"
-                    " reconnected and found the new data committed\n");
+    bool ok = load_and_tell(&load, seed_import_plan(im), NULL);
+    if (ok) {
         printf("convo-seed: imported in %.1f s\n", seed_now() - t0);
         seed_import_describe(im, stdout);
         print_phases(progress);
