@@ -62,7 +62,7 @@ static enum core_status build_sources(struct core_search *s)
     s->nsources = 1;
     /* A cursor among the contacts without messages: every conversation
      * was shown before it. */
-    bool tail = s->cursor.us == CORE_US_NINF;
+    bool tail = core_search_pos_empty(s->cursor);
     src->done = tail;
     for (size_t i = 0; i < nparts && !tail; i++) {
         const struct core_part *pt = &parts[i];

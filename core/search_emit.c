@@ -23,11 +23,8 @@ static int item_cmp_desc(const void *a, const void *b)
  * candidates stay). */
 enum outcome { SETTLED, DROPPED };
 
-/* A page row at key: the contact of core_sql_finalize's row k, the message
- * of row km of src from column col (id, outbound, content, created_at). */
-static enum core_status emit_row(struct core_search *s, const PGresult *r, int k,
-                                 const PGresult *src, int km, int col, unsigned matched,
-                                 struct core_pos key)
+enum core_status core_search_page_add(struct core_search *s, const struct core_row *row,
+                                      struct core_pos key)
 {
     if (s->page.count == s->capkeys) {
         size_t cap = s->capkeys ? s->capkeys * 2 : 64;
@@ -37,6 +34,18 @@ static enum core_status emit_row(struct core_search *s, const PGresult *r, int k
         s->keys = keys;
         s->capkeys = cap;
     }
+    enum core_status st = core_page_add(&s->page, row);
+    if (st == CORE_OK)
+        s->keys[s->page.count - 1] = key;
+    return st;
+}
+
+/* A page row at key: the contact of core_sql_finalize's row k, the message
+ * of row km of src from column col (id, outbound, content, created_at). */
+static enum core_status emit_row(struct core_search *s, const PGresult *r, int k,
+                                 const PGresult *src, int km, int col, unsigned matched,
+                                 struct core_pos key)
+{
     char when[CORE_TIME_LEN];
     struct core_row row = {
         .contact_id = core_get_int4(r, k, 1),
@@ -50,10 +59,7 @@ static enum core_status emit_row(struct core_search *s, const PGresult *r, int k
     };
     core_format_time(row.created_at_us, when);
     row.created_at = when;
-    enum core_status st = core_page_add(&s->page, &row);
-    if (st == CORE_OK)
-        s->keys[s->page.count - 1] = key;
-    return st;
+    return core_search_page_add(s, &row, key);
 }
 
 /* One candidate's row k: shown at its key, or what else became of it. A
@@ -216,7 +222,7 @@ enum core_status core_search_emit(struct core_search *s, size_t limit)
             double t0 = core_now_ms();
             /* Sorted: contacts without messages (at -infinity) come last. */
             size_t conv = 0;
-            while (conv < nb && batch[conv].pos.us != CORE_US_NINF)
+            while (conv < nb && !core_search_pos_empty(batch[conv].pos))
                 conv++;
             st = conv ? finalize(s, batch, conv, outcome) : CORE_OK;
             for (size_t i = conv; i < nb; i++)

@@ -1,9 +1,9 @@
 /* core/search_empty.c - search's last source: contacts that have no
  * message yet, matched by name or phone number. They come after every
- * conversation: their position is (-infinity, contact id), below every
- * message's, so the merge of sources reaches them only once every other
- * source is done, and a cursor among them continues with the next
- * contact id down (newest contact first). */
+ * conversation: their position is (-infinity, contact id +
+ * CORE_EMPTY_BASE), below every message's, so the merge of sources reaches
+ * them only once every other source is done, and a cursor among them
+ * continues with the next contact id down (newest contact first). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +20,25 @@
 /* Below the frontier's id, newest contact first (contacts_no_message,
  * schema 009): answers (contact id, position) as every step does. */
 static const char empty_step_sql[] =
-    "SELECT id, '-infinity'::timestamptz, id::int8 AS pos FROM contacts"
-    " WHERE last_message_id IS NULL AND id < $1::int8 AND " EMPTY_MATCH
+    "SELECT id, '-infinity'::timestamptz, id::int8 - 4294967296 AS pos FROM contacts"
+    " WHERE last_message_id IS NULL AND id < $1::int8 + 4294967296 AND " EMPTY_MATCH
     " ORDER BY contacts.id DESC LIMIT $4";
 
 /* Candidates to rows; one that got a message meanwhile moved to the top
- * of the results (above the cursor) and is left out. */
+ * of the results (above the cursor) and is left out, as is one with
+ * messages behind a missing pointer (search finds it as a conversation). */
 static const char empty_final_sql[] =
     "SELECT k.ord::int4, c.id, c.name, c.phone_number, c.name ILIKE $2,"
     "       (c.phone_number ILIKE $2 OR ($3 <> '' AND public.convo_digits(c.phone_number) LIKE $3))"
     "  FROM unnest($1::int4[]) WITH ORDINALITY k(cid, ord)"
     "  JOIN contacts c ON c.id = k.cid"
-    " WHERE c.last_message_id IS NULL ORDER BY k.ord";
+    " WHERE c.last_message_id IS NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id)"
+    " ORDER BY k.ord";
 
 struct core_pos core_search_empty_start(struct core_pos cursor)
 {
-    struct core_pos top = {CORE_US_NINF, INT64_MAX};
+    struct core_pos top = {CORE_US_NINF, CORE_EMPTY_BASE + INT32_MAX + 1LL};
     return core_pos_cmp(cursor, top) < 0 ? cursor : top;
 }
 
@@ -83,7 +86,9 @@ enum core_status core_search_empty_final(struct core_search *s, const struct ite
                        (core_get_bool(r, i, 5) ? CORE_MATCH_PHONE : 0),
             .no_message = true,
         };
-        st = core_page_add(&s->page, &row);
+        /* Its place, as the empty step gave it: (-infinity, contact id). */
+        st = core_search_page_add(s, &row,
+                                  (struct core_pos){CORE_US_NINF, row.contact_id + CORE_EMPTY_BASE});
     }
     PQclear(r);
     return st;

@@ -5,6 +5,17 @@
 
 #include "search_int.h"
 
+/* Where the contacts without messages lie in a search's walk: at
+ * (-infinity, contact id + CORE_EMPTY_BASE), below every conversation and
+ * below the contacts whose pointer is missing though they have messages
+ * (at (-infinity, contact id), search_sql.c), so that the two never share
+ * a place. */
+#define CORE_EMPTY_BASE (-4294967296LL)
+static inline bool core_search_pos_empty(struct core_pos pos)
+{
+    return pos.us == CORE_US_NINF && pos.id < 0;
+}
+
 /* The source's first frontier below cursor: the top of the contacts
  * without messages, or the cursor when it lies among them. */
 struct core_pos core_search_empty_start(struct core_pos cursor);

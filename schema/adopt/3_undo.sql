@@ -114,6 +114,13 @@ BEGIN
                 AND c.relname::text NOT IN (SELECT jsonb_array_elements_text(inv->'relations')) LOOP
         EXECUTE format('DROP TABLE %s', r.rel);
     END LOOP;
+    -- Types of convo's own (composites, enums, domains), not a table's row type.
+    FOR r IN SELECT t.oid::regtype AS typ FROM pg_type t
+              WHERE t.typnamespace = 'public'::regnamespace AND t.typname LIKE 'convo\_%'
+                AND t.typtype IN ('c', 'e', 'd')
+                AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c') LOOP
+        EXECUTE format('DROP TYPE %s', r.typ);
+    END LOOP;
     DROP TABLE public.convo_adopt_nulls;
     DROP TABLE public.convo_adopt_state;
     FOR r IN SELECT e FROM jsonb_array_elements_text(inv->'made_extensions') e ORDER BY 1 LOOP

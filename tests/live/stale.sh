@@ -84,8 +84,9 @@ walk() {
         cursor=$(printf '%s' "$out" | python3 -c 'import json, sys, datetime
 d = json.load(sys.stdin)
 for r in d["conversations"]:
-    t = datetime.datetime.fromisoformat(r["created_at"]).timestamp()
-    print(r["contact_id"], r["message_id"], t, file=sys.stderr)
+    # A contact without messages (listed last, by name or phone): no time.
+    t = datetime.datetime.fromisoformat(r["created_at"]).timestamp() if r["created_at"] else 0
+    print(r["contact_id"], r["message_id"] if r["message_id"] is not None else -1, t, file=sys.stderr)
 print(d["next_cursor"] or "")' 2>>"$work/walk")
         [ -n "$cursor" ] || break
     done
@@ -114,6 +115,12 @@ import sys
 def rows(f):
     return [(int(c), int(i), round(float(t), 3)) for c, i, t in (l.split() for l in open(f))]
 want, got, limit = rows(sys.argv[1]), rows(sys.argv[2]), int(sys.argv[3])
+# Contacts without any message (listed after every conversation) are not
+# conversations: none may come before a conversation, none is one.
+empty = [c for c, i, _ in got if i == -1]
+assert all(i == -1 for _, i, _ in got[len(got) - len(empty):]), "a contact without messages before a conversation"
+assert not set(empty) & {c for c, _, _ in want}, "a conversation shown as without messages: %s" % sorted(set(empty) & {c for c, _, _ in want})
+got = [g for g in got if g[1] != -1]
 ids = [c for c, _, _ in got]
 dup = sorted({c for c in ids if ids.count(c) > 1})
 assert not dup, "shown more than once: %s" % dup
