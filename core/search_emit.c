@@ -23,23 +23,6 @@ static int item_cmp_desc(const void *a, const void *b)
  * candidates stay). */
 enum outcome { SETTLED, DROPPED };
 
-enum core_status core_search_page_add(struct core_search *s, const struct core_row *row,
-                                      struct core_pos key)
-{
-    if (s->page.count == s->capkeys) {
-        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
-        struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
-        if (!keys)
-            return CORE_ERR_NOMEM;
-        s->keys = keys;
-        s->capkeys = cap;
-    }
-    enum core_status st = core_page_add(&s->page, row);
-    if (st == CORE_OK)
-        s->keys[s->page.count - 1] = key;
-    return st;
-}
-
 /* A page row at key: the contact of core_sql_finalize's row k, the message
  * of row km of src from column col (id, outbound, content, created_at). */
 static enum core_status emit_row(struct core_search *s, const PGresult *r, int k,

@@ -117,7 +117,7 @@ enum core_status core_search_apply(struct core_search *s, PGresult *r);
 /* search_emit.c: move every final candidate, newest first, into the page,
  * up to limit rows. */
 enum core_status core_search_emit(struct core_search *s, size_t limit);
-/* Add row to the page with its place in the walk (what cursors are made
+/* search_page.c: add row to the page with its place in the walk (what cursors are made
  * of: every row of the page has one). */
 enum core_status core_search_page_add(struct core_search *s, const struct core_row *row,
                                       struct core_pos key);
