@@ -54,6 +54,7 @@ struct model {
     bool anchored;
     int32_t anchor_id;
     size_t anchor_line;
+    int32_t follow_id;      /* the conversation opened over the list, 0 none */
     /* G: the end of the recent list, fetched from the end upwards. */
     bool reversed;
     size_t pending_up;      /* moves up past the loaded rows, queued */
@@ -131,6 +132,9 @@ void list_model_free(struct model *m);
 /* A model coming back on screen gets a new generation. */
 void list_model_retag(struct model *m);
 void list_model_move(struct model *m, long d, bool page);
+/* The cursor follows this contact's row (the conversation opened from the
+ * list) until the user moves it. */
+void list_model_follow(struct model *m, int32_t contact_id);
 void list_scroll_into_view(struct model *m);
 void list_model_tick(void);
 void list_go_to_end(void);

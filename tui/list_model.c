@@ -136,6 +136,7 @@ void list_model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
     m->anchored = false;       /* the user chose where to be */
+    m->follow_id = 0;
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
     if (d > 0)
@@ -184,14 +185,30 @@ void list_model_move(struct model *m, long d, bool page)
 
 static void anchor_set(struct model *m, bool keep_top)
 {
+    if (m->anchored || m->reversed)
+        return;
+    if (m->follow_id) {
+        /* A conversation is open over the list: back from it, the cursor
+         * is on its row, wherever the news moved it. */
+        m->anchored = true;
+        m->anchor_id = m->follow_id;
+        m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+        return;
+    }
     const struct core_row *row = row_at(m, m->cur);
     /* On the first row at the top the cursor stays there: the newest
      * conversation is the one to see, as in a chat app. */
-    if (m->anchored || !row || (keep_top && m->cur == 0) || m->reversed)
+    if (!row || (keep_top && m->cur == 0))
         return;
     m->anchored = true;
     m->anchor_id = row->contact_id;
     m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+void list_model_follow(struct model *m, int32_t contact_id)
+{
+    m->follow_id = contact_id;
+    m->anchored = false;
 }
 
 /* Put the cursor back on its conversation once a page holds it; give up
@@ -212,9 +229,10 @@ static void anchor_restore(struct model *m)
             m->anchored = false;
             size_t at = s->start + i;
             if (m->anchor_line == SIZE_MAX) {
-                /* The top stays: the cursor follows within the screen. */
-                if (at < m->top + (size_t)view_height(LIST_TOP_LINES))
-                    m->cur = at;
+                /* The top stays while the cursor follows within the
+                 * screen; pushed below it, the rows scroll with it. */
+                m->cur = at;
+                list_scroll_into_view(m);
                 return;
             }
             m->cur = at;
@@ -336,6 +354,11 @@ static void take_answer(struct response *r)
         worker_response_free(r);
         return;
     }
+    /* The cursor stays on the conversation it is on as the rows come,
+     * whatever was asked before the user moved it (not on row 1 at the
+     * top, where the newest conversation is the one to see). */
+    if (m == list.shown && r->final)
+        anchor_set(m, m->top == 0);
     size_t rows_before = model_rows(m);
     if (m->reversed && r->slot == 0 && r->total >= 0)
         m->total = r->total;
