@@ -377,6 +377,7 @@ const struct view_ops list_view = {
     .answer = list_take,
     .changes = list_changes,
     .tick = list_tick,
+    .lost = list_model_conn_lost,
     .busy = list_busy,
     .due_ms = list_due_ms,
     .drawn = list_drawn,

@@ -35,6 +35,7 @@ struct model {
     size_t nslots, cap;
     size_t cur, top;
     size_t pending_move;
+    double pending_at;      /* the last key queued in pending_move or pending_up */
     double latency_ms;
     bool searching;         /* the first page is still streaming */
     int64_t scanned, back_to;
@@ -137,6 +138,8 @@ void list_model_move(struct model *m, long d, bool page);
 void list_model_follow(struct model *m, int32_t contact_id);
 void list_scroll_into_view(struct model *m);
 void list_model_tick(void);
+/* The list's connection is lost: moves waiting for rows are dropped. */
+void list_model_conn_lost(void);
 void list_go_to_end(void);
 /* t: the shown list (recent or the search) from the conversations last
  * active at or before us: one seek, by a cursor at that instant. */

@@ -20,6 +20,9 @@
 #define KEEP_MARGIN_ROWS WORKER_PAGE
 /* Moves past the loaded rows wait for them, up to this far. */
 #define PENDING_MOVE_MAX (200 * WORKER_PAGE)
+/* ... and up to this long after the last such key: a move that runs later
+ * (rows coming back with the connection) would surprise. */
+#define PENDING_MOVE_MS 1000.0
 #define DROP_SLOTS 3
 #define NEWS_MAX 1000
 /* A search shown at the top is fetched again at most this often. */
@@ -142,8 +145,10 @@ void list_model_move(struct model *m, long d, bool page)
     if (d > 0)
         m->pending_up = 0;
     if (rows == 0) {
-        if (d > 0 && model_more(m))
+        if (d > 0 && model_more(m)) {
             m->pending_move += (size_t)d;
+            m->pending_at = core_now_ms();
+        }
         if (m->pending_move > PENDING_MOVE_MAX)
             m->pending_move = PENDING_MOVE_MAX;
         return;
@@ -153,6 +158,7 @@ void list_model_move(struct model *m, long d, bool page)
         if (m->reversed && model_more(m)) {
             /* Above the loaded rows of the end: done when they come. */
             m->pending_up += (size_t)-target;
+            m->pending_at = core_now_ms();
             if (m->pending_up > PENDING_MOVE_MAX)
                 m->pending_up = PENDING_MOVE_MAX;
         }
@@ -163,6 +169,7 @@ void list_model_move(struct model *m, long d, bool page)
             /* Keys pressed while a page loads are honoured when it comes,
              * within a few pages. */
             m->pending_move += (size_t)target - (rows - 1);
+            m->pending_at = core_now_ms();
             if (m->pending_move > PENDING_MOVE_MAX)
                 m->pending_move = PENDING_MOVE_MAX;
         }
@@ -179,6 +186,28 @@ void list_model_move(struct model *m, long d, bool page)
     }
     m->cur = (size_t)target;
     list_scroll_into_view(m);
+}
+
+/* Moves waiting for rows are dropped, and the user told why. */
+static void pending_drop(struct model *m, const char *why)
+{
+    if (!m || (!m->pending_move && !m->pending_up))
+        return;
+    m->pending_move = m->pending_up = 0;
+    status_note("moves typed while the rows loaded are dropped: %s", why);
+}
+
+/* Moves that waited too long for their rows do not run. */
+static void pending_expire(struct model *m)
+{
+    if ((m->pending_move || m->pending_up) && core_now_ms() - m->pending_at > PENDING_MOVE_MS)
+        pending_drop(m, "the rows came too late");
+}
+
+void list_model_conn_lost(void)
+{
+    pending_drop(list.shown, "the connection was lost");
+    pending_drop(list.pending, "the connection was lost");
 }
 
 /* ---- answers from the worker -------------------------------------------- */
@@ -359,6 +388,7 @@ static void take_answer(struct response *r)
      * top, where the newest conversation is the one to see). */
     if (m == list.shown && r->final)
         anchor_set(m, m->top == 0);
+    pending_expire(m);
     size_t rows_before = model_rows(m);
     if (m->reversed && r->slot == 0 && r->total >= 0)
         m->total = r->total;

@@ -86,8 +86,9 @@ static void request_free(struct request *r)
     free(r);
 }
 
-/* The answer to req: a whole page of these contacts, in this order. */
-static void answer(struct request *req, const int32_t *ids, size_t n)
+/* The answer to req: a whole page of these contacts, in this order, and
+ * more after them when next is set. */
+static void answer_more(struct request *req, const int32_t *ids, size_t n, const char *next)
 {
     struct response *r = calloc(1, sizeof *r);
     r->kind = RESP_PAGE;
@@ -107,8 +108,14 @@ static void answer(struct request *req, const int32_t *ids, size_t n)
         r->page.rows[i].content = "";
         r->page.rows[i].created_at = "";
     }
+    r->page.next_cursor = next ? strdup(next) : NULL;
     request_free(req);
     list_answer(r);
+}
+
+static void answer(struct request *req, const int32_t *ids, size_t n)
+{
+    answer_more(req, ids, n, NULL);
 }
 
 static int32_t cursor_contact(void)
@@ -142,6 +149,28 @@ static struct request *news_from_99(void)
     list_changes(&id, 1, false);
     list_model_tick();
     return take_request();
+}
+
+/* Contacts 1..10 of more: the next page is asked for at once. */
+static struct request *start_more(void)
+{
+    list_model_free(list.shown);
+    list.shown = list_model_new("", 0);
+    static const int32_t first[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    answer_more(take_request(), first, 10, "after 10");
+    list_model_tick();
+    return take_request();
+}
+
+static const int32_t second[] = {11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+
+static void expect_note(const char *what, const char *want)
+{
+    if (!strstr(note, want)) {
+        printf("FAIL: %s: the note says '%s', want '%s'\n", what, note, want);
+        failed = 1;
+    }
+    note[0] = 0;
 }
 
 static const int32_t with_99[] = {99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -178,9 +207,31 @@ int main(void)
     answer(news_from_99(), with_99, 11);
     expect_at("the conversation opened from row 1", 1, 1);
 
+    /* Moves past the loaded rows run when the rows come soon. */
+    req = start_more();
+    list_model_move(list.shown, 15, false);
+    answer_more(req, second, 10, NULL);
+    expect_at("a move queued for the next page", 15, 16);
+
+    /* ... not after the connection was lost, and the user is told. */
+    req = start_more();
+    list_model_move(list.shown, 15, false);
+    list_model_conn_lost();
+    expect_note("the connection lost", "the connection was lost");
+    answer_more(req, second, 10, NULL);
+    expect_at("a move queued before the connection was lost", 9, 10);
+
+    /* ... nor when the rows come more than a second after the key. */
+    req = start_more();
+    list_model_move(list.shown, 15, false);
+    list.shown->pending_at -= 5000;
+    answer_more(req, second, 10, NULL);
+    expect_at("a move queued 5 s before its rows came", 9, 10);
+    expect_note("rows 5 s late", "too late");
+
     list_model_free(list.shown);
     list.shown = NULL;
     if (!failed)
-        printf("ok: the cursor stays with its conversation as rows arrive above\n");
+        printf("ok: the cursor stays with its conversation as rows arrive above; queued moves run only soon and never after a lost connection\n");
     return failed;
 }
