@@ -68,6 +68,8 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         text_draw(y, x, c->name, shown_name, hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
+    else   /* the number is beside it: the cell says there is no name */
+        term_put(y, x, c->name, "(no name)", EL_DIM, sel);
     x += c->name + 1;
     if (c->phone) {
         text_draw(y, x, c->phone, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
