@@ -26,6 +26,8 @@ struct slot {
     size_t start, count;
     double t_req;           /* when asked for: latency runs from here */
     bool awaiting;          /* asked and not answered yet (retries included) */
+    bool quiet;             /* asked for a live update, not by a key: its time
+                             * is not what the user waited */
 };
 
 struct model {

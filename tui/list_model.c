@@ -77,8 +77,10 @@ static void slot_request(struct model *m, size_t k)
     s->loading = true;
     /* A retry after a failure or a wait for the server keeps the first
      * ask's clock: the latency shown is what the user waited. */
-    if (!s->awaiting)
+    if (!s->awaiting) {
         s->t_req = core_now_ms();
+        s->quiet = false;   /* refresh_maybe says when it is */
+    }
     s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
@@ -310,8 +312,11 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         s->awaiting = false;
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
-         * last budgeted step of a long search. */
-        m->latency_ms = core_now_ms() - s->t_req;
+         * last budgeted step of a long search; a refresh for a live
+         * update leaves the figure of the last wait the user had. */
+        if (!s->quiet)
+            m->latency_ms = core_now_ms() - s->t_req;
+        s->quiet = false;
     }
     if (k == 0) {
         m->searching = !r->final;
@@ -495,7 +500,9 @@ static void refresh_maybe(struct model *m)
     if (m->term[0])
         m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
+    bool quiet = !m->slots[0].awaiting;   /* not a user's request being retried */
     slot_request(m, 0);
+    m->slots[0].quiet = quiet;
 }
 
 double list_due_ms(void)
