@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ask.h"
+#include "idset.h"
 #include "lib.h"
 #include "prompt.h"
 #include "text.h"
@@ -49,8 +50,7 @@ struct model {
     bool refresh_wanted;    /* fetch the first page again when possible */
     double refresh_after;   /* not before this (core_now_ms), searches only */
     bool stale;             /* changes arrived while scrolled */
-    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
-    size_t nnews, news_cap;
+    struct idset news;      /* distinct contacts with news, while scrolled */
     bool news_many;         /* more than can be counted, or "anything" */
     /* Keep the cursor on its conversation while pages are fetched again:
      * anchor_line is its screen line, or SIZE_MAX to keep the top. */

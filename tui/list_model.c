@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "idset.h"
 #include "status.h"
 #include "text.h"
 #include "worker.h"
@@ -24,7 +25,6 @@
  * (rows coming back with the connection) would surprise. */
 #define PENDING_MOVE_MS 1000.0
 #define DROP_SLOTS 3
-#define NEWS_MAX 1000
 /* A search shown at the top is fetched again at most this often. */
 #define SEARCH_REFRESH_MS 250.0
 
@@ -60,7 +60,7 @@ void list_model_free(struct model *m)
     }
     free(m->slots);
     free(m->term);
-    free(m->news_ids);
+    idset_free(&m->news);
     free(m);
 }
 
@@ -436,32 +436,22 @@ struct view_req list_answer(struct response *r)
 
 static void news_clear(struct model *m)
 {
-    m->nnews = 0;
+    idset_clear(&m->news);
     m->news_many = false;
     m->stale = false;
 }
 
+/* Every distinct contact counts, however many: a count that stops (or a
+ * bare "new") is what the user cannot act on. After a change of anything
+ * (all) the ids still count, as "at least". */
 static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
 {
     m->stale = true;
     if (all)
         m->news_many = true;
-    for (size_t i = 0; i < n && !m->news_many; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < m->nnews && !seen; j++)
-            seen = m->news_ids[j] == ids[i];
-        if (seen)
-            continue;
-        if (m->nnews == NEWS_MAX) {
+    for (size_t i = 0; i < n; i++)
+        if (!idset_add(&m->news, ids[i]))
             m->news_many = true;
-            break;
-        }
-        if (m->nnews == m->news_cap) {
-            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
-            m->news_ids = core_xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
-        }
-        m->news_ids[m->nnews++] = ids[i];
-    }
 }
 
 void list_changes(const int32_t *ids, size_t n, bool all)

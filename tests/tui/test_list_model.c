@@ -229,9 +229,36 @@ int main(void)
     expect_at("a move queued 5 s before its rows came", 9, 10);
     expect_note("rows 5 s late", "too late");
 
+    /* Scrolled, the news are counted, every distinct conversation however
+     * many: 1,500 of them, each twice. */
+    list_model_free(list.shown);
+    list.shown = list_model_new("", 0);
+    int32_t many[100];
+    for (int i = 0; i < 100; i++)
+        many[i] = i + 1;
+    answer(take_request(), many, 100);
+    list_model_move(list.shown, 60, true);
+    if (list.shown->top == 0) {
+        printf("FAIL: the list did not scroll\n");
+        failed = 1;
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int32_t from = 1000; from < 2500; from += 100) {
+            int32_t ids[100];
+            for (int i = 0; i < 100; i++)
+                ids[i] = from + i;
+            list_changes(ids, 100, false);
+        }
+    }
+    if (list.shown->news.n != 1500 || list.shown->news_many) {
+        printf("FAIL: 1,500 conversations with news counted as %zu%s\n", list.shown->news.n,
+               list.shown->news_many ? " and more" : "");
+        failed = 1;
+    }
+
     list_model_free(list.shown);
     list.shown = NULL;
     if (!failed)
-        printf("ok: the cursor stays with its conversation as rows arrive above; queued moves run only soon and never after a lost connection\n");
+        printf("ok: the cursor stays with its conversation as rows arrive above; queued moves run only soon and never after a lost connection; news counted\n");
     return failed;
 }
