@@ -61,10 +61,10 @@ q "insert into messages (contact_id, direction, content, created_at)
    select c.id, 'in', 'extra message ' || c.id, now() - interval '1 day' - make_interval(mins => c.id)
      from contacts c where c.name like 'Extra %'"
 start_convo -- --db "dbname=$db"
-wait_for "conversations, more"
+# The first page and the one after it (fetched ahead), no more.
+loaded=100
+wait_for "$loaded conversations, more"
 wait_for "connected"
-loaded=$(line $((TUI_H - 2)) | grep -oE '^ *[0-9,]+ conversations' | grep -oE '[0-9,]+' | tr -d ,)
-[ -n "$loaded" ] || fail "no count of loaded rows: $(line $((TUI_H - 2)))"
 admin "alter database $db allow_connections false"
 admin "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db'"
 for i in 1 2 3 4 5 6 7 8 9 10; do keys NPage; done
