@@ -168,6 +168,7 @@ static void chat_prompt_key(const struct view_input *in)
         status_forget();
         find_set_from_prompt();
         chat.t_key = core_now_ms();
+        chat.find_loaded = 0;
         chat_find_from(anchor, -1);
         if (!chat.loading && chat.find_dir >= 0)
             chat.t_key = 0;
@@ -347,6 +348,7 @@ static struct view_req chat_action(enum action a, int count)
         long lo = chat_top_msg(), hi = chat_bottom_msg();
         bool seen = chat.match >= 0 && chat.match >= lo && chat.match <= hi;
         chat.wrap = true;
+        chat.find_loaded = 0;   /* each n may load its share of older pages */
         if (a == ACT_FIND_NEXT)
             chat_find_from(seen ? chat.match - 1 : hi, -1);
         else

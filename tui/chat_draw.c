@@ -136,6 +136,9 @@ static void draw_status(void)
         snprintf(left, sizeof left, " loading\u2026");
     else if (chat.n == 0 && chat.end && chat.newer_end)
         snprintf(left, sizeof left, " no messages yet \u00b7 r writes the first");
+    else if (chat.end && !chat.newer_end)   /* from the oldest, not to the newest yet */
+        snprintf(left, sizeof left, " %s message%s loaded from the oldest", n,
+                 chat.n == 1 ? "" : "s");
     else
         snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
                  chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");

@@ -85,11 +85,16 @@ struct chat_state {
     bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
+    size_t find_loaded;              /* older messages this find loaded (n, a term typed) */
     struct ask ask;                  /* t's date, e's file and its y/n */
     bool goto_reveal;                /* t: show the newest message at or before the date */
 };
 
 extern struct chat_state chat;
+
+/* A find (n, or a term typed) loads at most this many older messages
+ * before it asks the user whether to go on. */
+#define CHAT_FIND_OLDER_MAX 2000
 
 #define CHAT_TOP_LINES 1   /* the header with the contact and the day (view_height) */
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "fmt.h"
 #include "status.h"
 #include "worker.h"
 
@@ -229,7 +230,15 @@ void chat_find_from(long from, int dir)
             return;
         }
     }
-    if ((dir < 0 && !chat.end && stop >= 0) || (dir < 0 && !chat.end && gidx < 0)) {
+    if (dir < 0 && !chat.end && chat.find_loaded >= CHAT_FIND_OLDER_MAX) {
+        /* No older match is known to exist: loading the whole history to
+         * find out would take long, so the user chooses to go on. */
+        char n[32];
+        chat.find_dir = 0;
+        chat.find_loaded = 0;
+        fmt_count(n, sizeof n, (long long)chat.n);
+        status_note("no match in the last %s messages; n again searches further", n);
+    } else if ((dir < 0 && !chat.end && stop >= 0) || (dir < 0 && !chat.end && gidx < 0)) {
         chat.find_dir = -1;    /* continue when older messages arrive */
         chat_request_older();
     } else if (dir > 0 && !chat.newer_end) {
@@ -510,6 +519,7 @@ struct view_req chat_answer(struct response *r)
     chat.relayout = true;
     worker_response_free(r);
     if (chat.find_dir < 0) {
+        chat.find_loaded += (size_t)(added > 0 ? added : 0);
         long from = chat.match >= 0 ? chat.match - 1 : gidx >= 0 ? gidx + added : added - 1;
         if (first)
             from = (long)chat.n - 1;

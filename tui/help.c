@@ -21,7 +21,7 @@ static const char *const action_help[ACT_COUNT] = {
     [ACT_HALF_DOWN] = "half a page down",
     [ACT_HALF_UP] = "half a page up",
     [ACT_TOP] = "first row / oldest message",
-    [ACT_BOTTOM] = "last loaded row / newest message",
+    [ACT_BOTTOM] = "the end (search: last loaded row) / newest message",
     [ACT_OPEN] = "open the conversation",
     [ACT_BACK] = "back to the list",
     [ACT_SEARCH] = "search (list) / find text (conversation)",
@@ -38,6 +38,14 @@ static const char *const action_help[ACT_COUNT] = {
     [ACT_NEW_CONTACT] = "new contact (phone, then name)",
     [ACT_QUIT] = "quit (also Ctrl-C; Ctrl-Z suspends)",
 };
+
+/* Keys that are not bindings of keys.c: the text boxes' and the mouse's. */
+static const struct { const char *keys, *text; } other_help[] = {
+    {"Up Down", "in the search box: earlier searches"},
+    {"← → ^A ^E ^K ^U ^W", "in a text box: move, to the start, to the end; delete to the end, to the start, the word before"},
+    {"wheel", "scroll the list or the conversation"},
+};
+enum { NOTHER = sizeof other_help / sizeof other_help[0] };
 
 /* A title, the lines of the body and a footer. The body is laid out for
  * the width there is (descriptions wrapped at spaces, below their keys
@@ -96,7 +104,8 @@ static int help_body(struct help_line *l, int w)
         ACT_NEW_CONTACT, ACT_CLEAR, ACT_HELP, ACT_REDRAW, ACT_QUIT,
     };
     enum { NORDER = sizeof order / sizeof order[0] };
-    char keys[NORDER][80];
+    char keys[NORDER + NOTHER][80];
+    const char *text[NORDER + NOTHER];
     int inner = w - 4, n = 0, kw = 0;
     for (size_t i = 0; i < NORDER; i++) {
         size_t len = 0;
@@ -111,22 +120,27 @@ static int help_body(struct help_line *l, int w)
             if (len >= sizeof keys[i])
                 break;
         }
+        text[i] = action_help[order[i]];
+    }
+    for (size_t i = 0; i < NOTHER; i++) {
+        snprintf(keys[NORDER + i], sizeof keys[NORDER + i], "%s", other_help[i].keys);
+        text[NORDER + i] = other_help[i].text;
+    }
+    for (size_t i = 0; i < NORDER + NOTHER; i++)
         if (fmt_width(keys[i]) > kw)
             kw = fmt_width(keys[i]);
-    }
     kw += 2;
     /* Keys and descriptions side by side when the descriptions keep room. */
     bool wide = inner - kw >= 20;
     help_wrap(l, &n, "In the search box letters are text; Enter keeps, Esc clears.", 2, inner);
-    help_push(l, &n, "", 0, 2);
-    for (size_t i = 0; i < NORDER; i++) {
+    for (size_t i = 0; i < NORDER + NOTHER; i++) {
         int first = n;
         if (wide) {
-            help_wrap(l, &n, action_help[order[i]], 2 + kw, inner - kw);
+            help_wrap(l, &n, text[i], 2 + kw, inner - kw);
         } else {
             /* The description below its keys. */
             help_push(l, &n, "", 0, 4);
-            help_wrap(l, &n, action_help[order[i]], 4, inner - 2);
+            help_wrap(l, &n, text[i], 4, inner - 2);
         }
         if (n > first)
             memcpy(l[first].keys, keys[i], sizeof l[first].keys);
@@ -137,8 +151,34 @@ static int help_body(struct help_line *l, int w)
 static void help_geometry(int n, int *w, int *h, int *vis)
 {
     *w = COLS - 4 < 76 ? COLS - 4 : 76;
-    *h = n + 3 < LINES - 2 ? n + 3 : LINES - 2;
+    /* The frame with the title and the footer on it, around the body;
+     * over the whole screen when it needs it. */
+    *h = n + 2 < LINES ? n + 2 : LINES;
     *vis = *h - 2 > 1 ? *h - 2 : 1;
+}
+
+/* The box's frame, so that the rows below do not run into its text:
+ * box-drawing characters, or ASCII when the terminal has no UTF-8. */
+static void help_frame(int y0, int x0, int h, int w)
+{
+    bool u = term_theme.utf8;
+    const char *hz = u ? "─" : "-", *vt = u ? "│" : "|";
+    char top[4 * 256 + 8], bot[sizeof top];
+    size_t a = 0, b = 0;
+    a += (size_t)snprintf(top + a, sizeof top - a, "%s", u ? "┌" : "+");
+    b += (size_t)snprintf(bot + b, sizeof bot - b, "%s", u ? "└" : "+");
+    for (int i = 0; i < w - 2 && i < 256; i++) {
+        a += (size_t)snprintf(top + a, sizeof top - a, "%s", hz);
+        b += (size_t)snprintf(bot + b, sizeof bot - b, "%s", hz);
+    }
+    snprintf(top + a, sizeof top - a, "%s", u ? "┐" : "+");
+    snprintf(bot + b, sizeof bot - b, "%s", u ? "┘" : "+");
+    term_put(y0, x0, w, top, EL_STATUS, false);
+    term_put(y0 + h - 1, x0, w, bot, EL_STATUS, false);
+    for (int y = y0 + 1; y < y0 + h - 1; y++) {
+        term_put(y, x0, 1, vt, EL_STATUS, false);
+        term_put(y, x0 + w - 1, 1, vt, EL_STATUS, false);
+    }
 }
 
 static void help_draw(void)
@@ -152,7 +192,8 @@ static void help_draw(void)
     int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
     for (int y = y0; y < y0 + h; y++)
         term_fill(y, x0, w, EL_STATUS, false);
-    term_put(y0, x0 + 2, w - 4, "Keys", EL_STATUS_WARN, false);
+    help_frame(y0, x0, h, w);
+    term_put(y0, x0 + 2, w - 4, " Keys ", EL_STATUS_WARN, false);
     for (int i = 0; i < vis && help_top + i < n; i++) {
         const struct help_line *ln = &l[help_top + i];
         if (ln->keys[0])
@@ -163,12 +204,12 @@ static void help_draw(void)
     }
     char foot[80];
     if (n <= vis)
-        snprintf(foot, sizeof foot, "any key closes this help");
+        snprintf(foot, sizeof foot, " any key closes this help ");
     else
-        snprintf(foot, sizeof foot, "j/k PgDn scroll %d-%d of %d, q closes", help_top + 1,
+        snprintf(foot, sizeof foot, " j/k PgDn scroll %d-%d of %d, q closes ", help_top + 1,
                  help_top + vis < n ? help_top + vis : n, n);
     if ((int)strlen(foot) > w - 4)
-        snprintf(foot, sizeof foot, "j/k scroll, q closes");
+        snprintf(foot, sizeof foot, " j/k scroll, q closes ");
     term_put(y0 + h - 1, x0 + 2, w - 4, foot, EL_STATUS, false);
 }
 

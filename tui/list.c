@@ -247,6 +247,8 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     case ACT_OPEN: {
         const struct core_row *row = row_at(m, m->cur);
         if (row)
+            list_model_follow(m, row->contact_id);
+        if (row)
             req = (struct view_req){.kind = VIEW_REQ_OPEN, .row = row, .term = m->term,
                                     .at_ms = at_ms};
         break;
@@ -302,6 +304,7 @@ static void list_click(int y)
     if (!m || y < LIST_TOP_LINES || y >= LIST_TOP_LINES + view_height(LIST_TOP_LINES))
         return;
     size_t i = m->top + (size_t)(y - LIST_TOP_LINES);
+    list_model_follow(m, 0);
     if (i < model_rows(m))
         m->cur = i;
 }
@@ -346,6 +349,8 @@ static struct view_req list_key(const struct view_input *in)
     if (list.ask.kind != ASK_NONE)
         return list_ask_key(in);
     struct view_req req = {0};
+    if (list.shown)
+        list_model_follow(list.shown, 0);   /* the user is back on the list */
     enum action a = keys_action(in, ON_LIST, &req);
     if (a != ACT_NONE)
         req = list_action(a, 1, in->at_ms);
@@ -372,6 +377,7 @@ const struct view_ops list_view = {
     .answer = list_take,
     .changes = list_changes,
     .tick = list_tick,
+    .lost = list_model_conn_lost,
     .busy = list_busy,
     .due_ms = list_due_ms,
     .drawn = list_drawn,

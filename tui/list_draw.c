@@ -68,6 +68,8 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
         text_draw(y, x, c->name, shown_name, hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
     else if (!c->phone)   /* no phone column: an unnamed contact is its number */
         text_draw(y, x, c->name, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
+    else   /* the number is beside it: the cell says there is no name */
+        term_put(y, x, c->name, "(no name)", EL_DIM, sel);
     x += c->name + 1;
     if (c->phone) {
         text_draw(y, x, c->phone, shown_phone, hl, TEXT_PHONE, EL_DIM, sel);
@@ -131,6 +133,19 @@ static void draw_titles(const struct columns *c)
     term_put(1, COLS - 5, 4, "WHEN", EL_DIM, false);
 }
 
+/* How many conversations have news above, and a space: "3 ", "1,200+ "
+ * when there may be more (the set is full, or a change of anything came
+ * with them), "" when nothing is known but that something changed. */
+static void news_count(char *out, size_t size, const struct model *m)
+{
+    char n[32];
+    fmt_count(n, sizeof n, (long long)m->news.n);
+    if (m->news.n == 0)
+        snprintf(out, size, "%s", "");
+    else
+        snprintf(out, size, "%s%s ", n, m->news_many ? "+" : "");
+}
+
 /* While a new term is pending, which rows the screen still shows. */
 static void showing_note(char *left, size_t size)
 {
@@ -186,11 +201,11 @@ static void draw_status(void)
             snprintf(left, sizeof left, " end of the list \u00b7 %s oldest%s \u00b7 row %s from the end",
                      n, model_more(m) ? ", more above" : "", n2);
         }
-        if (m->nnews > 0 || m->news_many) {
+        if (m->news.n > 0 || m->news_many) {
             size_t len = strlen(left);
-            fmt_count(n, sizeof n, (long long)m->nnews);
-            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191 (g)",
-                     m->news_many ? "" : n, m->news_many ? "" : " ");
+            char nw[48];
+            news_count(nw, sizeof nw, m);
+            snprintf(left + len, sizeof left - len, " \u00b7 %snew \u2191 (g)", nw);
         }
     } else if (m) {
         size_t rows = model_rows(m);
@@ -209,11 +224,11 @@ static void draw_status(void)
             else
                 snprintf(left, sizeof left, " %s %s%s", n, what, more ? ", more" : "");
         }
-        if (m->top > 0 && (m->nnews > 0 || m->news_many)) {
+        if (m->top > 0 && (m->news.n > 0 || m->news_many)) {
             size_t len = strlen(left);
-            fmt_count(n, sizeof n, (long long)m->nnews);
-            snprintf(left + len, sizeof left - len, " \u00b7 %s%snew \u2191",
-                     m->news_many ? "" : n, m->news_many ? "" : " ");
+            char nw[48];
+            news_count(nw, sizeof nw, m);
+            snprintf(left + len, sizeof left - len, " \u00b7 %snew \u2191", nw);
         }
         if (rows > 0) {
             size_t len = strlen(left);

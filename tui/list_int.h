@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ask.h"
+#include "idset.h"
 #include "lib.h"
 #include "prompt.h"
 #include "text.h"
@@ -26,6 +27,8 @@ struct slot {
     size_t start, count;
     double t_req;           /* when asked for: latency runs from here */
     bool awaiting;          /* asked and not answered yet (retries included) */
+    bool quiet;             /* asked for a live update, not by a key: its time
+                             * is not what the user waited */
 };
 
 struct model {
@@ -35,6 +38,7 @@ struct model {
     size_t nslots, cap;
     size_t cur, top;
     size_t pending_move;
+    double pending_at;      /* the last key queued in pending_move or pending_up */
     double latency_ms;
     bool searching;         /* the first page is still streaming */
     int64_t scanned, back_to;
@@ -46,14 +50,14 @@ struct model {
     bool refresh_wanted;    /* fetch the first page again when possible */
     double refresh_after;   /* not before this (core_now_ms), searches only */
     bool stale;             /* changes arrived while scrolled */
-    int32_t *news_ids;      /* distinct contacts with news, while scrolled */
-    size_t nnews, news_cap;
+    struct idset news;      /* distinct contacts with news, while scrolled */
     bool news_many;         /* more than can be counted, or "anything" */
     /* Keep the cursor on its conversation while pages are fetched again:
      * anchor_line is its screen line, or SIZE_MAX to keep the top. */
     bool anchored;
     int32_t anchor_id;
     size_t anchor_line;
+    int32_t follow_id;      /* the conversation opened over the list, 0 none */
     /* G: the end of the recent list, fetched from the end upwards. */
     bool reversed;
     size_t pending_up;      /* moves up past the loaded rows, queued */
@@ -131,8 +135,13 @@ void list_model_free(struct model *m);
 /* A model coming back on screen gets a new generation. */
 void list_model_retag(struct model *m);
 void list_model_move(struct model *m, long d, bool page);
+/* The cursor follows this contact's row (the conversation opened from the
+ * list) until the user moves it. */
+void list_model_follow(struct model *m, int32_t contact_id);
 void list_scroll_into_view(struct model *m);
 void list_model_tick(void);
+/* The list's connection is lost: moves waiting for rows are dropped. */
+void list_model_conn_lost(void);
 void list_go_to_end(void);
 /* t: the shown list (recent or the search) from the conversations last
  * active at or before us: one seek, by a cursor at that instant. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "idset.h"
 #include "status.h"
 #include "text.h"
 #include "worker.h"
@@ -20,8 +21,10 @@
 #define KEEP_MARGIN_ROWS WORKER_PAGE
 /* Moves past the loaded rows wait for them, up to this far. */
 #define PENDING_MOVE_MAX (200 * WORKER_PAGE)
+/* ... and up to this long after the last such key: a move that runs later
+ * (rows coming back with the connection) would surprise. */
+#define PENDING_MOVE_MS 1000.0
 #define DROP_SLOTS 3
-#define NEWS_MAX 1000
 /* A search shown at the top is fetched again at most this often. */
 #define SEARCH_REFRESH_MS 250.0
 
@@ -57,7 +60,7 @@ void list_model_free(struct model *m)
     }
     free(m->slots);
     free(m->term);
-    free(m->news_ids);
+    idset_free(&m->news);
     free(m);
 }
 
@@ -74,8 +77,10 @@ static void slot_request(struct model *m, size_t k)
     s->loading = true;
     /* A retry after a failure or a wait for the server keeps the first
      * ask's clock: the latency shown is what the user waited. */
-    if (!s->awaiting)
+    if (!s->awaiting) {
         s->t_req = core_now_ms();
+        s->quiet = false;   /* refresh_maybe says when it is */
+    }
     s->awaiting = true;
     worker_submit(WORKER_LIST, req);
 }
@@ -136,13 +141,16 @@ void list_model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
     m->anchored = false;       /* the user chose where to be */
+    m->follow_id = 0;
     if (d < 0)
         m->pending_move = 0;   /* the user changed their mind */
     if (d > 0)
         m->pending_up = 0;
     if (rows == 0) {
-        if (d > 0 && model_more(m))
+        if (d > 0 && model_more(m)) {
             m->pending_move += (size_t)d;
+            m->pending_at = core_now_ms();
+        }
         if (m->pending_move > PENDING_MOVE_MAX)
             m->pending_move = PENDING_MOVE_MAX;
         return;
@@ -152,6 +160,7 @@ void list_model_move(struct model *m, long d, bool page)
         if (m->reversed && model_more(m)) {
             /* Above the loaded rows of the end: done when they come. */
             m->pending_up += (size_t)-target;
+            m->pending_at = core_now_ms();
             if (m->pending_up > PENDING_MOVE_MAX)
                 m->pending_up = PENDING_MOVE_MAX;
         }
@@ -162,6 +171,7 @@ void list_model_move(struct model *m, long d, bool page)
             /* Keys pressed while a page loads are honoured when it comes,
              * within a few pages. */
             m->pending_move += (size_t)target - (rows - 1);
+            m->pending_at = core_now_ms();
             if (m->pending_move > PENDING_MOVE_MAX)
                 m->pending_move = PENDING_MOVE_MAX;
         }
@@ -180,18 +190,56 @@ void list_model_move(struct model *m, long d, bool page)
     list_scroll_into_view(m);
 }
 
+/* Moves waiting for rows are dropped, and the user told why. */
+static void pending_drop(struct model *m, const char *why)
+{
+    if (!m || (!m->pending_move && !m->pending_up))
+        return;
+    m->pending_move = m->pending_up = 0;
+    status_note("moves typed while the rows loaded are dropped: %s", why);
+}
+
+/* Moves that waited too long for their rows do not run. */
+static void pending_expire(struct model *m)
+{
+    if ((m->pending_move || m->pending_up) && core_now_ms() - m->pending_at > PENDING_MOVE_MS)
+        pending_drop(m, "the rows came too late");
+}
+
+void list_model_conn_lost(void)
+{
+    pending_drop(list.shown, "the connection was lost");
+    pending_drop(list.pending, "the connection was lost");
+}
+
 /* ---- answers from the worker -------------------------------------------- */
 
 static void anchor_set(struct model *m, bool keep_top)
 {
+    if (m->anchored || m->reversed)
+        return;
+    if (m->follow_id) {
+        /* A conversation is open over the list: back from it, the cursor
+         * is on its row, wherever the news moved it. */
+        m->anchored = true;
+        m->anchor_id = m->follow_id;
+        m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+        return;
+    }
     const struct core_row *row = row_at(m, m->cur);
     /* On the first row at the top the cursor stays there: the newest
      * conversation is the one to see, as in a chat app. */
-    if (m->anchored || !row || (keep_top && m->cur == 0) || m->reversed)
+    if (!row || (keep_top && m->cur == 0))
         return;
     m->anchored = true;
     m->anchor_id = row->contact_id;
     m->anchor_line = keep_top ? SIZE_MAX : m->cur - m->top;
+}
+
+void list_model_follow(struct model *m, int32_t contact_id)
+{
+    m->follow_id = contact_id;
+    m->anchored = false;
 }
 
 /* Put the cursor back on its conversation once a page holds it; give up
@@ -212,9 +260,10 @@ static void anchor_restore(struct model *m)
             m->anchored = false;
             size_t at = s->start + i;
             if (m->anchor_line == SIZE_MAX) {
-                /* The top stays: the cursor follows within the screen. */
-                if (at < m->top + (size_t)view_height(LIST_TOP_LINES))
-                    m->cur = at;
+                /* The top stays while the cursor follows within the
+                 * screen; pushed below it, the rows scroll with it. */
+                m->cur = at;
+                list_scroll_into_view(m);
                 return;
             }
             m->cur = at;
@@ -263,8 +312,11 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         s->awaiting = false;
         s->loaded = true;
         /* From the request to the whole answer, not core's time for the
-         * last budgeted step of a long search. */
-        m->latency_ms = core_now_ms() - s->t_req;
+         * last budgeted step of a long search; a refresh for a live
+         * update leaves the figure of the last wait the user had. */
+        if (!s->quiet)
+            m->latency_ms = core_now_ms() - s->t_req;
+        s->quiet = false;
     }
     if (k == 0) {
         m->searching = !r->final;
@@ -336,6 +388,12 @@ static void take_answer(struct response *r)
         worker_response_free(r);
         return;
     }
+    /* The cursor stays on the conversation it is on as the rows come,
+     * whatever was asked before the user moved it (not on row 1 at the
+     * top, where the newest conversation is the one to see). */
+    if (m == list.shown && r->final)
+        anchor_set(m, m->top == 0);
+    pending_expire(m);
     size_t rows_before = model_rows(m);
     if (m->reversed && r->slot == 0 && r->total >= 0)
         m->total = r->total;
@@ -378,32 +436,22 @@ struct view_req list_answer(struct response *r)
 
 static void news_clear(struct model *m)
 {
-    m->nnews = 0;
+    idset_clear(&m->news);
     m->news_many = false;
     m->stale = false;
 }
 
+/* Every distinct contact counts, however many: a count that stops (or a
+ * bare "new") is what the user cannot act on. After a change of anything
+ * (all) the ids still count, as "at least". */
 static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
 {
     m->stale = true;
     if (all)
         m->news_many = true;
-    for (size_t i = 0; i < n && !m->news_many; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < m->nnews && !seen; j++)
-            seen = m->news_ids[j] == ids[i];
-        if (seen)
-            continue;
-        if (m->nnews == NEWS_MAX) {
+    for (size_t i = 0; i < n; i++)
+        if (!idset_add(&m->news, ids[i]))
             m->news_many = true;
-            break;
-        }
-        if (m->nnews == m->news_cap) {
-            m->news_cap = m->news_cap ? m->news_cap * 2 : 16;
-            m->news_ids = core_xrealloc(m->news_ids, m->news_cap * sizeof *m->news_ids);
-        }
-        m->news_ids[m->nnews++] = ids[i];
-    }
 }
 
 void list_changes(const int32_t *ids, size_t n, bool all)
@@ -442,7 +490,9 @@ static void refresh_maybe(struct model *m)
     if (m->term[0])
         m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
+    bool quiet = !m->slots[0].awaiting;   /* not a user's request being retried */
     slot_request(m, 0);
+    m->slots[0].quiet = quiet;
 }
 
 double list_due_ms(void)

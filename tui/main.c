@@ -254,6 +254,9 @@ static void dispatch_answers(void)
     while ((r = worker_take())) {
         if (r->kind == RESP_STATE) {
             status_set_conn(r->worker, r->state);
+            const struct view_ops *v = view_of_worker(r->worker);
+            if (r->state == CONN_RECONNECTING && v && v->lost)
+                v->lost();
             if (r->has_server)
                 status_set_server(r->worker, r->server);
             worker_response_free(r);

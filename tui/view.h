@@ -81,6 +81,7 @@ struct view_ops {
     /* Live updates: the contacts whose conversations changed (all: any). */
     void (*changes)(const int32_t *ids, size_t n, bool all);
     void (*tick)(void);           /* every turn of the loop: prefetch, retries */
+    void (*lost)(void);           /* its worker's connection was lost */
     bool (*busy)(double *since);  /* a request in flight since *since */
     double (*due_ms)(void);       /* until it wants a tick, -1 none */
     void (*drawn)(double t);      /* the screen was updated at t (core_now_ms) */

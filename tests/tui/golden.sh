@@ -98,6 +98,8 @@ convo
 shot list "100 conversations, more"
 keys j j j PageDown
 shot list_scrolled "row 30 "
+# An unnamed contact beside the PHONE column: "(no name)", not a blank.
+screen | grep -q "^ (no name) *+18777371767 " || { screen >&2; fail "an unnamed contact's NAME cell is not (no name)"; }
 keys G
 shot list_end "300 conversations · row 300 "
 keys g

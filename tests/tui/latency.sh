@@ -72,3 +72,37 @@ pass "g shows the first messages before the pages in between"
 rm -f "$tmp/slow"
 wait_for "all $(q "select count(*) from messages where contact_id = $big" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') messages"
 pass "the pages in between follow"
+
+# A search waiting on a lock held on contacts: the bar says what the user
+# waited, from the key to the rows, also after a live update fetched the
+# rows again (quickly) while they are shown. On a database of its own.
+tui_cleanup
+db=convo_tui_latency_$$
+fresh_db "$db"
+trap 'st=$?; rm -f "$tmp/slow"; tui_cleanup || st=1; [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null; rm -rf "$tmp"; psql -X -q -d postgres -c "drop database if exists $db with (force)" >/dev/null 2>&1; exit $st' EXIT
+q "insert into contacts (phone_number, name)
+   select '+1555' || lpad(i::text, 7, '0'), 'Person ' || i from generate_series(1, 60) i"
+q "insert into messages (contact_id, direction, content, created_at)
+   select 1 + i % 60, 'in', 'note ' || i || case when i % 5 = 0 then ' about rain' else '' end,
+          now() - make_interval(mins => i)
+     from generate_series(1, 300) i"
+start_convo -- --db "dbname=$db"
+wait_for "60 conversations"
+psql -X -q -d "$db" -c "begin; lock table contacts in access exclusive mode; select pg_sleep(2); commit" >/dev/null 2>&1 &
+locker=$!
+wait_until bash -c "[ \"\$(psql -X -At -d $db -c \"select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'contacts' and l.mode = 'AccessExclusiveLock' and l.granted\")\" = 1 ]"
+keys /
+type_text "rain"
+wait_for "12 matches"
+wait "$locker"
+shown=$(latency_ms)
+[ -n "$shown" ] && [ "$shown" -ge 1500 ] || fail "a search that waited on the lock shows ${shown:-no} ms: $(status)"
+pass "a search waiting 2 s on a lock on contacts: the bar says ${shown} ms"
+keys Enter
+q "insert into messages (contact_id, direction, content) values (3, 'in', 'fresh rain today')" >/dev/null
+wait_for "13 matches"
+wait_for "fresh rain today"
+sleep 0.3
+shown=$(latency_ms)
+[ -n "$shown" ] && [ "$shown" -ge 1500 ] || fail "after a live update the bar shows ${shown:-no} ms: $(status)"
+pass "a live update fetching the rows again leaves the user's ${shown} ms"

@@ -73,6 +73,20 @@ line 2 | grep -qF "another hello" || fail "the new message is not row 1: $(line 
 screen | grep -qF "row 1 " || fail "the cursor left row 1"
 pass "a new message shows on top of the list in $took ms; the cursor stays with its conversation, or on row 1"
 
+# 1b. Back from the conversation of row 1 while news came for another: the
+# cursor is on the conversation just left (now row 2), not on row 1.
+keys Enter
+wait_chat
+say 5 "news while you read"
+sleep 1   # the list fetches its rows again meanwhile, under the conversation
+keys q
+wait_for "news while you read"
+wait_for "row 2 "
+line 3 | grep -qF "another hello" || { screen >&2; fail "back from a conversation the cursor is not on it: $(line 3)"; }
+pass "back from a conversation while news came: the cursor is on its row (row 2)"
+keys g
+wait_for "row 1 "
+
 # 2. Scrolled: nothing moves, the status bar counts the news above.
 for i in $(seq 12); do keys NPage; done
 wait_for "row 313 "

@@ -51,3 +51,32 @@ n=$(screen | grep -c "message number [0-9]* apple")
 keys Escape
 wait_for "recent conversations"
 pass "recovered when the database came back"
+
+# Moves typed while the database is away do not run when it comes back:
+# the rows they waited for come seconds later, and the status bar says the
+# moves were dropped.
+q "insert into contacts (phone_number, name)
+   select '+1556' || lpad(i::text, 7, '0'), 'Extra ' || i from generate_series(1, 300) i"
+q "insert into messages (contact_id, direction, content, created_at)
+   select c.id, 'in', 'extra message ' || c.id, now() - interval '1 day' - make_interval(mins => c.id)
+     from contacts c where c.name like 'Extra %'"
+start_convo -- --db "dbname=$db"
+# The first page and the one after it (fetched ahead), no more.
+loaded=100
+wait_for "$loaded conversations, more"
+wait_for "connected"
+admin "alter database $db allow_connections false"
+admin "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db'"
+for i in 1 2 3 4 5 6 7 8 9 10; do keys NPage; done
+wait_for "reconnecting..."
+for i in 1 2 3 4 5; do keys NPage; done
+wait_for "row $loaded "
+sleep 2   # the keys are seconds old when the rows come
+admin "alter database $db allow_connections true"
+wait_gone "reconnecting..."
+wait_for "moves typed while the rows loaded are dropped"
+wait_until bash -c "tmux -u -L $TMUX_SOCK capture-pane -p -t 0 | sed -n $((TUI_H - 1))p | grep -q ' conversations'"
+sleep 0.5
+line $((TUI_H - 2)) | grep -qF "row $loaded " ||
+    { screen >&2; fail "moves typed while the database was away ran when it came back"; }
+pass "moves typed while the database was away are dropped (the status bar says so), the cursor stays on row $loaded"

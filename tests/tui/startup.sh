@@ -27,9 +27,29 @@ pass "start-up list equals convo-query recent"
 keys '?'
 wait_for "any key closes this help"
 screen | grep -q "PgDn" || fail "help lacks PgDn"
+for want in "G End .*the end (search: last loaded row)" "Up Down .*earlier searches" "→ ^A ^E ^K ^U ^W .*text box" "wheel .*scroll" \
+            "┌─ Keys ─" "└─ any key closes this help ─"; do
+    screen | grep -q -- "$want" || { screen >&2; fail "help lacks '$want'"; }
+done
+# The frame keeps the rows below out of the box: a side on every line.
+sides=$(screen | grep -c "│.*│")
+[ "$sides" -ge 20 ] || { screen >&2; fail "help box has no sides ($sides lines)"; }
 keys x
 wait_gone "any key closes this help"
-pass "help opens and closes"
+pass "help opens and closes; it has the end of the list, search history, the text boxes' keys, the wheel, a frame"
+
+# Without UTF-8 the frame is ASCII.
+start_convo LANG=C LC_ALL=C
+wait_for "conversations, more"
+keys '?'
+wait_for "any key closes this help"
+screen | grep -q -- "+- Keys -" || { screen >&2; fail "no ASCII frame under LANG=C"; }
+screen | grep -q "|.*|" || { screen >&2; fail "no ASCII sides under LANG=C"; }
+keys x
+wait_gone "any key closes this help"
+pass "under LANG=C the help's frame is ASCII"
+start_convo
+wait_for "conversations, more"
 
 # In a small terminal the help scrolls; q closes it without quitting.
 tm resize-window -t 0 -x 50 -y 14
