@@ -104,6 +104,11 @@ enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
 PGresult *core_conn_exec(struct core_conn *conn, const char *name,
                          const char *sql, const struct core_params *params,
                          enum core_status *status);
+/* Run sql, which has its values as literals, planned for them (not
+ * prepared: partitions pruned at plan time by those values); binary
+ * results, errors and a lost reader's second try as core_conn_exec. */
+PGresult *core_conn_exec_text(struct core_conn *conn, const char *sql,
+                              enum core_status *status);
 /* True for a reader that may move between servers (a multi-host
  * prefer-standby conninfo, or a standby): a statement it lost with its
  * server can run again after a reconnect. core_conn_exec() does so once;
