@@ -2,30 +2,66 @@
  * contacts alone (the pointer and its copy, schema 050): each row must
  * still be its contact's newest message, as the copy shows it. One
  * statement for the page, against the partitions at or after the oldest
- * pointer of the page only: that bound is a parameter, so the planner
- * prunes the partitions below it before it opens them, and a fresh
- * backend never loads the older ones. */
+ * pointer of the page only.
+ *
+ * A session's first check is planned for its values (the oldest pointer a
+ * literal): the planner prunes the older partitions before it opens them,
+ * so a fresh backend (a one-shot convo-query) never loads them. Later
+ * checks run the prepared statement: its generic plan, built once per
+ * session over every partition, prunes at executor start-up and is not
+ * planned again, which is cheaper for a session that reads many pages. */
 #include <stdlib.h>
 
 #include "rows.h"
 #include "strbuf.h"
 
 /* The contacts whose row is wrong: the message is gone, is another
- * contact's, reads otherwise, or the contact has a newer one. Arrays of
- * contact ids, pointer times (microseconds), pointer ids and the copies'
- * digests, then the oldest pointer time, as literals (the statement is
- * planned for them: core_conn_exec_text). */
-static const char check_fmt[] =
-    "SELECT k.cid FROM unnest('%s'::int4[], '%s'::int8[], '%s'::int8[], '%s'::text[])"
-    "      k(cid, us, mid, sum)"
-    " CROSS JOIN LATERAL (SELECT public.convo_us_time(k.us) AS at) t"
-    " LEFT JOIN LATERAL (SELECT md5(m.direction || ' ' || m.content) AS sum FROM messages m"
-    "         WHERE m.created_at >= public.convo_us_time(%lld) AND m.created_at = t.at"
-    "           AND m.id = k.mid AND m.contact_id = k.cid LIMIT 1) p ON true"
-    " WHERE p.sum IS DISTINCT FROM k.sum"
-    "    OR EXISTS (SELECT 1 FROM messages n WHERE n.created_at >= public.convo_us_time(%lld)"
-    "         AND n.contact_id = k.cid AND n.created_at >= t.at"
-    "         AND (n.created_at, n.id) > (t.at, k.mid))";
+ * contact's, reads otherwise, or the contact has a newer one. IDS, US, MIDS
+ * and SUMS: arrays of contact ids, pointer times (microseconds), pointer
+ * ids and the copies' digests; OLDEST: the oldest pointer time. */
+#define CHECK_SQL(IDS, US, MIDS, SUMS, OLDEST)                                          \
+    "SELECT k.cid FROM unnest(" IDS "::int4[], " US "::int8[], " MIDS "::int8[], "     \
+    SUMS "::text[]) k(cid, us, mid, sum)"                                               \
+    " CROSS JOIN LATERAL (SELECT public.convo_us_time(k.us) AS at) t"                   \
+    " LEFT JOIN LATERAL (SELECT md5(m.direction || ' ' || m.content) AS sum FROM messages m" \
+    "         WHERE m.created_at >= " OLDEST " AND m.created_at = t.at"                 \
+    "           AND m.id = k.mid AND m.contact_id = k.cid LIMIT 1) p ON true"           \
+    " WHERE p.sum IS DISTINCT FROM k.sum"                                               \
+    "    OR EXISTS (SELECT 1 FROM messages n WHERE n.created_at >= " OLDEST             \
+    "         AND n.contact_id = k.cid AND n.created_at >= t.at"                        \
+    "         AND (n.created_at, n.id) > (t.at, k.mid))"
+static const char check_literal[] =
+    CHECK_SQL("'%s'", "'%s'", "'%s'", "'%s'", "public.convo_us_time(%lld)");
+static const char check_prepared[] =
+    CHECK_SQL("$1", "$2", "$3", "$4", "$5::timestamptz");
+
+/* The check of arrays ids, us, mids, sums and oldest: planned for them on a
+ * session's first, prepared on the later ones. */
+static PGresult *check_run(struct core_conn *conn, const char *ids, const char *us,
+                           const char *mids, const char *sums, int64_t oldest,
+                           enum core_status *st)
+{
+    if (conn->recent_checked == conn->session && conn->session) {
+        struct core_params p = {0};
+        core_param_text(&p, ids);
+        core_param_text(&p, us);
+        core_param_text(&p, mids);
+        core_param_text(&p, sums);
+        core_param_time(&p, oldest);
+        return core_conn_exec(conn, "convo_recent_check", check_prepared, &p, st);
+    }
+    struct core_strbuf sql = {0};
+    if (!core_strbuf_printf(&sql, check_literal, ids, us, mids, sums,
+                            (long long)oldest, (long long)oldest)) {
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    PGresult *c = core_conn_exec_text(conn, sql.data, st);
+    free(sql.data);
+    if (c)
+        conn->recent_checked = conn->session;
+    return c;
+}
 
 /* Append the number v, or the text s, to the array literal b (results
  * come in binary: numbers are formatted here; the digests are hex). */
@@ -69,14 +105,7 @@ enum core_status core_recent_check(struct core_conn *conn, const PGresult *r, si
         st = CORE_ERR_NOMEM;
         goto done;
     }
-    struct core_strbuf sql = {0};
-    if (!core_strbuf_printf(&sql, check_fmt, ids.data, us.data, mids.data, sums.data,
-                            (long long)oldest, (long long)oldest)) {
-        st = CORE_ERR_NOMEM;
-        goto done;
-    }
-    PGresult *c = core_conn_exec_text(conn, sql.data, &st);
-    free(sql.data);
+    PGresult *c = check_run(conn, ids.data, us.data, mids.data, sums.data, oldest, &st);
     for (int j = 0; c && j < PQntuples(c); j++) {
         int32_t cid = core_get_int4(c, j, 0);
         for (size_t i = 0; i < scanned; i++)

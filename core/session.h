@@ -51,6 +51,9 @@ struct core_conn {
     /* Counts the sessions started: what a module learnt on an earlier one
      * may be out of date. */
     unsigned long session;
+    /* The session on which recent_check.c last checked a page: from its
+     * second page on, a session runs the prepared check. */
+    unsigned long recent_checked;
     /* The owner of the statement still running on the server, if any, and
      * what to tell it when that statement is cancelled and drained. */
     void *busy;
