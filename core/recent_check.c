@@ -15,21 +15,23 @@
 #include "rows.h"
 #include "strbuf.h"
 
-/* The contacts whose row is wrong: the message is gone, is another
- * contact's, reads otherwise, or the contact has a newer one. IDS, US, MIDS
- * and SUMS: arrays of contact ids, pointer times (microseconds), pointer
- * ids and the copies' digests; OLDEST: the oldest pointer time. */
+/* The contacts whose row is wrong: their newest message at or after the
+ * pointer's time is not the pointer's message as the copy reads (it is
+ * gone, another contact's, edited behind the triggers' back, or a newer
+ * one exists). One probe of each partition from the pointer's on (pruned
+ * at run time by the pointer's time). IDS, US, MIDS and SUMS: arrays of
+ * contact ids, pointer times (microseconds), pointer ids and the copies'
+ * digests; OLDEST: the oldest pointer time. */
 #define CHECK_SQL(IDS, US, MIDS, SUMS, OLDEST)                                          \
     "SELECT k.cid FROM unnest(" IDS "::int4[], " US "::int8[], " MIDS "::int8[], "     \
     SUMS "::text[]) k(cid, us, mid, sum)"                                               \
     " CROSS JOIN LATERAL (SELECT public.convo_us_time(k.us) AS at) t"                   \
-    " LEFT JOIN LATERAL (SELECT md5(m.direction || ' ' || m.content) AS sum FROM messages m" \
-    "         WHERE m.created_at >= " OLDEST " AND m.created_at = t.at"                 \
-    "           AND m.id = k.mid AND m.contact_id = k.cid LIMIT 1) p ON true"           \
-    " WHERE p.sum IS DISTINCT FROM k.sum"                                               \
-    "    OR EXISTS (SELECT 1 FROM messages n WHERE n.created_at >= " OLDEST             \
-    "         AND n.contact_id = k.cid AND n.created_at >= t.at"                        \
-    "         AND (n.created_at, n.id) > (t.at, k.mid))"
+    " LEFT JOIN LATERAL (SELECT m.created_at, m.id,"                                    \
+    "                           md5(m.direction || ' ' || m.content) AS sum FROM messages m" \
+    "         WHERE m.created_at >= " OLDEST " AND m.contact_id = k.cid"                \
+    "           AND m.created_at >= t.at"                                               \
+    "         ORDER BY m.created_at DESC, m.id DESC LIMIT 1) p ON true"                 \
+    " WHERE (p.created_at, p.id, p.sum) IS DISTINCT FROM (t.at, k.mid, k.sum)"
 static const char check_literal[] =
     CHECK_SQL("'%s'", "'%s'", "'%s'", "'%s'", "public.convo_us_time(%lld)");
 static const char check_prepared[] =
@@ -51,8 +53,7 @@ static PGresult *check_run(struct core_conn *conn, const char *ids, const char *
         return core_conn_exec(conn, "convo_recent_check", check_prepared, &p, st);
     }
     struct core_strbuf sql = {0};
-    if (!core_strbuf_printf(&sql, check_literal, ids, us, mids, sums,
-                            (long long)oldest, (long long)oldest)) {
+    if (!core_strbuf_printf(&sql, check_literal, ids, us, mids, sums, (long long)oldest)) {
         *st = CORE_ERR_NOMEM;
         return NULL;
     }
