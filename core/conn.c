@@ -488,6 +488,35 @@ PGresult *core_conn_exec(struct core_conn *conn, const char *name,
     return r;
 }
 
+/* Unnamed and without parameters, so that it is planned with its literals
+ * whatever plan_cache_mode says: for a statement whose partitions are
+ * pruned by a value known only at the call. */
+static PGresult *exec_text_once(struct core_conn *conn, const char *sql,
+                                enum core_status *status)
+{
+    if (conn->busy)
+        core_conn_settle(conn);
+    *status = core_conn_ready(conn);
+    if (*status != CORE_OK)
+        return NULL;
+    PGresult *r = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *status = core_conn_fail(conn, "query failed", r);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+PGresult *core_conn_exec_text(struct core_conn *conn, const char *sql,
+                              enum core_status *status)
+{
+    PGresult *r = exec_text_once(conn, sql, status);
+    if (!r && *status == CORE_ERR_LOST && core_conn_may_move(conn))
+        r = exec_text_once(conn, sql, status);   /* as core_conn_exec */
+    return r;
+}
+
 enum core_status core_conn_send(struct core_conn *conn, const char *name,
                                 const char *sql, const struct core_params *params)
 {

@@ -10,30 +10,27 @@
 #include "rows.h"
 #include "session.h"
 
-/* The trigger-kept pointer makes the list one range scan of
- * contacts_last_message; the message itself is one primary-key probe into
- * the partition that holds it. LATERAL ... LIMIT 1 keeps that shape in the
- * generic plan, which is planned once per session (a merge join over every
- * partition would read a million rows for a deep page).
+/* The trigger-kept pointer and the copy of its message next to it (schema
+ * 050) make the list one range scan of contacts_last_message: no partition
+ * of messages is planned over or opened for it, which is most of what a
+ * fresh backend spent on a page when each row joined its message.
  *
- * A pointer should never be wrong (schema/005), but a reader must not lose a
- * conversation if one ever is: the join is outer, each row checks its
- * pointer (column 9: it names the contact's own message and nothing of the
- * contact is newer), a stale one falls back to the contact's newest message
- * (rows.c, run only then), and the page and its cursor follow the contacts
- * scanned (columns 7 and 8), not the rows joined. A contact left with no
- * message at all is skipped; one with messages and no pointer comes after
- * the last pointer (recent_orphans). */
+ * A pointer should never be wrong (schema/010), but a reader must not lose
+ * a conversation or show a wrong message if one ever is: each row is
+ * checked against messages in a second statement pruned to the page's
+ * partitions (recent_check.c); a stale row, or one without a copy, falls
+ * back to the contact's newest message (rows.c, run only then), and the
+ * page and its cursor follow the contacts scanned (columns 7 and 8), not
+ * the rows shown. A contact left with no message at all is skipped; one
+ * with messages and no pointer comes after the last pointer
+ * (recent_orphans). */
 static const char recent_sql[] =
-    "SELECT " CORE_ROW_COLUMNS ","
-    "       c.last_message_at, c.last_message_id," CORE_ROW_STALE
-    " FROM (SELECT id, name, phone_number, last_message_at, last_message_id FROM contacts"
-    "        WHERE last_message_id IS NOT NULL"
-    "          AND (last_message_at, last_message_id) < ($1, $2)"
-    "        ORDER BY last_message_at DESC, last_message_id DESC"
-    "        LIMIT $3) c"
-    " LEFT JOIN LATERAL (" CORE_ROW_POINTED ") m ON true"
-    " ORDER BY c.last_message_at DESC, c.last_message_id DESC";
+    "SELECT " CORE_ROW_COPIED
+    " FROM contacts c"
+    " WHERE c.last_message_id IS NOT NULL"
+    "   AND (c.last_message_at, c.last_message_id) < ($1, $2)"
+    " ORDER BY c.last_message_at DESC, c.last_message_id DESC"
+    " LIMIT $3";
 
 /* Contacts whose pointer is NULL although they have messages (written
  * behind the triggers' back): after every other contact, by id, each at

@@ -94,16 +94,37 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
     return st;
 }
 
-/* core_rows_newest_sql for the scanned rows of r whose pointer is stale (column 9);
- * NULL with *st == CORE_OK when there are none. */
+/* Which of the first scanned rows of r are stale: column 9, and for rows
+ * read from contacts alone (CORE_ROW_COPIED) what core_recent_check finds.
+ * NULL with *st set when that failed. */
+static bool *recent_stale(struct core_conn *conn, const PGresult *r, size_t scanned,
+                          enum core_status *st)
+{
+    bool *stale = calloc(scanned + 1, sizeof *stale);
+    if (!stale) {
+        *st = CORE_ERR_NOMEM;
+        return NULL;
+    }
+    for (size_t i = 0; i < scanned; i++)
+        stale[i] = core_get_bool(r, (int)i, 9);
+    *st = PQnfields(r) > 10 ? core_recent_check(conn, r, scanned, stale) : CORE_OK;
+    if (*st != CORE_OK) {
+        free(stale);
+        return NULL;
+    }
+    return stale;
+}
+
+/* core_rows_newest_sql for the scanned rows of r marked stale; NULL with
+ * *st == CORE_OK when there are none. */
 static PGresult *recent_fallback(struct core_conn *conn, const PGresult *r, size_t scanned,
-                                 enum core_status *st)
+                                 const bool *stale, enum core_status *st)
 {
     *st = CORE_OK;
     struct core_strbuf ids = {0};
     bool ok = true;
     for (size_t i = 0; i < scanned && ok; i++)
-        if (core_get_bool(r, (int)i, 9))
+        if (stale[i])
             ok = core_strbuf_printf(&ids, "%s%d", ids.len ? "," : "{",
                                     core_get_int4(r, (int)i, 0));
     if (ok && ids.len == 0)
@@ -136,11 +157,12 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
     if (!r)
         return st;
     size_t n = (size_t)PQntuples(r), scanned = n < limit ? n : limit;
-    PGresult *fb = recent_fallback(conn, r, scanned, &st);
+    bool *stale = recent_stale(conn, r, scanned, &st);
+    PGresult *fb = stale ? recent_fallback(conn, r, scanned, stale, &st) : NULL;
     for (size_t i = 0; i < scanned && st == CORE_OK; i++) {
         const PGresult *src = r;
         int k = (int)i;
-        if (core_get_bool(r, k, 9)) {
+        if (stale[i]) {
             /* the contact's newest message, if it has one left */
             int32_t cid = core_get_int4(r, k, 0);
             src = NULL;
@@ -159,6 +181,7 @@ enum core_status core_recent_scan(struct core_conn *conn, const char *name, cons
     if (fb)
         core_page_sort(out, newest_first);
     PQclear(fb);
+    free(stale);
     if (st == CORE_OK && n > limit) {
         struct core_pos last = {core_get_time(r, (int)limit - 1, 7),
                                 core_get_int8(r, (int)limit - 1, 8)};

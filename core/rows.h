@@ -34,6 +34,20 @@ size_t core_clamp_limit(size_t limit);
     " m.id IS NULL OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id" \
     "   AND n.created_at >= c.last_message_at"                                 \
     "   AND (n.created_at, n.id) > (c.last_message_at, c.last_message_id))"
+/* A recent statement's columns read from contacts alone (schema 050): the
+ * pointer and the copy of its message (CORE_ROW_COLUMNS of a contact c),
+ * the pointer again at 7 and 8, at 9 whether the copy is missing, and at
+ * 10 the copy's digest, which core_recent_check compares with messages. */
+#define CORE_ROW_COPIED                                                        \
+    "c.id, c.name, c.phone_number, c.last_message_id,"                         \
+    " c.last_message_direction = 'out', c.last_message_content,"               \
+    " c.last_message_at, c.last_message_at, c.last_message_id,"                \
+    " c.last_message_direction IS NULL OR c.last_message_content IS NULL,"     \
+    " md5(c.last_message_direction || ' ' || c.last_message_content)"
+/* Marks stale[i] for each of the first scanned rows of r (CORE_ROW_COPIED)
+ * not marked yet whose copy is not its contact's newest message. */
+enum core_status core_recent_check(struct core_conn *conn, const PGresult *r, size_t scanned,
+                                   bool *stale);
 /* The newest message of each contact of $1 (int4[]), in the row decoder's
  * columns: for pointers found stale (prepared as "convo_recent_newest"). */
 extern const char core_rows_newest_sql[];
@@ -52,7 +66,8 @@ enum core_status core_keyset_page(struct core_conn *conn, const char *name,
                                   size_t limit, struct core_page *out, double t0);
 /* A page of a recent statement (recent.c's, or around.c's reversed walk):
  * columns of the row decoder, then the contact's pointer at 7 and 8 and
- * CORE_ROW_STALE at 9; its last parameter, limit + 1, is added here. A
+ * CORE_ROW_STALE at 9, or CORE_ROW_COPIED (11 columns: its rows are checked
+ * by core_recent_check); its last parameter, limit + 1, is added here. A
  * stale pointer's contact is shown at its newest message; the page is in
  * the order of the rows shown (newest_first or oldest first). */
 enum core_status core_recent_scan(struct core_conn *conn, const char *name, const char *sql,

@@ -51,6 +51,9 @@ struct core_conn {
     /* Counts the sessions started: what a module learnt on an earlier one
      * may be out of date. */
     unsigned long session;
+    /* The session on which recent_check.c last checked a page: from its
+     * second page on, a session runs the prepared check. */
+    unsigned long recent_checked;
     /* The owner of the statement still running on the server, if any, and
      * what to tell it when that statement is cancelled and drained. */
     void *busy;
@@ -104,6 +107,11 @@ enum core_status core_conn_prepare(struct core_conn *conn, const char *name,
 PGresult *core_conn_exec(struct core_conn *conn, const char *name,
                          const char *sql, const struct core_params *params,
                          enum core_status *status);
+/* Run sql, which has its values as literals, planned for them (not
+ * prepared: partitions pruned at plan time by those values); binary
+ * results, errors and a lost reader's second try as core_conn_exec. */
+PGresult *core_conn_exec_text(struct core_conn *conn, const char *sql,
+                              enum core_status *status);
 /* True for a reader that may move between servers (a multi-host
  * prefer-standby conninfo, or a standby): a statement it lost with its
  * server can run again after a reconnect. core_conn_exec() does so once;

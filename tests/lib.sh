@@ -25,6 +25,16 @@ fresh_db() {
     trap "psql -X -q -d postgres -c 'drop database if exists \"$name\" with (force)' >/dev/null 2>&1 || true" EXIT
 }
 
+# stale_copies: how many contacts' copy of their pointed message (direction
+# and content, schema 050) is not that message's; a pointer without a copy
+# counts too.
+stale_copies() {
+    q "select count(*) from contacts c
+       left join messages m on m.created_at = c.last_message_at and m.id = c.last_message_id
+                           and m.contact_id = c.id
+       where (c.last_message_direction, c.last_message_content) is distinct from (m.direction, m.content)"
+}
+
 # stale_pointers: how many contacts' last-message pointer is not, by brute
 # force, their latest message (greatest created_at, then greatest id).
 stale_pointers() {

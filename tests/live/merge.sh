@@ -25,6 +25,8 @@ check() {
     local wrong
     wrong=$(stale_pointers)
     [ "$wrong" = 0 ] || fail "$1: $wrong contacts point elsewhere than their latest message"
+    wrong=$(stale_copies)
+    [ "$wrong" = 0 ] || fail "$1: $wrong contacts' copy is not their pointed message"
     pass "$1"
 }
 latest() { q "select m.content from contacts c join messages m on m.id = c.last_message_id where c.id = $1"; }

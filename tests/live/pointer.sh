@@ -42,6 +42,8 @@ check() {
     local wrong
     wrong=$(stale_pointers)
     [ "$wrong" = 0 ] || fail "$1: $wrong contacts point elsewhere than their latest message"
+    wrong=$(stale_copies)
+    [ "$wrong" = 0 ] || fail "$1: $wrong contacts' copy is not their pointed message"
     pass "$1"
 }
 
@@ -104,6 +106,32 @@ q "delete from messages where id = $m2" >/dev/null
 wait
 check "a move of the latest racing a delete of the next one"
 
+# Edits: the copy on the contact (direction and content) follows an edit
+# of the pointed message, ignores one of an older message, and an edit
+# racing the insert of a newer message leaves the newer one's copy.
+reset_contact 6
+q "update messages set content = 'm1 edited' where contact_id = 6 and content = 'm1'" >/dev/null
+check "an edit of the latest message's content"
+[ "$(q "select last_message_content from contacts where id = 6")" = "m1 edited" ] \
+    || fail "the copy is not the edited content"
+q "update messages set content = 'm3 edited', direction = 'out' where contact_id = 6 and content = 'm3'" >/dev/null
+check "an edit of an older message"
+q "update messages set direction = 'out' where contact_id = 6 and content = 'm1 edited'" >/dev/null
+check "a direction edit of the latest message"
+m1=$(id_of 6 "m1 edited")
+hold "update messages set content = 'm1 again' where id = $m1"
+q "insert into messages (contact_id, direction, content, created_at)
+   values (6, 'in', 'newer', now())" >/dev/null
+wait
+check "an edit of the latest racing the insert of a newer message"
+q "begin; update messages set content = 'two edits' where id = $m1;
+   insert into messages (contact_id, direction, content, created_at)
+   values (6, 'out', 'newest', now() + interval '1 minute');
+   update messages set content = 'newest edited' where contact_id = 6 and content = 'newest'; commit" >/dev/null
+check "edits and an insert in one transaction"
+[ "$(q "select last_message_direction || ' ' || last_message_content from contacts where id = 6")" = "out newest edited" ] \
+    || fail "the copy is not the newest message as edited"
+
 # Multi-row statements over several contacts.
 q "insert into messages (contact_id, direction, content, created_at)
    select 1 + g % 10, 'in', 'bulk ' || g, now() - g * interval '1 minute' from generate_series(1, 500) g" >/dev/null
@@ -145,6 +173,9 @@ begin
             elsif r < 0.70 then
                 delete from messages where id = (select id from messages where contact_id = c
                                                   order by random() limit 1);
+            elsif r < 0.78 then
+                update messages set content = 'edit ' || r, direction = 'out'
+                 where id = (select last_message_id from contacts where id = c);
             elsif r < 0.85 then
                 update messages set created_at = now() - random() * interval '6 hours'
                  where id = (select last_message_id from contacts where id = c);

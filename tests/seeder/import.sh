@@ -313,6 +313,7 @@ done
 same_msgs "brief" "$(src brief)" "$(brief_msgs UTC)"
 same_cons "brief" "$(src brief)" "$(brief_cons UTC)"
 [ "$(stale_pointers)" = 0 ] || fail "brief: latest-message pointers wrong"
+[ "$(stale_copies)" = 0 ] || fail "brief: the contacts' copies of their latest message wrong"
 [ "$(q "select count(*) from messages_default")" = 0 ] || fail "brief: rows in messages_default"
 [ "$(q "select last_message_id is null from contacts where id = 300")" = t ] || fail "brief: contact 300 got a message"
 sequences_past brief

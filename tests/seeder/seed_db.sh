@@ -56,7 +56,9 @@ pass "unique E.164 phones, varied names, non-ASCII text"
 
 wrong=$(stale_pointers)
 [ "$wrong" = 0 ] || fail "$wrong contacts point to a message that is not their latest"
-pass "every contact's pointer is its true latest message"
+wrong=$(stale_copies)
+[ "$wrong" = 0 ] || fail "$wrong contacts' copy of their latest message (direction, content) is not that message"
+pass "every contact's pointer is its true latest message, its copy that message"
 
 [ "$(q 'select count(*) from (select created_at < lag(created_at) over (order by id) as back from messages) s where back')" = 0 ] \
     || fail "ids do not grow with time"
