@@ -11,7 +11,7 @@
 #include "session.h"
 
 /* The trigger-kept pointer and the copy of its message next to it (schema
- * 050) make the list one range scan of contacts_last_message: no partition
+ * 012) make the list one range scan of contacts_last_message: no partition
  * of messages is planned over or opened for it, which is most of what a
  * fresh backend spent on a page when each row joined its message.
  *

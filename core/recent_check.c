@@ -1,5 +1,5 @@
 /* core/recent_check.c - the check of the rows a recent statement read from
- * contacts alone (the pointer and its copy, schema 050): each row must
+ * contacts alone (the pointer and its copy, schema 012): each row must
  * still be its contact's newest message, as the copy shows it. One
  * statement for the page, against the partitions at or after the oldest
  * pointer of the page only.

@@ -26,7 +26,7 @@ fresh_db() {
 }
 
 # stale_copies: how many contacts' copy of their pointed message (direction
-# and content, schema 050) is not that message's; a pointer without a copy
+# and content, schema 012) is not that message's; a pointer without a copy
 # counts too.
 stale_copies() {
     q "select count(*) from contacts c

@@ -1,4 +1,4 @@
--- 050_recent_row: what a row of the recent list shows, kept on the contact
+-- 012_recent_row: what a row of the recent list shows, kept on the contact
 -- next to its pointer: contacts.last_message_direction and
 -- contacts.last_message_content are the direction and the full content of
 -- the message contacts.last_message_{at,id} names, written by the same
