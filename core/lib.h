@@ -262,6 +262,20 @@ enum core_status core_search_next(struct core_search *search, size_t limit,
 
 void core_search_close(struct core_search *search);
 
+/* Filter words in a term (docs/search.md#filters): is:in, is:out,
+ * after:DATE (inclusive), before:DATE (exclusive), with:TEXT (a contact's
+ * name or phone contains it; "quoted" for blanks). A bad one is
+ * CORE_ERR_TERM with the connection's error "bad filter 'WORD': why".
+ * core_search_open() reads them; with CORE_SEARCH_LITERAL the whole term
+ * is text. */
+enum { CORE_SEARCH_LITERAL = 1 };
+/* What core_search_open() would say of term's filter words, without a
+ * database: NULL when they are good, else err ("bad filter ..."). */
+const char *core_filter_problem(const char *term, char *err, size_t errlen);
+enum core_status core_search_open_with(struct core_conn *conn, const char *term,
+                                       const char *cursor, unsigned flags,
+                                       struct core_search **out);
+
 /* Convenience: a complete page, no budget. */
 enum core_status core_search(struct core_conn *conn, const char *term,
                              const char *cursor, size_t limit,

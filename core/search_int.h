@@ -7,6 +7,7 @@
 
 #include "catalogue.h"
 #include "cursor.h"
+#include "filter.h"
 #include "idset.h"
 #include "session.h"
 
@@ -89,6 +90,13 @@ struct core_search {
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
     double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
+    /* A search with filter words (search_filter.c). */
+    bool filtered;
+    struct core_filter filter;
+    char *with_ids;     /* int4[] literal of the with: contacts, or NULL */
+    char *name_ids;     /* contacts matched by name or phone, or NULL */
+    int64_t scanned;    /* rows of the partitions read */
+    int64_t searched_back; /* searched_back_to_us of a filtered page */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -117,5 +125,10 @@ enum core_status core_search_apply(struct core_search *s, PGresult *r);
 /* search_emit.c: move every final candidate, newest first, into the page,
  * up to limit rows. */
 enum core_status core_search_emit(struct core_search *s, size_t limit);
+
+/* search_filter.c: a filtered search's patterns and contact sets. */
+enum core_status core_search_filter_open(struct core_search *s);
+/* search_filter.c: the filtered search's page, complete, up to limit rows. */
+enum core_status core_search_filter_run(struct core_search *s, size_t limit);
 
 #endif

@@ -189,3 +189,40 @@ const char core_sql_finalize[] =
     "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
     "         WHERE " NAME_OR_PHONE " AND created_at = c.last_message_at"
     "           AND id = c.last_message_id AND contact_id = c.id LIMIT 1) p ON true";
+
+/* A message m passes the filters and matches: direction $5 ('' any),
+ * contact in the with: set $6 unless $7 = 0, and, with text $8 (''
+ * none), content ILIKE $8 or a contact matched by name or phone ($9).
+ * The sets are hashed subplans: one hash per statement, not a scan of
+ * the array per row. */
+#define FILTER_PASS(m)                                                          \
+    " ($5 = '' OR " m ".direction = $5)"                                        \
+    " AND ($7 = 0 OR " m ".contact_id IN (SELECT unnest($6::int4[])))"          \
+    " AND ($8 = '' OR " m ".content ILIKE $8"                                   \
+    "      OR " m ".contact_id IN (SELECT unnest($9::int4[])))"
+
+void core_sql_filtered(char *buf, size_t len, const char *table)
+{
+    snprintf(buf, len,
+             "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+             "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
+             "       $8 <> '' AND c.name ILIKE $8,"
+             "       $8 <> '' AND (c.phone_number ILIKE $8"
+             "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
+             "  FROM (SELECT DISTINCT ON (contact_id) contact_id, id, direction, content, created_at"
+             "          FROM ONLY %s m"
+             "         WHERE (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4"
+             "           AND" FILTER_PASS("m")
+             "         ORDER BY contact_id, created_at DESC, id DESC) m"
+             "  JOIN contacts c ON c.id = m.contact_id"
+             " WHERE NOT EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = m.contact_id"
+             "          AND x.created_at >= $1 AND (x.created_at, x.id) >= ($1, $2)"
+             "          AND x.created_at >= $3 AND x.created_at < $4 AND" FILTER_PASS("x") ")"
+             " ORDER BY m.created_at DESC, m.id DESC",
+             table);
+}
+
+const char core_sql_filter_contacts[] =
+    "SELECT coalesce(array_agg(id ORDER BY id), '{}')::text FROM contacts"
+    " WHERE name ILIKE $1 OR phone_number ILIKE $1"
+    "    OR ($2 <> '' AND public.convo_digits(phone_number) LIKE $2)";

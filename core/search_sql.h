@@ -40,4 +40,16 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how);
  * and whether the pointer is stale (17). */
 extern const char core_sql_finalize[];
 
+/* A filtered search (search_filter.c) over one partition: below the
+ * cursor ($1, $2), in [$3, $4), each contact's newest message that passes
+ * the filters and matches (direction $5, with: set $6 when $7 <> 0, ILIKE
+ * pattern $8 or "" for no text, name-matched contacts $9, phone digits
+ * $10), unless one at or above the cursor does (an earlier page showed
+ * it). Columns: the row decoder's from 0, then content, name, phone
+ * matched (7-9). Newest first. */
+void core_sql_filtered(char *buf, size_t len, const char *table);
+/* The ids of the contacts whose name or phone contains pattern $1 (or
+ * whose phone digits contain $2), as an int4[] literal. */
+extern const char core_sql_filter_contacts[];
+
 #endif

@@ -1,0 +1,237 @@
+/* core/search_filter.c - a search with filter words (is:, after:,
+ * before:, with:; filter.c reads them). The filters are predicates of
+ * one statement per partition (search_sql.c, core_sql_filtered), and
+ * only the months that overlap [after, before) and lie at or below the
+ * cursor are read. A conversation's anchor is its newest message that
+ * passes the filters and matches (by content, or any such message of a
+ * contact matched by name or phone): each partition answers its
+ * contacts' newest such message, and the partitions are merged newest
+ * first, so a contact's first row is its anchor. With no text every
+ * message that passes matches; with: narrows the contacts.
+ *
+ * Partitions are read in the order of their upper bounds (the default
+ * partition, unbounded, first); a row is final once it lies at or above
+ * the upper bound of every partition not read yet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "rows.h"
+#include "search_int.h"
+#include "search_sql.h"
+
+/* The ids of the contacts matching text, by name, phone or phone digits. */
+static enum core_status contact_ids(struct core_search *s, const char *text, char **out)
+{
+    char *pattern = core_like_pattern(text), *digits = core_digits_pattern(text);
+    enum core_status st = CORE_ERR_NOMEM;
+    if (pattern && digits) {
+        struct core_params p = {0};
+        core_param_text(&p, pattern);
+        core_param_text(&p, digits);
+        PGresult *r = core_conn_exec(s->conn, "convo_filter_contacts",
+                                     core_sql_filter_contacts, &p, &st);
+        if (r) {
+            *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
+            st = *out ? CORE_OK : CORE_ERR_NOMEM;
+            PQclear(r);
+        }
+    }
+    free(pattern);
+    free(digits);
+    return st;
+}
+
+enum core_status core_search_filter_open(struct core_search *s)
+{
+    const struct core_filter *f = &s->filter;
+    const char *text = f->text;
+    s->pattern = *text ? core_like_pattern(text) : strdup("");
+    s->digits = core_digits_pattern(text);
+    if (!s->pattern || !s->digits)
+        return CORE_ERR_NOMEM;
+    s->trace = getenv("CONVO_TRACE") != NULL;
+    enum core_status st = CORE_OK;
+    if (f->with)
+        st = contact_ids(s, f->with, &s->with_ids);
+    if (st == CORE_OK && *text)
+        st = contact_ids(s, text, &s->name_ids);
+    return st;
+}
+
+struct hit {
+    struct core_pos pos;
+    int32_t contact;
+    int res, row;   /* which result, which row */
+};
+
+static int hit_cmp_desc(const void *a, const void *b)
+{
+    const struct hit *x = a, *y = b;
+    return -core_pos_cmp(x->pos, y->pos);
+}
+
+static int part_cmp_desc(const void *a, const void *b)
+{
+    const struct core_part *x = a, *y = b;
+    return x->hi_us < y->hi_us ? 1 : x->hi_us > y->hi_us ? -1 : 0;
+}
+
+/* The partitions this search reads, by upper bound, newest first. */
+static enum core_status filter_parts(struct core_search *s, struct core_part **out, size_t *n)
+{
+    const struct core_part *parts;
+    size_t nparts;
+    enum core_status st = core_catalogue_parts(s->conn, &parts, &nparts);
+    if (st != CORE_OK)
+        return st;
+    *out = calloc(nparts ? nparts : 1, sizeof **out);
+    if (!*out)
+        return CORE_ERR_NOMEM;
+    *n = 0;
+    const struct core_filter *f = &s->filter;
+    for (size_t i = 0; i < nparts; i++) {
+        const struct core_part *pt = &parts[i];
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us > s->cursor.us)
+            continue; /* above the cursor (see build_sources in search.c) */
+        if (pt->hi_us != CORE_US_INF && pt->hi_us <= f->after_us)
+            continue; /* entirely before after: */
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us >= f->before_us)
+            continue; /* entirely at or after before: */
+        (*out)[(*n)++] = *pt;
+    }
+    qsort(*out, *n, sizeof **out, part_cmp_desc);
+    return CORE_OK;
+}
+
+/* One partition's answer. */
+static PGresult *read_part(struct core_search *s, const struct core_part *pt,
+                           enum core_status *st)
+{
+    const struct core_filter *f = &s->filter;
+    char sql[4096], name[48];
+    core_sql_filtered(sql, sizeof sql, pt->name);
+    snprintf(name, sizeof name, "convo_flt%u", pt->oid);
+    struct core_params p = {0};
+    core_param_time(&p, s->cursor.us);
+    core_param_int8(&p, s->cursor.id);
+    core_param_time(&p, f->after_us);
+    core_param_time(&p, f->before_us);
+    core_param_text(&p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
+                        : f->dir == CORE_DIR_OUT ? "out" : "none");
+    core_param_text(&p, s->with_ids ? s->with_ids : "{}");
+    core_param_int4(&p, s->with_ids ? 1 : 0);
+    core_param_text(&p, s->pattern);
+    core_param_text(&p, s->name_ids ? s->name_ids : "{}");
+    core_param_text(&p, s->digits);
+    double t0 = core_now_ms();
+    PGresult *r = core_conn_exec(s->conn, name, sql, &p, st);
+    if (r && s->trace)
+        fprintf(stderr, "convo: filter %-28s %5d rows %8.2f ms\n", pt->name, PQntuples(r),
+                core_now_ms() - t0);
+    return r;
+}
+
+static enum core_status add_row(struct core_search *s, const PGresult *r, int k)
+{
+    if (s->page.count == s->capkeys) {
+        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+        struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
+        if (!keys)
+            return CORE_ERR_NOMEM;
+        s->keys = keys;
+        s->capkeys = cap;
+    }
+    char when[CORE_TIME_LEN];
+    struct core_row row = core_row_at(r, k, 0, when);
+    row.matched = (core_get_bool(r, k, 7) ? CORE_MATCH_CONTENT : 0) |
+                  (core_get_bool(r, k, 8) ? CORE_MATCH_NAME : 0) |
+                  (core_get_bool(r, k, 9) ? CORE_MATCH_PHONE : 0);
+    enum core_status st = core_page_add(&s->page, &row);
+    if (st == CORE_OK)
+        s->keys[s->page.count - 1] = (struct core_pos){row.created_at_us, row.message_id};
+    return st;
+}
+
+/* Move the hits at or above floor (in microseconds) into the page, newest
+ * first, each contact once; *n hits stay pending. */
+static enum core_status emit(struct core_search *s, PGresult **res, struct hit *hits,
+                             size_t *n, int64_t floor, size_t limit)
+{
+    qsort(hits, *n, sizeof *hits, hit_cmp_desc);
+    size_t i = 0;
+    enum core_status st = CORE_OK;
+    for (; i < *n && s->page.count < limit && st == CORE_OK; i++) {
+        if (hits[i].pos.us < floor)
+            break;
+        if (core_idset_has(&s->seen, hits[i].contact))
+            continue;
+        if (!core_idset_add(&s->seen, hits[i].contact))
+            return CORE_ERR_NOMEM;
+        st = add_row(s, res[hits[i].res], hits[i].row);
+    }
+    memmove(hits, hits + i, (*n - i) * sizeof *hits);
+    *n -= i;
+    return st;
+}
+
+enum core_status core_search_filter_run(struct core_search *s, size_t limit)
+{
+    struct core_part *parts = NULL;
+    size_t nparts = 0, nhits = 0, caphits = 0;
+    struct hit *hits = NULL;
+    PGresult **res = NULL;
+    enum core_status st = filter_parts(s, &parts, &nparts);
+    if (st == CORE_OK && !(res = calloc(nparts ? nparts : 1, sizeof *res)))
+        st = CORE_ERR_NOMEM;
+    size_t i = 0;
+    s->searched_back = 0;
+    for (; i < nparts && st == CORE_OK && s->page.count < limit; i++) {
+        if (atomic_load(&s->conn->cancel_requested)) {
+            snprintf(s->conn->err, sizeof s->conn->err, "%s",
+                     core_status_message(CORE_ERR_CANCELLED));
+            st = CORE_ERR_CANCELLED;
+            break;
+        }
+        if (!(res[i] = read_part(s, &parts[i], &st)))
+            break;
+        s->scanned += (int64_t)parts[i].rows;
+        int n = PQntuples(res[i]);
+        if (nhits + (size_t)n > caphits) {
+            size_t cap = (nhits + (size_t)n) * 2;
+            struct hit *h = realloc(hits, cap * sizeof *h);
+            if (!h) {
+                st = CORE_ERR_NOMEM;
+                break;
+            }
+            hits = h;
+            caphits = cap;
+        }
+        for (int k = 0; k < n; k++)
+            hits[nhits++] = (struct hit){
+                .pos = {core_get_time(res[i], k, 6), core_get_int8(res[i], k, 3)},
+                .contact = core_get_int4(res[i], k, 0), .res = (int)i, .row = k};
+        /* No partition left to read holds a row at or above its bound. */
+        int64_t floor = i + 1 < nparts ? parts[i + 1].hi_us : CORE_US_NINF;
+        st = emit(s, res, hits, &nhits, floor, limit);
+        if (i + 1 < nparts)
+            s->searched_back = parts[i + 1].hi_us;
+    }
+    if (st == CORE_OK && i == nparts)
+        s->searched_back = 0;
+    for (size_t k = 0; k < nparts && res; k++)
+        PQclear(res[k]);
+    free(res);
+    free(hits);
+    free(parts);
+    if (st != CORE_OK)
+        return st;
+    s->complete = true;
+    if (s->page.count >= limit && s->page.count > 0) {
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_SEARCH, s->context, s->keys[s->page.count - 1], cur);
+        return core_page_set_cursor(&s->page, cur);
+    }
+    return CORE_OK;
+}
