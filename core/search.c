@@ -190,7 +190,9 @@ enum core_status core_search_open_with(struct core_conn *conn, const char *term,
         core_search_close(s);
         return CORE_ERR_TERM;
     }
-    s->term = strdup(term);
+    /* The text searched: the term, or its quoted filter words unquoted.
+     * Cursors belong to the whole term (s->context). */
+    s->term = strdup(s->filter.text);
     if (!s->term)
         goto nomem;
     if (s->filter.any) {
@@ -202,7 +204,7 @@ enum core_status core_search_open_with(struct core_conn *conn, const char *term,
         *out = s;
         return CORE_OK;
     }
-    const char *text = s->filter.text; /* the term, or its quoted filter words unquoted */
+    const char *text = s->term;
     if (!*text) {
         s->recent = true;
         struct core_pos pos;
