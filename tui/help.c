@@ -118,6 +118,7 @@ static int help_body(struct help_line *l, int w)
     /* Keys and descriptions side by side when the descriptions keep room. */
     bool wide = inner - kw >= 20;
     help_wrap(l, &n, "In the search box letters are text; Enter keeps, Esc clears.", 2, inner);
+    help_wrap(l, &n, "Filters: is:in is:out after:DATE before:DATE with:NAME", 2, inner);
     help_push(l, &n, "", 0, 2);
     for (size_t i = 0; i < NORDER; i++) {
         int first = n;
