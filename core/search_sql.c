@@ -226,3 +226,21 @@ const char core_sql_filter_contacts[] =
     "SELECT coalesce(array_agg(id ORDER BY id), '{}')::text FROM contacts"
     " WHERE name ILIKE $1 OR phone_number ILIKE $1"
     "    OR ($2 <> '' AND public.convo_digits(phone_number) LIKE $2)";
+
+/* A few with: contacts ($6): each one's newest message that passes the
+ * filters and matches, one index probe per contact (newest first, until
+ * a match), kept when it lies below the cursor (at or above it, an
+ * earlier page showed the conversation). $7 is 1; LIMIT $11. */
+const char core_sql_filtered_with[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+    "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
+    "       $8 <> '' AND c.name ILIKE $8,"
+    "       $8 <> '' AND (c.phone_number ILIKE $8"
+    "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
+    "  FROM contacts c"
+    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages m"
+    "         WHERE m.contact_id = c.id AND m.created_at >= $3 AND m.created_at < $4"
+    "           AND" FILTER_PASS("m")
+    "         ORDER BY m.created_at DESC, m.id DESC LIMIT 1) m"
+    " WHERE $7 <> 0 AND c.id = ANY($6::int4[]) AND (m.created_at, m.id) < ($1, $2)"
+    " ORDER BY m.created_at DESC, m.id DESC LIMIT $11";

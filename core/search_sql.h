@@ -48,6 +48,8 @@ extern const char core_sql_finalize[];
  * it). Columns: the row decoder's from 0, then content, name, phone
  * matched (7-9). Newest first. */
 void core_sql_filtered(char *buf, size_t len, const char *table);
+/* The same for a few with: contacts, probed one by one: LIMIT $11. */
+extern const char core_sql_filtered_with[];
 /* The ids of the contacts whose name or phone contains pattern $1 (or
  * whose phone digits contain $2), as an int4[] literal. */
 extern const char core_sql_filter_contacts[];

@@ -94,10 +94,15 @@ check "before:$D70" '' '' '' "$D70"
 check "after:$D70 before:$D20 coffee" coffee '' "$D70" "$D20"
 check "before:$D45 is:out after:$D100 pizza" pizza out "$D100" "$D45"
 check "after:$T30 is:in" '' in "${T30/T/ }"
+for force in '' months; do
+export CONVO_FORCE_STEP=$force # months: with: reads the months, not the contacts' index
 check 'with:ana' '' '' '' '' ana
 check 'with:"Ana M"' '' '' '' '' 'Ana M'
 check 'with:ana coffee' coffee '' '' '' ana
 check 'with:555-300005 is:out' '' out '' '' 555-300005
+check "with:fil before:$D20 pizza" pizza '' '' "$D20" fil
+done
+unset CONVO_FORCE_STEP
 check "Zed is:out before:$D20" Zed out '' "$D20"
 check 'banana is:in' banana in
 EMPTY_OK=1 check 'is:in is:out' '' none
