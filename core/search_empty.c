@@ -51,6 +51,20 @@ enum core_status core_search_empty_send(struct core_search *s, struct source *sr
     return core_conn_send(s->conn, "convo_empty", empty_step_sql, &p);
 }
 
+/* Room for one more page row's key (a cursor is made of the last one). */
+static bool key_room(struct core_search *s)
+{
+    if (s->page.count < s->capkeys)
+        return true;
+    size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+    struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
+    if (!keys)
+        return false;
+    s->keys = keys;
+    s->capkeys = cap;
+    return true;
+}
+
 enum core_status core_search_empty_final(struct core_search *s, const struct item *batch,
                                          size_t n)
 {
@@ -83,7 +97,14 @@ enum core_status core_search_empty_final(struct core_search *s, const struct ite
                        (core_get_bool(r, i, 5) ? CORE_MATCH_PHONE : 0),
             .no_message = true,
         };
+        int32_t ord = core_get_int4(r, i, 0);
+        if (!key_room(s)) {
+            st = CORE_ERR_NOMEM;
+            break;
+        }
         st = core_page_add(&s->page, &row);
+        if (st == CORE_OK && ord >= 1 && (size_t)ord <= n)
+            s->keys[s->page.count - 1] = batch[ord - 1].pos;
     }
     PQclear(r);
     return st;
