@@ -20,6 +20,7 @@
 #include "rows.h"
 #include "search_int.h"
 #include "search_sql.h"
+#include "strbuf.h"
 
 /* The ids of the contacts matching text, by name, phone or phone digits. */
 static enum core_status contact_ids(struct core_search *s, const char *text, char **out)
@@ -122,13 +123,55 @@ static void filter_params(const struct core_search *s, struct core_params *p)
     core_param_text(p, s->digits);
 }
 
+/* Which predicates this search's statements test (CORE_FLT_*). */
+static unsigned filter_shape(const struct core_search *s)
+{
+    return (s->filter.dir != CORE_DIR_ANY ? CORE_FLT_DIR : 0) |
+           (s->with_ids ? CORE_FLT_WITH : 0) | (*s->pattern ? CORE_FLT_TEXT : 0) |
+           (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0);
+}
+
+/* Below a cursor: the contacts of r that an earlier page showed (a
+ * passing match at or above the cursor) join the seen set. */
+static enum core_status drop_shown(struct core_search *s, const PGresult *r)
+{
+    if (core_pos_cmp(s->cursor, CORE_POS_TOP) >= 0 || PQntuples(r) == 0)
+        return CORE_OK;
+    struct core_strbuf ids = {0};
+    bool ok = core_strbuf_printf(&ids, "{");
+    for (int k = 0; ok && k < PQntuples(r); k++)
+        ok = core_strbuf_printf(&ids, "%s%d", k ? "," : "", core_get_int4(r, k, 0));
+    if (!ok || !core_strbuf_printf(&ids, "}")) {
+        free(ids.data);
+        return CORE_ERR_NOMEM;
+    }
+    unsigned shape = filter_shape(s);
+    char sql[2048], name[48];
+    core_sql_filtered_shown(sql, sizeof sql, shape);
+    snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
+    struct core_params p = {0};
+    filter_params(s, &p);
+    core_param_text(&p, ids.data);
+    enum core_status st;
+    PGresult *shown = core_conn_exec(s->conn, name, sql, &p, &st);
+    free(ids.data);
+    if (!shown)
+        return st;
+    for (int k = 0; k < PQntuples(shown) && st == CORE_OK; k++)
+        if (!core_idset_add(&s->seen, core_get_int4(shown, k, 0)))
+            st = CORE_ERR_NOMEM;
+    PQclear(shown);
+    return st;
+}
+
 /* One partition's answer. */
 static PGresult *read_part(struct core_search *s, const struct core_part *pt,
                            enum core_status *st)
 {
+    unsigned shape = filter_shape(s);
     char sql[4096], name[48];
-    core_sql_filtered(sql, sizeof sql, pt->name);
-    snprintf(name, sizeof name, "convo_flt%u", pt->oid);
+    core_sql_filtered(sql, sizeof sql, pt->name, shape);
+    snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
     struct core_params p = {0};
     filter_params(s, &p);
     double t0 = core_now_ms();
@@ -253,6 +296,8 @@ enum core_status core_search_filter_run(struct core_search *s, size_t limit)
             break;
         }
         if (!(res[i] = read_part(s, &parts[i], &st)))
+            break;
+        if ((st = drop_shown(s, res[i])) != CORE_OK)
             break;
         s->scanned += (int64_t)parts[i].rows;
         int n = PQntuples(res[i]);

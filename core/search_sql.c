@@ -201,8 +201,33 @@ const char core_sql_finalize[] =
     " AND ($8 = '' OR " m ".content ILIKE $8"                                   \
     "      OR " m ".contact_id IN (SELECT unnest($9::int4[])))"
 
-void core_sql_filtered(char *buf, size_t len, const char *table)
+/* The filters of shape (CORE_FLT_*) on message m, and only those: a
+ * predicate that cannot apply is left out rather than ORed away, so that
+ * the plan can use the trigram index for the text. */
+static void filter_pred(char *buf, size_t len, const char *m, unsigned shape)
 {
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s",
+             shape & CORE_FLT_DIR ? " AND " : "", shape & CORE_FLT_DIR ? m : "",
+             shape & CORE_FLT_DIR ? ".direction = $5" : "",
+             shape & CORE_FLT_WITH ? " AND " : "", shape & CORE_FLT_WITH ? m : "",
+             shape & CORE_FLT_WITH ? ".contact_id IN (SELECT unnest($6::int4[]))" : "",
+             shape & CORE_FLT_TEXT ? (shape & CORE_FLT_NAMES ? " AND (" : " AND ") : "",
+             shape & CORE_FLT_TEXT ? m : "",
+             !(shape & CORE_FLT_TEXT) ? ""
+             : shape & CORE_FLT_NAMES ? ".content ILIKE $8 OR contact_id IN (SELECT unnest($9::int4[])))"
+                                      : ".content ILIKE $8");
+}
+
+/* Every parameter named once with its type, whatever the shape leaves
+ * out (a one-time filter, true). */
+#define FILTER_PARAMS                                                           \
+    " ($5::text IS NOT NULL AND $6::int4[] IS NOT NULL AND $7::int4 IS NOT NULL" \
+    "  AND $8::text IS NOT NULL AND $9::int4[] IS NOT NULL)"
+
+void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char pm[512];
+    filter_pred(pm, sizeof pm, "m", shape);
     snprintf(buf, len,
              "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
              "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
@@ -211,15 +236,25 @@ void core_sql_filtered(char *buf, size_t len, const char *table)
              "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
              "  FROM (SELECT DISTINCT ON (contact_id) contact_id, id, direction, content, created_at"
              "          FROM ONLY %s m"
-             "         WHERE (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4"
-             "           AND" FILTER_PASS("m")
+             "         WHERE (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4%s"
              "         ORDER BY contact_id, created_at DESC, id DESC) m"
              "  JOIN contacts c ON c.id = m.contact_id"
-             " WHERE NOT EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = m.contact_id"
-             "          AND x.created_at >= $1 AND (x.created_at, x.id) >= ($1, $2)"
-             "          AND x.created_at >= $3 AND x.created_at < $4 AND" FILTER_PASS("x") ")"
+             " WHERE" FILTER_PARAMS
              " ORDER BY m.created_at DESC, m.id DESC",
-             table);
+             table, pm);
+}
+
+void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
+{
+    char px[512];
+    filter_pred(px, sizeof px, "x", shape);
+    snprintf(buf, len,
+             "SELECT k.cid FROM unnest($11::int4[]) k(cid)"
+             " WHERE" FILTER_PARAMS " AND $10::text IS NOT NULL"
+             "   AND EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = k.cid"
+             "          AND x.created_at >= $1 AND (x.created_at, x.id) >= ($1, $2)"
+             "          AND x.created_at >= $3 AND x.created_at < $4%s)",
+             px);
 }
 
 const char core_sql_filter_contacts[] =
