@@ -60,7 +60,7 @@ static void search(const char *term)
     }
     char bad[256];
     if (core_filter_problem(term, bad, sizeof bad)) {
-        status_error(bad); /* the box keeps the text to mend */
+        status_error("%s", bad); /* the box keeps the text to mend */
         return;
     }
     if (list.pending && strcmp(list.pending->term, term) == 0)
