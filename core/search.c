@@ -378,7 +378,8 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
         return core_recent(s->conn, s->recent_cursor, limit, out);
     limit = core_clamp_limit(limit);
     if (s->filtered && !s->complete) {
-        enum core_status st = core_search_filter_run(s, limit);
+        enum core_status st = core_search_filter_run(s, limit,
+                                                     budget_ms > 0 ? t0 + budget_ms : 0);
         if (st != CORE_OK) {
             core_catalogue_stale(s->conn);
             return st;
@@ -405,6 +406,8 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     enum core_status st;
     if (!s->complete && out->count > 0)
         st = cursor_at(s, out, s->keys[out->count - 1]);
+    else if (!s->complete && s->filtered) /* the months above were read */
+        st = cursor_at(s, out, (struct core_pos){s->searched_back, INT64_MIN});
     else if (!s->complete)
         st = cursor_at(s, out, global_frontier(s));
     else
@@ -433,6 +436,7 @@ void core_search_close(struct core_search *s)
     free(s->prefilter);
     free(s->grams);
     free(s->recent_cursor);
+    core_search_filter_free(s);
     core_filter_free(&s->filter);
     free(s->with_ids);
     free(s->name_ids);

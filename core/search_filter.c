@@ -270,7 +270,75 @@ static enum core_status finish(struct core_search *s, size_t limit)
     return CORE_OK;
 }
 
-enum core_status core_search_filter_run(struct core_search *s, size_t limit)
+/* Where the walk of the months is, between calls of a page: the
+ * partitions, the next to read, their answers, and the rows not final
+ * yet. */
+struct core_filter_walk {
+    struct core_part *parts;
+    size_t nparts, next;
+    PGresult **res;
+    struct hit *hits;
+    size_t nhits, caphits;
+};
+
+void core_search_filter_free(struct core_search *s)
+{
+    struct core_filter_walk *w = s->walk;
+    if (!w)
+        return;
+    for (size_t k = 0; k < w->nparts && w->res; k++)
+        PQclear(w->res[k]);
+    free(w->res);
+    free(w->hits);
+    free(w->parts);
+    free(w);
+    s->walk = NULL;
+}
+
+static enum core_status walk_start(struct core_search *s)
+{
+    struct core_filter_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return CORE_ERR_NOMEM;
+    s->walk = w;
+    enum core_status st = filter_parts(s, &w->parts, &w->nparts);
+    if (st == CORE_OK && !(w->res = calloc(w->nparts ? w->nparts : 1, sizeof *w->res)))
+        st = CORE_ERR_NOMEM;
+    return st;
+}
+
+/* Read the walk's next partition and move what became final into the page. */
+static enum core_status walk_step(struct core_search *s, size_t limit)
+{
+    struct core_filter_walk *w = s->walk;
+    size_t i = w->next;
+    enum core_status st;
+    if (!(w->res[i] = read_part(s, &w->parts[i], &st)))
+        return st;
+    if ((st = drop_shown(s, w->res[i])) != CORE_OK)
+        return st;
+    s->scanned += (int64_t)w->parts[i].rows;
+    int n = PQntuples(w->res[i]);
+    if (w->nhits + (size_t)n > w->caphits) {
+        size_t cap = (w->nhits + (size_t)n) * 2;
+        struct hit *h = realloc(w->hits, cap * sizeof *h);
+        if (!h)
+            return CORE_ERR_NOMEM;
+        w->hits = h;
+        w->caphits = cap;
+    }
+    for (int k = 0; k < n; k++)
+        w->hits[w->nhits++] = (struct hit){
+            .pos = {core_get_time(w->res[i], k, 6), core_get_int8(w->res[i], k, 3)},
+            .contact = core_get_int4(w->res[i], k, 0), .res = (int)i, .row = k};
+    w->next++;
+    /* No partition left to read holds a row at or above its bound. */
+    int64_t floor = w->next < w->nparts ? w->parts[w->next].hi_us : CORE_US_NINF;
+    s->searched_back = w->next < w->nparts ? floor : 0;
+    return emit(s, w->res, w->hits, &w->nhits, floor, limit);
+}
+
+enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline)
 {
     /* CONVO_FORCE_STEP=months: the tests read the months for with: too. */
     const char *force = getenv("CONVO_FORCE_STEP");
@@ -279,54 +347,29 @@ enum core_status core_search_filter_run(struct core_search *s, size_t limit)
         enum core_status st = run_with(s, limit);
         return st == CORE_OK ? finish(s, limit) : st;
     }
-    struct core_part *parts = NULL;
-    size_t nparts = 0, nhits = 0, caphits = 0;
-    struct hit *hits = NULL;
-    PGresult **res = NULL;
-    enum core_status st = filter_parts(s, &parts, &nparts);
-    if (st == CORE_OK && !(res = calloc(nparts ? nparts : 1, sizeof *res)))
-        st = CORE_ERR_NOMEM;
-    size_t i = 0;
-    s->searched_back = 0;
-    for (; i < nparts && st == CORE_OK && s->page.count < limit; i++) {
+    enum core_status st = s->walk ? CORE_OK : walk_start(s);
+    struct core_filter_walk *w = s->walk;
+    while (st == CORE_OK && w->next < w->nparts && s->page.count < limit) {
         if (atomic_load(&s->conn->cancel_requested)) {
             snprintf(s->conn->err, sizeof s->conn->err, "%s",
                      core_status_message(CORE_ERR_CANCELLED));
-            st = CORE_ERR_CANCELLED;
-            break;
+            return CORE_ERR_CANCELLED;
         }
-        if (!(res[i] = read_part(s, &parts[i], &st)))
-            break;
-        if ((st = drop_shown(s, res[i])) != CORE_OK)
-            break;
-        s->scanned += (int64_t)parts[i].rows;
-        int n = PQntuples(res[i]);
-        if (nhits + (size_t)n > caphits) {
-            size_t cap = (nhits + (size_t)n) * 2;
-            struct hit *h = realloc(hits, cap * sizeof *h);
-            if (!h) {
-                st = CORE_ERR_NOMEM;
-                break;
-            }
-            hits = h;
-            caphits = cap;
-        }
-        for (int k = 0; k < n; k++)
-            hits[nhits++] = (struct hit){
-                .pos = {core_get_time(res[i], k, 6), core_get_int8(res[i], k, 3)},
-                .contact = core_get_int4(res[i], k, 0), .res = (int)i, .row = k};
-        /* No partition left to read holds a row at or above its bound. */
-        int64_t floor = i + 1 < nparts ? parts[i + 1].hi_us : CORE_US_NINF;
-        st = emit(s, res, hits, &nhits, floor, limit);
-        if (i + 1 < nparts)
-            s->searched_back = parts[i + 1].hi_us;
+        st = walk_step(s, limit);
+        /* Out of budget: the rows so far are final; the next call goes on,
+         * here or from a cursor at the next month's bound. Only after a
+         * month that ends at or below the cursor: those above it (the
+         * default partition) are read again from such a cursor, and the
+         * walk must get further each time. */
+        bool past = w->parts[w->next - 1].hi_us <= s->cursor.us;
+        if (st == CORE_OK && past && deadline > 0 && core_now_ms() >= deadline &&
+            w->next < w->nparts && s->page.count < limit)
+            return CORE_OK;
     }
-    if (st == CORE_OK && i == nparts)
+    if (st != CORE_OK)
+        return st;
+    if (w->next >= w->nparts)
         s->searched_back = 0;
-    for (size_t k = 0; k < nparts && res; k++)
-        PQclear(res[k]);
-    free(res);
-    free(hits);
-    free(parts);
-    return st == CORE_OK ? finish(s, limit) : st;
+    core_search_filter_free(s);
+    return finish(s, limit);
 }

@@ -97,6 +97,7 @@ struct core_search {
     char *name_ids;     /* contacts matched by name or phone, or NULL */
     int64_t scanned;    /* rows of the partitions read */
     int64_t searched_back; /* searched_back_to_us of a filtered page */
+    struct core_filter_walk *walk; /* its months, between partial answers */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -128,7 +129,11 @@ enum core_status core_search_emit(struct core_search *s, size_t limit);
 
 /* search_filter.c: a filtered search's patterns and contact sets. */
 enum core_status core_search_filter_open(struct core_search *s);
-/* search_filter.c: the filtered search's page, complete, up to limit rows. */
-enum core_status core_search_filter_run(struct core_search *s, size_t limit);
+/* search_filter.c: the filtered search's page, up to limit rows; by
+ * deadline (core_now_ms(), 0 = none) a partial one (s->complete false),
+ * its rows final, continued by the next call. */
+enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline);
+/* search_filter.c: what a partial filtered page holds between calls. */
+void core_search_filter_free(struct core_search *s);
 
 #endif

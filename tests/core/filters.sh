@@ -109,6 +109,15 @@ EMPTY_OK=1 check 'is:in is:out' '' none
 EMPTY_OK=1 check "before:$D100 after:$D20 pizza" pizza '' "$D20" "$D100"
 pass "filters and their combinations page as the SQL oracle says"
 
+# Out of budget, an answer holds the rows found so far (each final) and a
+# cursor that continues where it stopped: walked so, the same rows.
+for term in 'is:in' "before:$D45 pizza" 'is:out coffee'; do
+    want=$(walk "$term")
+    got=$(walk "$term" '--budget 1')
+    [ "$got" = "$want" ] || fail "search '$term' --budget 1: [$got], in full [$want]"
+done
+pass "partial answers of filtered searches continue to the same rows"
+
 # A quoted filter word is text, and so is every word with --literal.
 want=$(oracle 'is:in')
 got=$(walk '"is:in"'); [ "$got" = "$want" ] || fail "'\"is:in\"' found [$got], the text is:in [$want]"
