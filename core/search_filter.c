@@ -21,6 +21,7 @@
 #include "search_int.h"
 #include "search_sql.h"
 #include "strbuf.h"
+#include "term_pattern.h"
 
 /* The ids of the contacts matching text, by name, phone or phone digits. */
 static enum core_status contact_ids(struct core_search *s, const char *text, char **out)
@@ -44,6 +45,22 @@ static enum core_status contact_ids(struct core_search *s, const char *text, cha
     return st;
 }
 
+static enum core_status text_grams(struct core_search *s, const char *text)
+{
+    struct core_params p = {0};
+    enum core_status st;
+    core_param_text(&p, text);
+    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
+                                 "SELECT public.convo_grams($1)::text", &p, &st);
+    if (!r)
+        return st;
+    const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
+    if (strcmp(v, "{}") != 0 && !(s->grams = strdup(v)))
+        st = CORE_ERR_NOMEM;
+    PQclear(r);
+    return st;
+}
+
 enum core_status core_search_filter_open(struct core_search *s)
 {
     const struct core_filter *f = &s->filter;
@@ -58,6 +75,11 @@ enum core_status core_search_filter_open(struct core_search *s)
         st = contact_ids(s, f->with, &s->with_ids);
     if (st == CORE_OK && *text)
         st = contact_ids(s, text, &s->name_ids);
+    /* A text pg_trgm cannot see (see search_term in search.c): its
+     * n-grams, when the index of schema 006 holds some. */
+    if (st == CORE_OK && *text && (!core_term_indexable(text) || !core_term_has_word3(text) ||
+                                   core_term_has_symbol(text)))
+        st = text_grams(s, text);
     return st;
 }
 
@@ -128,7 +150,8 @@ static unsigned filter_shape(const struct core_search *s)
 {
     return (s->filter.dir != CORE_DIR_ANY ? CORE_FLT_DIR : 0) |
            (s->with_ids ? CORE_FLT_WITH : 0) | (*s->pattern ? CORE_FLT_TEXT : 0) |
-           (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0);
+           (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0) |
+           (*s->pattern && s->grams ? CORE_FLT_GRAMS : 0);
 }
 
 /* Below a cursor: the contacts of r that an earlier page showed (a
@@ -151,6 +174,7 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
     snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
     struct core_params p = {0};
     filter_params(s, &p);
+    core_param_text(&p, s->grams ? s->grams : "{}");
     core_param_text(&p, ids.data);
     enum core_status st;
     PGresult *shown = core_conn_exec(s->conn, name, sql, &p, &st);
@@ -174,6 +198,7 @@ static PGresult *read_part(struct core_search *s, const struct core_part *pt,
     snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
     struct core_params p = {0};
     filter_params(s, &p);
+    core_param_text(&p, s->grams ? s->grams : "{}");
     double t0 = core_now_ms();
     PGresult *r = core_conn_exec(s->conn, name, sql, &p, st);
     if (r && s->trace)

@@ -222,26 +222,54 @@ static void filter_pred(char *buf, size_t len, const char *m, unsigned shape)
  * out (a one-time filter, true). */
 #define FILTER_PARAMS                                                           \
     " ($5::text IS NOT NULL AND $6::int4[] IS NOT NULL AND $7::int4 IS NOT NULL" \
-    "  AND $8::text IS NOT NULL AND $9::int4[] IS NOT NULL)"
+    "  AND $8::text IS NOT NULL AND $9::int4[] IS NOT NULL AND $11::int4[] IS NOT NULL)"
+
+#define FILTER_COLS " contact_id, id, direction, content, created_at"
+#define FILTER_POS " (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4"
+
+/* The partition's rows that pass and match, in arms that each can use
+ * an index: the content (trigram, or the n-grams $11 for a term pg_trgm
+ * cannot see), and the contacts matched by name or phone (their index
+ * on contact_id). */
+static void filter_arms(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char base[512];
+    filter_pred(base, sizeof base, "m", shape & (CORE_FLT_DIR | CORE_FLT_WITH));
+    if (!(shape & CORE_FLT_TEXT)) {
+        snprintf(buf, len, "SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s",
+                 table, base);
+        return;
+    }
+    const char *content = shape & CORE_FLT_GRAMS
+        ? "public.convo_grams(m.content) OPERATOR(public.@>) $11::int4[]"
+          " AND (m.content ILIKE $8) IS TRUE"
+        : "m.content ILIKE $8";
+    size_t n = (size_t)snprintf(buf, len,
+                                "SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s AND %s",
+                                table, base, content);
+    if ((shape & CORE_FLT_NAMES) && n < len)
+        snprintf(buf + n, len - n,
+                 " UNION ALL SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s"
+                 " AND m.contact_id = ANY($9::int4[])",
+                 table, base);
+}
 
 void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
 {
-    char pm[512];
-    filter_pred(pm, sizeof pm, "m", shape);
+    char arms[2048];
+    filter_arms(arms, sizeof arms, table, shape);
     snprintf(buf, len,
              "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
              "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
              "       $8 <> '' AND c.name ILIKE $8,"
              "       $8 <> '' AND (c.phone_number ILIKE $8"
              "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
-             "  FROM (SELECT DISTINCT ON (contact_id) contact_id, id, direction, content, created_at"
-             "          FROM ONLY %s m"
-             "         WHERE (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4%s"
+             "  FROM (SELECT DISTINCT ON (contact_id)" FILTER_COLS " FROM (%s) a"
              "         ORDER BY contact_id, created_at DESC, id DESC) m"
              "  JOIN contacts c ON c.id = m.contact_id"
              " WHERE" FILTER_PARAMS
              " ORDER BY m.created_at DESC, m.id DESC",
-             table, pm);
+             arms);
 }
 
 void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
@@ -249,7 +277,7 @@ void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
     char px[512];
     filter_pred(px, sizeof px, "x", shape);
     snprintf(buf, len,
-             "SELECT k.cid FROM unnest($11::int4[]) k(cid)"
+             "SELECT k.cid FROM unnest($12::int4[]) k(cid)"
              " WHERE" FILTER_PARAMS " AND $10::text IS NOT NULL"
              "   AND EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = k.cid"
              "          AND x.created_at >= $1 AND (x.created_at, x.id) >= ($1, $2)"

@@ -51,11 +51,12 @@ enum {
     CORE_FLT_WITH = 2,  /* with: given ($6) */
     CORE_FLT_TEXT = 4,  /* text to match ($8) */
     CORE_FLT_NAMES = 8, /* and contacts matched by name or phone ($9) */
+    CORE_FLT_GRAMS = 16, /* the text's n-grams ($11; "{}" when not) */
 };
 /* shape: the CORE_FLT_* that apply; the statement tests only those. */
 void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape);
-/* Of the contacts $11 (int4[]), those with a message at or above the
- * cursor that passes and matches (the same $1..$10): an earlier page
+/* Of the contacts $12 (int4[]), those with a message at or above the
+ * cursor that passes and matches (the same $1..$11): an earlier page
  * showed them. */
 void core_sql_filtered_shown(char *buf, size_t len, unsigned shape);
 /* The same for a few with: contacts, probed one by one: LIMIT $11. */

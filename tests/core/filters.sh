@@ -105,6 +105,8 @@ done
 unset CONVO_FORCE_STEP
 check "Zed is:out before:$D20" Zed out '' "$D20"
 check 'banana is:in' banana in
+check 'is:in 12' 12 in                 # no trigram: the n-gram index
+check '"is:in" is:in' 'is:in' in       # punctuation: the n-gram index
 EMPTY_OK=1 check 'is:in is:out' '' none
 EMPTY_OK=1 check "before:$D100 after:$D20 pizza" pizza '' "$D20" "$D100"
 pass "filters and their combinations page as the SQL oracle says"
