@@ -262,6 +262,47 @@ enum core_status core_search_next(struct core_search *search, size_t limit,
 
 void core_search_close(struct core_search *search);
 
+/* Filter words in a term (docs/search.md#filters): is:in, is:out,
+ * after:DATE (inclusive), before:DATE (exclusive), with:TEXT (a contact's
+ * name or phone contains it; "quoted" for blanks). A bad one is
+ * CORE_ERR_TERM with the connection's error "bad filter 'WORD': why".
+ * core_search_open() reads them; with CORE_SEARCH_LITERAL the whole term
+ * is text. */
+enum { CORE_SEARCH_LITERAL = 1 };
+
+/* The filter words of a term, read as search reads them (filter.c), for
+ * a program that runs its own SQL to compare (convo-bench's baseline). */
+/* Directions a message may have to pass: both bits when no is: was given,
+ * none when is:in and is:out were (then nothing passes). */
+enum { CORE_DIR_IN = 1, CORE_DIR_OUT = 2, CORE_DIR_ANY = 3 };
+
+struct core_filter {
+    bool any;          /* a filter word was given */
+    char *text;        /* what is left to search: the other words joined by
+                          one space (the term itself when no word was a
+                          filter or a quoted filter word) */
+    unsigned dir;      /* CORE_DIR_* bits */
+    int64_t after_us;  /* messages at or after it; INT64_MIN when not given */
+    int64_t before_us; /* messages before it; INT64_MAX when not given */
+    char *with;        /* contacts whose name or phone contain it, or NULL */
+};
+
+/* Split term into its filters and its text. literal: no word is a filter
+ * (text is term). Dates are read by core_date_parse() at now_us. NULL on
+ * success; else err receives "bad filter 'WORD': why" (or that memory ran
+ * out) and the function returns err. Free with core_filter_free() in
+ * either case. */
+const char *core_filter_parse(const char *term, bool literal, int64_t now_us,
+                              struct core_filter *f, char *err, size_t errlen);
+void core_filter_free(struct core_filter *f);
+
+/* What core_search_open() would say of term's filter words, without a
+ * database: NULL when they are good, else err ("bad filter ..."). */
+const char *core_filter_problem(const char *term, char *err, size_t errlen);
+enum core_status core_search_open_with(struct core_conn *conn, const char *term,
+                                       const char *cursor, unsigned flags,
+                                       struct core_search **out);
+
 /* Convenience: a complete page, no budget. */
 enum core_status core_search(struct core_conn *conn, const char *term,
                              const char *cursor, size_t limit,

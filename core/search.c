@@ -144,8 +144,28 @@ static void search_detach(struct core_conn_user *user)
     s->conn = NULL;
 }
 
+/* A term with filter words: its own statements (search_filter.c). Its
+ * cursors are not those of the same term searched literally. */
+static enum core_status open_filtered(struct core_search *s, const char *term,
+                                      const char *cursor)
+{
+    s->filtered = true;
+    s->context = core_term_context(term) ^ UINT64_C(0x66696c7465727321); /* "filters!" */
+    if (core_page_cursor(s->conn, cursor, CORE_CURSOR_SEARCH, s->context, CORE_POS_TOP,
+                         &s->cursor) != CORE_OK)
+        return CORE_ERR_CURSOR;
+    return core_search_filter_open(s);
+}
+
 enum core_status core_search_open(struct core_conn *conn, const char *term,
                                   const char *cursor, struct core_search **out)
+{
+    return core_search_open_with(conn, term, cursor, 0, out);
+}
+
+enum core_status core_search_open_with(struct core_conn *conn, const char *term,
+                                       const char *cursor, unsigned flags,
+                                       struct core_search **out)
 {
     *out = NULL;
     if (!term)
@@ -163,10 +183,29 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
     core_conn_attach(conn, &s->user, search_detach);
     s->inflight = -1;
     core_page_init(&s->page);
-    s->term = strdup(term);
+    char why[sizeof conn->err];
+    if (core_filter_parse(term, (flags & CORE_SEARCH_LITERAL) != 0, core_wall_us(), &s->filter,
+                          why, sizeof why)) {
+        snprintf(conn->err, sizeof conn->err, "%s", why);
+        core_search_close(s);
+        return CORE_ERR_TERM;
+    }
+    /* The text searched: the term, or its quoted filter words unquoted.
+     * Cursors belong to the whole term (s->context). */
+    s->term = strdup(s->filter.text);
     if (!s->term)
         goto nomem;
-    if (!*term) {
+    if (s->filter.any) {
+        enum core_status st = open_filtered(s, term, cursor);
+        if (st != CORE_OK) {
+            core_search_close(s);
+            return st;
+        }
+        *out = s;
+        return CORE_OK;
+    }
+    const char *text = s->term;
+    if (!*text) {
         s->recent = true;
         struct core_pos pos;
         if (core_page_cursor(conn, cursor, CORE_CURSOR_RECENT, 0, CORE_POS_TOP, &pos) != CORE_OK) {
@@ -185,7 +224,7 @@ enum core_status core_search_open(struct core_conn *conn, const char *term,
         core_search_close(s);
         return CORE_ERR_CURSOR;
     }
-    enum core_status st = search_term(s, term);
+    enum core_status st = search_term(s, text);
     if (st == CORE_OK)
         st = build_sources(s);
     if (st != CORE_OK) {
@@ -338,7 +377,14 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     if (s->recent)
         return core_recent(s->conn, s->recent_cursor, limit, out);
     limit = core_clamp_limit(limit);
-    if (!s->complete) {
+    if (s->filtered && !s->complete) {
+        enum core_status st = core_search_filter_run(s, limit,
+                                                     budget_ms > 0 ? t0 + budget_ms : 0);
+        if (st != CORE_OK) {
+            core_catalogue_stale(s->conn);
+            return st;
+        }
+    } else if (!s->complete) {
         enum core_status st = run(s, limit, budget_ms > 0 ? t0 + budget_ms : 0);
         if (st != CORE_OK) {
             /* Partitions may have been swapped or dropped: look again. */
@@ -360,6 +406,8 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
     enum core_status st;
     if (!s->complete && out->count > 0)
         st = cursor_at(s, out, s->keys[out->count - 1]);
+    else if (!s->complete && s->filtered) /* the months above were read */
+        st = cursor_at(s, out, (struct core_pos){s->searched_back, INT64_MIN});
     else if (!s->complete)
         st = cursor_at(s, out, global_frontier(s));
     else
@@ -369,8 +417,8 @@ enum core_status core_search_next(struct core_search *s, size_t limit,
         return CORE_ERR_NOMEM;
     }
     out->complete = s->complete;
-    out->scanned_rows = scanned_rows(s);
-    out->searched_back_to_us = searched_back_to(s);
+    out->scanned_rows = s->filtered ? s->scanned : scanned_rows(s);
+    out->searched_back_to_us = s->filtered ? s->searched_back : searched_back_to(s);
     out->elapsed_ms = core_now_ms() - t0;
     return CORE_OK;
 }
@@ -388,6 +436,10 @@ void core_search_close(struct core_search *s)
     free(s->prefilter);
     free(s->grams);
     free(s->recent_cursor);
+    core_search_filter_free(s);
+    core_filter_free(&s->filter);
+    free(s->with_ids);
+    free(s->name_ids);
     free(s->sources);
     free(s->batch);
     free(s->items);

@@ -7,6 +7,7 @@
 
 #include "catalogue.h"
 #include "cursor.h"
+#include "filter.h"
 #include "idset.h"
 #include "session.h"
 
@@ -89,6 +90,14 @@ struct core_search {
     /* What steps really cost here, to choose the next one. */
     double sent_ms;
     double walk_ms, bitmap_ms, bitmap_rows, scan_ms, scan_rows;
+    /* A search with filter words (search_filter.c). */
+    bool filtered;
+    struct core_filter filter;
+    char *with_ids;     /* int4[] literal of the with: contacts, or NULL */
+    char *name_ids;     /* contacts matched by name or phone, or NULL */
+    int64_t scanned;    /* rows of the partitions read */
+    int64_t searched_back; /* searched_back_to_us of a filtered page */
+    struct core_filter_walk *walk; /* its months, between partial answers */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -121,5 +130,14 @@ enum core_status core_search_emit(struct core_search *s, size_t limit);
  * of: every row of the page has one). */
 enum core_status core_search_page_add(struct core_search *s, const struct core_row *row,
                                       struct core_pos key);
+
+/* search_filter.c: a filtered search's patterns and contact sets. */
+enum core_status core_search_filter_open(struct core_search *s);
+/* search_filter.c: the filtered search's page, up to limit rows; by
+ * deadline (core_now_ms(), 0 = none) a partial one (s->complete false),
+ * its rows final, continued by the next call. */
+enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline);
+/* search_filter.c: what a partial filtered page holds between calls. */
+void core_search_filter_free(struct core_search *s);
 
 #endif

@@ -189,3 +189,121 @@ const char core_sql_finalize[] =
     "  LEFT JOIN LATERAL (SELECT id, direction, content, created_at FROM messages"
     "         WHERE " NAME_OR_PHONE " AND created_at = c.last_message_at"
     "           AND id = c.last_message_id AND contact_id = c.id LIMIT 1) p ON true";
+
+/* A message m passes the filters and matches: direction $5 ('' any),
+ * contact in the with: set $6 unless $7 = 0, and, with text $8 (''
+ * none), content ILIKE $8 or a contact matched by name or phone ($9).
+ * The sets are hashed subplans: one hash per statement, not a scan of
+ * the array per row. */
+#define FILTER_PASS(m)                                                          \
+    " ($5 = '' OR " m ".direction = $5)"                                        \
+    " AND ($7 = 0 OR " m ".contact_id IN (SELECT unnest($6::int4[])))"          \
+    " AND ($8 = '' OR " m ".content ILIKE $8"                                   \
+    "      OR " m ".contact_id IN (SELECT unnest($9::int4[])))"
+
+/* The filters of shape (CORE_FLT_*) on message m, and only those: a
+ * predicate that cannot apply is left out rather than ORed away, so that
+ * the plan can use the trigram index for the text. */
+static void filter_pred(char *buf, size_t len, const char *m, unsigned shape)
+{
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s",
+             shape & CORE_FLT_DIR ? " AND " : "", shape & CORE_FLT_DIR ? m : "",
+             shape & CORE_FLT_DIR ? ".direction = $5" : "",
+             shape & CORE_FLT_WITH ? " AND " : "", shape & CORE_FLT_WITH ? m : "",
+             shape & CORE_FLT_WITH ? ".contact_id IN (SELECT unnest($6::int4[]))" : "",
+             shape & CORE_FLT_TEXT ? (shape & CORE_FLT_NAMES ? " AND (" : " AND ") : "",
+             shape & CORE_FLT_TEXT ? m : "",
+             !(shape & CORE_FLT_TEXT) ? ""
+             : shape & CORE_FLT_NAMES ? ".content ILIKE $8 OR contact_id IN (SELECT unnest($9::int4[])))"
+                                      : ".content ILIKE $8");
+}
+
+/* Every parameter named once with its type, whatever the shape leaves
+ * out (a one-time filter, true). */
+#define FILTER_PARAMS                                                           \
+    " ($5::text IS NOT NULL AND $6::int4[] IS NOT NULL AND $7::int4 IS NOT NULL" \
+    "  AND $8::text IS NOT NULL AND $9::int4[] IS NOT NULL AND $11::int4[] IS NOT NULL)"
+
+#define FILTER_COLS " contact_id, id, direction, content, created_at"
+#define FILTER_POS " (created_at, id) < ($1, $2) AND created_at >= $3 AND created_at < $4"
+
+/* The partition's rows that pass and match, in arms that each can use
+ * an index: the content (trigram, or the n-grams $11 for a term pg_trgm
+ * cannot see), and the contacts matched by name or phone (their index
+ * on contact_id). */
+static void filter_arms(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char base[512];
+    filter_pred(base, sizeof base, "m", shape & (CORE_FLT_DIR | CORE_FLT_WITH));
+    if (!(shape & CORE_FLT_TEXT)) {
+        snprintf(buf, len, "SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s",
+                 table, base);
+        return;
+    }
+    const char *content = shape & CORE_FLT_GRAMS
+        ? "public.convo_grams(m.content) OPERATOR(public.@>) $11::int4[]"
+          " AND (m.content ILIKE $8) IS TRUE"
+        : "m.content ILIKE $8";
+    size_t n = (size_t)snprintf(buf, len,
+                                "SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s AND %s",
+                                table, base, content);
+    if ((shape & CORE_FLT_NAMES) && n < len)
+        snprintf(buf + n, len - n,
+                 " UNION ALL SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s"
+                 " AND m.contact_id = ANY($9::int4[])",
+                 table, base);
+}
+
+void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char arms[2048];
+    filter_arms(arms, sizeof arms, table, shape);
+    snprintf(buf, len,
+             "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+             "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
+             "       $8 <> '' AND c.name ILIKE $8,"
+             "       $8 <> '' AND (c.phone_number ILIKE $8"
+             "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
+             "  FROM (SELECT DISTINCT ON (contact_id)" FILTER_COLS " FROM (%s) a"
+             "         ORDER BY contact_id, created_at DESC, id DESC) m"
+             "  JOIN contacts c ON c.id = m.contact_id"
+             " WHERE" FILTER_PARAMS
+             " ORDER BY m.created_at DESC, m.id DESC",
+             arms);
+}
+
+void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
+{
+    char px[512];
+    filter_pred(px, sizeof px, "x", shape);
+    snprintf(buf, len,
+             "SELECT k.cid FROM unnest($12::int4[]) k(cid)"
+             " WHERE" FILTER_PARAMS " AND $10::text IS NOT NULL"
+             "   AND EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = k.cid"
+             "          AND x.created_at >= $1 AND (x.created_at, x.id) >= ($1, $2)"
+             "          AND x.created_at >= $3 AND x.created_at < $4%s)",
+             px);
+}
+
+const char core_sql_filter_contacts[] =
+    "SELECT coalesce(array_agg(id ORDER BY id), '{}')::text FROM contacts"
+    " WHERE name ILIKE $1 OR phone_number ILIKE $1"
+    "    OR ($2 <> '' AND public.convo_digits(phone_number) LIKE $2)";
+
+/* A few with: contacts ($6): each one's newest message that passes the
+ * filters and matches, one index probe per contact (newest first, until
+ * a match), kept when it lies below the cursor (at or above it, an
+ * earlier page showed the conversation). $7 is 1; LIMIT $11. */
+const char core_sql_filtered_with[] =
+    "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+    "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
+    "       $8 <> '' AND c.name ILIKE $8,"
+    "       $8 <> '' AND (c.phone_number ILIKE $8"
+    "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
+    "  FROM contacts c"
+    "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages m"
+    "         WHERE m.contact_id = c.id AND m.created_at >= $3 AND m.created_at < $4"
+    "           AND" FILTER_PASS("m")
+    "         ORDER BY m.created_at DESC, m.id DESC LIMIT 1) m"
+    " WHERE $7 <> 0 AND c.id = ANY($6::int4[]) AND (m.created_at, m.id) < ($1, $2)"
+    " ORDER BY m.created_at DESC, m.id DESC LIMIT $11";

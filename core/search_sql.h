@@ -40,4 +40,29 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how);
  * and whether the pointer is stale (17). */
 extern const char core_sql_finalize[];
 
+/* A filtered search (search_filter.c) over one partition: below the
+ * cursor ($1, $2), in [$3, $4), each contact's newest message that passes
+ * the filters and matches (direction $5, with: set $6 ($7 unused here),
+ * ILIKE pattern $8 or "" for no text, name-matched contacts $9, phone
+ * digits $10). Columns: the row decoder's from 0, then content, name, phone
+ * matched (7-9). Newest first. */
+enum {
+    CORE_FLT_DIR = 1,   /* is: given ($5) */
+    CORE_FLT_WITH = 2,  /* with: given ($6) */
+    CORE_FLT_TEXT = 4,  /* text to match ($8) */
+    CORE_FLT_NAMES = 8, /* and contacts matched by name or phone ($9) */
+    CORE_FLT_GRAMS = 16, /* the text's n-grams ($11; "{}" when not) */
+};
+/* shape: the CORE_FLT_* that apply; the statement tests only those. */
+void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape);
+/* Of the contacts $12 (int4[]), those with a message at or above the
+ * cursor that passes and matches (the same $1..$11): an earlier page
+ * showed them. */
+void core_sql_filtered_shown(char *buf, size_t len, unsigned shape);
+/* The same for a few with: contacts, probed one by one: LIMIT $11. */
+extern const char core_sql_filtered_with[];
+/* The ids of the contacts whose name or phone contains pattern $1 (or
+ * whose phone digits contain $2), as an int4[] literal. */
+extern const char core_sql_filter_contacts[];
+
 #endif

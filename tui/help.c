@@ -42,7 +42,7 @@ static const char *const action_help[ACT_COUNT] = {
 /* Keys that are not bindings of keys.c: the text boxes' and the mouse's. */
 static const struct { const char *keys, *text; } other_help[] = {
     {"Up Down", "in the search box: earlier searches"},
-    {"← → ^A ^E ^K ^U ^W", "in a text box: move, to the start, to the end; delete to the end, to the start, the word before"},
+    {"← → ^A ^E ^K ^U ^W", "edit a text box as readline does (Delete, ^D too)"},
     {"wheel", "scroll the list or the conversation"},
 };
 enum { NOTHER = sizeof other_help / sizeof other_help[0] };
@@ -133,6 +133,7 @@ static int help_body(struct help_line *l, int w)
     /* Keys and descriptions side by side when the descriptions keep room. */
     bool wide = inner - kw >= 20;
     help_wrap(l, &n, "In the search box letters are text; Enter keeps, Esc clears.", 2, inner);
+    help_wrap(l, &n, "Filters: is:in is:out after:DATE before:DATE with:NAME", 2, inner);
     for (size_t i = 0; i < NORDER + NOTHER; i++) {
         int first = n;
         if (wide) {

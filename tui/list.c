@@ -58,6 +58,11 @@ static void search(const char *term)
         status_error("search term too long or not valid UTF-8");
         return;
     }
+    char bad[256];
+    if (core_filter_problem(term, bad, sizeof bad)) {
+        status_error("%s", bad); /* the box keeps the text to mend */
+        return;
+    }
     if (list.pending && strcmp(list.pending->term, term) == 0)
         return;
     if (list.shown && strcmp(list.shown->term, term) == 0) {

@@ -237,7 +237,14 @@ static void draw_status(void)
         }
 
     }
-    showing_note(left, sizeof left);
+    /* The prompt line holds the search box: an error about what is typed
+     * (a bad filter word) shows here instead, while the box keeps it. */
+    bool error;
+    const char *note = status_note_text(&error);
+    if (list.prompt.active && note && error)
+        snprintf(left, sizeof left, " %s", note);
+    else
+        showing_note(left, sizeof left);
     if (m)
         lat = m->latency_ms;
     double now = core_now_ms(), since = 0, running = -1;

@@ -38,6 +38,22 @@ static const char naive_search_sql[] =
     "  ORDER BY m.contact_id, m.created_at DESC, m.id DESC) s"
     " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET $3";
 
+/* The same with search's filter words (core_filter_parse): direction $4
+ * ('' any), [$5, $6), contacts whose name or phone contain $7 ('' any, its
+ * digits $8); $1 is the text's pattern ('%%' without text: every message). */
+static const char naive_filtered_sql[] =
+    "SELECT contact_id, id FROM ("
+    " SELECT DISTINCT ON (m.contact_id) m.contact_id, m.created_at, m.id"
+    "   FROM messages m JOIN contacts c ON c.id = m.contact_id"
+    "  WHERE ($4 = '' OR m.direction = $4)"
+    "    AND m.created_at >= $5::timestamptz AND m.created_at < $6::timestamptz"
+    "    AND ($7 = '' OR c.name ILIKE $7 OR c.phone_number ILIKE $7"
+    "         OR ($8 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $8))"
+    "    AND (m.content ILIKE $1 OR c.name ILIKE $1 OR c.phone_number ILIKE $1"
+    "         OR ($2 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $2))"
+    "  ORDER BY m.contact_id, m.created_at DESC, m.id DESC) s"
+    " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET $3";
+
 struct ids {
     int n;
     int contact[CORE_PAGE_MAX];
@@ -111,12 +127,30 @@ static double baseline_search(PGconn *pg, const char *term, int offset,
     *same = true;
     if (skip_naive)
         return -1;
-    char *pat = core_like_pattern(term), *dig = core_digits_pattern(term), off[32];
+    struct core_filter f;
+    char err[256];
+    if (core_filter_parse(term, false, core_wall_us(), &f, err, sizeof err)) {
+        core_filter_free(&f);
+        fprintf(stderr, "convo-bench: %s\n", err);
+        exit(2);
+    }
+    char *pat = core_like_pattern(f.text), *dig = core_digits_pattern(f.text), off[32];
+    char *wpat = f.with ? core_like_pattern(f.with) : NULL;
+    char *wdig = f.with ? core_digits_pattern(f.with) : NULL;
+    char after[CORE_TIME_LEN], before[CORE_TIME_LEN];
+    core_format_time(f.after_us, after);
+    core_format_time(f.before_us, before);
     snprintf(off, sizeof off, "%d", offset);
-    const char *vals[3] = {pat, dig, off};
-    double nv = baseline(pg, naive_search_sql, 3, vals, mine, same);
+    const char *dir = f.dir == CORE_DIR_ANY ? "" : f.dir == CORE_DIR_IN ? "in"
+                      : f.dir == CORE_DIR_OUT ? "out" : "none";
+    const char *vals[8] = {pat, dig, off, dir, after, before, wpat ? wpat : "", wdig ? wdig : ""};
+    double nv = f.any ? baseline(pg, naive_filtered_sql, 8, vals, mine, same)
+                      : baseline(pg, naive_search_sql, 3, vals, mine, same);
     free(pat);
     free(dig);
+    free(wpat);
+    free(wdig);
+    core_filter_free(&f);
     return nv;
 }
 

@@ -15,6 +15,7 @@
 static const char usage_text[] =
     "usage: convo-query [-d CONNINFO] recent [--limit N] [--after CURSOR | --before DATE]\n"
     "       convo-query [-d CONNINFO] search TERM [--limit N] [--after CURSOR] [--budget MS]\n"
+    "                   [--literal]   (TERM may hold is:in is:out after:DATE before:DATE with:NAME)\n"
     "       convo-query [-d CONNINFO] messages CONTACT_ID [--limit N] [--after CURSOR | --before DATE]\n"
     "       convo-query [-d CONNINFO] export CONTACT_ID [--format jsonl|csv|txt]\n"
     "       convo-query [-d CONNINFO] export --search TERM [--format jsonl|csv|txt]\n"
@@ -237,7 +238,7 @@ static int live_dispatch(int argc, char **argv)
 struct query_args {
     const char *db, *after, *cmd, *arg, *before, *format, *search;
     long limit, budget;
-    bool have_arg, budget_given;
+    bool have_arg, budget_given, literal;
 };
 
 /* Read argv into q: -1 when it parsed, else the exit status (after --help
@@ -281,6 +282,8 @@ static int parse_args(int argc, char **argv, struct query_args *q)
                 return usage("--budget must be 0..%ld milliseconds, got %s", BUDGET_MAX,
                              *v ? v : "''");
             q->budget_given = true;
+        } else if (strcmp(a, "--literal") == 0) {
+            q->literal = true;
         } else if (strcmp(a, "--") == 0 && q->cmd && !q->have_arg && more) {
             q->arg = argv[++i];
             q->have_arg = true;
@@ -331,7 +334,8 @@ static int run_page(const struct query_args *q, long contact, const char *before
         st = core_messages(conn, (int32_t)contact, cursor, (size_t)q->limit, &page);
     } else {
         struct core_search *s;
-        st = core_search_open(conn, q->arg, q->after, &s);
+        st = core_search_open_with(conn, q->arg, q->after,
+                                   q->literal ? CORE_SEARCH_LITERAL : 0, &s);
         if (st == CORE_OK) {
             st = core_search_next(s, (size_t)q->limit, (double)q->budget, &page);
             core_search_close(s);
@@ -437,6 +441,13 @@ int main(int argc, char **argv)
     }
     if (q.budget_given && !search)
         return usage("--budget applies to search only, not %s", q.cmd);
+    if (q.literal && !search)
+        return usage("--literal applies to search only, not %s", q.cmd);
+    char bad[256];
+    if (search && !q.literal && core_filter_problem(q.arg, bad, sizeof bad)) {
+        fprintf(stderr, "convo-query: %s\n", bad);
+        return 2;
+    }
     char before[CORE_CURSOR_SIZE];
     if (q.before) {
         int64_t at;

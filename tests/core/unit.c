@@ -276,8 +276,62 @@ static void test_term_problem(void)
     check_str(core_term_problem(term), "longer than 200 characters", __LINE__);
 }
 
+/* Filter words: the text left, each filter's value, quotes, bad words. */
+static void test_filters(void)
+{
+    setenv("TZ", "UTC", 1);
+    tzset();
+    struct core_filter f;
+    char err[256];
+    CHECK(!core_filter_parse("  pizza   is:out  after:2026-10-01 now ", false, 0, &f, err,
+                             sizeof err));
+    check_str(f.text, "pizza now", __LINE__);
+    CHECK(f.any && f.dir == CORE_DIR_OUT && f.with == NULL);
+    CHECK(f.after_us == INT64_C(1790812800000000) && f.before_us == INT64_MAX);
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("with:\"Ana M\" before:2026-10-01T10:30 is:in is:IN", false, 0,
+                             &f, err, sizeof err));
+    check_str(f.text, "", __LINE__);
+    check_str(f.with, "Ana M", __LINE__);
+    CHECK(f.dir == CORE_DIR_IN && f.before_us == INT64_C(1790812800000000) + INT64_C(37800000000));
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("is:in is:out", false, 0, &f, err, sizeof err));
+    CHECK(f.dir == 0); /* both: nothing passes */
+    core_filter_free(&f);
+    /* No filter word: the term exactly as typed; a quoted one is text. */
+    CHECK(!core_filter_parse("a  b", false, 0, &f, err, sizeof err));
+    check_str(f.text, "a  b", __LINE__);
+    CHECK(!f.any);
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("\"is:in\" \"ok\"", false, 0, &f, err, sizeof err));
+    check_str(f.text, "is:in \"ok\"", __LINE__);
+    CHECK(!f.any);
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("is:in x", true, 0, &f, err, sizeof err));
+    check_str(f.text, "is:in x", __LINE__);
+    CHECK(!f.any && f.dir == CORE_DIR_ANY);
+    core_filter_free(&f);
+    static const char *const bad[][2] = {
+        {"is:sideways", "bad filter 'is:sideways': is: takes in or out"},
+        {"x after:2026-13-01", "bad filter 'after:2026-13-01': after: takes YYYY-MM-DD or "
+                               "YYYY-MM-DDTHH:MM (no such date or time)"},
+        {"with:", "bad filter 'with:': with: takes a name or phone number"},
+        {"with:\"  \"", "bad filter 'with:\"  \"': with: takes a name or phone number"},
+        {"with:\"Ana", "bad filter 'with:\"Ana': with: has no closing quote"},
+        {"with:a with:b", "bad filter 'with:b': with: given twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *why = core_filter_parse(bad[i][0], false, 0, &f, err, sizeof err);
+        check_str(why, bad[i][1], __LINE__);
+        core_filter_free(&f);
+        check_str(core_filter_problem(bad[i][0], err, sizeof err), bad[i][1], __LINE__);
+    }
+    CHECK(core_filter_problem("pizza is:in", err, sizeof err) == NULL);
+}
+
 int main(void)
 {
+    test_filters();
     test_extreme_times();
     test_term_problem();
     test_cursor_roundtrip();

@@ -132,3 +132,21 @@ else
 fi
 keys Escape
 pass "a non-ASCII term"
+
+# Filter words: the rows of convo-query search with the same words; a bad
+# one is named in the status bar and the box keeps the text.
+"$CONVO_QUERY" search "is:out $term" --limit 50 >"$tmp/filtered" || fail "convo-query search failed"
+keys /
+type_text "is:out $term"
+wait_for "/is:out $term"
+if grep -q '"contact_id"' "$tmp/filtered"; then
+    wait_for "convo · search"
+    check_rows "$tmp/filtered" 1 "rows for 'is:out $term' differ from convo-query search"
+fi
+keys C-u
+type_text "is:sideways"
+wait_for "bad filter 'is:sideways': is: takes in or out"
+wait_for "/is:sideways"
+keys C-u Escape
+wait_for "recent conversations"
+pass "filter words search as convo-query does; a bad one shows in the status bar"

@@ -1,0 +1,400 @@
+/* core/search_filter.c - a search with filter words (is:, after:,
+ * before:, with:; filter.c reads them). The filters are predicates of
+ * one statement per partition (search_sql.c, core_sql_filtered), and
+ * only the months that overlap [after, before) and lie at or below the
+ * cursor are read. A conversation's anchor is its newest message that
+ * passes the filters and matches (by content, or any such message of a
+ * contact matched by name or phone): each partition answers its
+ * contacts' newest such message, and the partitions are merged newest
+ * first, so a contact's first row is its anchor. With no text every
+ * message that passes matches; with: narrows the contacts.
+ *
+ * Partitions are read in the order of their upper bounds (the default
+ * partition, unbounded, first); a row is final once it lies at or above
+ * the upper bound of every partition not read yet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "rows.h"
+#include "search_int.h"
+#include "search_sql.h"
+#include "strbuf.h"
+#include "term_pattern.h"
+
+/* The ids of the contacts matching text, by name, phone or phone digits. */
+static enum core_status contact_ids(struct core_search *s, const char *text, char **out)
+{
+    char *pattern = core_like_pattern(text), *digits = core_digits_pattern(text);
+    enum core_status st = CORE_ERR_NOMEM;
+    if (pattern && digits) {
+        struct core_params p = {0};
+        core_param_text(&p, pattern);
+        core_param_text(&p, digits);
+        PGresult *r = core_conn_exec(s->conn, "convo_filter_contacts",
+                                     core_sql_filter_contacts, &p, &st);
+        if (r) {
+            *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
+            st = *out ? CORE_OK : CORE_ERR_NOMEM;
+            PQclear(r);
+        }
+    }
+    free(pattern);
+    free(digits);
+    return st;
+}
+
+static enum core_status text_grams(struct core_search *s, const char *text)
+{
+    struct core_params p = {0};
+    enum core_status st;
+    core_param_text(&p, text);
+    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
+                                 "SELECT public.convo_grams($1)::text", &p, &st);
+    if (!r)
+        return st;
+    const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
+    if (strcmp(v, "{}") != 0 && !(s->grams = strdup(v)))
+        st = CORE_ERR_NOMEM;
+    PQclear(r);
+    return st;
+}
+
+enum core_status core_search_filter_open(struct core_search *s)
+{
+    const struct core_filter *f = &s->filter;
+    const char *text = f->text;
+    s->pattern = *text ? core_like_pattern(text) : strdup("");
+    s->digits = core_digits_pattern(text);
+    if (!s->pattern || !s->digits)
+        return CORE_ERR_NOMEM;
+    s->trace = getenv("CONVO_TRACE") != NULL;
+    enum core_status st = CORE_OK;
+    if (f->with)
+        st = contact_ids(s, f->with, &s->with_ids);
+    if (st == CORE_OK && *text)
+        st = contact_ids(s, text, &s->name_ids);
+    /* A text pg_trgm cannot see (see search_term in search.c): its
+     * n-grams, when the index of schema 006 holds some. */
+    if (st == CORE_OK && *text && (!core_term_indexable(text) || !core_term_has_word3(text) ||
+                                   core_term_has_symbol(text)))
+        st = text_grams(s, text);
+    return st;
+}
+
+struct hit {
+    struct core_pos pos;
+    int32_t contact;
+    int res, row;   /* which result, which row */
+};
+
+static int hit_cmp_desc(const void *a, const void *b)
+{
+    const struct hit *x = a, *y = b;
+    return -core_pos_cmp(x->pos, y->pos);
+}
+
+static int part_cmp_desc(const void *a, const void *b)
+{
+    const struct core_part *x = a, *y = b;
+    return x->hi_us < y->hi_us ? 1 : x->hi_us > y->hi_us ? -1 : 0;
+}
+
+/* The partitions this search reads, by upper bound, newest first. */
+static enum core_status filter_parts(struct core_search *s, struct core_part **out, size_t *n)
+{
+    const struct core_part *parts;
+    size_t nparts;
+    enum core_status st = core_catalogue_parts(s->conn, &parts, &nparts);
+    if (st != CORE_OK)
+        return st;
+    *out = calloc(nparts ? nparts : 1, sizeof **out);
+    if (!*out)
+        return CORE_ERR_NOMEM;
+    *n = 0;
+    const struct core_filter *f = &s->filter;
+    for (size_t i = 0; i < nparts; i++) {
+        const struct core_part *pt = &parts[i];
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us > s->cursor.us)
+            continue; /* above the cursor (see build_sources in search.c) */
+        if (pt->hi_us != CORE_US_INF && pt->hi_us <= f->after_us)
+            continue; /* entirely before after: */
+        if (pt->lo_us != CORE_US_NINF && pt->lo_us >= f->before_us)
+            continue; /* entirely at or after before: */
+        (*out)[(*n)++] = *pt;
+    }
+    qsort(*out, *n, sizeof **out, part_cmp_desc);
+    return CORE_OK;
+}
+
+/* The parameters $1..$10 of both filtered statements. */
+static void filter_params(const struct core_search *s, struct core_params *p)
+{
+    const struct core_filter *f = &s->filter;
+    core_param_time(p, s->cursor.us);
+    core_param_int8(p, s->cursor.id);
+    core_param_time(p, f->after_us);
+    core_param_time(p, f->before_us);
+    core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
+                       : f->dir == CORE_DIR_OUT ? "out" : "none");
+    core_param_text(p, s->with_ids ? s->with_ids : "{}");
+    core_param_int4(p, s->with_ids ? 1 : 0);
+    core_param_text(p, s->pattern);
+    core_param_text(p, s->name_ids ? s->name_ids : "{}");
+    core_param_text(p, s->digits);
+}
+
+/* Which predicates this search's statements test (CORE_FLT_*). */
+static unsigned filter_shape(const struct core_search *s)
+{
+    return (s->filter.dir != CORE_DIR_ANY ? CORE_FLT_DIR : 0) |
+           (s->with_ids ? CORE_FLT_WITH : 0) | (*s->pattern ? CORE_FLT_TEXT : 0) |
+           (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0) |
+           (*s->pattern && s->grams ? CORE_FLT_GRAMS : 0);
+}
+
+/* Below a cursor: the contacts of r that an earlier page showed (a
+ * passing match at or above the cursor) join the seen set. */
+static enum core_status drop_shown(struct core_search *s, const PGresult *r)
+{
+    if (core_pos_cmp(s->cursor, CORE_POS_TOP) >= 0 || PQntuples(r) == 0)
+        return CORE_OK;
+    struct core_strbuf ids = {0};
+    bool ok = core_strbuf_printf(&ids, "{");
+    for (int k = 0; ok && k < PQntuples(r); k++)
+        ok = core_strbuf_printf(&ids, "%s%d", k ? "," : "", core_get_int4(r, k, 0));
+    if (!ok || !core_strbuf_printf(&ids, "}")) {
+        free(ids.data);
+        return CORE_ERR_NOMEM;
+    }
+    unsigned shape = filter_shape(s);
+    char sql[2048], name[48];
+    core_sql_filtered_shown(sql, sizeof sql, shape);
+    snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
+    struct core_params p = {0};
+    filter_params(s, &p);
+    core_param_text(&p, s->grams ? s->grams : "{}");
+    core_param_text(&p, ids.data);
+    enum core_status st;
+    PGresult *shown = core_conn_exec(s->conn, name, sql, &p, &st);
+    free(ids.data);
+    if (!shown)
+        return st;
+    for (int k = 0; k < PQntuples(shown) && st == CORE_OK; k++)
+        if (!core_idset_add(&s->seen, core_get_int4(shown, k, 0)))
+            st = CORE_ERR_NOMEM;
+    PQclear(shown);
+    return st;
+}
+
+/* One partition's answer. */
+static PGresult *read_part(struct core_search *s, const struct core_part *pt,
+                           enum core_status *st)
+{
+    unsigned shape = filter_shape(s);
+    char sql[4096], name[48];
+    core_sql_filtered(sql, sizeof sql, pt->name, shape);
+    snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
+    struct core_params p = {0};
+    filter_params(s, &p);
+    core_param_text(&p, s->grams ? s->grams : "{}");
+    double t0 = core_now_ms();
+    PGresult *r = core_conn_exec(s->conn, name, sql, &p, st);
+    if (r && s->trace)
+        fprintf(stderr, "convo: filter %-28s %5d rows %8.2f ms\n", pt->name, PQntuples(r),
+                core_now_ms() - t0);
+    return r;
+}
+
+static enum core_status add_row(struct core_search *s, const PGresult *r, int k)
+{
+    if (s->page.count == s->capkeys) {
+        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+        struct core_pos *keys = realloc(s->keys, cap * sizeof *keys);
+        if (!keys)
+            return CORE_ERR_NOMEM;
+        s->keys = keys;
+        s->capkeys = cap;
+    }
+    char when[CORE_TIME_LEN];
+    struct core_row row = core_row_at(r, k, 0, when);
+    row.matched = (core_get_bool(r, k, 7) ? CORE_MATCH_CONTENT : 0) |
+                  (core_get_bool(r, k, 8) ? CORE_MATCH_NAME : 0) |
+                  (core_get_bool(r, k, 9) ? CORE_MATCH_PHONE : 0);
+    enum core_status st = core_page_add(&s->page, &row);
+    if (st == CORE_OK)
+        s->keys[s->page.count - 1] = (struct core_pos){row.created_at_us, row.message_id};
+    return st;
+}
+
+/* Move the hits at or above floor (in microseconds) into the page, newest
+ * first, each contact once; *n hits stay pending. */
+static enum core_status emit(struct core_search *s, PGresult **res, struct hit *hits,
+                             size_t *n, int64_t floor, size_t limit)
+{
+    qsort(hits, *n, sizeof *hits, hit_cmp_desc);
+    size_t i = 0;
+    enum core_status st = CORE_OK;
+    for (; i < *n && s->page.count < limit && st == CORE_OK; i++) {
+        if (hits[i].pos.us < floor)
+            break;
+        if (core_idset_has(&s->seen, hits[i].contact))
+            continue;
+        if (!core_idset_add(&s->seen, hits[i].contact))
+            return CORE_ERR_NOMEM;
+        st = add_row(s, res[hits[i].res], hits[i].row);
+    }
+    memmove(hits, hits + i, (*n - i) * sizeof *hits);
+    *n -= i;
+    return st;
+}
+
+/* with: names this many contacts at most: probe each (its index on
+ * (contact_id, created_at, id)) instead of reading the months. */
+#define WITH_PROBE_MAX 256
+
+static size_t id_count(const char *ids)
+{
+    size_t n = strcmp(ids, "{}") != 0;
+    for (; *ids; ids++)
+        n += *ids == ',';
+    return n;
+}
+
+/* The page of a few with: contacts, in one statement. */
+static enum core_status run_with(struct core_search *s, size_t limit)
+{
+    struct core_params p = {0};
+    filter_params(s, &p);
+    core_param_int8(&p, (int64_t)limit);
+    enum core_status st;
+    double t0 = core_now_ms();
+    PGresult *r = core_conn_exec(s->conn, "convo_flt_with", core_sql_filtered_with, &p, &st);
+    if (!r)
+        return st;
+    if (s->trace)
+        fprintf(stderr, "convo: filter %-28s %5d rows %8.2f ms\n", "with: contacts",
+                PQntuples(r), core_now_ms() - t0);
+    for (int k = 0; k < PQntuples(r) && st == CORE_OK; k++)
+        st = add_row(s, r, k);
+    PQclear(r);
+    s->scanned = 0; /* index probes: no partition read */
+    s->searched_back = 0;
+    return st;
+}
+
+static enum core_status finish(struct core_search *s, size_t limit)
+{
+    s->complete = true;
+    if (s->page.count >= limit && s->page.count > 0) {
+        char cur[CORE_CURSOR_LEN + 1];
+        core_cursor_encode(CORE_CURSOR_SEARCH, s->context, s->keys[s->page.count - 1], cur);
+        return core_page_set_cursor(&s->page, cur);
+    }
+    return CORE_OK;
+}
+
+/* Where the walk of the months is, between calls of a page: the
+ * partitions, the next to read, their answers, and the rows not final
+ * yet. */
+struct core_filter_walk {
+    struct core_part *parts;
+    size_t nparts, next;
+    PGresult **res;
+    struct hit *hits;
+    size_t nhits, caphits;
+};
+
+void core_search_filter_free(struct core_search *s)
+{
+    struct core_filter_walk *w = s->walk;
+    if (!w)
+        return;
+    for (size_t k = 0; k < w->nparts && w->res; k++)
+        PQclear(w->res[k]);
+    free(w->res);
+    free(w->hits);
+    free(w->parts);
+    free(w);
+    s->walk = NULL;
+}
+
+static enum core_status walk_start(struct core_search *s)
+{
+    struct core_filter_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return CORE_ERR_NOMEM;
+    s->walk = w;
+    enum core_status st = filter_parts(s, &w->parts, &w->nparts);
+    if (st == CORE_OK && !(w->res = calloc(w->nparts ? w->nparts : 1, sizeof *w->res)))
+        st = CORE_ERR_NOMEM;
+    return st;
+}
+
+/* Read the walk's next partition and move what became final into the page. */
+static enum core_status walk_step(struct core_search *s, size_t limit)
+{
+    struct core_filter_walk *w = s->walk;
+    size_t i = w->next;
+    enum core_status st;
+    if (!(w->res[i] = read_part(s, &w->parts[i], &st)))
+        return st;
+    if ((st = drop_shown(s, w->res[i])) != CORE_OK)
+        return st;
+    s->scanned += (int64_t)w->parts[i].rows;
+    int n = PQntuples(w->res[i]);
+    if (w->nhits + (size_t)n > w->caphits) {
+        size_t cap = (w->nhits + (size_t)n) * 2;
+        struct hit *h = realloc(w->hits, cap * sizeof *h);
+        if (!h)
+            return CORE_ERR_NOMEM;
+        w->hits = h;
+        w->caphits = cap;
+    }
+    for (int k = 0; k < n; k++)
+        w->hits[w->nhits++] = (struct hit){
+            .pos = {core_get_time(w->res[i], k, 6), core_get_int8(w->res[i], k, 3)},
+            .contact = core_get_int4(w->res[i], k, 0), .res = (int)i, .row = k};
+    w->next++;
+    /* No partition left to read holds a row at or above its bound. */
+    int64_t floor = w->next < w->nparts ? w->parts[w->next].hi_us : CORE_US_NINF;
+    s->searched_back = w->next < w->nparts ? floor : 0;
+    return emit(s, w->res, w->hits, &w->nhits, floor, limit);
+}
+
+enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline)
+{
+    /* CONVO_FORCE_STEP=months: the tests read the months for with: too. */
+    const char *force = getenv("CONVO_FORCE_STEP");
+    bool months = force && strcmp(force, "months") == 0;
+    if (s->with_ids && !months && id_count(s->with_ids) <= WITH_PROBE_MAX) {
+        enum core_status st = run_with(s, limit);
+        return st == CORE_OK ? finish(s, limit) : st;
+    }
+    enum core_status st = s->walk ? CORE_OK : walk_start(s);
+    struct core_filter_walk *w = s->walk;
+    while (st == CORE_OK && w->next < w->nparts && s->page.count < limit) {
+        if (atomic_load(&s->conn->cancel_requested)) {
+            snprintf(s->conn->err, sizeof s->conn->err, "%s",
+                     core_status_message(CORE_ERR_CANCELLED));
+            return CORE_ERR_CANCELLED;
+        }
+        st = walk_step(s, limit);
+        /* Out of budget: the rows so far are final; the next call goes on,
+         * here or from a cursor at the next month's bound. Only after a
+         * month that ends at or below the cursor: those above it (the
+         * default partition) are read again from such a cursor, and the
+         * walk must get further each time. */
+        bool past = w->parts[w->next - 1].hi_us <= s->cursor.us;
+        if (st == CORE_OK && past && deadline > 0 && core_now_ms() >= deadline &&
+            w->next < w->nparts && s->page.count < limit)
+            return CORE_OK;
+    }
+    if (st != CORE_OK)
+        return st;
+    if (w->next >= w->nparts)
+        s->searched_back = 0;
+    core_search_filter_free(s);
+    return finish(s, limit);
+}
