@@ -14,12 +14,17 @@
  *   is at or after every source's frontier.
  * - The next step always advances the source with the greatest frontier, so
  *   rows come out newest first and every answer is a true prefix.
- * - A step is either a walk (the newest N rows below the frontier, read in
- *   index order, each tested; exact cost, exact progress) or, for terms
- *   with a trigram, a bitmap scan of the partition's own small trigram
- *   index. Walks measure the term's density; when the density says the rest
- *   of a partition holds too few matches to fill the page, the bitmap scan
- *   reads just those matches instead of the whole partition.
+ * - A step is one of seven kinds (enum core_step_kind, search_choose.h):
+ *   over a partition, a walk (the newest N rows below the frontier, read in
+ *   index order, each tested; exact cost, exact progress), a bitmap scan of
+ *   its own trigram index, a probe of its n-gram index (terms trigrams
+ *   cannot see), or a scan; over the contacts, a walk by latest message, or
+ *   their trigram or n-gram indexes. Walks measure the term's density; when
+ *   it says the rest of a partition holds too few matches to fill the page,
+ *   an index step reads just those matches instead of the whole partition
+ *   (the choice is search_choose.c, pure and unit-tested). Filtered terms
+ *   (is:, after:, before:, with:) take search_filter.c's path, and the
+ *   contacts without messages are a last source (search_empty.c).
  * - Every step runs asynchronously: when the time budget runs out the
  *   answer so far goes back to the caller, the statement keeps running, and
  *   the next call picks it up. A cancel stops it at once.
