@@ -519,8 +519,11 @@ int main(int argc, char **argv)
     struct seed_args a = {.ncontacts = DEFAULT_CONTACTS, .nmessages = DEFAULT_MESSAGES,
                           .jobs = 2, .live = {.rate = -1, .connections = 8}};
     parse_args(argc, argv, &a);
-    if (a.import.source)
-        return run_import(&a, core_conninfo_resolve(a.db));
+    if (a.import.source) {
+        int rc = run_import(&a, core_conninfo_resolve(a.db));
+        free(a.replace);
+        return rc;
+    }
 
     char err[600];
     struct seed_bodies bodies = {0};
@@ -551,9 +554,13 @@ int main(int argc, char **argv)
     /* The database is found as every convo program finds it: --db, else
      * the PG* variables, else DATABASE_URL, else ./run's embedded cluster. */
     const char *conninfo = core_conninfo_resolve(a.db);
+    int rc;
     if (a.migrate)
-        return run_migrate(&a, conninfo);
-    if (a.live.rate >= 0)
-        return run_live(&a, conninfo, &bodies);
-    return run_load(&a, conninfo, &bodies);
+        rc = run_migrate(&a, conninfo);
+    else if (a.live.rate >= 0)
+        rc = run_live(&a, conninfo, &bodies);
+    else
+        rc = run_load(&a, conninfo, &bodies);
+    free(a.replace);
+    return rc;
 }
