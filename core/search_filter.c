@@ -124,7 +124,8 @@ static enum core_status filter_parts(struct core_search *s, struct core_part **o
             continue; /* entirely at or after before: */
         (*out)[(*n)++] = *pt;
     }
-    qsort(*out, *n, sizeof **out, part_cmp_desc);
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, part_cmp_desc);
     return CORE_OK;
 }
 
@@ -233,7 +234,8 @@ static enum core_status add_row(struct core_search *s, const PGresult *r, int k)
 static enum core_status emit(struct core_search *s, PGresult **res, struct hit *hits,
                              size_t *n, int64_t floor, size_t limit)
 {
-    qsort(hits, *n, sizeof *hits, hit_cmp_desc);
+    if (*n > 1)
+        qsort(hits, *n, sizeof *hits, hit_cmp_desc);
     size_t i = 0;
     enum core_status st = CORE_OK;
     for (; i < *n && s->page.count < limit && st == CORE_OK; i++) {
@@ -245,7 +247,8 @@ static enum core_status emit(struct core_search *s, PGresult **res, struct hit *
             return CORE_ERR_NOMEM;
         st = add_row(s, res[hits[i].res], hits[i].row);
     }
-    memmove(hits, hits + i, (*n - i) * sizeof *hits);
+    if (i < *n)
+        memmove(hits, hits + i, (*n - i) * sizeof *hits);
     *n -= i;
     return st;
 }
