@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "force.h"
 #include "page.h"
 #include "rows.h"
 #include "search_empty.h"
@@ -117,8 +118,7 @@ static enum core_status search_term(struct core_search *s, const char *term)
         return CORE_ERR_NOMEM;
     s->indexable = core_term_indexable(term);
     s->weak = s->indexable && !core_term_has_word3(term);
-    const char *force = getenv("CONVO_FORCE_STEP");
-    s->force = force ? force[0] : 0;
+    s->force = core_forced_step();
     s->trace = getenv("CONVO_TRACE") != NULL;
     /* ILIKE lowers every row it reads; a term without letters gives the
      * same answer with LIKE, four times cheaper. */

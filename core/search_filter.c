@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "force.h"
 #include "page.h"
 #include "rows.h"
 #include "search_int.h"
@@ -368,9 +369,8 @@ static enum core_status walk_step(struct core_search *s, size_t limit)
 
 enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline)
 {
-    /* CONVO_FORCE_STEP=months: the tests read the months for with: too. */
-    const char *force = getenv("CONVO_FORCE_STEP");
-    bool months = force && strcmp(force, "months") == 0;
+    /* The tests read the months for a few with: contacts too. */
+    bool months = core_forced_step() == 'm';
     if (s->with_ids && !months && id_count(s->with_ids) <= WITH_PROBE_MAX) {
         enum core_status st = run_with(s, limit);
         return st == CORE_OK ? finish(s, limit) : st;

@@ -48,7 +48,7 @@ struct core_search {
     bool weak;          /* indexable, but only by short words' trigrams */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
     char *grams;        /* the term's indexed n-grams ("{..}", schema 006), or NULL */
-    char force;         /* tests: CONVO_FORCE_STEP=walk|bitmap|scan|grams, 1st letter */
+    char force;         /* tests only: core_forced_step() (force.h) */
     bool contacts_indexable;
     bool recent;        /* empty term */
     bool trace;         /* CONVO_TRACE set: each step and batch on stderr */
