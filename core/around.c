@@ -48,7 +48,7 @@ enum core_status core_messages_around(struct core_conn *conn, int32_t contact_id
     double t0 = core_now_ms();
     core_page_init(older);
     core_page_init(newer);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     limit = core_clamp_limit(limit);
     uint64_t ctx = (uint64_t)(uint32_t)contact_id;
     struct core_params p = {0};
@@ -79,7 +79,7 @@ enum core_status core_messages_newer(struct core_conn *conn, int32_t contact_id,
 {
     double t0 = core_now_ms();
     core_page_init(out);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     uint64_t ctx = (uint64_t)(uint32_t)contact_id;
     struct core_pos pos;
     enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_NEWER, ctx,
@@ -99,7 +99,7 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
 {
     double t0 = core_now_ms();
     core_page_init(out);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     struct core_pos pos;
     enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_RECENT_REV, 0,
                                            CORE_POS_BOTTOM, &pos);
@@ -115,7 +115,7 @@ enum core_status core_recent_reversed(struct core_conn *conn, const char *cursor
 
 enum core_status core_recent_count(struct core_conn *conn, int64_t *out)
 {
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     enum core_status st;
     struct core_params p = {0};
     PGresult *r = core_conn_exec(conn, "convo_recent_count",

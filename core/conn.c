@@ -195,6 +195,25 @@ enum core_status core_conn_reset(struct core_conn *conn)
     return st;
 }
 
+void core_conn_begin(struct core_conn *conn)
+{
+    atomic_store(&conn->cancel_requested, false);
+}
+
+bool core_conn_cancelled(const struct core_conn *conn)
+{
+    return atomic_load(&conn->cancel_requested);
+}
+
+/* A cancel asked during this call stops it at the next statement too. */
+static enum core_status refuse_cancelled(struct core_conn *conn)
+{
+    if (!core_conn_cancelled(conn))
+        return CORE_OK;
+    set_error(conn, core_status_message(CORE_ERR_CANCELLED), NULL);
+    return CORE_ERR_CANCELLED;
+}
+
 void core_conn_cancel(struct core_conn *conn)
 {
     if (!conn)
@@ -431,7 +450,10 @@ static enum core_status before_statement(struct core_conn *conn, const char *nam
 {
     if (conn->busy)
         core_conn_settle(conn);
-    enum core_status st = core_conn_ready(conn);
+    enum core_status st = refuse_cancelled(conn);
+    if (st != CORE_OK)
+        return st;
+    st = core_conn_ready(conn);
     if (st != CORE_OK)
         return st;
     return core_conn_prepare(conn, name, sql);
@@ -496,7 +518,9 @@ static PGresult *exec_text_once(struct core_conn *conn, const char *sql,
 {
     if (conn->busy)
         core_conn_settle(conn);
-    *status = core_conn_ready(conn);
+    *status = refuse_cancelled(conn);
+    if (*status == CORE_OK)
+        *status = core_conn_ready(conn);
     if (*status != CORE_OK)
         return NULL;
     PGresult *r = PQexecParams(conn->pg, sql, 0, NULL, NULL, NULL, NULL, 1);

@@ -84,7 +84,7 @@ enum core_status core_contact_add(struct core_conn *conn, const char *phone, con
                                   struct core_contact *out)
 {
     memset(out, 0, sizeof *out);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     char e164[CORE_PHONE_SIZE];
     const char *why = core_phone_normalize(phone, e164);
     if (why) {

@@ -113,7 +113,7 @@ enum core_status core_export(struct core_conn *conn, const struct core_export_re
                            .transcript_heads = req->term && req->format == CORE_EXPORT_TXT};
     *rows = 0;
     *write_errno = 0;
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     struct core_params p = {0};
     enum core_status st = CORE_OK;
     char *pattern = NULL;

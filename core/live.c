@@ -43,6 +43,7 @@ enum core_status core_listen(struct core_conn *conn)
 {
     if (!conn)
         return CORE_ERR_USAGE;
+    core_conn_begin(conn);
     if (conn->busy)
         core_conn_settle(conn);
     enum core_status st = core_conn_ready(conn);
@@ -183,7 +184,7 @@ enum core_status core_send(struct core_conn *conn, int32_t contact_id,
     core_page_init(out);
     if (!conn || !text)
         return CORE_ERR_USAGE;
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     size_t len = strlen(text);
     if (len == 0 || len > CORE_SEND_MAX_BYTES || core_utf8_chars(text) < 0) {
         snprintf(conn->err, sizeof conn->err, "%s: %s", core_status_message(CORE_ERR_TEXT),

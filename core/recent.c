@@ -83,7 +83,7 @@ enum core_status core_recent(struct core_conn *conn, const char *cursor,
 {
     double t0 = core_now_ms();
     core_page_init(out);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     struct core_pos pos;
     enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_RECENT, 0, CORE_POS_TOP, &pos);
     if (st != CORE_OK)
@@ -115,7 +115,7 @@ enum core_status core_messages(struct core_conn *conn, int32_t contact_id,
 {
     double t0 = core_now_ms();
     core_page_init(out);
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     struct core_pos pos;
     enum core_status st = core_page_cursor(conn, cursor, CORE_CURSOR_MESSAGES,
                                            (uint64_t)(uint32_t)contact_id, CORE_POS_TOP, &pos);
@@ -133,6 +133,7 @@ static const char contact_sql[] = "SELECT 1 FROM contacts WHERE id = $1";
 
 enum core_status core_contact_exists(struct core_conn *conn, int32_t contact_id)
 {
+    core_conn_begin(conn);
     struct core_params p = {0};
     core_param_int4(&p, contact_id);
     enum core_status st;

@@ -180,7 +180,7 @@ enum core_status core_search_open_with(struct core_conn *conn, const char *term,
                  core_term_problem(term));
         return CORE_ERR_TERM;
     }
-    atomic_store(&conn->cancel_requested, false);
+    core_conn_begin(conn);
     struct core_search *s = calloc(1, sizeof *s);
     if (!s)
         return CORE_ERR_NOMEM;
@@ -295,7 +295,7 @@ static enum core_status run(struct core_search *s, size_t limit, double deadline
     struct core_conn *conn = s->conn;
     enum core_status st;
     for (;;) {
-        if (atomic_load(&conn->cancel_requested)) {
+        if (core_conn_cancelled(conn)) {
             if (s->inflight >= 0)
                 core_conn_settle(conn);
             snprintf(conn->err, sizeof conn->err, "%s", core_status_message(CORE_ERR_CANCELLED));

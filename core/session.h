@@ -44,6 +44,8 @@ struct core_conn {
     bool lost;
     pthread_mutex_t cancel_lock;
     PGcancel *cancel;
+    /* Set by core_conn_cancel(), from any thread; read and cleared only
+     * by conn.c (core_conn_begin, the statement path). */
     atomic_bool cancel_requested;
     /* Names of the statements prepared on this session. */
     char **prepared;
@@ -96,6 +98,16 @@ void core_param_text(struct core_params *p, const char *s);
 void core_param_int4(struct core_params *p, int32_t v);
 void core_param_int8(struct core_params *p, int64_t v);
 void core_param_time(struct core_params *p, int64_t us);
+
+/* Every public call on the connection starts here: a cancel asked
+ * before it was meant for the call before, and is forgotten. From then on
+ * until the next core_conn_begin(), a cancel fails the statement running
+ * (PQcancel) and every statement after it: the statement path refuses
+ * them with CORE_ERR_CANCELLED, so no caller needs a test of its own
+ * between statements (core_conn_cancelled() is there for the work a call
+ * does between them). */
+void core_conn_begin(struct core_conn *conn);
+bool core_conn_cancelled(const struct core_conn *conn);
 
 /* Make sure the session is usable, reconnecting when it was lost. */
 enum core_status core_conn_ready(struct core_conn *conn);
