@@ -1,7 +1,14 @@
-/* core/export.c - a whole conversation, or every message that contains a
- * term, streamed to a file: one statement in libpq's single-row mode, each
- * row written as it arrives, so memory stays flat at any size and a closed
- * pipe stops the statement at once. */
+/* core/export.c - a whole conversation, or every message that a search
+ * term matches, streamed to a file: one statement in libpq's single-row
+ * mode, each row written as it arrives, so memory stays flat at any size
+ * and a closed pipe stops the statement at once.
+ *
+ * A term's statement (core_sql_export_words) walks the partitions' time
+ * indexes merged, newest first, so rows stream from the first one.
+ * Without its LIMIT (sent as the largest bigint) the generic plan scans
+ * everything and sorts it before the first row; a LIMIT parameter makes
+ * the planner count on stopping early, and IS TRUE keeps the trigram
+ * index (a bitmap, then a sort) out of it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +16,15 @@
 
 #include "export_format.h"
 #include "rows.h"
+#include "search_int.h"
+#include "search_sql.h"
 #include "session.h"
+#include "strbuf.h"
 
 /* One conversation, oldest first (messages_contact_time read forwards). */
 static const char conversation_sql[] =
     "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
     " WHERE m.contact_id = $1 ORDER BY m.created_at, m.id";
-
-/* Every message whose content contains the term, newest first: the
- * partitions' time indexes merged and walked, so rows stream from the
- * first one. Without the LIMIT (sent as the largest bigint) the generic
- * plan scans everything and sorts it before the first row; a LIMIT
- * parameter makes the planner count on stopping early, and IS TRUE keeps
- * the trigram index (a bitmap, then a sort) out of it. */
-static const char search_sql[] =
-    "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
-    " WHERE (m.content ILIKE $1) IS TRUE ORDER BY m.created_at DESC, m.id DESC LIMIT $2";
 
 static const char contact_sql[] = "SELECT name, phone_number FROM contacts WHERE id = $1";
 
@@ -106,6 +106,92 @@ static enum core_status stream_rows(struct core_conn *conn, struct export_run *x
     return st;
 }
 
+/* What a term's export needs: its filters and words, their contact sets
+ * and patterns, kept alive while the statement runs. */
+struct export_term {
+    struct core_filter f;
+    char *with_ids;
+    char **pats, **ids, **digits;
+    struct core_strbuf sql;
+};
+
+static void term_free(struct export_term *t)
+{
+    for (size_t i = 0; i < t->f.nwords; i++) {
+        free(t->pats[i]);
+        free(t->ids[i]);
+        free(t->digits[i]);
+    }
+    free(t->pats);
+    free(t->ids);
+    free(t->digits);
+    free(t->with_ids);
+    free(t->sql.data);
+    core_filter_free(&t->f);
+}
+
+/* Read term into t and its statement's parameters into p. */
+static enum core_status term_open(struct core_conn *conn, const char *term,
+                                  struct export_term *t, struct core_params *p)
+{
+    if (core_term_check(term) != CORE_OK) {
+        snprintf(conn->err, sizeof conn->err, "invalid search term: %s", core_term_problem(term));
+        return CORE_ERR_TERM;
+    }
+    char why[sizeof conn->err];
+    if (core_filter_parse(term, false, core_wall_us(), &t->f, why, sizeof why)) {
+        snprintf(conn->err, sizeof conn->err, "%s", why);
+        return CORE_ERR_TERM;
+    }
+    size_t k = t->f.nwords;
+    if (k > CORE_WORDS_MAX) {
+        snprintf(conn->err, sizeof conn->err, "invalid search term: more than %d words",
+                 CORE_WORDS_MAX);
+        return CORE_ERR_TERM;
+    }
+    enum core_status st = CORE_OK;
+    if (t->f.with)
+        st = core_search_contact_ids(conn, t->f.with, &t->with_ids);
+    t->pats = calloc(k + 1, sizeof *t->pats);
+    t->ids = calloc(k + 1, sizeof *t->ids);
+    t->digits = calloc(k + 1, sizeof *t->digits);
+    if (st == CORE_OK && (!t->pats || !t->ids || !t->digits))
+        st = CORE_ERR_NOMEM;
+    for (size_t i = 0; i < k && st == CORE_OK; i++) {
+        t->pats[i] = core_like_pattern(t->f.words[i]);
+        t->digits[i] = strdup("");
+        /* One word must be in the content anyway: no contact set. */
+        if (k > 1)
+            st = core_search_contact_ids(conn, t->f.words[i], &t->ids[i]);
+        else
+            t->ids[i] = strdup("{}");
+        if (st == CORE_OK && (!t->pats[i] || !t->ids[i] || !t->digits[i]))
+            st = CORE_ERR_NOMEM;
+    }
+    if (st == CORE_OK && (!core_sql_export_words(&t->sql, k) || !t->sql.data))
+        st = CORE_ERR_NOMEM;
+    if (st != CORE_OK)
+        return st;
+    const struct core_filter *f = &t->f;
+    core_param_int8(p, 0);
+    core_param_int8(p, 0);
+    core_param_time(p, f->after_us);
+    core_param_time(p, f->before_us);
+    core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
+                       : f->dir == CORE_DIR_OUT ? "out" : "none");
+    core_param_text(p, t->with_ids ? t->with_ids : "{}");
+    core_param_int4(p, t->with_ids ? 1 : 0);
+    core_param_text(p, "{}");
+    core_param_text(p, "{}");
+    core_param_int8(p, INT64_MAX);
+    for (size_t i = 0; i < k; i++) {
+        core_param_text(p, t->pats[i]);
+        core_param_text(p, t->ids[i]);
+        core_param_text(p, t->digits[i]);
+    }
+    return CORE_OK;
+}
+
 enum core_status core_export(struct core_conn *conn, const struct core_export_request *req,
                              FILE *f, int64_t *rows, int *write_errno)
 {
@@ -116,18 +202,15 @@ enum core_status core_export(struct core_conn *conn, const struct core_export_re
     core_conn_begin(conn);
     struct core_params p = {0};
     enum core_status st = CORE_OK;
-    char *pattern = NULL;
+    struct export_term t = {0};
+    char name[48];
     if (req->term) {
-        if (core_term_check(req->term) != CORE_OK) {
-            snprintf(conn->err, sizeof conn->err, "invalid search term: %s",
-                     core_term_problem(req->term));
-            return CORE_ERR_TERM;
+        st = term_open(conn, req->term, &t, &p);
+        if (st != CORE_OK) {
+            term_free(&t);
+            return st;
         }
-        pattern = core_like_pattern(req->term);
-        if (!pattern)
-            return CORE_ERR_NOMEM;
-        core_param_text(&p, pattern);
-        core_param_int8(&p, INT64_MAX);
+        snprintf(name, sizeof name, "convo_export_words_%zu", t.f.nwords);
     } else {
         st = conversation_heading(conn, req->contact_id, &x);
         core_param_int4(&p, req->contact_id);
@@ -136,8 +219,8 @@ enum core_status core_export(struct core_conn *conn, const struct core_export_re
     if (st == CORE_OK && write_failed(&x))
         st = CORE_ERR_WRITE;
     if (st == CORE_OK)
-        st = core_conn_send(conn, req->term ? "convo_export_search" : "convo_export_conversation",
-                            req->term ? search_sql : conversation_sql, &p);
+        st = core_conn_send(conn, req->term ? name : "convo_export_conversation",
+                            req->term ? t.sql.data : conversation_sql, &p);
     if (st == CORE_OK && !PQsetSingleRowMode(conn->pg))
         st = core_conn_fail(conn, "cannot stream rows", NULL);
     if (st == CORE_OK) {
@@ -150,7 +233,7 @@ enum core_status core_export(struct core_conn *conn, const struct core_export_re
         st = CORE_ERR_WRITE;
     if (st == CORE_ERR_WRITE)
         snprintf(conn->err, sizeof conn->err, "cannot write output: %s", strerror(x.write_errno));
-    free(pattern);
+    term_free(&t);
     *rows = x.rows;
     *write_errno = x.write_errno;
     return st;

@@ -278,23 +278,35 @@ enum { CORE_DIR_IN = 1, CORE_DIR_OUT = 2, CORE_DIR_ANY = 3 };
 
 struct core_filter {
     bool any;          /* a filter word was given */
-    char *text;        /* what is left to search: the other words joined by
-                          one space (the term itself when no word was a
-                          filter or a quoted filter word) */
+    char *text;        /* the words joined by one space ("" when none) */
+    char **words;      /* the words and phrases to find, in term order, each
+                          without its quotes; with literal, the term */
+    size_t nwords;
     unsigned dir;      /* CORE_DIR_* bits */
     int64_t after_us;  /* messages at or after it; INT64_MIN when not given */
     int64_t before_us; /* messages before it; INT64_MAX when not given */
     char *with;        /* contacts whose name or phone contain it, or NULL */
 };
 
-/* Split term into its filters and its text. literal: no word is a filter
- * (text is term). Dates are read by core_date_parse() at now_us. NULL on
+/* Split term into its filters and its words (see core_term_words).
+ * literal: no word is a filter and the term is one word (text is term). Dates are read by core_date_parse() at now_us. NULL on
  * success; else err receives "bad filter 'WORD': why" (or that memory ran
  * out) and the function returns err. Free with core_filter_free() in
  * either case. */
 const char *core_filter_parse(const char *term, bool literal, int64_t now_us,
                               struct core_filter *f, char *err, size_t errlen);
 void core_filter_free(struct core_filter *f);
+
+/* The words and phrases a term searches (docs/search.md#words), in the
+ * order typed, without filter words and without quotes: what a program
+ * highlights. `ana "see you" is:in` gives {"ana", "see you"}. A message
+ * matches when each is in its content or its contact's name or phone
+ * (case-insensitive substrings; a word of digits and + - ( ) . space also
+ * matches the phone's digits). A bad filter word is left out as a good
+ * one would be. *n receives the count; NULL (and *n 0) when memory runs
+ * out. Free with core_term_words_free(). */
+char **core_term_words(const char *term, size_t *n);
+void core_term_words_free(char **words, size_t n);
 
 /* What core_search_open() would say of term's filter words, without a
  * database: NULL when they are good, else err ("bad filter ..."). */

@@ -41,6 +41,7 @@
 #include "rows.h"
 #include "search_empty.h"
 #include "search_int.h"
+#include "search_sql.h"
 #include "term_pattern.h"
 
 static struct core_pos pos_min(struct core_pos a, struct core_pos b)
@@ -195,12 +196,19 @@ enum core_status core_search_open_with(struct core_conn *conn, const char *term,
         core_search_close(s);
         return CORE_ERR_TERM;
     }
-    /* The text searched: the term, or its quoted filter words unquoted.
-     * Cursors belong to the whole term (s->context). */
+    if (s->filter.nwords > CORE_WORDS_MAX) {
+        snprintf(conn->err, sizeof conn->err, "invalid search term: more than %d words",
+                 CORE_WORDS_MAX);
+        core_search_close(s);
+        return CORE_ERR_TERM;
+    }
+    /* The text searched: its one word, or the words joined. Cursors
+     * belong to the whole term (s->context). */
     s->term = strdup(s->filter.text);
     if (!s->term)
         goto nomem;
-    if (s->filter.any) {
+    /* Filters or several words: search_filter.c's statements. */
+    if (s->filter.any || s->filter.nwords > 1) {
         enum core_status st = open_filtered(s, term, cursor);
         if (st != CORE_OK) {
             core_search_close(s);
@@ -442,6 +450,7 @@ void core_search_close(struct core_search *s)
     free(s->grams);
     free(s->recent_cursor);
     core_search_filter_free(s);
+    core_search_words_free(s);
     core_filter_free(&s->filter);
     free(s->with_ids);
     free(s->name_ids);

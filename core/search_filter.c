@@ -24,8 +24,7 @@
 #include "strbuf.h"
 #include "term_pattern.h"
 
-/* The ids of the contacts matching text, by name, phone or phone digits. */
-static enum core_status contact_ids(struct core_search *s, const char *text, char **out)
+enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out)
 {
     char *pattern = core_like_pattern(text), *digits = core_digits_pattern(text);
     enum core_status st = CORE_ERR_NOMEM;
@@ -33,7 +32,7 @@ static enum core_status contact_ids(struct core_search *s, const char *text, cha
         struct core_params p = {0};
         core_param_text(&p, pattern);
         core_param_text(&p, digits);
-        PGresult *r = core_conn_exec(s->conn, "convo_filter_contacts",
+        PGresult *r = core_conn_exec(conn, "convo_filter_contacts",
                                      core_sql_filter_contacts, &p, &st);
         if (r) {
             *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
@@ -65,7 +64,8 @@ static enum core_status text_grams(struct core_search *s, const char *text)
 enum core_status core_search_filter_open(struct core_search *s)
 {
     const struct core_filter *f = &s->filter;
-    const char *text = f->text;
+    bool words = f->nwords > 1;
+    const char *text = words ? "" : f->text;
     s->pattern = *text ? core_like_pattern(text) : strdup("");
     s->digits = core_digits_pattern(text);
     if (!s->pattern || !s->digits)
@@ -73,9 +73,11 @@ enum core_status core_search_filter_open(struct core_search *s)
     s->trace = getenv("CONVO_TRACE") != NULL;
     enum core_status st = CORE_OK;
     if (f->with)
-        st = contact_ids(s, f->with, &s->with_ids);
+        st = core_search_contact_ids(s->conn, f->with, &s->with_ids);
+    if (st == CORE_OK && words)
+        return core_search_words_open(s);
     if (st == CORE_OK && *text)
-        st = contact_ids(s, text, &s->name_ids);
+        st = core_search_contact_ids(s->conn, text, &s->name_ids);
     /* A text pg_trgm cannot see (see search_term in search.c): its
      * n-grams, when the index of schema 006 holds some. */
     if (st == CORE_OK && *text && (!core_term_indexable(text) || !core_term_has_word3(text) ||
@@ -130,8 +132,7 @@ static enum core_status filter_parts(struct core_search *s, struct core_part **o
     return CORE_OK;
 }
 
-/* The parameters $1..$10 of both filtered statements. */
-static void filter_params(const struct core_search *s, struct core_params *p)
+void core_search_filter_base(const struct core_search *s, struct core_params *p)
 {
     const struct core_filter *f = &s->filter;
     core_param_time(p, s->cursor.us);
@@ -142,6 +143,12 @@ static void filter_params(const struct core_search *s, struct core_params *p)
                        : f->dir == CORE_DIR_OUT ? "out" : "none");
     core_param_text(p, s->with_ids ? s->with_ids : "{}");
     core_param_int4(p, s->with_ids ? 1 : 0);
+}
+
+/* The parameters $1..$10 of both filtered statements. */
+static void filter_params(const struct core_search *s, struct core_params *p)
+{
+    core_search_filter_base(s, p);
     core_param_text(p, s->pattern);
     core_param_text(p, s->name_ids ? s->name_ids : "{}");
     core_param_text(p, s->digits);
@@ -170,16 +177,21 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
         free(ids.data);
         return CORE_ERR_NOMEM;
     }
-    unsigned shape = filter_shape(s);
-    char sql[2048], name[48];
-    core_sql_filtered_shown(sql, sizeof sql, shape);
-    snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
-    struct core_params p = {0};
-    filter_params(s, &p);
-    core_param_text(&p, s->grams ? s->grams : "{}");
-    core_param_text(&p, ids.data);
     enum core_status st;
-    PGresult *shown = core_conn_exec(s->conn, name, sql, &p, &st);
+    PGresult *shown;
+    if (s->nwords) {
+        shown = core_search_words_shown(s, ids.data, &st);
+    } else {
+        unsigned shape = filter_shape(s);
+        char sql[2048], name[48];
+        core_sql_filtered_shown(sql, sizeof sql, shape);
+        snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
+        struct core_params p = {0};
+        filter_params(s, &p);
+        core_param_text(&p, s->grams ? s->grams : "{}");
+        core_param_text(&p, ids.data);
+        shown = core_conn_exec(s->conn, name, sql, &p, &st);
+    }
     free(ids.data);
     if (!shown)
         return st;
@@ -194,15 +206,20 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
 static PGresult *read_part(struct core_search *s, const struct core_part *pt,
                            enum core_status *st)
 {
-    unsigned shape = filter_shape(s);
-    char sql[4096], name[48];
-    core_sql_filtered(sql, sizeof sql, pt->name, shape);
-    snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
-    struct core_params p = {0};
-    filter_params(s, &p);
-    core_param_text(&p, s->grams ? s->grams : "{}");
     double t0 = core_now_ms();
-    PGresult *r = core_conn_exec(s->conn, name, sql, &p, st);
+    PGresult *r;
+    if (s->nwords) {
+        r = core_search_words_part(s, pt, st);
+    } else {
+        unsigned shape = filter_shape(s);
+        char sql[4096], name[48];
+        core_sql_filtered(sql, sizeof sql, pt->name, shape);
+        snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
+        struct core_params p = {0};
+        filter_params(s, &p);
+        core_param_text(&p, s->grams ? s->grams : "{}");
+        r = core_conn_exec(s->conn, name, sql, &p, st);
+    }
     if (r && s->trace)
         fprintf(stderr, "convo: filter %-28s %5d rows %8.2f ms\n", pt->name, PQntuples(r),
                 core_now_ms() - t0);
@@ -269,12 +286,17 @@ static size_t id_count(const char *ids)
 /* The page of a few with: contacts, in one statement. */
 static enum core_status run_with(struct core_search *s, size_t limit)
 {
-    struct core_params p = {0};
-    filter_params(s, &p);
-    core_param_int8(&p, (int64_t)limit);
     enum core_status st;
     double t0 = core_now_ms();
-    PGresult *r = core_conn_exec(s->conn, "convo_flt_with", core_sql_filtered_with, &p, &st);
+    PGresult *r;
+    if (s->nwords) {
+        r = core_search_words_with(s, limit, &st);
+    } else {
+        struct core_params p = {0};
+        filter_params(s, &p);
+        core_param_int8(&p, (int64_t)limit);
+        r = core_conn_exec(s->conn, "convo_flt_with", core_sql_filtered_with, &p, &st);
+    }
     if (!r)
         return st;
     if (s->trace)

@@ -32,6 +32,13 @@ struct source {
     double read_est;
 };
 
+/* One word of a search of several (search_words.c). */
+struct word_pat {
+    char *pattern;      /* ILIKE pattern */
+    char *digits;       /* LIKE pattern over phone digits, or "" */
+    char *ids;          /* contacts whose name or phone hold it, int4[] literal */
+};
+
 struct item {
     struct core_pos pos;
     int32_t contact;
@@ -98,6 +105,11 @@ struct core_search {
     int64_t scanned;    /* rows of the partitions read */
     int64_t searched_back; /* searched_back_to_us of a filtered page */
     struct core_filter_walk *walk; /* its months, between partial answers */
+    /* Several words (search_words.c): name_ids holds the contacts of any
+     * word, grams the n-grams of the words without a trigram. */
+    struct word_pat *words;
+    size_t nwords;      /* 0: one text (or none) */
+    uint32_t strong;    /* bit i: word i has a trigram of its own */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -139,5 +151,21 @@ enum core_status core_search_filter_open(struct core_search *s);
 enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline);
 /* search_filter.c: what a partial filtered page holds between calls. */
 void core_search_filter_free(struct core_search *s);
+/* search_filter.c: the parameters $1..$7 of every filtered statement. */
+void core_search_filter_base(const struct core_search *s, struct core_params *p);
+/* search_filter.c: the ids of the contacts whose name, phone or phone
+ * digits hold text, an int4[] literal into *out (caller frees). */
+enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);
+
+/* search_words.c: several words' patterns and contact sets. */
+enum core_status core_search_words_open(struct core_search *s);
+void core_search_words_free(struct core_search *s);
+/* search_words.c: the statements of several words, with the columns of
+ * the one-text ones: a partition's answer, the contacts of ids an
+ * earlier page showed, the page of a few with: contacts. */
+PGresult *core_search_words_part(struct core_search *s, const struct core_part *pt,
+                                 enum core_status *st);
+PGresult *core_search_words_shown(struct core_search *s, const char *ids, enum core_status *st);
+PGresult *core_search_words_with(struct core_search *s, size_t limit, enum core_status *st);
 
 #endif

@@ -5,6 +5,7 @@
  * which parameters; the parameter numbers below are theirs. */
 #include <stdio.h>
 
+#include "rows.h"
 #include "search_sql.h"
 
 /* Walk: the newest $3 rows below ($1,$2), each tested. Returns the hits
@@ -307,3 +308,180 @@ const char core_sql_filtered_with[] =
     "         ORDER BY m.created_at DESC, m.id DESC LIMIT 1) m"
     " WHERE $7 <> 0 AND c.id = ANY($6::int4[]) AND (m.created_at, m.id) < ($1, $2)"
     " ORDER BY m.created_at DESC, m.id DESC LIMIT $11";
+
+/* ---- several words (docs/search.md#words) ------------------------------------
+ *
+ * A message m of contact c matches when every word is in m's content or
+ * in c's name or phone. The statements below take the parameters of the
+ * filtered search ($1..$7, see core_sql_filtered), the contacts matched by
+ * name or phone by any word $8, the n-grams of the words pg_trgm cannot
+ * see $9, $10 (per statement), and per word i (from 0) its ILIKE pattern
+ * WORD_PAT(i), the contacts whose name or phone hold it WORD_IDS(i), and
+ * its phone digits pattern WORD_DIGITS(i) ("" when none). */
+
+/* The one place a word meets a column: a case-insensitive substring. */
+static bool word_match(struct core_strbuf *b, const char *column, int param)
+{
+    return core_strbuf_printf(b, "%s ILIKE $%d", column, param);
+}
+
+static bool digits_match(struct core_strbuf *b, const char *column, int param)
+{
+    return core_strbuf_printf(b, "($%d <> '' AND public.convo_digits(%s) LIKE $%d)", param,
+                              column, param);
+}
+
+/* Every parameter named once with its type; $10's type is the
+ * statement's. */
+static bool words_params(struct core_strbuf *b, size_t k, const char *p10)
+{
+    bool ok = core_strbuf_printf(b, " ($5::text IS NOT NULL AND $6::int4[] IS NOT NULL"
+                                    " AND $7::int4 IS NOT NULL AND $8::int4[] IS NOT NULL"
+                                    " AND $9::int4[] IS NOT NULL AND $10::%s IS NOT NULL",
+                                 p10);
+    for (size_t i = 0; ok && i < k; i++)
+        ok = core_strbuf_printf(b, " AND $%d::text IS NOT NULL AND $%d::int4[] IS NOT NULL"
+                                   " AND $%d::text IS NOT NULL",
+                                WORD_PAT(i), WORD_IDS(i), WORD_DIGITS(i));
+    return ok && core_strbuf_printf(b, ")");
+}
+
+/* " AND" each word in m's content or m's contact among the word's. */
+static bool words_pred(struct core_strbuf *b, const char *m, size_t k)
+{
+    char column[32];
+    snprintf(column, sizeof column, "%s.content", m);
+    bool ok = true;
+    for (size_t i = 0; ok && i < k; i++)
+        ok = core_strbuf_printf(b, " AND (") && word_match(b, column, WORD_PAT(i)) &&
+             core_strbuf_printf(b, " OR %s.contact_id IN (SELECT unnest($%d::int4[])))", m,
+                                WORD_IDS(i));
+    return ok;
+}
+
+/* The direction and with: filters of shape on m. */
+static bool words_filters(struct core_strbuf *b, const char *m, unsigned shape)
+{
+    bool ok = true;
+    if (shape & CORE_FLT_DIR)
+        ok = core_strbuf_printf(b, " AND %s.direction = $5", m);
+    if (ok && (shape & CORE_FLT_WITH))
+        ok = core_strbuf_printf(b, " AND %s.contact_id IN (SELECT unnest($6::int4[]))", m);
+    return ok;
+}
+
+/* Whether some word is in column (" OR" between words). */
+static bool words_any(struct core_strbuf *b, const char *column, size_t k, bool digits)
+{
+    bool ok = core_strbuf_printf(b, "(");
+    for (size_t i = 0; ok && i < k; i++) {
+        ok = (!i || core_strbuf_printf(b, " OR ")) && word_match(b, column, WORD_PAT(i));
+        if (ok && digits)
+            ok = core_strbuf_printf(b, " OR ") && digits_match(b, column, WORD_DIGITS(i));
+    }
+    return ok && core_strbuf_printf(b, ")");
+}
+
+/* The arm of the messages holding every word in their content: the
+ * trigram index for the words with a trigram of their own (strong, bit
+ * i), the others rechecked (IS TRUE keeps them out of the index: a word
+ * without a trigram would read all of it); with no strong word, the
+ * n-gram index ($9) when it holds some of the words' n-grams. */
+static bool arm_content(struct core_strbuf *b, const char *table, unsigned shape, size_t k,
+                        uint32_t strong)
+{
+    bool ok = core_strbuf_printf(b, "SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS,
+                                 table) &&
+              words_filters(b, "m", shape);
+    if (ok && !strong && (shape & CORE_FLT_GRAMS))
+        ok = core_strbuf_printf(b, " AND public.convo_grams(m.content)"
+                                   " OPERATOR(public.@>) $9::int4[]");
+    for (size_t i = 0; ok && i < k; i++) {
+        bool plain = (strong >> i & 1) || (!strong && !(shape & CORE_FLT_GRAMS));
+        ok = core_strbuf_printf(b, plain ? " AND " : " AND (") &&
+             word_match(b, "m.content", WORD_PAT(i)) &&
+             core_strbuf_printf(b, plain ? "" : ") IS TRUE");
+    }
+    return ok;
+}
+
+/* The arm of the messages of contacts matched by name or phone by some
+ * word ($8, their index on contact_id), every word tested. */
+static bool arm_names(struct core_strbuf *b, const char *table, unsigned shape, size_t k)
+{
+    return core_strbuf_printf(b, " UNION ALL SELECT" FILTER_COLS " FROM ONLY %s m WHERE"
+                                 FILTER_POS " AND m.contact_id = ANY($8::int4[])",
+                              table) &&
+           words_filters(b, "m", shape) && words_pred(b, "m", k);
+}
+
+/* The row decoder's columns from 0, then content, name, phone matched. */
+static bool words_columns(struct core_strbuf *b, size_t k)
+{
+    return core_strbuf_printf(b, "SELECT c.id, c.name, c.phone_number, m.id,"
+                                 " m.direction = 'out', m.content, m.created_at, ") &&
+           words_any(b, "m.content", k, false) && core_strbuf_printf(b, ", ") &&
+           words_any(b, "c.name", k, false) && core_strbuf_printf(b, ", ") &&
+           words_any(b, "c.phone_number", k, true);
+}
+
+bool core_sql_words_filtered(struct core_strbuf *b, const char *table, unsigned shape,
+                             size_t k, uint32_t strong)
+{
+    bool ok = words_columns(b, k) &&
+              core_strbuf_printf(b, "  FROM (SELECT DISTINCT ON (contact_id)" FILTER_COLS
+                                    " FROM (") &&
+              arm_content(b, table, shape, k, strong);
+    if (ok && (shape & CORE_FLT_NAMES))
+        ok = arm_names(b, table, shape, k);
+    return ok &&
+           core_strbuf_printf(b, ") a ORDER BY contact_id, created_at DESC, id DESC) m"
+                                 "  JOIN contacts c ON c.id = m.contact_id WHERE") &&
+           words_params(b, k, "text") &&
+           core_strbuf_printf(b, " ORDER BY m.created_at DESC, m.id DESC");
+}
+
+bool core_sql_words_shown(struct core_strbuf *b, unsigned shape, size_t k)
+{
+    return core_strbuf_printf(b, "SELECT k.cid FROM unnest($10::int4[]) k(cid) WHERE") &&
+           words_params(b, k, "int4[]") &&
+           core_strbuf_printf(b, " AND EXISTS (SELECT 1 FROM messages x"
+                                 " WHERE x.contact_id = k.cid AND x.created_at >= $1"
+                                 " AND (x.created_at, x.id) >= ($1, $2)"
+                                 " AND x.created_at >= $3 AND x.created_at < $4") &&
+           words_filters(b, "x", shape) && words_pred(b, "x", k) &&
+           core_strbuf_printf(b, ")");
+}
+
+bool core_sql_words_with(struct core_strbuf *b, unsigned shape, size_t k)
+{
+    return words_columns(b, k) &&
+           core_strbuf_printf(b, "  FROM contacts c CROSS JOIN LATERAL ("
+                                 "SELECT" FILTER_COLS " FROM messages m"
+                                 " WHERE m.contact_id = c.id AND m.created_at >= $3"
+                                 " AND m.created_at < $4") &&
+           words_filters(b, "m", shape & CORE_FLT_DIR) && words_pred(b, "m", k) &&
+           core_strbuf_printf(b, " ORDER BY m.created_at DESC, m.id DESC LIMIT 1) m"
+                                 " WHERE c.id = ANY($6::int4[])"
+                                 " AND (m.created_at, m.id) < ($1, $2) AND") &&
+           words_params(b, k, "int8") &&
+           core_strbuf_printf(b, " ORDER BY m.created_at DESC, m.id DESC LIMIT $10");
+}
+
+/* Every message that passes the filters, holds every word in its content
+ * or its contact's name or phone, and at least one in its content,
+ * newest first: the partitions' time indexes merged and walked (see
+ * export.c for the LIMIT and IS TRUE). */
+bool core_sql_export_words(struct core_strbuf *b, size_t k)
+{
+    bool ok = core_strbuf_printf(b, "SELECT " CORE_ROW_COLUMNS CORE_ROW_FROM_MESSAGES
+                                    " WHERE m.created_at >= $3 AND m.created_at < $4"
+                                    " AND (($5 = '' OR m.direction = $5)"
+                                    " AND ($7 = 0 OR m.contact_id IN (SELECT unnest($6::int4[])))") &&
+              words_pred(b, "m", k);
+    if (ok && k)
+        ok = core_strbuf_printf(b, " AND ") && words_any(b, "m.content", k, false);
+    return ok && core_strbuf_printf(b, ") IS TRUE AND") && words_params(b, k, "int8") &&
+           core_strbuf_printf(b, " AND ($1::int8 IS NOT NULL AND $2::int8 IS NOT NULL)"
+                                 " ORDER BY m.created_at DESC, m.id DESC LIMIT $10");
+}

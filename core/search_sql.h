@@ -7,6 +7,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
 
 /* A walk of one partition: $3 rows, pattern $4. */
 void core_sql_walk(char *buf, size_t len, const char *table, const char *op);
@@ -64,5 +67,32 @@ extern const char core_sql_filtered_with[];
 /* The ids of the contacts whose name or phone contains pattern $1 (or
  * whose phone digits contain $2), as an int4[] literal. */
 extern const char core_sql_filter_contacts[];
+
+/* Several words (search_filter.c, export.c; the parameters are at the
+ * top of their part of search_sql.c): $1..$7 as above, $8 the contacts
+ * matched by name or phone by some word, $9 the n-grams of the words
+ * without a trigram of their own ("{}" when none), $10 per statement, and
+ * per word i: */
+#define WORD_PAT(i) (11 + 3 * (int)(i))    /* ILIKE pattern */
+#define WORD_IDS(i) (12 + 3 * (int)(i))    /* contacts whose name or phone hold it */
+#define WORD_DIGITS(i) (13 + 3 * (int)(i)) /* phone digits pattern, or "" */
+/* At most this many words: the parameters a statement takes. */
+#define CORE_WORDS_MAX 16
+/* Each partition's contacts' newest message that passes the filters of
+ * shape (CORE_FLT_DIR, _WITH, _NAMES: $8 is not empty, _GRAMS) and holds
+ * the k words; strong has bit i for a word with a trigram of its own. $10
+ * is text, unused. Columns as core_sql_filtered's. False when memory ran
+ * out (the owner frees b's data in any case). */
+bool core_sql_words_filtered(struct core_strbuf *b, const char *table, unsigned shape,
+                             size_t k, uint32_t strong);
+/* Of the contacts $10 (int4[]), those with such a message at or above
+ * the cursor: an earlier page showed them. */
+bool core_sql_words_shown(struct core_strbuf *b, unsigned shape, size_t k);
+/* The same for a few with: contacts ($6), probed one by one; LIMIT $10. */
+bool core_sql_words_with(struct core_strbuf *b, unsigned shape, size_t k);
+/* export --search: every message that passes the filters (all of them
+ * tested; $1, $2 unused int8, $8, $9 unused) and holds the k words, at
+ * least one in its content; LIMIT $10. Columns CORE_ROW_COLUMNS. */
+bool core_sql_export_words(struct core_strbuf *b, size_t k);
 
 #endif

@@ -86,13 +86,15 @@ enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook ho
  * abandon(owner) when it cancels and drains it. */
 void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(void *owner));
 
-/* A parameter list for a prepared statement: text or binary values. */
+/* A parameter list for a prepared statement: text or binary values.
+ * Enough for a search of CORE_WORDS_MAX words (search_sql.h). */
+#define CORE_PARAMS_MAX 64
 struct core_params {
     int n;
-    const char *values[12];
-    int lengths[12];
-    int formats[12];
-    char buf[12][8];
+    const char *values[CORE_PARAMS_MAX];
+    int lengths[CORE_PARAMS_MAX];
+    int formats[CORE_PARAMS_MAX];
+    char buf[CORE_PARAMS_MAX][8];
 };
 void core_param_text(struct core_params *p, const char *s);
 void core_param_int4(struct core_params *p, int32_t v);
