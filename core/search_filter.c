@@ -24,27 +24,6 @@
 #include "strbuf.h"
 #include "term_pattern.h"
 
-enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out)
-{
-    char *pattern = core_like_pattern(text), *digits = core_digits_pattern(text);
-    enum core_status st = CORE_ERR_NOMEM;
-    if (pattern && digits) {
-        struct core_params p = {0};
-        core_param_text(&p, pattern);
-        core_param_text(&p, digits);
-        PGresult *r = core_conn_exec(conn, "convo_filter_contacts",
-                                     core_sql_filter_contacts, &p, &st);
-        if (r) {
-            *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
-            st = *out ? CORE_OK : CORE_ERR_NOMEM;
-            PQclear(r);
-        }
-    }
-    free(pattern);
-    free(digits);
-    return st;
-}
-
 static enum core_status text_grams(struct core_search *s, const char *text)
 {
     struct core_params p = {0};
@@ -130,19 +109,6 @@ static enum core_status filter_parts(struct core_search *s, struct core_part **o
     if (*n > 1)
         qsort(*out, *n, sizeof **out, part_cmp_desc);
     return CORE_OK;
-}
-
-void core_search_filter_base(const struct core_search *s, struct core_params *p)
-{
-    const struct core_filter *f = &s->filter;
-    core_param_time(p, s->cursor.us);
-    core_param_int8(p, s->cursor.id);
-    core_param_time(p, f->after_us);
-    core_param_time(p, f->before_us);
-    core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
-                       : f->dir == CORE_DIR_OUT ? "out" : "none");
-    core_param_text(p, s->with_ids ? s->with_ids : "{}");
-    core_param_int4(p, s->with_ids ? 1 : 0);
 }
 
 /* The parameters $1..$10 of both filtered statements. */

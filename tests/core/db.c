@@ -118,7 +118,9 @@ static struct list walk(struct core_conn *conn, const char *term, size_t limit,
     for (int pages = 0; pages < 100000; pages++) {
         struct core_search *s;
         struct core_page page;
-        enum core_status st = core_search_open(conn, term, cursor, &s);
+        /* Literal: each term is one text as typed (blanks, quotes), the
+         * engine's own case; several words are tests/core/words.sh's. */
+        enum core_status st = core_search_open_with(conn, term, cursor, CORE_SEARCH_LITERAL, &s);
         if (st != CORE_OK) {
             *status = st;
             break;

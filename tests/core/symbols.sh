@@ -61,8 +61,10 @@ pass "symbol terms read the n-gram index (no trigram bitmap, no scan) and find w
 # step (the contacts' own) waits past the budget. The answer must still say
 # how to continue, from where the search stopped (here: where the page
 # before it ended): continuing after the lock is gone gives the rest, and
-# the pages together give every conversation once.
-"$query" search 'plain words' --limit 5 >"$work/p1" || fail "first page exit $?"
+# the pages together give every conversation once. The phrase is quoted:
+# one text, searched by the engine whose steps wait (several words read
+# the contacts when the search opens).
+"$query" search '"plain words"' --limit 5 >"$work/p1" || fail "first page exit $?"
 c1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"])' "$work/p1")
 tag=lock_$$
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL &
@@ -77,7 +79,7 @@ for _ in $(seq 1 100); do
             and pid <> pg_backend_pid()")" = 1 ] && break
     sleep 0.05
 done
-"$query" search 'plain words' --after "$c1" --budget 40 >"$work/partial" || fail "partial search exit $?"
+"$query" search '"plain words"' --after "$c1" --budget 40 >"$work/partial" || fail "partial search exit $?"
 c2=$(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
 assert d["complete"] is False, d
@@ -85,7 +87,7 @@ assert d["conversations"] == [], d
 assert d["next_cursor"], "a partial answer without a cursor: %s" % d
 print(d["next_cursor"])' "$work/partial") || fail "partial answer: $(cat "$work/partial")"
 wait $lpid || fail "the lock did not hold"
-"$query" search 'plain words' --after "$c2" --limit 1000 >"$work/rest" || fail "continuing exit $?"
+"$query" search '"plain words"' --after "$c2" --limit 1000 >"$work/rest" || fail "continuing exit $?"
 got=$(python3 -c 'import json,sys
 rows = []
 for f in sys.argv[1:]:

@@ -298,18 +298,41 @@ static void test_filters(void)
     CHECK(!core_filter_parse("is:in is:out", false, 0, &f, err, sizeof err));
     CHECK(f.dir == 0); /* both: nothing passes */
     core_filter_free(&f);
-    /* No filter word: the term exactly as typed; a quoted one is text. */
+    /* Words: blanks part them; quotes hold a phrase (a filter word in
+     * quotes is text); a phone number's run is one word. */
     CHECK(!core_filter_parse("a  b", false, 0, &f, err, sizeof err));
-    check_str(f.text, "a  b", __LINE__);
-    CHECK(!f.any);
+    check_str(f.text, "a b", __LINE__);
+    CHECK(!f.any && f.nwords == 2);
+    check_str(f.nwords == 2 ? f.words[1] : "", "b", __LINE__);
     core_filter_free(&f);
     CHECK(!core_filter_parse("\"is:in\" \"ok\"", false, 0, &f, err, sizeof err));
-    check_str(f.text, "is:in \"ok\"", __LINE__);
-    CHECK(!f.any);
+    check_str(f.text, "is:in ok", __LINE__);
+    CHECK(!f.any && f.nwords == 2);
     core_filter_free(&f);
+    CHECK(!core_filter_parse("ana \"see  you\"later is:in +1 (415) 555-0123 - x \"open", false,
+                             0, &f, err, sizeof err));
+    CHECK(f.any && f.dir == CORE_DIR_IN && f.nwords == 6);
+    static const char *const want_words[] = {"ana", "see  you", "later", "+1 (415) 555-0123 -",
+                                             "x", "open"};
+    for (size_t i = 0; i < 6 && i < f.nwords; i++)
+        check_str(f.words[i], want_words[i], __LINE__);
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("- ( x", false, 0, &f, err, sizeof err)); /* no digit: words */
+    CHECK(f.nwords == 3);
+    core_filter_free(&f);
+    CHECK(!core_filter_parse("  \"\" ", false, 0, &f, err, sizeof err));
+    CHECK(f.nwords == 0);
+    check_str(f.text, "", __LINE__);
+    core_filter_free(&f);
+    size_t nw;
+    char **w = core_term_words("is:sideways Pizza with:ana \"is:out\"", &nw);
+    CHECK(w && nw == 2);
+    check_str(w && nw == 2 ? w[0] : "", "Pizza", __LINE__);
+    check_str(w && nw == 2 ? w[1] : "", "is:out", __LINE__);
+    core_term_words_free(w, nw);
     CHECK(!core_filter_parse("is:in x", true, 0, &f, err, sizeof err));
     check_str(f.text, "is:in x", __LINE__);
-    CHECK(!f.any && f.dir == CORE_DIR_ANY);
+    CHECK(!f.any && f.dir == CORE_DIR_ANY && f.nwords == 1);
     core_filter_free(&f);
     static const char *const bad[][2] = {
         {"is:sideways", "bad filter 'is:sideways': is: takes in or out"},

@@ -143,7 +143,7 @@ PY
 
 check "recent" all "" recent
 check "search by name" fresh "stale" search stale
-check "search by a name's letter" fresh "e E" search "e E"
+check "search by a name's letter" fresh "e E" search '"e E"'
 check "search by phone" fresh "+1555500" search "+1555500"
 check "search by phone digits" fresh "5550 000" search "5550 000"
 check "search by content" all "apple" search apple
