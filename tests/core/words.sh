@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# tests/core/words.sh CONVO_QUERY - search terms of several words: each
+# word in the message's content or its contact's name or phone (digits
+# too), in any order; quoted text one phrase; with filters; page by page
+# against a SQL oracle, partial answers, cursors; export --search with
+# words and filters against SQL. Writes: a database of its own.
+source "$(dirname "$0")/../lib.sh"
+query=$1
+export TZ=UTC
+
+DB=convo_words_test_$$
+fresh_db "$DB"
+work=$(mktemp -d)
+trap 'rm -rf "$work"; psql -X -q -d postgres -c "drop database if exists \"$DB\" with (force)" >/dev/null 2>&1 || true' EXIT
+
+q "select public.convo_month_partition((now() - interval '2 months')::date);
+   insert into contacts (phone_number, name)
+   select '+1555300' || lpad(g::text, 4, '0'), 'Wor ' || g from generate_series(1, 60) g;
+   update contacts set name = 'Ana Pizzeria' where id = 3;
+   update contacts set name = 'Ana Maria' where id = 4;
+   update contacts set name = 'Tonight Club' where id = 5;
+   insert into messages (contact_id, direction, content, created_at)
+   select 1 + (g * 7) % 60, case when (g / 60) % 3 = 0 then 'out' else 'in' end,
+          case when g % 13 = 0 then 'dinner tonight at ' || g
+               when g % 17 = 0 then 'tonight we have dinner ' || g
+               when g % 11 = 0 then 'see you at dinner ' || g
+               when g % 19 = 0 then 'you see, pizza ' || g
+               when g % 5 = 0 then 'pizza later ' || g
+               when g % 7 = 0 then 'dinner alone ' || g
+               else 'plain words ' || g end,
+          now() - g * interval '37 minutes' - (g % 11) * interval '1 second'
+     from generate_series(1, 4800) g;
+   analyze" >/dev/null
+
+day() { q "select to_char(now() - interval '$1', 'YYYY-MM-DD')"; }
+D20=$(day '20 days'); D45=$(day '45 days')
+
+# word_sql ALIAS_M ALIAS_C WORD: the SQL of one word's match.
+word_sql() {
+    local w=$3
+    printf "(%s.content ilike '%%' || \$\$%s\$\$ || '%%' or %s.name ilike '%%' || \$\$%s\$\$ || '%%'
+             or %s.phone_number ilike '%%' || \$\$%s\$\$ || '%%'
+             or (\$\$%s\$\$ ~ '^[0-9+(). -]*[0-9][0-9+(). -]*\$'
+                 and public.convo_digits(%s.phone_number)
+                     like '%%' || regexp_replace(\$\$%s\$\$, '[^0-9]', '', 'g') || '%%'))" \
+        "$1" "$w" "$2" "$w" "$2" "$w" "$w" "$2" "$w"
+}
+
+# where_sql FILTER_SQL WORD...: every word, and the filters.
+where_sql() {
+    local sql="($1)" w
+    shift
+    for w in "$@"; do sql+=" and $(word_sql m c "$w")"; done
+    printf '%s' "$sql"
+}
+
+# oracle FILTER_SQL WORD...: contact:message of each conversation.
+oracle() {
+    q "with a as (select distinct on (m.contact_id) m.contact_id, m.created_at, m.id
+                    from messages m join contacts c on c.id = m.contact_id
+                   where $(where_sql "$@")
+                   order by m.contact_id, m.created_at desc, m.id desc)
+       select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
+}
+
+# walk TERM [OPTION]: every page of 7 rows, contact:message.
+walk() {
+    local term=$1 opt=${2:-} cursor='' out=$work/page got='' n=0
+    while :; do
+        "$query" search $opt -- "$term" --limit 7 ${cursor:+--after "$cursor"} >"$out" 2>"$work/err" \
+            || fail "search '$term' $opt exit $?: $(cat "$work/err")"
+        got+=$(python3 -c 'import json,sys; print("".join("%d:%d " % (r["contact_id"], r["message_id"]) for r in json.load(open(sys.argv[1]))["conversations"]), end="")' "$out")
+        cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"] or "")' "$out")
+        n=$((n + 1))
+        [ -n "$cursor" ] || break
+        [ "$n" -lt 300 ] || fail "search '$term' did not end"
+    done
+    printf '%s' "$got"
+}
+
+check() { # TERM FILTER_SQL WORD...
+    local term=$1 got want
+    shift
+    got=$(walk "$term")
+    want=$(oracle "$@")
+    [ "$got" = "$want" ] || fail "search '$term': pages [$got], SQL [$want]"
+    [ -n "$want" ] || fail "search '$term': the oracle finds nothing, a weak check"
+}
+
+check 'dinner tonight' true dinner tonight
+check 'tonight dinner' true tonight dinner
+[ "$(walk 'dinner tonight')" = "$(walk 'TONIGHT   Dinner')" ] || fail "word order or case changes the answer"
+check 'ana pizza' true ana pizza
+check 'pizza ana' true pizza ana
+check 'ana maria' true ana maria           # both in the name: its last message
+check '0003 dinner' true 0003 dinner       # phone digits and content
+check '+1 (555) 300-0007 dinner' true '+1 (555) 300-0007' dinner
+check '"dinner tonight"' true 'dinner tonight'
+check '"see you" dinner' true 'see you' dinner
+check '"you see" pizza' true 'you see' pizza
+check 'tonight club dinner' true tonight club dinner
+check 'dinner tonight is:in' "m.direction = 'in'" dinner tonight
+check "ana pizza before:$D20" "m.created_at < '$D20'::timestamptz" ana pizza
+check "after:$D45 dinner see" "m.created_at >= '$D45'::timestamptz" dinner see
+for force in '' months; do
+    export CONVO_FORCE_STEP=$force
+    check 'with:wor dinner tonight' "c.name ilike '%wor%'" dinner tonight
+    check 'with:ana is:out pizza later' "c.name ilike '%ana%' and m.direction = 'out'" pizza later
+done
+unset CONVO_FORCE_STEP
+[ "$(walk '"dinner tonight"')" != "$(walk 'dinner tonight')" ] || fail "a phrase finds what its words find: a weak check"
+pass "several words, phrases and filters page as the SQL oracle says"
+
+# matched: content for the word in content, name for the word in the name.
+"$query" search 'pizza ana' --limit 50 >"$work/out" || fail "search 'pizza ana' failed"
+python3 - "$work/out" <<'PY' || fail "matched fields of 'pizza ana': $(head -c 600 "$work/out")"
+import json, sys
+rows = json.load(open(sys.argv[1]))["conversations"]
+assert rows and all(r["contact_id"] in (3, 4) for r in rows), rows
+for r in rows:
+    want = ["content", "name"] if "pizza" in r["content"].lower() else ["name"]
+    assert r["matched"] == want, r
+PY
+pass "matched says which fields some word matched"
+
+# Out of budget: partial answers continue to the same rows.
+for term in 'dinner tonight' 'ana pizza is:in'; do
+    [ "$(walk "$term" '--budget 1')" = "$(walk "$term")" ] || fail "search '$term' --budget 1 differs"
+done
+pass "partial answers of several words continue to the same rows"
+
+# A cursor belongs to its whole term.
+"$query" search 'dinner tonight' --limit 2 >"$work/out" || fail "search failed"
+cur=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"])' "$work/out")
+for other in 'tonight dinner' 'dinner'; do
+    rc=0; "$query" search "$other" --limit 2 --after "$cur" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 2 ] || fail "a cursor of 'dinner tonight' continued '$other' (exit $rc)"
+done
+rc=0; "$query" search --literal 'dinner tonight' --limit 2 --after "$cur" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "a cursor of 'dinner tonight' continued the literal phrase (exit $rc)"
+want=$(q "select count(distinct contact_id) from messages where content ilike '%dinner tonight%'")
+"$query" search --literal 'dinner tonight' --limit 200 >"$work/out" || fail "literal search failed"
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["conversations"]))' "$work/out")" = "$want" ] \
+    || fail "--literal 'dinner tonight' is not the phrase"
+pass "cursors belong to their term; --literal is one phrase"
+
+# export --search: every message that passes the filters and holds every
+# word, one of them in its content; newest first.
+export_check() { # TERM FILTER_SQL WORD...
+    local term=$1 filter=$2 any=false w
+    shift 2
+    for w in "$@"; do any+=" or m.content ilike '%' || \$\$$w\$\$ || '%'"; done
+    want=$(q "select m.id from messages m join contacts c on c.id = m.contact_id
+              where $(where_sql "$filter" "$@") and ($any)
+              order by m.created_at desc, m.id desc")
+    "$query" export --search "$term" >"$work/exp" 2>"$work/err" || fail "export '$term' exit $?: $(cat "$work/err")"
+    got=$(python3 -c 'import json,sys; [print(json.loads(l)["message_id"]) for l in open(sys.argv[1])]' "$work/exp")
+    [ -n "$want" ] || fail "export '$term': the oracle finds nothing, a weak check"
+    [ "$got" = "$want" ] || fail "export '$term': $(echo "$got" | wc -l) rows, SQL $(echo "$want" | wc -l)"
+    first=$("$query" export --search "$term" 2>"$work/err" | head -1 |
+            python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["message_id"])')
+    [ "$first" = "$(echo "$want" | head -1)" ] || fail "export '$term' | head -1: $first"
+}
+export_check 'dinner tonight' true dinner tonight
+export_check 'ana pizza' true ana pizza
+export_check 'is:in dinner' "m.direction = 'in'" dinner
+export_check "before:$D20 with:wor tonight dinner" "m.created_at < '$D20'::timestamptz and c.name ilike '%wor%'" tonight dinner
+export_check 'is:out' "m.direction = 'out'"
+rc=0; "$query" export --search 'is:sideways x' >"$work/exp" 2>"$work/err" || rc=$?
+[ "$rc" = 2 ] && [ ! -s "$work/exp" ] || fail "export with a bad filter: exit $rc"
+pass "export --search with words and filters: the rows SQL finds, newest first, also under head -1"
