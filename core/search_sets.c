@@ -16,9 +16,13 @@ enum core_status core_search_contact_ids(struct core_conn *conn, const char *tex
     if (pattern && digits) {
         struct core_params p = {0};
         core_param_text(&p, pattern);
-        core_param_text(&p, digits);
-        PGresult *r = core_conn_exec(conn, "convo_filter_contacts",
-                                     core_sql_filter_contacts, &p, &st);
+        bool by_digits = digits[0] != '\0';
+        if (by_digits)
+            core_param_text(&p, digits);
+        PGresult *r = by_digits ? core_conn_exec(conn, "convo_filter_contacts_digits",
+                                                 core_sql_filter_contacts_digits, &p, &st)
+                                : core_conn_exec(conn, "convo_filter_contacts",
+                                                 core_sql_filter_contacts, &p, &st);
         if (r) {
             *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
             st = *out ? CORE_OK : CORE_ERR_NOMEM;

@@ -64,9 +64,10 @@ void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
 void core_sql_filtered_shown(char *buf, size_t len, unsigned shape);
 /* The same for a few with: contacts, probed one by one: LIMIT $11. */
 extern const char core_sql_filtered_with[];
-/* The ids of the contacts whose name or phone contains pattern $1 (or
- * whose phone digits contain $2), as an int4[] literal. */
+/* The ids of the contacts whose name or phone contains pattern $1 (the
+ * _digits one: or whose phone digits contain $2), as an int4[] literal. */
 extern const char core_sql_filter_contacts[];
+extern const char core_sql_filter_contacts_digits[];
 
 /* Several words (search_filter.c, export.c; the parameters are at the
  * top of their part of search_sql.c): $1..$7 as above, $8 the contacts
