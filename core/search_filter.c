@@ -111,10 +111,11 @@ static enum core_status filter_parts(struct core_search *s, struct core_part **o
     return CORE_OK;
 }
 
-/* The parameters $1..$10 of both filtered statements. */
-static void filter_params(const struct core_search *s, struct core_params *p)
+/* The parameters $1..$10 of the filtered statements: rows below `below`. */
+static void filter_params(const struct core_search *s, struct core_pos below,
+                          struct core_params *p)
 {
-    core_search_filter_base(s, p);
+    core_search_filter_base(s, below, p);
     core_param_text(p, s->pattern);
     core_param_text(p, s->name_ids ? s->name_ids : "{}");
     core_param_text(p, s->digits);
@@ -153,7 +154,7 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
         core_sql_filtered_shown(sql, sizeof sql, shape);
         snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
         struct core_params p = {0};
-        filter_params(s, &p);
+        filter_params(s, s->cursor, &p);
         core_param_text(&p, s->grams ? s->grams : "{}");
         core_param_text(&p, ids.data);
         shown = core_conn_exec(s->conn, name, sql, &p, &st);
@@ -168,13 +169,33 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
     return st;
 }
 
-/* One partition's answer. */
+/* Filters alone read a month in slices of this many rows, newest first,
+ * down to where the page ends, rather than every contact's newest row. */
+#define SLICE_ROWS 500
+
+static bool sliced(const struct core_search *s)
+{
+    return !s->nwords && !(filter_shape(s) & CORE_FLT_TEXT);
+}
+
+/* One partition's answer (with filters alone, its next slice below
+ * `below`). */
 static PGresult *read_part(struct core_search *s, const struct core_part *pt,
-                           enum core_status *st)
+                           struct core_pos below, enum core_status *st)
 {
     double t0 = core_now_ms();
     PGresult *r;
-    if (s->nwords) {
+    if (sliced(s)) {
+        unsigned shape = filter_shape(s);
+        char sql[2048], name[48];
+        core_sql_filtered_slice(sql, sizeof sql, pt->name, shape);
+        snprintf(name, sizeof name, "convo_fls%u_%x", pt->oid, shape);
+        struct core_params p = {0};
+        filter_params(s, below, &p);
+        core_param_text(&p, "{}");
+        core_param_int8(&p, SLICE_ROWS);
+        r = core_conn_exec(s->conn, name, sql, &p, st);
+    } else if (s->nwords) {
         r = core_search_words_part(s, pt, st);
     } else {
         unsigned shape = filter_shape(s);
@@ -182,7 +203,7 @@ static PGresult *read_part(struct core_search *s, const struct core_part *pt,
         core_sql_filtered(sql, sizeof sql, pt->name, shape);
         snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
         struct core_params p = {0};
-        filter_params(s, &p);
+        filter_params(s, s->cursor, &p);
         core_param_text(&p, s->grams ? s->grams : "{}");
         r = core_conn_exec(s->conn, name, sql, &p, st);
     }
@@ -213,17 +234,17 @@ static enum core_status add_row(struct core_search *s, const PGresult *r, int k)
     return st;
 }
 
-/* Move the hits at or above floor (in microseconds) into the page, newest
- * first, each contact once; *n hits stay pending. */
+/* Move the hits at or above floor into the page, newest first, each
+ * contact once; *n hits stay pending. */
 static enum core_status emit(struct core_search *s, PGresult **res, struct hit *hits,
-                             size_t *n, int64_t floor, size_t limit)
+                             size_t *n, struct core_pos floor, size_t limit)
 {
     if (*n > 1)
         qsort(hits, *n, sizeof *hits, hit_cmp_desc);
     size_t i = 0;
     enum core_status st = CORE_OK;
     for (; i < *n && s->page.count < limit && st == CORE_OK; i++) {
-        if (hits[i].pos.us < floor)
+        if (core_pos_cmp(hits[i].pos, floor) < 0)
             break;
         if (core_idset_has(&s->seen, hits[i].contact))
             continue;
@@ -259,7 +280,7 @@ static enum core_status run_with(struct core_search *s, size_t limit)
         r = core_search_words_with(s, limit, &st);
     } else {
         struct core_params p = {0};
-        filter_params(s, &p);
+        filter_params(s, s->cursor, &p);
         core_param_int8(&p, (int64_t)limit);
         r = core_conn_exec(s->conn, "convo_flt_with", core_sql_filtered_with, &p, &st);
     }
@@ -288,12 +309,14 @@ static enum core_status finish(struct core_search *s, size_t limit)
 }
 
 /* Where the walk of the months is, between calls of a page: the
- * partitions, the next to read, their answers, and the rows not final
- * yet. */
+ * partitions, the next to read (from its top, or below `at` once a slice
+ * of it was read), the answers so far, and the rows not final yet. */
 struct core_filter_walk {
     struct core_part *parts;
     size_t nparts, next;
+    struct core_pos at;
     PGresult **res;
+    size_t nres, capres;
     struct hit *hits;
     size_t nhits, caphits;
 };
@@ -303,7 +326,7 @@ void core_search_filter_free(struct core_search *s)
     struct core_filter_walk *w = s->walk;
     if (!w)
         return;
-    for (size_t k = 0; k < w->nparts && w->res; k++)
+    for (size_t k = 0; k < w->nres; k++)
         PQclear(w->res[k]);
     free(w->res);
     free(w->hits);
@@ -318,24 +341,26 @@ static enum core_status walk_start(struct core_search *s)
     if (!w)
         return CORE_ERR_NOMEM;
     s->walk = w;
-    enum core_status st = filter_parts(s, &w->parts, &w->nparts);
-    if (st == CORE_OK && !(w->res = calloc(w->nparts ? w->nparts : 1, sizeof *w->res)))
-        st = CORE_ERR_NOMEM;
-    return st;
+    w->at = s->cursor;
+    return filter_parts(s, &w->parts, &w->nparts);
 }
 
-/* Read the walk's next partition and move what became final into the page. */
-static enum core_status walk_step(struct core_search *s, size_t limit)
+/* Keep r and its rows as pending hits. */
+static enum core_status walk_keep(struct core_filter_walk *w, PGresult *r)
 {
-    struct core_filter_walk *w = s->walk;
-    size_t i = w->next;
-    enum core_status st;
-    if (!(w->res[i] = read_part(s, &w->parts[i], &st)))
-        return st;
-    if ((st = drop_shown(s, w->res[i])) != CORE_OK)
-        return st;
-    s->scanned += (int64_t)w->parts[i].rows;
-    int n = PQntuples(w->res[i]);
+    if (w->nres == w->capres) {
+        size_t cap = w->capres ? w->capres * 2 : 16;
+        PGresult **res = realloc(w->res, cap * sizeof *res);
+        if (!res) {
+            PQclear(r);
+            return CORE_ERR_NOMEM;
+        }
+        w->res = res;
+        w->capres = cap;
+    }
+    int i = (int)w->nres;
+    w->res[w->nres++] = r;
+    int n = PQntuples(r);
     if (w->nhits + (size_t)n > w->caphits) {
         size_t cap = (w->nhits + (size_t)n) * 2;
         struct hit *h = realloc(w->hits, cap * sizeof *h);
@@ -346,12 +371,42 @@ static enum core_status walk_step(struct core_search *s, size_t limit)
     }
     for (int k = 0; k < n; k++)
         w->hits[w->nhits++] = (struct hit){
-            .pos = {core_get_time(w->res[i], k, 6), core_get_int8(w->res[i], k, 3)},
-            .contact = core_get_int4(w->res[i], k, 0), .res = (int)i, .row = k};
-    w->next++;
-    /* No partition left to read holds a row at or above its bound. */
-    int64_t floor = w->next < w->nparts ? w->parts[w->next].hi_us : CORE_US_NINF;
-    s->searched_back = w->next < w->nparts ? floor : 0;
+            .pos = {core_get_time(r, k, 6), core_get_int8(r, k, 3)},
+            .contact = core_get_int4(r, k, 0), .res = i, .row = k};
+    return CORE_OK;
+}
+
+/* Read the walk's next partition (or slice of it) and move what became
+ * final into the page. */
+static enum core_status walk_step(struct core_search *s, size_t limit)
+{
+    struct core_filter_walk *w = s->walk;
+    const struct core_part *pt = &w->parts[w->next];
+    enum core_status st;
+    PGresult *r = read_part(s, pt, w->at, &st);
+    if (!r)
+        return st;
+    if ((st = drop_shown(s, r)) != CORE_OK || (st = walk_keep(w, r)) != CORE_OK)
+        return st;
+    int n = PQntuples(r);
+    bool more = sliced(s) && n == SLICE_ROWS;
+    /* No partition after this one holds a row at or above its bound. */
+    size_t after = w->next + 1;
+    struct core_pos floor = {after < w->nparts ? w->parts[after].hi_us : CORE_US_NINF, INT64_MIN};
+    if (more) {
+        /* More of this month may pass, below its last row: above both,
+         * the rows are final. scanned counts a month's rows once it is
+         * done, a slice's rows until then. */
+        s->scanned += n;
+        w->at = (struct core_pos){core_get_time(r, n - 1, 6), core_get_int8(r, n - 1, 3)};
+        if (core_pos_cmp(w->at, floor) > 0)
+            floor = w->at;
+    } else {
+        s->scanned += (int64_t)pt->rows;
+        w->next++;
+        w->at = s->cursor;
+    }
+    s->searched_back = w->next < w->nparts ? w->parts[w->next].hi_us : 0;
     return emit(s, w->res, w->hits, &w->nhits, floor, limit);
 }
 
@@ -371,13 +426,14 @@ enum core_status core_search_filter_run(struct core_search *s, size_t limit, dou
                      core_status_message(CORE_ERR_CANCELLED));
             return CORE_ERR_CANCELLED;
         }
+        size_t month = w->next;
         st = walk_step(s, limit);
         /* Out of budget: the rows so far are final; the next call goes on,
          * here or from a cursor at the next month's bound. Only after a
-         * month that ends at or below the cursor: those above it (the
+         * whole month that ends at or below the cursor: those above it (the
          * default partition) are read again from such a cursor, and the
          * walk must get further each time. */
-        bool past = w->parts[w->next - 1].hi_us <= s->cursor.us;
+        bool past = w->next > month && w->parts[month].hi_us <= s->cursor.us;
         if (st == CORE_OK && past && deadline > 0 && core_now_ms() >= deadline &&
             w->next < w->nparts && s->page.count < limit)
             return CORE_OK;

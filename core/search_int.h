@@ -151,8 +151,10 @@ enum core_status core_search_filter_open(struct core_search *s);
 enum core_status core_search_filter_run(struct core_search *s, size_t limit, double deadline);
 /* search_filter.c: what a partial filtered page holds between calls. */
 void core_search_filter_free(struct core_search *s);
-/* search_sets.c: the parameters $1..$7 of every filtered statement. */
-void core_search_filter_base(const struct core_search *s, struct core_params *p);
+/* search_sets.c: the parameters $1..$7 of every filtered statement; rows
+ * below `below` ($1, $2: the cursor, or where a slice of a month ended). */
+void core_search_filter_base(const struct core_search *s, struct core_pos below,
+                             struct core_params *p);
 /* search_sets.c: the ids of the contacts whose name, phone or phone
  * digits hold text, an int4[] literal into *out (caller frees). */
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);

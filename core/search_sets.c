@@ -34,11 +34,12 @@ enum core_status core_search_contact_ids(struct core_conn *conn, const char *tex
     return st;
 }
 
-void core_search_filter_base(const struct core_search *s, struct core_params *p)
+void core_search_filter_base(const struct core_search *s, struct core_pos below,
+                             struct core_params *p)
 {
     const struct core_filter *f = &s->filter;
-    core_param_time(p, s->cursor.us);
-    core_param_int8(p, s->cursor.id);
+    core_param_time(p, below.us);
+    core_param_int8(p, below.id);
     core_param_time(p, f->after_us);
     core_param_time(p, f->before_us);
     core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"

@@ -265,10 +265,10 @@ static void filter_arms(char *buf, size_t len, const char *table, unsigned shape
                  table, base);
 }
 
-void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
+/* The statement over arms: each contact's newest row of them, with its
+ * contact and what matched. */
+static void filtered_of(char *buf, size_t len, const char *arms)
 {
-    char arms[2048];
-    filter_arms(arms, sizeof arms, table, shape);
     snprintf(buf, len,
              "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
              "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
@@ -281,6 +281,32 @@ void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
              " WHERE" FILTER_PARAMS
              " ORDER BY m.created_at DESC, m.id DESC",
              arms);
+}
+
+void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char arms[2048];
+    filter_arms(arms, sizeof arms, table, shape);
+    filtered_of(buf, len, arms);
+}
+
+/* Filters alone: the partition's next $12 passing rows below ($1, $2),
+ * newest first, each with its contact (repeats and all: the caller keeps
+ * each contact's first). A walk of the time index that stops where the
+ * page does, where each contact's newest row would read the whole month. */
+void core_sql_filtered_slice(char *buf, size_t len, const char *table, unsigned shape)
+{
+    char base[512];
+    filter_pred(base, sizeof base, "m", shape & (CORE_FLT_DIR | CORE_FLT_WITH));
+    snprintf(buf, len,
+             "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+             "       m.created_at, false, false, false"
+             "  FROM (SELECT" FILTER_COLS " FROM ONLY %s m WHERE" FILTER_POS "%s"
+             "         ORDER BY created_at DESC, id DESC LIMIT $12) m"
+             "  JOIN contacts c ON c.id = m.contact_id"
+             " WHERE" FILTER_PARAMS " AND $10::text IS NOT NULL"
+             " ORDER BY m.created_at DESC, m.id DESC",
+             table, base);
 }
 
 void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)

@@ -58,6 +58,9 @@ enum {
 };
 /* shape: the CORE_FLT_* that apply; the statement tests only those. */
 void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape);
+/* Filters alone (no CORE_FLT_TEXT): the partition's next $12 passing rows
+ * below ($1, $2), newest first, with the same columns. */
+void core_sql_filtered_slice(char *buf, size_t len, const char *table, unsigned shape);
 /* Of the contacts $12 (int4[]), those with a message at or above the
  * cursor that passes and matches (the same $1..$11): an earlier page
  * showed them. */

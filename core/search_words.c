@@ -150,7 +150,7 @@ PGresult *core_search_words_part(struct core_search *s, const struct core_part *
     snprintf(name, sizeof name, "convo_w%u_%x_%zu_%x", pt->oid, shape, s->nwords,
              (unsigned)s->strong);
     struct core_params p = {0};
-    core_search_filter_base(s, &p);
+    core_search_filter_base(s, s->cursor, &p);
     params_sets(s, &p);
     core_param_text(&p, "");
     params_words(s, &p);
@@ -165,7 +165,7 @@ PGresult *core_search_words_shown(struct core_search *s, const char *ids, enum c
     char name[64];
     snprintf(name, sizeof name, "convo_w_shown_%x_%zu", shape, s->nwords);
     struct core_params p = {0};
-    core_search_filter_base(s, &p);
+    core_search_filter_base(s, s->cursor, &p);
     params_sets(s, &p);
     core_param_text(&p, ids);
     params_words(s, &p);
@@ -180,7 +180,7 @@ PGresult *core_search_words_with(struct core_search *s, size_t limit, enum core_
     char name[64];
     snprintf(name, sizeof name, "convo_w_with_%x_%zu", shape & CORE_FLT_DIR, s->nwords);
     struct core_params p = {0};
-    core_search_filter_base(s, &p);
+    core_search_filter_base(s, s->cursor, &p);
     params_sets(s, &p);
     core_param_int8(&p, (int64_t)limit);
     params_words(s, &p);
