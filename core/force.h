@@ -10,7 +10,9 @@
 #define CONVO_CORE_FORCE_H
 
 /* The forced step kind as its first letter ('w', 'b', 's', 'g'; 'm': a
- * filtered search reads the months even for a few with: contacts), or 0. */
+ * filtered search reads the months even for a few with: contacts; a
+ * filtered text walks each month ('w') or reads its matches at once
+ * ('b')), or 0. */
 char core_forced_step(void);
 
 #endif

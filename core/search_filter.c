@@ -11,7 +11,11 @@
  *
  * Partitions are read in the order of their upper bounds (the default
  * partition, unbounded, first); a row is final once it lies at or above
- * the upper bound of every partition not read yet. */
+ * the upper bound of every partition not read yet. A month is read whole
+ * (each contact's newest match through its index) or, newest first, in
+ * slices of passing rows (filters alone) or walks of rows each tested (a
+ * common text): then a row is final once it also lies at or above where
+ * the read ended. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,47 +173,54 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
     return st;
 }
 
+/* How a month is read: filters alone in slices of passing rows; a text
+ * by a walk of its rows, each tested, or all its matches at once through
+ * its index (as every search of several words is). */
+enum read_kind { READ_MONTH, READ_SLICE, READ_WALK };
+
 /* Filters alone read a month in slices of this many rows, newest first,
  * down to where the page ends, rather than every contact's newest row. */
 #define SLICE_ROWS 500
+/* A text's first walk, before anything is known of its density. */
+#define WALK_FIRST 256
+#define WALK_MAX 32768
 
 static bool sliced(const struct core_search *s)
 {
     return !s->nwords && !(filter_shape(s) & CORE_FLT_TEXT);
 }
 
-/* One partition's answer (with filters alone, its next slice below
- * `below`). */
-static PGresult *read_part(struct core_search *s, const struct core_part *pt,
-                           struct core_pos below, enum core_status *st)
+/* One partition's rows below `below`: the next slice or walk of `rows`
+ * rows, or each contact's newest match. */
+static PGresult *read_part(struct core_search *s, const struct core_part *pt, enum read_kind kind,
+                           struct core_pos below, int64_t rows, enum core_status *st)
 {
+    static const char *const kinds[] = {"month", "slice", "walk"};
     double t0 = core_now_ms();
     PGresult *r;
-    if (sliced(s)) {
-        unsigned shape = filter_shape(s);
-        char sql[2048], name[48];
-        core_sql_filtered_slice(sql, sizeof sql, pt->name, shape);
-        snprintf(name, sizeof name, "convo_fls%u_%x", pt->oid, shape);
-        struct core_params p = {0};
-        filter_params(s, below, &p);
-        core_param_text(&p, "{}");
-        core_param_int8(&p, SLICE_ROWS);
-        r = core_conn_exec(s->conn, name, sql, &p, st);
-    } else if (s->nwords) {
+    if (kind == READ_MONTH && s->nwords) {
         r = core_search_words_part(s, pt, st);
     } else {
         unsigned shape = filter_shape(s);
         char sql[4096], name[48];
-        core_sql_filtered(sql, sizeof sql, pt->name, shape);
-        snprintf(name, sizeof name, "convo_flt%u_%x", pt->oid, shape);
+        if (kind == READ_SLICE)
+            core_sql_filtered_slice(sql, sizeof sql, pt->name, shape);
+        else if (kind == READ_WALK)
+            core_sql_filtered_walk(sql, sizeof sql, pt->name);
+        else
+            core_sql_filtered(sql, sizeof sql, pt->name, shape);
+        snprintf(name, sizeof name, "convo_fl%c%u_%x", kinds[kind][0], pt->oid,
+                 kind == READ_WALK ? 0 : shape);
         struct core_params p = {0};
-        filter_params(s, s->cursor, &p);
-        core_param_text(&p, s->grams ? s->grams : "{}");
+        filter_params(s, below, &p);
+        core_param_text(&p, s->grams && kind == READ_MONTH ? s->grams : "{}");
+        if (kind != READ_MONTH)
+            core_param_int8(&p, rows);
         r = core_conn_exec(s->conn, name, sql, &p, st);
     }
     if (r && s->trace)
-        fprintf(stderr, "convo: filter %-28s %5d rows %8.2f ms\n", pt->name, PQntuples(r),
-                core_now_ms() - t0);
+        fprintf(stderr, "convo: filter %-5s %-28s %5d rows %8.2f ms\n", kinds[kind], pt->name,
+                PQntuples(r), core_now_ms() - t0);
     return r;
 }
 
@@ -319,6 +330,12 @@ struct core_filter_walk {
     size_t nres, capres;
     struct hit *hits;
     size_t nhits, caphits;
+    /* What walks have shown of the text's density, and what walking and
+     * reading a month's matches at once cost per row, so far. */
+    int64_t walked, walked_hits, fetched;
+    double walk_ms, fetch_ms;
+    int64_t month_walked;  /* rows of the month being read walked so far */
+    int64_t month_counted; /* and counted in scanned */
 };
 
 void core_search_filter_free(struct core_search *s)
@@ -345,8 +362,9 @@ static enum core_status walk_start(struct core_search *s)
     return filter_parts(s, &w->parts, &w->nparts);
 }
 
-/* Keep r and its rows as pending hits. */
-static enum core_status walk_keep(struct core_filter_walk *w, PGresult *r)
+/* Keep r and its rows (those of column hit true, when hit >= 0) as
+ * pending hits; *kept counts them. */
+static enum core_status walk_keep(struct core_filter_walk *w, PGresult *r, int hit, int *kept)
 {
     if (w->nres == w->capres) {
         size_t cap = w->capres ? w->capres * 2 : 16;
@@ -369,42 +387,118 @@ static enum core_status walk_keep(struct core_filter_walk *w, PGresult *r)
         w->hits = h;
         w->caphits = cap;
     }
-    for (int k = 0; k < n; k++)
+    *kept = 0;
+    for (int k = 0; k < n; k++) {
+        if (hit >= 0 && !core_get_bool(r, k, hit))
+            continue;
         w->hits[w->nhits++] = (struct hit){
             .pos = {core_get_time(r, k, 6), core_get_int8(r, k, 3)},
             .contact = core_get_int4(r, k, 0), .res = i, .row = k};
+        ++*kept;
+    }
     return CORE_OK;
 }
 
-/* Read the walk's next partition (or slice of it) and move what became
- * final into the page. */
+/* A text: walk on through the month, or read the rest of its matches at
+ * once through its index? Walk first; then by what the walks so far say
+ * of the text's density and what each way has cost per row (the rule of
+ * search_choose.c): a common text fills the page within a few hundred
+ * rows, a rare one is read from its index. *rows: how far to walk. */
+static enum read_kind text_read(const struct core_filter_walk *w, const struct core_part *pt,
+                                size_t need, int64_t *rows)
+{
+    /* The tests walk every month in short walks, or read each at once. */
+    char force = core_forced_step();
+    if (force == 'b')
+        return READ_MONTH;
+    if (w->walked == 0 || force == 'w') {
+        *rows = WALK_FIRST;
+        return READ_WALK;
+    }
+    double density = ((double)w->walked_hits + 0.5) / (double)w->walked;
+    double left = (double)pt->rows - (double)w->month_walked;
+    if (left < 1)
+        left = 1;
+    double to_walk = 1.5 * (double)(need + 1) / density;
+    if (to_walk > left)
+        to_walk = left;
+    double walk_cost = to_walk * w->walk_ms / (double)w->walked;
+    double fetch_cost = w->fetched > 0 ? w->fetch_ms / (double)w->fetched * left
+                                       : 0.3 + density * left * 0.005;
+    if (fetch_cost < walk_cost)
+        return READ_MONTH;
+    *rows = to_walk < WALK_FIRST ? WALK_FIRST : to_walk > WALK_MAX ? WALK_MAX : (int64_t)to_walk;
+    return READ_WALK;
+}
+
+/* Where a slice or walk of r ended, and whether the month may hold more
+ * below it: a slice that filled, a walk that reached its last row. */
+static bool read_more(const PGresult *r, enum read_kind kind, int64_t rows, struct core_pos *end)
+{
+    int n = PQntuples(r);
+    if (kind == READ_MONTH || n == 0)
+        return false;
+    *end = (struct core_pos){core_get_time(r, n - 1, 6), core_get_int8(r, n - 1, 3)};
+    if (kind == READ_SLICE)
+        return n == SLICE_ROWS;
+    return core_get_int8(r, n - 1, 11) == rows;
+}
+
+/* Read the walk's next partition (or a slice or walk of it) and move
+ * what became final into the page. */
 static enum core_status walk_step(struct core_search *s, size_t limit)
 {
     struct core_filter_walk *w = s->walk;
     const struct core_part *pt = &w->parts[w->next];
+    size_t need = limit > s->page.count ? limit - s->page.count : 1;
+    int64_t rows = 0;
+    enum read_kind kind = sliced(s)   ? READ_SLICE
+                        : s->nwords ? READ_MONTH
+                                      : text_read(w, pt, need, &rows);
+    if (kind == READ_SLICE)
+        rows = SLICE_ROWS;
+    double t0 = core_now_ms();
     enum core_status st;
-    PGresult *r = read_part(s, pt, w->at, &st);
+    PGresult *r = read_part(s, pt, kind, w->at, rows, &st);
     if (!r)
         return st;
-    if ((st = drop_shown(s, r)) != CORE_OK || (st = walk_keep(w, r)) != CORE_OK)
+    double ms = core_now_ms() - t0;
+    struct core_pos end;
+    bool more = read_more(r, kind, rows, &end);
+    int kept;
+    if ((st = drop_shown(s, r)) != CORE_OK ||
+        (st = walk_keep(w, r, kind == READ_WALK ? 10 : -1, &kept)) != CORE_OK)
         return st;
-    int n = PQntuples(r);
-    bool more = sliced(s) && n == SLICE_ROWS;
+    if (kind == READ_WALK) {
+        int64_t walked = more ? rows : PQntuples(r) ? core_get_int8(r, PQntuples(r) - 1, 11) : 0;
+        w->walked += walked;
+        w->month_walked += walked;
+        w->walked_hits += kept;
+        w->walk_ms += ms;
+    } else if (kind == READ_MONTH) {
+        double left = (double)pt->rows - (double)w->month_walked;
+        w->fetched += left > 1 ? (int64_t)left : 1;
+        w->fetch_ms += ms;
+    }
     /* No partition after this one holds a row at or above its bound. */
     size_t after = w->next + 1;
     struct core_pos floor = {after < w->nparts ? w->parts[after].hi_us : CORE_US_NINF, INT64_MIN};
     if (more) {
-        /* More of this month may pass, below its last row: above both,
-         * the rows are final. scanned counts a month's rows once it is
-         * done, a slice's rows until then. */
-        s->scanned += n;
-        w->at = (struct core_pos){core_get_time(r, n - 1, 6), core_get_int8(r, n - 1, 3)};
+        /* More of this month may pass, below where this read ended: above
+         * both, the rows are final. scanned counts a month's rows once it
+         * is done, a read's rows until then. */
+        int64_t read = kind == READ_WALK ? rows : PQntuples(r);
+        s->scanned += read;
+        w->month_counted += read;
+        w->at = end;
         if (core_pos_cmp(w->at, floor) > 0)
             floor = w->at;
     } else {
-        s->scanned += (int64_t)pt->rows;
+        if ((int64_t)pt->rows > w->month_counted)
+            s->scanned += (int64_t)pt->rows - w->month_counted;
         w->next++;
         w->at = s->cursor;
+        w->month_walked = w->month_counted = 0;
     }
     s->searched_back = w->next < w->nparts ? w->parts[w->next].hi_us : 0;
     return emit(s, w->res, w->hits, &w->nhits, floor, limit);

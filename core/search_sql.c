@@ -309,6 +309,31 @@ void core_sql_filtered_slice(char *buf, size_t len, const char *table, unsigned 
              table, base);
 }
 
+/* A walk of the partition's next $12 rows below ($1, $2) in the month's
+ * range, newest first, each tested (the filters, and the text in content
+ * or the contact matched by name or phone): the rows that pass and, to
+ * say where the walk ended, the $12th row. Columns as core_sql_filtered's,
+ * then hit and the row's place in the walk. For a common text, where each
+ * contact's newest match would read most of the month. */
+void core_sql_filtered_walk(char *buf, size_t len, const char *table)
+{
+    snprintf(buf, len,
+             "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
+             "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
+             "       $8 <> '' AND c.name ILIKE $8,"
+             "       $8 <> '' AND (c.phone_number ILIKE $8"
+             "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10)),"
+             "       m.hit, m.rn"
+             "  FROM (SELECT w.*, (" FILTER_PASS("w") ") IS TRUE AS hit,"
+             "               row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
+             "          FROM (SELECT" FILTER_COLS " FROM ONLY %s WHERE" FILTER_POS
+             "                 ORDER BY created_at DESC, id DESC LIMIT $12) w) m"
+             "  JOIN contacts c ON c.id = m.contact_id"
+             " WHERE (m.hit OR m.rn = $12) AND" FILTER_PARAMS
+             " ORDER BY m.created_at DESC, m.id DESC",
+             table);
+}
+
 void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
 {
     char px[512];

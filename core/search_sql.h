@@ -61,6 +61,10 @@ void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape)
 /* Filters alone (no CORE_FLT_TEXT): the partition's next $12 passing rows
  * below ($1, $2), newest first, with the same columns. */
 void core_sql_filtered_slice(char *buf, size_t len, const char *table, unsigned shape);
+/* A walk of the partition's next $12 rows below ($1, $2), each tested:
+ * those that pass and the last one, with the columns of
+ * core_sql_filtered, then hit and the row's place in the walk. */
+void core_sql_filtered_walk(char *buf, size_t len, const char *table);
 /* Of the contacts $12 (int4[]), those with a message at or above the
  * cursor that passes and matches (the same $1..$11): an earlier page
  * showed them. */
