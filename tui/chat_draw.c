@@ -13,20 +13,20 @@
 #include "term.h"
 #include "text.h"
 
-static void draw_line(int y, const struct line *ln)
+static void draw_line(struct chat_state *c, int y, const struct line *ln)
 {
     term_fill(y, 0, COLS, EL_TEXT, false);
     const char *bar = term_theme.utf8 ? "\u2502" : "|";
     switch (ln->kind) {
     case LN_MORE:
         term_put(y, 2, COLS - 4,
-                 chat.loading ? (term_theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
+                 c->loading ? (term_theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
                               : (term_theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
                  EL_DIM, false);
         return;
     case LN_NEWER:
         term_put(y, 2, COLS - 4,
-                 chat.newer_loading ? (term_theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
+                 c->newer_loading ? (term_theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
                                     : (term_theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
                  EL_DIM, false);
         return;
@@ -43,7 +43,7 @@ static void draw_line(int y, const struct line *ln)
     }
     case LN_DAY: {
         char day[64], t[96];
-        fmt_day(day, sizeof day, chat.msgs[ln->msg]->created_at_us);
+        fmt_day(day, sizeof day, c->msgs[ln->msg]->created_at_us);
         snprintf(t, sizeof t, term_theme.utf8 ? "\u2500\u2500 %s \u2500\u2500" : "-- %s --", day);
         int w = fmt_width(t);
         term_put(y, (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, COLS, t, EL_DIM, false);
@@ -51,7 +51,7 @@ static void draw_line(int y, const struct line *ln)
     }
     case LN_CUT: {
         char t[160], n[32];
-        const struct core_row *m = chat.msgs[ln->msg];
+        const struct core_row *m = c->msgs[ln->msg];
         fmt_count(n, sizeof n, (long long)strlen(m->content));
         snprintf(t, sizeof t, term_theme.utf8 ? "\u2026 shortened to fit the screen (%s bytes in all)"
                                          : "... shortened to fit the screen (%s bytes in all)", n);
@@ -61,10 +61,10 @@ static void draw_line(int y, const struct line *ln)
     default:
         break;
     }
-    const struct core_row *m = chat.msgs[ln->msg];
-    const struct msgview *v = &chat.mv[ln->msg];
+    const struct core_row *m = c->msgs[ln->msg];
+    const struct msgview *v = &c->mv[ln->msg];
     enum elem side = m->outbound ? EL_OUT : EL_IN;
-    bool current = (long)ln->msg == chat.match;
+    bool current = (long)ln->msg == c->match;
     if (ln->kind == LN_META) {
         char clock[16];
         fmt_clock(clock, sizeof clock, m->created_at_us);
@@ -79,7 +79,7 @@ static void draw_line(int y, const struct line *ln)
             int x = 1;
             if (current)
                 x += term_put(y, x, 2, "\u25b6 ", EL_IN, false);
-            x += text_draw(y, x, COLS / 2, chat.name, NULL, 0, side, false);
+            x += text_draw(y, x, COLS / 2, c->name, NULL, 0, side, false);
             char t[32];
             snprintf(t, sizeof t, " \u00b7 %s", clock);
             term_put(y, x, COLS - x, t, EL_DIM, false);
@@ -100,98 +100,98 @@ static void draw_line(int y, const struct line *ln)
 }
 
 /* The header: who this is, and the day of the topmost message in view. */
-static void draw_header(size_t bottom, int h)
+static void draw_header(struct chat_state *c, size_t bottom, int h)
 {
     term_fill(0, 0, COLS, EL_HEADER, false);
     int x = term_put(0, 0, COLS, term_theme.utf8 ? " \u2190 " : " < ", EL_HEADER, false);
-    x += text_draw(0, x, COLS / 2, chat.name, NULL, 0, EL_HEADER, false);
-    if (strcmp(chat.name, chat.phone) != 0) {
+    x += text_draw(0, x, COLS / 2, c->name, NULL, 0, EL_HEADER, false);
+    if (strcmp(c->name, c->phone) != 0) {
         x += term_put(0, x, 3, "  ", EL_HEADER, false);
-        x += text_draw(0, x, COLS - x - 1, chat.phone, NULL, 0, EL_HEADER_DIM, false);
+        x += text_draw(0, x, COLS - x - 1, c->phone, NULL, 0, EL_HEADER_DIM, false);
     }
     /* The day of the topmost message in view stays in sight, whatever the
      * date lines scrolled away. */
     size_t top = bottom + 1 > (size_t)h ? bottom + 1 - (size_t)h : 0;
-    while (top < bottom && (chat.lines[top].kind == LN_MORE || chat.lines[top].kind == LN_START))
+    while (top < bottom && (c->lines[top].kind == LN_MORE || c->lines[top].kind == LN_START))
         top++;
-    if (chat.n > 0 && top < chat.nlines && chat.lines[top].kind != LN_MORE &&
-        chat.lines[top].kind != LN_START) {
+    if (c->n > 0 && top < c->nlines && c->lines[top].kind != LN_MORE &&
+        c->lines[top].kind != LN_START) {
         char day[64];
-        fmt_day(day, sizeof day, chat.msgs[chat.lines[top].msg]->created_at_us);
+        fmt_day(day, sizeof day, c->msgs[c->lines[top].msg]->created_at_us);
         int w = fmt_width(day);
         if (COLS - w - 1 > x + 2)
             term_put(0, COLS - w - 1, w, day, EL_HEADER_DIM, false);
     }
 }
 
-static void draw_status(void)
+static void draw_status(struct chat_state *c)
 {
     char left[300], n[32];
-    fmt_count(n, sizeof n, (long long)chat.n);
-    if (chat.to_top)
+    fmt_count(n, sizeof n, (long long)c->n);
+    if (c->to_top)
         snprintf(left, sizeof left, " %s messages \u00b7 loading to the oldest\u2026", n);
-    else if (chat.finding && !chat.prompt.active && chat.find_dir < 0)
+    else if (c->finding && !c->prompt.active && c->find_dir < 0)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
-    else if (chat.n == 0 && chat.loading)
+    else if (c->n == 0 && c->loading)
         snprintf(left, sizeof left, " loading\u2026");
-    else if (chat.n == 0 && chat.end && chat.newer_end)
+    else if (c->n == 0 && c->end && c->newer_end)
         snprintf(left, sizeof left, " no messages yet \u00b7 r writes the first");
-    else if (chat.end && !chat.newer_end)   /* from the oldest, not to the newest yet */
+    else if (c->end && !c->newer_end)   /* from the oldest, not to the newest yet */
         snprintf(left, sizeof left, " %s message%s loaded from the oldest", n,
-                 chat.n == 1 ? "" : "s");
+                 c->n == 1 ? "" : "s");
     else
-        snprintf(left, sizeof left, " %s%s message%s%s", chat.end ? "all " : "", n,
-                 chat.n == 1 ? "" : "s", chat.end ? "" : " loaded \u00b7 older above");
-    if (!chat.newer_end) {
+        snprintf(left, sizeof left, " %s%s message%s%s", c->end ? "all " : "", n,
+                 c->n == 1 ? "" : "s", c->end ? "" : " loaded \u00b7 older above");
+    if (!c->newer_end) {
         size_t len = strlen(left);
         snprintf(left + len, sizeof left - len, " \u00b7 newer below");
     }
-    if (chat.news > 0 && chat.off > 0) {
+    if (c->news > 0 && c->off > 0) {
         size_t len = strlen(left);
-        fmt_count(n, sizeof n, (long long)chat.news);
+        fmt_count(n, sizeof n, (long long)c->news);
         snprintf(left + len, sizeof left - len, " \u00b7 %s new \u2193", n);
     }
-    if (chat.finding) {
+    if (c->finding) {
         size_t matches = 0, pos = 0;
-        for (size_t i = 0; i < chat.n; i++) {
-            if (chat.mv[i].match) {
+        for (size_t i = 0; i < c->n; i++) {
+            if (c->mv[i].match) {
                 matches++;
-                if ((long)i >= chat.match)
+                if ((long)i >= c->match)
                     pos++;
             }
         }
         size_t len = strlen(left);
-        if (chat.match >= 0)
+        if (c->match >= 0)
             snprintf(left + len, sizeof left - len, " \u00b7 match %zu of %zu%s", pos, matches,
-                     chat.end ? "" : "+");
+                     c->end ? "" : "+");
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }
     /* The prompt line holds the reply box: a failed send says why here. */
     bool error;
     const char *note = status_note_text(&error);
-    if (chat.reply.active && note && error)
+    if (c->reply.active && note && error)
         snprintf(left, sizeof left, " %s", note);
     double since = 0, now = core_now_ms();
-    bool busy = chat_busy(&since);
-    status_bar_draw(left, chat.latency_ms, busy ? now - since : -1,
+    bool busy = chat_busy(c, &since);
+    status_bar_draw(left, c->latency_ms, busy ? now - since : -1,
                     busy && now - since >= STATUS_SPINNER_AFTER_MS);
 }
 
-static void draw_prompt_line(void)
+static void draw_prompt_line(struct chat_state *c)
 {
     int y = LINES - 1;
-    if (chat.reply.active) {
-        prompt_draw(&chat.reply, y, "reply: ");
-    } else if (chat.prompt.active) {
-        prompt_draw(&chat.prompt, y, "find: ");
-    } else if (chat.ask.kind != ASK_NONE && !status_note_is_error()) {
-        ask_draw(&chat.ask, y);
+    if (c->reply.active) {
+        prompt_draw(&c->reply, y, "reply: ");
+    } else if (c->prompt.active) {
+        prompt_draw(&c->prompt, y, "find: ");
+    } else if (c->ask.kind != ASK_NONE && !status_note_is_error()) {
+        ask_draw(&c->ask, y);
     } else {
         term_fill(y, 0, COLS, EL_TEXT, false);
         if (status_note_draw(y))
             return;
-        if (chat.finding)
+        if (c->finding)
             status_hints_draw(y, "n older match \u00b7 N newer match \u00b7 / new find \u00b7 q back");
         else
             status_hints_draw(y, "j/k scroll \u00b7 / find \u00b7 r reply \u00b7 t go to date"
@@ -199,27 +199,27 @@ static void draw_prompt_line(void)
     }
 }
 
-void chat_draw(void)
+void chat_draw(struct chat_state *c)
 {
-    if (chat.relayout || chat.laid_cols != COLS)
-        chat_layout();
-    chat_clamp_off();
+    if (c->relayout || c->laid_cols != COLS)
+        chat_layout(c);
+    chat_clamp_off(c);
     int h = view_height(CHAT_TOP_LINES);
     int64_t drawn_us = core_wall_us();
-    size_t bottom = chat.nlines - 1 - chat.off;
-    draw_header(bottom, h);
+    size_t bottom = c->nlines - 1 - c->off;
+    draw_header(c, bottom, h);
     for (int i = 0; i < h; i++) {
         int y = h - i;   /* rows 1..h, bottom up */
         if (bottom < (size_t)i) {
             term_fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
-        const struct line *ln = &chat.lines[bottom - (size_t)i];
-        draw_line(y, ln);
+        const struct line *ln = &c->lines[bottom - (size_t)i];
+        draw_line(c, y, ln);
         if ((ln->kind == LN_META || ln->kind == LN_TEXT) &&
-            chat.msgs[ln->msg]->created_at_us > chat.opened_us)
-            stats_shown(STATS_CHAT, chat.msgs[ln->msg], drawn_us);
+            c->msgs[ln->msg]->created_at_us > c->opened_us)
+            stats_shown(STATS_CHAT, c->msgs[ln->msg], drawn_us);
     }
-    draw_status();
-    draw_prompt_line();
+    draw_status(c);
+    draw_prompt_line(c);
 }

@@ -41,9 +41,9 @@ struct msgview {
     bool match;
 };
 
-/* The conversation open (one at a time). */
+/* The conversation open (one at a time): the state of its view, made
+ * when it opens and freed when it closes (chat.c). */
 struct chat_state {
-    bool open;
     uint64_t gen;
     int32_t contact_id;
     char *name, *phone;
@@ -90,7 +90,6 @@ struct chat_state {
     bool goto_reveal;                /* t: show the newest message at or before the date */
 };
 
-extern struct chat_state chat;
 
 /* A find (n, or a term typed) loads at most this many older messages
  * before it asks the user whether to go on. */
@@ -110,41 +109,43 @@ static inline int bubble_width(void)
 
 /* A request of this conversation (its contact, its generation); cursor is
  * copied. The caller fills in the rest and submits it. */
-struct request *chat_request(enum req_kind kind, const char *cursor, size_t limit);
+struct request *chat_request(struct chat_state *c, enum req_kind kind, const char *cursor, size_t limit);
 /* The messages around a search hit; at_ms: when the key asking was read. */
-void chat_request_around(const struct core_row *row, double at_ms);
+void chat_request_around(struct chat_state *c, const struct core_row *row, double at_ms);
 /* g: the first page of the conversation. */
-void chat_request_start(void);
+void chat_request_start(struct chat_state *c);
 /* The next page of older messages, unless one is on its way. */
-void chat_request_older(void);
+void chat_request_older(struct chat_state *c);
 /* G below a hit: the newest messages, as when the conversation opens. */
-void chat_reset_to_newest(void);
+void chat_reset_to_newest(struct chat_state *c);
 /* t: the messages around the instant us (one seek), the newest at or
  * before it in view. */
-void chat_go_to_date(int64_t us);
+void chat_go_to_date(struct chat_state *c, int64_t us);
 void chat_msg_free(struct msg *m);
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */
-void chat_find_from(long from, int dir);
-struct view_req chat_answer(struct response *r);
-void chat_changes(const int32_t *ids, size_t n, bool all);
-void chat_tick(void);
-bool chat_busy(double *since);
+void chat_find_from(struct chat_state *c, long from, int dir);
+/* An answer of this conversation's generation (chat.c sends the others
+ * elsewhere). */
+struct view_req chat_answer(struct chat_state *c, struct response *r);
+void chat_changes(struct chat_state *c, const int32_t *ids, size_t n, bool all);
+void chat_tick(struct chat_state *c);
+bool chat_busy(struct chat_state *c, double *since);
 
 /* ---- chat_layout.c --------------------------------------------------------- */
 
-void chat_layout(void);
-void chat_layout_free(void);
-size_t chat_max_off(void);
-void chat_clamp_off(void);
+void chat_layout(struct chat_state *c);
+void chat_layout_free(struct chat_state *c);
+size_t chat_max_off(struct chat_state *c);
+void chat_clamp_off(struct chat_state *c);
 /* Scroll so that message i shows with some lines of context below it. */
-void chat_reveal(long i);
+void chat_reveal(struct chat_state *c, long i);
 /* The message at the bottom, at the top of the view. */
-long chat_bottom_msg(void);
-long chat_top_msg(void);
+long chat_bottom_msg(struct chat_state *c);
+long chat_top_msg(struct chat_state *c);
 
 /* ---- chat_draw.c ----------------------------------------------------------- */
 
-void chat_draw(void);
+void chat_draw(struct chat_state *c);
 
 #endif

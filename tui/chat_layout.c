@@ -18,25 +18,24 @@
  * once, not twenty times over. */
 #define CHAT_MAX_COLS 20000
 
-struct chat_state chat;
 
-void chat_layout_free(void)
+void chat_layout_free(struct chat_state *c)
 {
-    if (chat.mv) {
-        for (size_t i = 0; i < chat.n; i++)
-            text_cells_free(&chat.mv[i].cells);
+    if (c->mv) {
+        for (size_t i = 0; i < c->n; i++)
+            text_cells_free(&c->mv[i].cells);
     }
-    free(chat.mv);
-    chat.mv = NULL;
+    free(c->mv);
+    c->mv = NULL;
 }
 
-static void push_line(uint32_t msg, int kind, size_t from, size_t to)
+static void push_line(struct chat_state *c, uint32_t msg, int kind, size_t from, size_t to)
 {
-    if (chat.nlines == chat.cap) {
-        chat.cap = chat.cap ? chat.cap * 2 : 256;
-        chat.lines = core_xrealloc(chat.lines, chat.cap * sizeof *chat.lines);
+    if (c->nlines == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->lines = core_xrealloc(c->lines, c->cap * sizeof *c->lines);
     }
-    chat.lines[chat.nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
+    c->lines[c->nlines++] = (struct line){msg, (uint8_t)kind, (uint32_t)from, (uint32_t)to};
 }
 
 /* Consecutive messages of one side, minutes apart, share one header, as
@@ -49,111 +48,111 @@ static bool same_group(const struct core_row *a, const struct core_row *b)
            b->created_at_us - a->created_at_us <= GROUP_GAP_US;
 }
 
-void chat_layout(void)
+void chat_layout(struct chat_state *c)
 {
-    chat_layout_free();
-    chat.mv = core_xcalloc(chat.n + 1, sizeof *chat.mv);
-    chat.nlines = 0;
-    push_line(0, chat.end || chat.have_start ? LN_START : LN_MORE, 0, 0);
-    bool gap = chat.have_start && !chat.end;
+    chat_layout_free(c);
+    c->mv = core_xcalloc(c->n + 1, sizeof *c->mv);
+    c->nlines = 0;
+    push_line(c, 0, c->end || c->have_start ? LN_START : LN_MORE, 0, 0);
+    bool gap = c->have_start && !c->end;
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
-    for (size_t i = 0; i < chat.n; i++) {
-        const struct core_row *m = chat.msgs[i];
-        struct msgview *v = &chat.mv[i];
-        text_cells_build(&v->cells, m->content, &chat.hl, 0, CHAT_MAX_COLS);
-        for (size_t c = 0; c < v->cells.n; c++)
-            if (v->cells.v[c].kind == CK_MATCH)
+    for (size_t i = 0; i < c->n; i++) {
+        const struct core_row *m = c->msgs[i];
+        struct msgview *v = &c->mv[i];
+        text_cells_build(&v->cells, m->content, &c->hl, 0, CHAT_MAX_COLS);
+        for (size_t k = 0; k < v->cells.n; k++)
+            if (v->cells.v[k].kind == CK_MATCH)
                 v->match = true;
         bool new_day = i == 0 ||
-                       fmt_day_number(m->created_at_us) != fmt_day_number(chat.msgs[i - 1]->created_at_us);
+                       fmt_day_number(m->created_at_us) != fmt_day_number(c->msgs[i - 1]->created_at_us);
         if (new_day)
-            push_line((uint32_t)i, LN_DAY, 0, 0);
-        v->first_line = chat.nlines;
-        if (new_day || !same_group(chat.msgs[i - 1], m) || (long)i == chat.match ||
+            push_line(c, (uint32_t)i, LN_DAY, 0, 0);
+        v->first_line = c->nlines;
+        if (new_day || !same_group(c->msgs[i - 1], m) || (long)i == c->match ||
             ((const struct msg *)m)->sending)
-            push_line((uint32_t)i, LN_META, 0, 0);
+            push_line(c, (uint32_t)i, LN_META, 0, 0);
         nwrap = 0;
         text_cells_wrap(&v->cells, bw, &wrap, &nwrap, &wcap);
         for (size_t k = 0; k + 1 < nwrap; k += 2) {
             int w = text_cells_width(&v->cells, wrap[k], wrap[k + 1]);
             if (w > v->width)
                 v->width = w;
-            push_line((uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
+            push_line(c, (uint32_t)i, LN_TEXT, wrap[k], wrap[k + 1]);
         }
         if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
             text_cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
-            push_line((uint32_t)i, LN_CUT, 0, 0);
-        if (gap && m->message_id == chat.start_last_id && !((const struct msg *)m)->sending)
-            push_line((uint32_t)i, LN_GAP, 0, 0);
+            push_line(c, (uint32_t)i, LN_CUT, 0, 0);
+        if (gap && m->message_id == c->start_last_id && !((const struct msg *)m)->sending)
+            push_line(c, (uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
-    if (!chat.newer_end)
-        push_line(0, LN_NEWER, 0, 0);
-    chat.laid_cols = COLS;
-    chat.relayout = false;
-    if (chat.keep_set) {
+    if (!c->newer_end)
+        push_line(c, 0, LN_NEWER, 0, 0);
+    c->laid_cols = COLS;
+    c->relayout = false;
+    if (c->keep_set) {
         /* New messages came below a view that reads older ones. */
-        chat.keep_set = false;
-        chat.off = chat.keep_line < chat.nlines ? chat.nlines - 1 - chat.keep_line : 0;
+        c->keep_set = false;
+        c->off = c->keep_line < c->nlines ? c->nlines - 1 - c->keep_line : 0;
     }
 }
 
-size_t chat_max_off(void)
+size_t chat_max_off(struct chat_state *c)
 {
     size_t h = (size_t)view_height(CHAT_TOP_LINES);
-    return chat.nlines > h ? chat.nlines - h : 0;
+    return c->nlines > h ? c->nlines - h : 0;
 }
 
-void chat_clamp_off(void)
+void chat_clamp_off(struct chat_state *c)
 {
-    if (chat.off > chat_max_off())
-        chat.off = chat_max_off();
-    if (chat.off == 0)
-        chat.news = 0;
+    if (c->off > chat_max_off(c))
+        c->off = chat_max_off(c);
+    if (c->off == 0)
+        c->news = 0;
 }
 
 /* Scroll so that message i shows with some lines of context below it. */
-void chat_reveal(long i)
+void chat_reveal(struct chat_state *c, long i)
 {
-    if (i < 0 || (size_t)i >= chat.n)
+    if (i < 0 || (size_t)i >= c->n)
         return;
-    if (chat.relayout || chat.laid_cols != COLS)
-        chat_layout();
+    if (c->relayout || c->laid_cols != COLS)
+        chat_layout(c);
     size_t h = (size_t)view_height(CHAT_TOP_LINES);
-    size_t line = chat.mv[i].first_line;
+    size_t line = c->mv[i].first_line;
     size_t bottom = line + h / 2;
-    if (bottom >= chat.nlines)
-        bottom = chat.nlines - 1;
-    chat.off = chat.nlines - 1 - bottom;
-    chat_clamp_off();
+    if (bottom >= c->nlines)
+        bottom = c->nlines - 1;
+    c->off = c->nlines - 1 - bottom;
+    chat_clamp_off(c);
 }
 
 /* The message at the bottom of the view. */
-long chat_bottom_msg(void)
+long chat_bottom_msg(struct chat_state *c)
 {
-    if (chat.nlines == 0 || chat.n == 0)
+    if (c->nlines == 0 || c->n == 0)
         return -1;
-    size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
-    if (chat.lines[b].kind == LN_NEWER)
-        return (long)chat.n - 1;
-    return chat.lines[b].kind == LN_MORE || chat.lines[b].kind == LN_START ? 0
-                                                                          : (long)chat.lines[b].msg;
+    size_t b = c->nlines - 1 - (c->off < c->nlines ? c->off : c->nlines - 1);
+    if (c->lines[b].kind == LN_NEWER)
+        return (long)c->n - 1;
+    return c->lines[b].kind == LN_MORE || c->lines[b].kind == LN_START ? 0
+                                                                          : (long)c->lines[b].msg;
 }
 
 /* The message at the top of the view. */
-long chat_top_msg(void)
+long chat_top_msg(struct chat_state *c)
 {
-    if (chat.nlines == 0 || chat.n == 0)
+    if (c->nlines == 0 || c->n == 0)
         return -1;
     size_t h = (size_t)view_height(CHAT_TOP_LINES);
-    size_t b = chat.nlines - 1 - (chat.off < chat.nlines ? chat.off : chat.nlines - 1);
+    size_t b = c->nlines - 1 - (c->off < c->nlines ? c->off : c->nlines - 1);
     size_t t = b + 1 > h ? b + 1 - h : 0;
-    while (t < b && chat.lines[t].kind != LN_META && chat.lines[t].kind != LN_TEXT)
+    while (t < b && c->lines[t].kind != LN_META && c->lines[t].kind != LN_TEXT)
         t++;
-    if (chat.lines[t].kind == LN_MORE || chat.lines[t].kind == LN_START)
+    if (c->lines[t].kind == LN_MORE || c->lines[t].kind == LN_START)
         return 0;
-    if (chat.lines[t].kind == LN_NEWER)
-        return (long)chat.n - 1;
-    return (long)chat.lines[t].msg;
+    if (c->lines[t].kind == LN_NEWER)
+        return (long)c->n - 1;
+    return (long)c->lines[t].msg;
 }

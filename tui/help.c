@@ -5,8 +5,10 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "fmt.h"
 #include "keys.h"
 #include "term.h"
@@ -58,7 +60,10 @@ struct help_line {
     int x;
 };
 
-static int help_top;
+/* The help's state: the first body line in the box. */
+struct help_state {
+    int top;
+};
 
 static void help_push(struct help_line *l, int *n, const char *text, size_t len, int x)
 {
@@ -182,21 +187,22 @@ static void help_frame(int y0, int x0, int h, int w)
     }
 }
 
-static void help_draw(void)
+static void help_draw(struct view *v)
 {
+    struct help_state *hs = v->priv;
     struct help_line l[HELP_MAX_LINES];
     int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
     int n = help_body(l, w);
     help_geometry(n, &w, &h, &vis);
-    if (help_top > n - vis)
-        help_top = n - vis > 0 ? n - vis : 0;
+    if (hs->top > n - vis)
+        hs->top = n - vis > 0 ? n - vis : 0;
     int x0 = (COLS - w) / 2, y0 = (LINES - h) / 2;
     for (int y = y0; y < y0 + h; y++)
         term_fill(y, x0, w, EL_STATUS, false);
     help_frame(y0, x0, h, w);
     term_put(y0, x0 + 2, w - 4, " Keys ", EL_STATUS_WARN, false);
-    for (int i = 0; i < vis && help_top + i < n; i++) {
-        const struct help_line *ln = &l[help_top + i];
+    for (int i = 0; i < vis && hs->top + i < n; i++) {
+        const struct help_line *ln = &l[hs->top + i];
         if (ln->keys[0])
             term_put(y0 + 1 + i, x0 + 2, ln->text[0] && ln->x > 4 ? ln->x - 3 : w - 4, ln->keys,
                      EL_STATUS_WARN, false);
@@ -207,24 +213,24 @@ static void help_draw(void)
     if (n <= vis)
         snprintf(foot, sizeof foot, " any key closes this help ");
     else
-        snprintf(foot, sizeof foot, " j/k PgDn scroll %d-%d of %d, q closes ", help_top + 1,
-                 help_top + vis < n ? help_top + vis : n, n);
+        snprintf(foot, sizeof foot, " j/k PgDn scroll %d-%d of %d, q closes ", hs->top + 1,
+                 hs->top + vis < n ? hs->top + vis : n, n);
     if ((int)strlen(foot) > w - 4)
         snprintf(foot, sizeof foot, " j/k scroll, q closes ");
     term_put(y0 + h - 1, x0 + 2, w - 4, foot, EL_STATUS, false);
 }
 
 /* A key while the help shows: false when it closes the help. */
-static bool help_keep(int is_key, wint_t ch)
+static bool help_keep(struct help_state *hs, int is_key, wint_t ch)
 {
     struct help_line l[HELP_MAX_LINES];
     int w = COLS - 4 < 76 ? COLS - 4 : 76, h, vis;
     int n = help_body(l, w);
     help_geometry(n, &w, &h, &vis);
     int max = n - vis > 0 ? n - vis : 0;
-    int top = help_top;
+    int top = hs->top;
     if (max == 0 || (!is_key && (ch == 'q' || ch == ESC || ch == '?' || ch >= 0x80))) {
-        help_top = 0;
+        hs->top = 0;
         return false;
     }
     switch (keys_lookup((int)ch, ON_LIST)) {
@@ -237,26 +243,39 @@ static bool help_keep(int is_key, wint_t ch)
     case ACT_TOP: top = 0; break;
     case ACT_BOTTOM: top = max; break;
     default:
-        help_top = 0;
+        hs->top = 0;
         return false;
     }
-    help_top = top < 0 ? 0 : top > max ? max : top;
+    hs->top = top < 0 ? 0 : top > max ? max : top;
     return true;
 }
 
-
-static struct view_req help_key(const struct view_input *in)
+static struct view_req help_key(struct view *v, const struct view_input *in)
 {
     struct view_req req = {0};
-    if (!help_keep(in->is_key, in->ch))
+    if (!help_keep(v->priv, in->is_key, in->ch))
         req.kind = VIEW_REQ_BACK;
     return req;
+}
+
+static void help_open(struct view *v, const struct view_req *req)
+{
+    (void)req;
+    v->priv = core_xcalloc(1, sizeof(struct help_state));
+}
+
+static void help_close(struct view *v)
+{
+    free(v->priv);
+    v->priv = NULL;
 }
 
 const struct view_ops help_view = {
     .name = "help",
     .worker = -1,
     .overlay = true,
+    .open = help_open,
+    .close = help_close,
     .draw = help_draw,
     .key = help_key,
 };

@@ -6,6 +6,7 @@
 #include "list.h"
 
 #include <curses.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base.h"
@@ -19,39 +20,35 @@
 #include "text.h"
 #include "worker.h"
 
-/* Keys that arrive together (a paste, fast typing over a slow link) make
- * one search, started when the batch of input has been read. */
-static bool prompt_changed;
-static double prompt_t0;     /* when the keys that changed it were read */
-static void search_prompt(void);
-static struct view_req list_action(enum action a, int count, double at_ms);
+static void search_prompt(struct list_state *l);
+static struct view_req list_action(struct list_state *l, enum action a, int count, double at_ms);
 
 /* ---- search ------------------------------------------------------------- */
 
-static void show_recent(void)
+static void show_recent(struct list_state *l)
 {
-    list_model_free(list.pending);
-    list.pending = NULL;
-    if (list.shown && list.shown->term[0] == 0) {
-        list_model_retag(list.shown);
-    } else if (list.saved) {
-        list_model_free(list.shown);
-        list.shown = list.saved;
-        list.saved = NULL;
-        list_model_retag(list.shown);
+    list_model_free(l->pending);
+    l->pending = NULL;
+    if (l->shown && l->shown->term[0] == 0) {
+        list_model_retag(l->shown);
+    } else if (l->saved) {
+        list_model_free(l->shown);
+        l->shown = l->saved;
+        l->saved = NULL;
+        list_model_retag(l->shown);
     } else {
-        list_model_free(list.shown);
-        list.shown = list_model_new("", core_now_ms());
+        list_model_free(l->shown);
+        l->shown = list_model_new("", core_now_ms());
     }
-    text_hl_set(&list.hl, NULL);
+    text_hl_set(&l->hl, NULL);
     /* An abandoned search must not keep the connection busy. */
-    worker_supersede(WORKER_LIST, list.shown->gen);
+    worker_supersede(WORKER_LIST, l->shown->gen);
 }
 
-static void search(const char *term)
+static void search(struct list_state *l, const char *term)
 {
     if (!*term) {
-        show_recent();
+        show_recent(l);
         return;
     }
     if (core_term_check(term) != CORE_OK) {
@@ -63,64 +60,64 @@ static void search(const char *term)
         status_error("%s", bad); /* the box keeps the text to mend */
         return;
     }
-    if (list.pending && strcmp(list.pending->term, term) == 0)
+    if (l->pending && strcmp(l->pending->term, term) == 0)
         return;
-    if (list.shown && strcmp(list.shown->term, term) == 0) {
+    if (l->shown && strcmp(l->shown->term, term) == 0) {
         /* Typed back to what is on screen: the search in flight is moot. */
-        if (list.pending) {
-            list_model_free(list.pending);
-            list.pending = NULL;
-            list_model_retag(list.shown);
-            worker_supersede(WORKER_LIST, list.shown->gen);
+        if (l->pending) {
+            list_model_free(l->pending);
+            l->pending = NULL;
+            list_model_retag(l->shown);
+            worker_supersede(WORKER_LIST, l->shown->gen);
         }
         return;
     }
-    list_model_free(list.pending);
-    list.pending = list_model_new(term, prompt_t0);
+    list_model_free(l->pending);
+    l->pending = list_model_new(term, l->prompt_t0);
 }
 
-static void search_prompt(void)
+static void search_prompt(struct list_state *l)
 {
     char term[CORE_TERM_MAX_CHARS * 4 + 1];
-    prompt_changed = false;
-    prompt_utf8(&list.prompt, term, sizeof term);
-    search(term);
+    l->prompt_changed = false;
+    prompt_utf8(&l->prompt, term, sizeof term);
+    search(l, term);
 }
 
 /* A key while the search box is open: every change searches again (once
  * the keys read together are in, see list_tick). */
-static struct view_req list_prompt_key(const struct view_input *in)
+static struct view_req list_prompt_key(struct list_state *l, const struct view_input *in)
 {
     if (in->is_key && (in->ch == KEY_UP || in->ch == KEY_DOWN)) {
         /* Earlier terms, of this session and before. */
-        if (history_recall(&list.prompt, in->ch == KEY_UP ? -1 : 1)) {
+        if (history_recall(&l->prompt, in->ch == KEY_UP ? -1 : 1)) {
             status_forget();
-            prompt_changed = true;
-            prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
+            l->prompt_changed = true;
+            l->prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
         }
         return (struct view_req){0};
     }
     enum action move;
-    switch (prompt_input(&list.prompt, in, ON_LIST, &move)) {
+    switch (prompt_input(&l->prompt, in, ON_LIST, &move)) {
     case PROMPT_EDITED:
         status_forget();
-        prompt_changed = true;
-        prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
+        l->prompt_changed = true;
+        l->prompt_t0 = in->at_ms > 0 ? in->at_ms : core_now_ms();
         break;
     case PROMPT_ENTER:
-        list.prompt.active = false;
-        if (prompt_changed)
-            search_prompt();
-        history_add(&list.prompt);
-        if (list.prompt.len == 0)
-            show_recent();
+        l->prompt.active = false;
+        if (l->prompt_changed)
+            search_prompt(l);
+        history_add(&l->prompt);
+        if (l->prompt.len == 0)
+            show_recent(l);
         break;
     case PROMPT_CANCEL:
-        prompt_changed = false;
-        show_recent();
+        l->prompt_changed = false;
+        show_recent(l);
         break;
     case PROMPT_MOVE:
-        return list_action(move, 1, in->at_ms);
+        return list_action(l, move, 1, in->at_ms);
     default:
         break;
     }
@@ -129,16 +126,16 @@ static struct view_req list_prompt_key(const struct view_input *in)
 
 /* ---- questions: t's date, n's new contact -------------------------------- */
 
-static void ask_answered(const char *text)
+static void ask_answered(struct list_state *l, const char *text)
 {
     int64_t us;
     char when[40];
-    switch (list.ask.kind) {
+    switch (l->ask.kind) {
     case ASK_GOTO:
         if (!goto_when(text, &us))
             return;   /* the box stays open to mend the date */
-        ask_close(&list.ask);
-        list_go_to_date(us);
+        ask_close(&l->ask);
+        list_go_to_date(l, us);
         goto_describe(us, when, sizeof when);
         status_note("conversations last active at or before %s (g: back to the newest)", when);
         return;
@@ -149,39 +146,39 @@ static void ask_answered(const char *text)
             status_error("invalid phone number: %s", why);
             return;
         }
-        ask_close(&list.ask);
-        ask_open(&list.ask, ASK_NAME, NULL);
-        list.ask.held = core_xstrdup(e164);
+        ask_close(&l->ask);
+        ask_open(&l->ask, ASK_NAME, NULL);
+        l->ask.held = core_xstrdup(e164);
         return;
     }
     case ASK_NAME: {
         struct request *req = core_xcalloc(1, sizeof *req);
         req->kind = REQ_CONTACT_ADD;
         req->gen = worker_gen_next();
-        req->text = core_xstrdup(list.ask.held);
+        req->text = core_xstrdup(l->ask.held);
         req->term = core_xstrdup(text);
         req->keep = true;
         worker_submit(WORKER_LIST, req);
-        ask_close(&list.ask);
+        ask_close(&l->ask);
         status_note("adding the contact\u2026");
         return;
     }
     default:
-        ask_close(&list.ask);
+        ask_close(&l->ask);
         return;
     }
 }
 
-static struct view_req list_ask_key(const struct view_input *in)
+static struct view_req list_ask_key(struct list_state *l, const struct view_input *in)
 {
     char text[4096];
-    switch (ask_key(&list.ask, in, text, sizeof text)) {
+    switch (ask_key(&l->ask, in, text, sizeof text)) {
     case ASK_ANSWERED:
         status_forget();
-        ask_answered(text);
+        ask_answered(l, text);
         break;
     case ASK_CANCELLED:
-        ask_close(&list.ask);
+        ask_close(&l->ask);
         status_forget();
         break;
     default:
@@ -193,16 +190,16 @@ static struct view_req list_ask_key(const struct view_input *in)
 
 /* A new contact's answer: opened, so that r writes its first message. The
  * response stays until the next one, since the row is handed to main. */
-static struct view_req list_added(struct response *r)
+static struct view_req list_added(struct list_state *l, struct response *r)
 {
-    worker_response_free(list.added);
-    list.added = NULL;
+    worker_response_free(l->added);
+    l->added = NULL;
     if (r->status != CORE_OK || r->page.count != 1) {
         status_error("contact not added: %s", r->err);
         worker_response_free(r);
         return (struct view_req){0};
     }
-    list.added = r;
+    l->added = r;
     const struct core_row *row = &r->page.rows[0];
     status_note("added contact %d, %s: r writes the first message", (int)row->contact_id,
                 row->phone_number);
@@ -213,9 +210,9 @@ static struct view_req list_added(struct response *r)
 /* ---- actions ------------------------------------------------------------ */
 
 /* at_ms: when the key was read. */
-static struct view_req list_action(enum action a, int count, double at_ms)
+static struct view_req list_action(struct list_state *l, enum action a, int count, double at_ms)
 {
-    struct model *m = list.shown;
+    struct model *m = l->shown;
     struct view_req req = {0};
     long h = view_height(LIST_TOP_LINES);
     if (!m)
@@ -229,11 +226,11 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     case ACT_HALF_UP: list_model_move(m, -(h / 2 > 0 ? h / 2 : 1), true); break;
     case ACT_TOP:
         if (m->reversed) {
-            list_leave_end();
+            list_leave_end(l);
             break;
         }
         if (m->dated) {
-            list_leave_date();
+            list_leave_date(l);
             break;
         }
         m->cur = m->top = 0;
@@ -241,7 +238,7 @@ static struct view_req list_action(enum action a, int count, double at_ms)
         break;
     case ACT_BOTTOM: {
         if (!m->term[0] && !m->reversed && model_more(m)) {
-            list_go_to_end();
+            list_go_to_end(l);
             break;
         }
         size_t rows = model_rows(m);
@@ -260,8 +257,8 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     }
     case ACT_SEARCH:
         if (m->reversed)
-            list_leave_end();
-        list.prompt.active = true;
+            list_leave_end(l);
+        l->prompt.active = true;
         history_reset();
         status_forget();
         break;
@@ -280,21 +277,21 @@ static struct view_req list_action(enum action a, int count, double at_ms)
         break;
     }
     case ACT_GOTO:
-        ask_open(&list.ask, ASK_GOTO, NULL);
+        ask_open(&l->ask, ASK_GOTO, NULL);
         status_forget();
         break;
     case ACT_NEW_CONTACT:
-        ask_open(&list.ask, ASK_PHONE, "+");
+        ask_open(&l->ask, ASK_PHONE, "+");
         status_forget();
         break;
     case ACT_CLEAR:
         if (!m->term[0] && m->dated) {
-            list_leave_date();
+            list_leave_date(l);
             break;
         }
-        if (m->term[0] || list.pending) {
-            prompt_clear(&list.prompt);
-            show_recent();
+        if (m->term[0] || l->pending) {
+            prompt_clear(&l->prompt);
+            show_recent(l);
         }
         break;
     default:
@@ -303,9 +300,10 @@ static struct view_req list_action(enum action a, int count, double at_ms)
     return req;
 }
 
-static void list_click(int y)
+static void list_click(struct view *v, int y)
 {
-    struct model *m = list.shown;
+    struct list_state *l = v->priv;
+    struct model *m = l->shown;
     if (!m || y < LIST_TOP_LINES || y >= LIST_TOP_LINES + view_height(LIST_TOP_LINES))
         return;
     size_t i = m->top + (size_t)(y - LIST_TOP_LINES);
@@ -314,77 +312,97 @@ static void list_click(int y)
         m->cur = i;
 }
 
-static void list_wheel(int dir)
+static void list_wheel(struct view *v, int dir)
 {
-    if (list.shown)
-        list_model_move(list.shown, dir * 3, false);
+    struct list_state *l = v->priv;
+    if (l->shown)
+        list_model_move(l->shown, dir * 3, false);
 }
 
-static void list_open(const struct view_req *req)
+/* The list's state is made when the program starts and goes when it ends:
+ * the list is the bottom of the stack. */
+static void list_open(struct view *v, const struct view_req *req)
 {
     (void)req;
-    list.shown = list_model_new("", core_now_ms());
+    struct list_state *l = core_xcalloc(1, sizeof *l);
+    l->shown = list_model_new("", core_now_ms());
+    v->priv = l;
 }
 
-static void list_free(void)
+static void list_close(struct view *v)
 {
-    list_model_free(list.shown);
-    list_model_free(list.pending);
-    list_model_free(list.saved);
-    list_model_free(list.forward);
-    list.shown = list.pending = list.saved = list.forward = NULL;
-    text_hl_free(&list.hl);
+    struct list_state *l = v->priv;
+    list_model_free(l->shown);
+    list_model_free(l->pending);
+    list_model_free(l->saved);
+    list_model_free(l->forward);
+    text_hl_free(&l->hl);
     history_free();
-    ask_close(&list.ask);
-    worker_response_free(list.added);
-    list.added = NULL;
+    ask_close(&l->ask);
+    worker_response_free(l->added);
+    free(l);
+    v->priv = NULL;
 }
 
-static void list_tick(void)
+static void list_tick(struct view *v)
 {
-    if (prompt_changed)
-        search_prompt();
-    list_model_tick();
+    struct list_state *l = v->priv;
+    if (l->prompt_changed)
+        search_prompt(l);
+    list_model_tick(l);
 }
 
-static struct view_req list_key(const struct view_input *in)
+static struct view_req list_key(struct view *v, const struct view_input *in)
 {
-    if (list.prompt.active)
-        return list_prompt_key(in);
-    if (list.ask.kind != ASK_NONE)
-        return list_ask_key(in);
+    struct list_state *l = v->priv;
+    if (l->prompt.active)
+        return list_prompt_key(l, in);
+    if (l->ask.kind != ASK_NONE)
+        return list_ask_key(l, in);
     struct view_req req = {0};
-    if (list.shown)
-        list_model_follow(list.shown, 0);   /* the user is back on the list */
+    if (l->shown)
+        list_model_follow(l->shown, 0);   /* the user is back on the list */
     enum action a = keys_action(in, ON_LIST, &req);
     if (a != ACT_NONE)
-        req = list_action(a, 1, in->at_ms);
+        req = list_action(l, a, 1, in->at_ms);
     return req;
 }
 
 /* The worker's answers: pages for the models, or a contact added. */
-static struct view_req list_take(struct response *r)
+static struct view_req list_take(struct view *v, struct response *r)
 {
     if (r->req == REQ_CONTACT_ADD)
-        return list_added(r);
-    return list_answer(r);
+        return list_added(v->priv, r);
+    return list_answer(v->priv, r);
+}
+
+static void list_view_draw(struct view *v) { list_draw(v->priv); }
+static void list_view_lost(struct view *v) { list_model_conn_lost(v->priv); }
+static bool list_view_busy(struct view *v, double *since) { return list_busy(v->priv, since); }
+static double list_view_due_ms(struct view *v) { return list_due_ms(v->priv); }
+static void list_view_drawn(struct view *v, double t) { list_drawn(v->priv, t); }
+static void list_view_stats(struct view *v, FILE *f) { list_stats(v->priv, f); }
+
+static void list_view_changes(struct view *v, const int32_t *ids, size_t n, bool all)
+{
+    list_changes(v->priv, ids, n, all);
 }
 
 const struct view_ops list_view = {
     .name = "list",
     .worker = WORKER_LIST,
     .open = list_open,
-    .close = list_free,
-    .draw = list_draw,
+    .close = list_close,
+    .draw = list_view_draw,
     .key = list_key,
     .wheel = list_wheel,
     .click = list_click,
     .answer = list_take,
-    .changes = list_changes,
+    .changes = list_view_changes,
     .tick = list_tick,
-    .lost = list_model_conn_lost,
-    .busy = list_busy,
-    .due_ms = list_due_ms,
-    .drawn = list_drawn,
-    .stats = list_stats,
+    .lost = list_view_lost,
+    .busy = list_view_busy,
+    .due_ms = list_view_due_ms,
+    .drawn = list_view_drawn,
+    .stats = list_view_stats,
 };

@@ -17,9 +17,6 @@
 #include "term.h"
 #include "text.h"
 
-static double search_lat[4096];
-static size_t nsearch_lat;
-
 struct columns {
     int name, phone, dir, text, when;
 };
@@ -43,7 +40,7 @@ static struct columns columns(void)
     return c;
 }
 
-static void draw_row(int y, const struct model *m, size_t i, const struct columns *c,
+static void draw_row(struct list_state *l, int y, const struct model *m, size_t i, const struct columns *c,
                      int64_t now_us)
 {
     bool sel = i == m->cur;
@@ -57,12 +54,12 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     int x = 1;
     /* Rows of the previous term while a new one's first rows are pending
      * are dimmed (the status bar says which term they are). */
-    bool old = list.pending != NULL;
+    bool old = l->pending != NULL;
     /* Masked values show no match: the term was found in the real ones. */
     char name[256], phone[96];
     const char *shown_name = mask_shown_name(row->name, name, sizeof name);
     const char *shown_phone = mask_shown_phone(row->phone_number, term_theme.utf8, phone, sizeof phone);
-    const struct hl *hl = mask_on ? NULL : &list.hl;
+    const struct hl *hl = mask_on ? NULL : &l->hl;
     if (row->name && *row->name)
         /* Who the contact is matters more than where the match is. */
         text_draw(y, x, c->name, shown_name, hl, TEXT_NOEXCERPT, old ? EL_DIM : EL_NAME, sel);
@@ -81,34 +78,34 @@ static void draw_row(int y, const struct model *m, size_t i, const struct column
     }
     term_put(y, x, c->dir, row->outbound ? "out" : "in", row->outbound ? EL_OUT : EL_IN, sel);
     x += c->dir + 1;
-    text_draw(y, x, c->text, row->content, &list.hl, 0, old ? EL_DIM : EL_TEXT, sel);
+    text_draw(y, x, c->text, row->content, &l->hl, 0, old ? EL_DIM : EL_TEXT, sel);
     char when[32];
     fmt_when(when, sizeof when, row->created_at_us, now_us);
     int ww = fmt_width(when);
     term_put(y, COLS - 1 - ww, ww, when, EL_DIM, sel);
 }
 
-static void draw_header(void)
+static void draw_header(struct list_state *l)
 {
     char title[300];
     term_fill(0, 0, COLS, EL_HEADER, false);
     char from[48] = "";
-    if (list.shown && list.shown->dated) {
+    if (l->shown && l->shown->dated) {
         char when[40];
-        goto_describe(list.shown->dated_us, when, sizeof when);
+        goto_describe(l->shown->dated_us, when, sizeof when);
         snprintf(from, sizeof from, " up to %s", when);
     }
-    if (list.shown && list.shown->term[0]) {
+    if (l->shown && l->shown->term[0]) {
         snprintf(title, sizeof title, " convo \u00b7 search%s", from);
     } else {
         snprintf(title, sizeof title, " convo \u00b7 recent conversations%s", from);
     }
     int used = term_put(0, 0, COLS, title, EL_HEADER, false);
-    if (list.shown && list.shown->term[0] && used + 4 < COLS) {
+    if (l->shown && l->shown->term[0] && used + 4 < COLS) {
         term_put(0, used, 2, " \u201c", EL_HEADER, false);
         used += 2;
         used += text_draw(0, used, COLS - used - 12 > 0 ? COLS - used - 12 : 0,
-                          list.shown->term, NULL, 0, EL_HEADER, false);
+                          l->shown->term, NULL, 0, EL_HEADER, false);
         term_put(0, used, 1, "\u201d", EL_HEADER, false);
     }
     const char *hint = "? help  q quit ";
@@ -147,12 +144,12 @@ static void news_count(char *out, size_t size, const struct model *m)
 }
 
 /* While a new term is pending, which rows the screen still shows. */
-static void showing_note(char *left, size_t size)
+static void showing_note(struct list_state *l, char *left, size_t size)
 {
-    if (!list.pending || !list.shown)
+    if (!l->pending || !l->shown)
         return;
     size_t len = strlen(left);
-    if (!list.shown->term[0]) {
+    if (!l->shown->term[0]) {
         snprintf(left + len, size - len, " \u00b7 showing recent");
         return;
     }
@@ -160,23 +157,23 @@ static void showing_note(char *left, size_t size)
      * byte, and "…" when it is cut. */
     char t[48];
     size_t o = 0;
-    for (const char *p = list.shown->term; *p && o + 4 < sizeof t; p++)
+    for (const char *p = l->shown->term; *p && o + 4 < sizeof t; p++)
         t[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
     t[o] = 0;
-    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, list.shown->term[o] ? "\u2026" : "");
+    snprintf(left + len, size - len, " \u00b7 showing %s%s", t, l->shown->term[o] ? "\u2026" : "");
 }
 
-static void draw_status(void)
+static void draw_status(struct list_state *l)
 {
     char left[300], n[32], n2[32];
-    const struct model *m = list.shown;
+    const struct model *m = l->shown;
     double lat = 0;
     left[0] = 0;
-    if (list.pending && list.pending->searching) {
-        fmt_count(n, sizeof n, list.pending->scanned);
-        if (list.pending->back_to > 0) {
+    if (l->pending && l->pending->searching) {
+        fmt_count(n, sizeof n, l->pending->scanned);
+        if (l->pending->back_to > 0) {
             char day[40];
-            fmt_day(day, sizeof day, list.pending->back_to);
+            fmt_day(day, sizeof day, l->pending->back_to);
             snprintf(left, sizeof left, " searching\u2026 \u00b7 %s messages scanned \u00b7 back to %s",
                      n, day);
         } else {
@@ -241,16 +238,16 @@ static void draw_status(void)
      * (a bad filter word) shows here instead, while the box keeps it. */
     bool error;
     const char *note = status_note_text(&error);
-    if (list.prompt.active && note && error)
+    if (l->prompt.active && note && error)
         snprintf(left, sizeof left, " %s", note);
     else
-        showing_note(left, sizeof left);
+        showing_note(l, left, sizeof left);
     if (m)
         lat = m->latency_ms;
     double now = core_now_ms(), since = 0, running = -1;
-    bool busy = list_busy(&since);
-    if (list.pending)
-        running = now - list.pending->t_start;
+    bool busy = list_busy(l, &since);
+    if (l->pending)
+        running = now - l->pending->t_start;
     else if (m && m->searching)
         running = now - m->slots[0].t_req;
     else if (busy && now - since >= STATUS_SPINNER_AFTER_MS)
@@ -258,23 +255,23 @@ static void draw_status(void)
     status_bar_draw(left, lat, running, busy && now - since >= STATUS_SPINNER_AFTER_MS);
 }
 
-static void draw_prompt_line(void)
+static void draw_prompt_line(struct list_state *l)
 {
     int y = LINES - 1;
-    if (list.prompt.active) {
-        prompt_draw(&list.prompt, y, "/");
+    if (l->prompt.active) {
+        prompt_draw(&l->prompt, y, "/");
         return;
     }
-    if (list.ask.kind != ASK_NONE && !status_note_is_error()) {
-        ask_draw(&list.ask, y);
+    if (l->ask.kind != ASK_NONE && !status_note_is_error()) {
+        ask_draw(&l->ask, y);
         return;
     }
     term_fill(y, 0, COLS, EL_TEXT, false);
     if (status_note_draw(y))
         return;
-    if (list.shown && list.shown->term[0]) {
+    if (l->shown && l->shown->term[0]) {
         int x = 1 + term_put(y, 1, COLS - 2, "filter: ", EL_DIM, false);
-        x += text_draw(y, x, COLS - x - 1, list.shown->term, NULL, 0, EL_PROMPT, false);
+        x += text_draw(y, x, COLS - x - 1, l->shown->term, NULL, 0, EL_PROMPT, false);
         term_put(y, x, COLS - x - 1, "  (/ edit \u00b7 Esc clear)", EL_DIM, false);
     } else {
         status_hints_draw(y, "j/k move \u00b7 Enter open \u00b7 / search \u00b7 t go to date"
@@ -282,55 +279,55 @@ static void draw_prompt_line(void)
     }
 }
 
-void list_draw(void)
+void list_draw(struct list_state *l)
 {
     struct columns c = columns();
     int h = view_height(LIST_TOP_LINES);
     int64_t now_us = tui_clock_now_us();
-    draw_header();
+    draw_header(l);
     draw_titles(&c);
-    if (list.shown)
-        list_scroll_into_view(list.shown);
+    if (l->shown)
+        list_scroll_into_view(l->shown);
     for (int i = 0; i < h; i++) {
         int y = LIST_TOP_LINES + i;
-        size_t idx = list.shown ? list.shown->top + (size_t)i : 0;
-        if (!list.shown) {
+        size_t idx = l->shown ? l->shown->top + (size_t)i : 0;
+        if (!l->shown) {
             term_fill(y, 0, COLS, EL_TEXT, false);
             continue;
         }
-        size_t rows = model_rows(list.shown);
+        size_t rows = model_rows(l->shown);
         if (idx < rows) {
-            draw_row(y, list.shown, idx, &c, now_us);
-            const struct core_row *row = row_at(list.shown, idx);
+            draw_row(l, y, l->shown, idx, &c, now_us);
+            const struct core_row *row = row_at(l->shown, idx);
             if (row)
                 stats_shown(STATS_LIST, row, now_us);
         } else {
             term_fill(y, 0, COLS, EL_TEXT, false);
-            if (idx == rows && model_more(list.shown) && !list.shown->reversed && (rows > 0 || !list.pending))
+            if (idx == rows && model_more(l->shown) && !l->shown->reversed && (rows > 0 || !l->pending))
                 term_put(y, 1 + c.name + 1, COLS - c.name - 2,
                          term_theme.utf8 ? "loading\u2026" : "loading...", EL_DIM, false);
-            else if (idx == 0 && rows == 0 && !model_more(list.shown) && !list.pending)
+            else if (idx == 0 && rows == 0 && !model_more(l->shown) && !l->pending)
                 term_put(y, 1 + c.name + 1, COLS - c.name - 2,
-                         list.shown->term[0] ? "no conversation matches" : "no conversations yet",
+                         l->shown->term[0] ? "no conversation matches" : "no conversations yet",
                          EL_DIM, false);
         }
     }
-    draw_status();
-    draw_prompt_line();
+    draw_status(l);
+    draw_prompt_line(l);
 }
 
 /* Called after the screen was updated: closes a keystroke-to-results
  * measurement. */
-void list_drawn(double t)
+void list_drawn(struct list_state *l, double t)
 {
-    if (list.measure_due > 0) {
-        if (nsearch_lat < sizeof search_lat / sizeof search_lat[0])
-            search_lat[nsearch_lat++] = t - list.measure_due;
-        list.measure_due = 0;
+    if (l->measure_due > 0) {
+        if (l->nsearch_lat < sizeof l->search_lat / sizeof l->search_lat[0])
+            l->search_lat[l->nsearch_lat++] = t - l->measure_due;
+        l->measure_due = 0;
     }
 }
 
-void list_stats(FILE *f)
+void list_stats(struct list_state *l, FILE *f)
 {
-    stats_percentiles(f, "search_keystroke_to_results_ms", search_lat, nsearch_lat, 1);
+    stats_percentiles(f, "search_keystroke_to_results_ms", l->search_lat, l->nsearch_lat, 1);
 }

@@ -78,9 +78,14 @@ struct list_state {
     double measure_due;      /* keystroke time of a search to time when drawn */
     struct ask ask;          /* t's date, n's phone and name */
     struct response *added;  /* the last contact added (n), its row opened */
+    /* Keys that arrive together (a paste, fast typing over a slow link)
+     * make one search, started when the batch of input has been read. */
+    bool prompt_changed;
+    double prompt_t0;        /* when the keys that changed it were read */
+    /* Keystroke to results drawn, per search (CONVO_STATS). */
+    double search_lat[4096];
+    size_t nsearch_lat;
 };
-
-extern struct list_state list;
 
 #define LIST_TOP_LINES 2   /* header, column titles (view_height) */
 
@@ -139,25 +144,25 @@ void list_model_move(struct model *m, long d, bool page);
  * list) until the user moves it. */
 void list_model_follow(struct model *m, int32_t contact_id);
 void list_scroll_into_view(struct model *m);
-void list_model_tick(void);
+void list_model_tick(struct list_state *l);
 /* The list's connection is lost: moves waiting for rows are dropped. */
-void list_model_conn_lost(void);
-void list_go_to_end(void);
+void list_model_conn_lost(struct list_state *l);
+void list_go_to_end(struct list_state *l);
 /* t: the shown list (recent or the search) from the conversations last
  * active at or before us: one seek, by a cursor at that instant. */
-void list_go_to_date(int64_t us);
+void list_go_to_date(struct list_state *l, int64_t us);
 /* g or Esc on a dated list: its rows from the top again. */
-void list_leave_date(void);
-void list_leave_end(void);
-struct view_req list_answer(struct response *r);
-void list_changes(const int32_t *ids, size_t n, bool all);
-double list_due_ms(void);
-bool list_busy(double *since);
+void list_leave_date(struct list_state *l);
+void list_leave_end(struct list_state *l);
+struct view_req list_answer(struct list_state *l, struct response *r);
+void list_changes(struct list_state *l, const int32_t *ids, size_t n, bool all);
+double list_due_ms(struct list_state *l);
+bool list_busy(struct list_state *l, double *since);
 
 /* ---- list_draw.c ----------------------------------------------------------- */
 
-void list_draw(void);
-void list_drawn(double t);
-void list_stats(FILE *f);
+void list_draw(struct list_state *l);
+void list_drawn(struct list_state *l, double t);
+void list_stats(struct list_state *l, FILE *f);
 
 #endif

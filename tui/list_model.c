@@ -28,8 +28,6 @@
 /* A search shown at the top is fetched again at most this often. */
 #define SEARCH_REFRESH_MS 250.0
 
-struct list_state list;
-
 static struct slot *slot_add(struct model *m, const char *cursor, size_t start)
 {
     if (m->nslots == m->cap) {
@@ -206,10 +204,10 @@ static void pending_expire(struct model *m)
         pending_drop(m, "the rows came too late");
 }
 
-void list_model_conn_lost(void)
+void list_model_conn_lost(struct list_state *l)
 {
-    pending_drop(list.shown, "the connection was lost");
-    pending_drop(list.pending, "the connection was lost");
+    pending_drop(l->shown, "the connection was lost");
+    pending_drop(l->pending, "the connection was lost");
 }
 
 /* ---- answers from the worker -------------------------------------------- */
@@ -342,24 +340,24 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
     }
 }
 
-static void promote_pending(void)
+static void promote_pending(struct list_state *l)
 {
-    if (list.shown && list.shown->term[0] == 0 && !list.saved)
-        list.saved = list.shown;
+    if (l->shown && l->shown->term[0] == 0 && !l->saved)
+        l->saved = l->shown;
     else
-        list_model_free(list.shown);
-    list.shown = list.pending;
-    list.pending = NULL;
-    text_hl_set(&list.hl, list.shown->term);
+        list_model_free(l->shown);
+    l->shown = l->pending;
+    l->pending = NULL;
+    text_hl_set(&l->hl, l->shown->term);
 }
 
-static void take_answer(struct response *r)
+static void take_answer(struct list_state *l, struct response *r)
 {
     struct model *m = NULL;
-    if (list.pending && r->gen == list.pending->gen)
-        m = list.pending;
-    else if (list.shown && r->gen == list.shown->gen)
-        m = list.shown;
+    if (l->pending && r->gen == l->pending->gen)
+        m = l->pending;
+    else if (l->shown && r->gen == l->shown->gen)
+        m = l->shown;
     if (!m || r->slot >= m->nslots) {
         worker_response_free(r);
         return;
@@ -369,8 +367,8 @@ static void take_answer(struct response *r)
         s->loading = false;
         s->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
-        if (m == list.pending)
-            promote_pending();
+        if (m == l->pending)
+            promote_pending(l);
         worker_response_free(r);
         return;
     }
@@ -380,18 +378,18 @@ static void take_answer(struct response *r)
         worker_response_free(r);
         return;
     }
-    if (m == list.pending && !r->final && r->page.count == 0) {
+    if (m == l->pending && !r->final && r->page.count == 0) {
         /* Nothing to show yet: keep the old rows, report progress. */
-        list.pending->searching = true;
-        list.pending->scanned = r->page.scanned_rows;
-        list.pending->back_to = r->page.searched_back_to_us;
+        l->pending->searching = true;
+        l->pending->scanned = r->page.scanned_rows;
+        l->pending->back_to = r->page.searched_back_to_us;
         worker_response_free(r);
         return;
     }
     /* The cursor stays on the conversation it is on as the rows come,
      * whatever was asked before the user moved it (not on row 1 at the
      * top, where the newest conversation is the one to see). */
-    if (m == list.shown && r->final)
+    if (m == l->shown && r->final)
         anchor_set(m, m->top == 0);
     pending_expire(m);
     size_t rows_before = model_rows(m);
@@ -411,11 +409,11 @@ static void take_answer(struct response *r)
         }
     }
     anchor_restore(m);
-    if (m == list.pending)
-        promote_pending();
+    if (m == l->pending)
+        promote_pending(l);
     if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
         m->measured = true;
-        list.measure_due = m->t_start;
+        l->measure_due = m->t_start;
     }
     if (m->pending_move) {
         size_t d = m->pending_move;
@@ -426,9 +424,9 @@ static void take_answer(struct response *r)
 }
 
 /* The list asks nothing of the program when its answers come. */
-struct view_req list_answer(struct response *r)
+struct view_req list_answer(struct list_state *l, struct response *r)
 {
-    take_answer(r);
+    take_answer(l, r);
     return (struct view_req){0};
 }
 
@@ -454,24 +452,24 @@ static void news_add(struct model *m, const int32_t *ids, size_t n, bool all)
             m->news_many = true;
 }
 
-void list_changes(const int32_t *ids, size_t n, bool all)
+void list_changes(struct list_state *l, const int32_t *ids, size_t n, bool all)
 {
-    if (list.pending)
-        list.pending->refresh_wanted = true;   /* its answer may predate this */
-    if (list.saved)
-        news_add(list.saved, ids, n, all);
-    if (list.forward)
-        news_add(list.forward, ids, n, all);
-    if (!list.shown)
+    if (l->pending)
+        l->pending->refresh_wanted = true;   /* its answer may predate this */
+    if (l->saved)
+        news_add(l->saved, ids, n, all);
+    if (l->forward)
+        news_add(l->forward, ids, n, all);
+    if (!l->shown)
         return;
-    if (list.shown->reversed)
-        news_add(list.shown, ids, n, all);
-    else if (list.shown->top == 0)
-        list.shown->refresh_wanted = true;
-    else if (list.shown->term[0])
-        list.shown->stale = true;   /* which of them match is not known yet */
+    if (l->shown->reversed)
+        news_add(l->shown, ids, n, all);
+    else if (l->shown->top == 0)
+        l->shown->refresh_wanted = true;
+    else if (l->shown->term[0])
+        l->shown->stale = true;   /* which of them match is not known yet */
     else
-        news_add(list.shown, ids, n, all);
+        news_add(l->shown, ids, n, all);
 }
 
 /* Fetch the first page again, keeping the old rows on screen until the
@@ -495,11 +493,11 @@ static void refresh_maybe(struct model *m)
     m->slots[0].quiet = quiet;
 }
 
-double list_due_ms(void)
+double list_due_ms(struct list_state *l)
 {
-    if (!list.shown || !list.shown->refresh_wanted || list.shown->slots[0].loading)
+    if (!l->shown || !l->shown->refresh_wanted || l->shown->slots[0].loading)
         return -1;
-    double d = list.shown->refresh_after - core_now_ms();
+    double d = l->shown->refresh_after - core_now_ms();
     return d > 0 ? d : 0;
 }
 
@@ -507,9 +505,9 @@ double list_due_ms(void)
 
 /* Every turn of the loop: the refresh that live updates asked for, pages
  * near the viewport fetched, pages far from it forgotten. */
-void list_model_tick(void)
+void list_model_tick(struct list_state *l)
 {
-    struct model *m = list.shown;
+    struct model *m = l->shown;
     if (!m)
         return;
     refresh_maybe(m);
@@ -538,9 +536,9 @@ void list_model_tick(void)
     }
 }
 
-bool list_busy(double *since)
+bool list_busy(struct list_state *l, double *since)
 {
-    const struct model *ms[2] = {list.shown, list.pending};
+    const struct model *ms[2] = {l->shown, l->pending};
     bool busy = false;
     for (int i = 0; i < 2; i++) {
         const struct model *m = ms[i];
@@ -561,9 +559,9 @@ bool list_busy(double *since)
 
 /* G: the true end is the first page of the reversed order; scrolling up
  * from there loads further pages upwards. The list from the top waits. */
-void list_go_to_end(void)
+void list_go_to_end(struct list_state *l)
 {
-    list.forward = list.shown;
+    l->forward = l->shown;
     struct model *m = core_xcalloc(1, sizeof *m);
     m->gen = worker_gen_next();
     m->term = core_xstrdup("");
@@ -572,41 +570,41 @@ void list_go_to_end(void)
     m->t_start = core_now_ms();
     slot_add(m, NULL, 0);
     m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
-    list.shown = m;
+    l->shown = m;
     slot_request(m, 0);
     worker_supersede(WORKER_LIST, m->gen);
 }
 
 /* g from the end: the list from the top again, news included. */
-void list_leave_end(void)
+void list_leave_end(struct list_state *l)
 {
-    if (!list.forward)
+    if (!l->forward)
         return;
-    list_model_free(list.shown);
-    list.shown = list.forward;
-    list.forward = NULL;
-    list.shown->cur = list.shown->top = 0;
-    list.shown->pending_move = 0;
-    list_model_retag(list.shown);
-    worker_supersede(WORKER_LIST, list.shown->gen);
+    list_model_free(l->shown);
+    l->shown = l->forward;
+    l->forward = NULL;
+    l->shown->cur = l->shown->top = 0;
+    l->shown->pending_move = 0;
+    list_model_retag(l->shown);
+    worker_supersede(WORKER_LIST, l->shown->gen);
 }
 
 /* ---- a date (t) ------------------------------------------------------------ */
 
 /* The shown model gives way to one of the same term whose first page
  * starts at the cursor; the recent list put aside for a search stays. */
-static void replace_shown(struct model *m)
+static void replace_shown(struct list_state *l, struct model *m)
 {
-    list_model_free(list.shown);
-    list.shown = m;
+    list_model_free(l->shown);
+    l->shown = m;
     worker_supersede(WORKER_LIST, m->gen);
 }
 
-void list_go_to_date(int64_t us)
+void list_go_to_date(struct list_state *l, int64_t us)
 {
-    if (list.shown && list.shown->reversed)
-        list_leave_end();
-    const char *term = list.shown ? list.shown->term : "";
+    if (l->shown && l->shown->reversed)
+        list_leave_end(l);
+    const char *term = l->shown ? l->shown->term : "";
     char cursor[CORE_CURSOR_SIZE];
     if (*term)
         core_search_cursor_at(term, us, true, cursor);
@@ -615,12 +613,12 @@ void list_go_to_date(int64_t us)
     struct model *m = model_new_at(term, cursor, core_now_ms());
     m->dated = true;
     m->dated_us = us;
-    replace_shown(m);
+    replace_shown(l, m);
 }
 
-void list_leave_date(void)
+void list_leave_date(struct list_state *l)
 {
-    if (!list.shown || !list.shown->dated)
+    if (!l->shown || !l->shown->dated)
         return;
-    replace_shown(list_model_new(list.shown->term, core_now_ms()));
+    replace_shown(l, list_model_new(l->shown->term, core_now_ms()));
 }

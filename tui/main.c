@@ -33,11 +33,12 @@
 #define MIN_COLS 40
 #define MIN_LINES 8
 
-/* Every view: answers and live updates reach them shown or not. */
+/* Every kind of view: an answer for a kind with no view open goes to its
+ * stray. */
 static const struct view_ops *const views[] = {&list_view, &chat_view, &help_view};
 #define NVIEWS (sizeof views / sizeof views[0])
 /* The views on screen, bottom first: the list, a conversation, the help. */
-static const struct view_ops *stack[NVIEWS];
+static struct view *stack[NVIEWS];
 static size_t depth;
 
 static double input_ms;   /* when the latest keys were read (core_now_ms) */
@@ -66,22 +67,29 @@ static void usage(FILE *f)
           f);
 }
 
-static void view_push(const struct view_ops *v, const struct view_req *req)
+static void view_push(const struct view_ops *ops, const struct view_req *req)
 {
     if (depth == NVIEWS)
         return;
-    if (v->open)
-        v->open(req);
+    struct view *v = core_xcalloc(1, sizeof *v);
+    v->ops = ops;
+    if (ops->open)
+        ops->open(v, req);
     stack[depth++] = v;
+}
+
+static void view_close(struct view *v)
+{
+    if (v->ops->close)
+        v->ops->close(v);
+    free(v);
 }
 
 static void view_pop(void)
 {
     if (depth <= 1)
         return;   /* the list stays */
-    const struct view_ops *v = stack[--depth];
-    if (v->close)
-        v->close();
+    view_close(stack[--depth]);
 }
 
 /* Copy what the screen shows and say so on the prompt line: what names
@@ -116,7 +124,7 @@ static void copy_and_tell(const char *text, const char *what)
 }
 
 /* Carry out what view `from` asked for. False: quit. */
-static bool act(const struct view_ops *from, const struct view_req *req)
+static bool act(const struct view *from, const struct view_req *req)
 {
     switch (req->kind) {
     case VIEW_REQ_OPEN:
@@ -138,9 +146,9 @@ static bool act(const struct view_ops *from, const struct view_req *req)
         break;
     case VIEW_REQ_CHANGED:
         /* The others learn it before the database's notice comes. */
-        for (size_t i = 0; i < NVIEWS; i++)
-            if (views[i] != from && views[i]->changes)
-                views[i]->changes(&req->contact_id, 1, false);
+        for (size_t i = 0; i < depth; i++)
+            if (stack[i] != from && stack[i]->ops->changes)
+                stack[i]->ops->changes(stack[i], &req->contact_id, 1, false);
         break;
     case VIEW_REQ_NONE:
         break;
@@ -208,10 +216,10 @@ static void draw(void)
     } else {
         /* The top view, over the one below it when it is a box. */
         size_t base = depth - 1;
-        while (base > 0 && stack[base]->overlay)
+        while (base > 0 && stack[base]->ops->overlay)
             base--;
         for (size_t i = base; i < depth; i++)
-            stack[i]->draw();
+            stack[i]->ops->draw(stack[i]);
     }
     refresh();
 }
@@ -219,7 +227,8 @@ static void draw(void)
 /* One key for the top view. False: quit. */
 static bool handle_key(int is_key, wint_t ch)
 {
-    const struct view_ops *top = stack[depth - 1];
+    struct view *v = stack[depth - 1];
+    const struct view_ops *top = v->ops;
     if (is_key && ch == KEY_MOUSE && (top->wheel || top->click)) {
         MEVENT ev;
         if (getmouse(&ev) != OK)
@@ -230,22 +239,35 @@ static bool handle_key(int is_key, wint_t ch)
         else if (ev.bstate & BUTTON5_PRESSED)
             dir = 1;
         if (dir && top->wheel)
-            top->wheel(dir);
+            top->wheel(v, dir);
         else if (!dir && top->click && (ev.bstate & BUTTON1_PRESSED))
-            top->click(ev.y);
+            top->click(v, ev.y);
         return true;
     }
     struct view_input in = {.is_key = is_key != 0, .ch = ch, .at_ms = input_ms};
-    struct view_req req = top->key(&in);
-    return act(top, &req);
+    struct view_req req = top->key(v, &in);
+    return act(v, &req);
 }
 
-static const struct view_ops *view_of_worker(int worker)
+/* The open view whose worker this is, topmost first, or NULL. */
+static struct view *view_of_worker(int worker)
 {
-    for (size_t i = 0; i < NVIEWS; i++)
-        if (views[i]->worker == worker && views[i]->answer)
-            return views[i];
+    for (size_t i = depth; i-- > 0;)
+        if (stack[i]->ops->worker == worker && stack[i]->ops->answer)
+            return stack[i];
     return NULL;
+}
+
+/* An answer for a kind of view with none open: its stray, if it has one. */
+static void answer_stray(struct response *r)
+{
+    for (size_t i = 0; i < NVIEWS; i++) {
+        if (views[i]->worker == r->worker && views[i]->stray) {
+            views[i]->stray(r);
+            return;
+        }
+    }
+    worker_response_free(r);
 }
 
 static void dispatch_answers(void)
@@ -254,24 +276,24 @@ static void dispatch_answers(void)
     while ((r = worker_take())) {
         if (r->kind == RESP_STATE) {
             status_set_conn(r->worker, r->state);
-            const struct view_ops *v = view_of_worker(r->worker);
-            if (r->state == CONN_RECONNECTING && v && v->lost)
-                v->lost();
+            struct view *v = view_of_worker(r->worker);
+            if (r->state == CONN_RECONNECTING && v && v->ops->lost)
+                v->ops->lost(v);
             if (r->has_server)
                 status_set_server(r->worker, r->server);
             worker_response_free(r);
         } else if (r->kind == RESP_CHANGES) {
-            for (size_t i = 0; i < NVIEWS; i++)
-                if (views[i]->changes)
-                    views[i]->changes(r->ids, r->nids, r->all);
+            for (size_t i = 0; i < depth; i++)
+                if (stack[i]->ops->changes)
+                    stack[i]->ops->changes(stack[i], r->ids, r->nids, r->all);
             worker_response_free(r);
         } else {
-            const struct view_ops *v = view_of_worker(r->worker);
+            struct view *v = view_of_worker(r->worker);
             if (!v) {
-                worker_response_free(r);
+                answer_stray(r);
                 continue;
             }
-            struct view_req req = v->answer(r);
+            struct view_req req = v->ops->answer(v, r);
             (void)act(v, &req);
         }
     }
@@ -286,9 +308,9 @@ static void write_stats(void)
     if (!f)
         return;
     stats_percentiles(f, "keystroke_to_screen_ms", key_lat, nkey_lat, 2);
-    for (size_t i = 0; i < NVIEWS; i++)
-        if (views[i]->stats)
-            views[i]->stats(f);
+    for (size_t i = 0; i < depth; i++)
+        if (stack[i]->ops->stats)
+            stack[i]->ops->stats(stack[i], f);
     stats_write(f);
     fclose(f);
 }
@@ -370,7 +392,7 @@ static int poll_timeout(bool busy)
 {
     int timeout = busy ? 100 : 30000;
     for (size_t i = 0; i < depth; i++) {
-        double due = stack[i]->due_ms ? stack[i]->due_ms() : -1;
+        double due = stack[i]->ops->due_ms ? stack[i]->ops->due_ms(stack[i]) : -1;
         if (due >= 0 && due < timeout)
             timeout = (int)due + 1;
     }
@@ -406,8 +428,8 @@ static void frame(double *key_t0)
     draw();
     double t = core_now_ms();
     for (size_t i = 0; i < depth; i++)
-        if (stack[i]->drawn)
-            stack[i]->drawn(t);
+        if (stack[i]->ops->drawn)
+            stack[i]->ops->drawn(stack[i], t);
     if (*key_t0 > 0 && nkey_lat < sizeof key_lat / sizeof key_lat[0])
         key_lat[nkey_lat++] = t - *key_t0;
     *key_t0 = 0;
@@ -420,8 +442,8 @@ static void run(int sig_fd)
     while (running && !term_quit_signal() && !die_message()) {
         dispatch_answers();
         for (size_t i = 0; i < depth; i++)
-            if (stack[i]->tick)
-                stack[i]->tick();
+            if (stack[i]->ops->tick)
+                stack[i]->ops->tick(stack[i]);
         if (dirty) {
             frame(&key_t0);
             dirty = false;
@@ -429,7 +451,7 @@ static void run(int sig_fd)
         double since = 0;
         bool busy = false;
         for (size_t i = 0; i < depth && !busy; i++)
-            busy = stack[i]->busy && stack[i]->busy(&since);
+            busy = stack[i]->ops->busy && stack[i]->ops->busy(stack[i], &since);
         struct pollfd fds[3] = {
             {STDIN_FILENO, POLLIN, 0},
             {worker_wake_fd(), POLLIN, 0},
@@ -466,12 +488,10 @@ static int finish(void)
     term_restore();
     listen_stop();
     worker_stop();
-    while (depth > 0) {
-        const struct view_ops *v = stack[--depth];
-        if (v->close)
-            v->close();
-    }
+    /* The views' figures, before they go with their state. */
     write_stats();
+    while (depth > 0)
+        view_close(stack[--depth]);
     /* Ended by a signal (Ctrl-C is SIGINT): the shell's convention, 128+n,
      * once the terminal is restored. */
     return term_quit_signal() ? 128 + term_quit_signal() : 0;

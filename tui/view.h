@@ -1,8 +1,9 @@
 /* tui/view.h - what a screen of convo is to the main loop, after tig's
  * view ops and htop's Panel classes.
  *
- * Each view (list.c: the conversations, chat.c: one conversation, help.c:
- * the keys) fills a struct view_ops; main.c keeps a stack of them, draws
+ * Each kind of view (list.c: the conversations, chat.c: one conversation,
+ * help.c: the keys) fills a struct view_ops; main.c keeps a stack of
+ * struct view instances, each with the state its kind made for it, draws
  * the top one, gives it the keys, and hands each worker's answers to the
  * view that asked. A view never reaches into main nor into another view:
  * what it wants done beyond itself (open a conversation, go back, quit,
@@ -64,28 +65,45 @@ struct view_req {
     int32_t contact_id;           /* CHANGED */
 };
 
-/* A view. Only the functions a view needs are set; main checks for NULL. */
+/* A kind of view: what every view of that kind does. Only the functions
+ * it needs are set; main checks for NULL. Every one but stray takes the
+ * view it acts on. */
+struct view;
 struct view_ops {
     const char *name;
     int worker;                   /* whose answers it takes, -1 none */
     bool overlay;                 /* drawn over the view below it */
-    /* Pushed on the stack: req is the OPEN that asked for it, or NULL. */
-    void (*open)(const struct view_req *req);
-    void (*close)(void);          /* popped, or the program ends */
-    void (*draw)(void);           /* the whole screen, or its box when overlay */
-    struct view_req (*key)(const struct view_input *in);
-    void (*wheel)(int dir);       /* mouse wheel: -1 up, +1 down */
-    void (*click)(int y);         /* first button on screen row y */
+    /* Pushed on the stack: makes v->priv, the view's own state. req is the
+     * OPEN that asked for it, or NULL. */
+    void (*open)(struct view *v, const struct view_req *req);
+    void (*close)(struct view *v);  /* popped, or the program ends: frees v->priv */
+    void (*draw)(struct view *v);   /* the whole screen, or its box when overlay */
+    struct view_req (*key)(struct view *v, const struct view_input *in);
+    void (*wheel)(struct view *v, int dir);   /* mouse wheel: -1 up, +1 down */
+    void (*click)(struct view *v, int y);     /* first button on screen row y */
     /* An answer of its worker; the view takes ownership of r. */
-    struct view_req (*answer)(struct response *r);
+    struct view_req (*answer)(struct view *v, struct response *r);
+    /* An answer of its worker when no view of this kind is open (a reply
+     * or an export that outlived its conversation): what it says is told,
+     * r is freed. */
+    void (*stray)(struct response *r);
     /* Live updates: the contacts whose conversations changed (all: any). */
-    void (*changes)(const int32_t *ids, size_t n, bool all);
-    void (*tick)(void);           /* every turn of the loop: prefetch, retries */
-    void (*lost)(void);           /* its worker's connection was lost */
-    bool (*busy)(double *since);  /* a request in flight since *since */
-    double (*due_ms)(void);       /* until it wants a tick, -1 none */
-    void (*drawn)(double t);      /* the screen was updated at t (core_now_ms) */
-    void (*stats)(FILE *f);       /* its figures for CONVO_STATS */
+    void (*changes)(struct view *v, const int32_t *ids, size_t n, bool all);
+    void (*tick)(struct view *v);   /* every turn of the loop: prefetch, retries */
+    void (*lost)(struct view *v);   /* its worker's connection was lost */
+    bool (*busy)(struct view *v, double *since);   /* a request in flight since *since */
+    double (*due_ms)(struct view *v);   /* until it wants a tick, -1 none */
+    void (*drawn)(struct view *v, double t);   /* the screen was updated at t (core_now_ms) */
+    void (*stats)(struct view *v, FILE *f);    /* its figures for CONVO_STATS */
+};
+
+/* A view on the stack: its kind and the state it owns, after tig's struct
+ * view. main.c makes one per push and frees it when popped; priv is the
+ * kind's own struct (struct list_state, struct chat_state, struct
+ * help_state), made by open and freed by close. */
+struct view {
+    const struct view_ops *ops;
+    void *priv;
 };
 
 #endif

@@ -13,6 +13,8 @@
 #include "worker.h"
 
 static int failed;
+/* The list's state, as the view would own it. */
+static struct list_state list;
 
 /* ---- stand-ins for worker.c, status.c and text.c ---------------------------------- */
 
@@ -110,7 +112,7 @@ static void answer_more(struct request *req, const int32_t *ids, size_t n, const
     }
     r->page.next_cursor = next ? strdup(next) : NULL;
     request_free(req);
-    list_answer(r);
+    list_answer(&list, r);
 }
 
 static void answer(struct request *req, const int32_t *ids, size_t n)
@@ -146,8 +148,8 @@ static void start(void)
 static struct request *news_from_99(void)
 {
     int32_t id = 99;
-    list_changes(&id, 1, false);
-    list_model_tick();
+    list_changes(&list, &id, 1, false);
+    list_model_tick(&list);
     return take_request();
 }
 
@@ -158,7 +160,7 @@ static struct request *start_more(void)
     list.shown = list_model_new("", 0);
     static const int32_t first[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     answer_more(take_request(), first, 10, "after 10");
-    list_model_tick();
+    list_model_tick(&list);
     return take_request();
 }
 
@@ -216,7 +218,7 @@ int main(void)
     /* ... not after the connection was lost, and the user is told. */
     req = start_more();
     list_model_move(list.shown, 15, false);
-    list_model_conn_lost();
+    list_model_conn_lost(&list);
     expect_note("the connection lost", "the connection was lost");
     answer_more(req, second, 10, NULL);
     expect_at("a move queued before the connection was lost", 9, 10);
@@ -247,7 +249,7 @@ int main(void)
             int32_t ids[100];
             for (int i = 0; i < 100; i++)
                 ids[i] = from + i;
-            list_changes(ids, 100, false);
+            list_changes(&list, ids, 100, false);
         }
     }
     if (list.shown->news.n != 1500 || list.shown->news_many) {
