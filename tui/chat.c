@@ -57,7 +57,7 @@ static struct chat_state *chat_open(const struct core_row *row, const char *term
         /* Opened from a search: go to the message that matched. */
         text_hl_set(&c->hl, term);
         c->finding = true;
-        c->find_dir = -1;
+        chat_find_walk(c, -1);
         prompt_set_utf8(&c->prompt, term);
         /* Straight to the hit at any depth: the messages around it, then
          * pages older above and newer below as the user scrolls. */
@@ -101,7 +101,7 @@ static void reply_send(struct chat_state *c)
     c->off = 0;
     c->news = 0;
     struct request *req = chat_request(c, REQ_SEND, NULL, 0);
-    req->slot = (size_t)m->seq;
+    req->send_seq = m->seq;
     req->text = core_xstrdup(text);
     req->keep = true;
     worker_submit(WORKER_CHAT, req);
@@ -179,7 +179,7 @@ static void chat_prompt_key(struct chat_state *c, const struct view_input *in)
             find_set_from_prompt(c);
         break;
     case PROMPT_CANCEL:
-        c->find_dir = 0;
+        chat_find_walk(c, 0);
         find_set_from_prompt(c);
         break;
     case PROMPT_MOVE:
@@ -441,6 +441,8 @@ static struct view_req chat_take(struct view *v, struct response *r)
 static void chat_view_draw(struct view *v) { chat_draw(v->priv); }
 static void chat_view_tick(struct view *v) { chat_tick(v->priv); }
 static bool chat_view_busy(struct view *v, double *since) { return chat_busy(v->priv, since); }
+static void chat_view_lost(struct view *v) { chat_conn_lost(v->priv); }
+static void chat_view_regained(struct view *v) { chat_conn_back(v->priv); }
 
 static void chat_view_changes(struct view *v, const int32_t *ids, size_t n, bool all)
 {
@@ -460,4 +462,6 @@ const struct view_ops chat_view = {
     .changes = chat_view_changes,
     .tick = chat_view_tick,
     .busy = chat_view_busy,
+    .lost = chat_view_lost,
+    .regained = chat_view_regained,
 };

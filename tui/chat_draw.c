@@ -130,7 +130,7 @@ static void draw_status(struct chat_state *c)
     fmt_count(n, sizeof n, (long long)c->n);
     if (c->to_top)
         snprintf(left, sizeof left, " %s messages \u00b7 loading to the oldest\u2026", n);
-    else if (c->finding && !c->prompt.active && c->find_dir < 0)
+    else if (c->phase == CHAT_FINDING && !c->prompt.active && c->find_dir < 0)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
     else if (c->n == 0 && c->loading)
         snprintf(left, sizeof left, " loading\u2026");

@@ -41,13 +41,26 @@ struct msgview {
     bool match;
 };
 
+/* What the conversation is doing. One at a time; the direction of a find
+ * is find_dir's, the connection's state the status bar's. */
+enum chat_phase {
+    CHAT_LOADING,        /* opened, at a date or at the newest again: its
+                          * first answer (the newest page, or the messages
+                          * around a hit or a date) not in yet */
+    CHAT_SHOWING,        /* what it holds is on screen; pages come as the
+                          * user scrolls */
+    CHAT_FINDING,        /* a find walks pages for its next match */
+    CHAT_RECONNECTING,   /* its connection was lost (after the first answer):
+                          * a find walking pages stopped */
+};
+
 /* The conversation open (one at a time): the state of its view, made
  * when it opens and freed when it closes (chat.c). */
 struct chat_state {
     uint64_t gen;
     int32_t contact_id;
     char *name, *phone;
-    bool first_answer;               /* the newest page came */
+    enum chat_phase phase;
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
     bool newest_loading, newest_again;
@@ -55,7 +68,6 @@ struct chat_state {
      * scrolls down, until the newest. */
     char *newer_cursor;
     bool newer_end, newer_loading;
-    bool around;                     /* the around answer is pending */
     /* g: the first page of the conversation comes at once; the pages in
      * between follow (the gap) while the view stays at the top. */
     bool have_start, start_loading;
@@ -84,7 +96,8 @@ struct chat_state {
     bool finding;                    /* a find term is in force */
     bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */
-    int find_dir;                    /* pending find: -1 older, +1 newer, 0 none */
+    int find_dir;                    /* pending find: -1 older, +1 newer, 0 none
+                                      * (chat_find_walk sets it) */
     size_t find_loaded;              /* older messages this find loaded (n, a term typed) */
     struct ask ask;                  /* t's date, e's file and its y/n */
     bool goto_reveal;                /* t: show the newest message at or before the date */
@@ -125,6 +138,12 @@ void chat_msg_free(struct msg *m);
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */
 void chat_find_from(struct chat_state *c, long from, int dir);
+/* A find walks pages in direction dir, or stops (0): FINDING or SHOWING,
+ * unless the first answer or the connection is still awaited. */
+void chat_find_walk(struct chat_state *c, int dir);
+/* The connection is lost, and back. */
+void chat_conn_lost(struct chat_state *c);
+void chat_conn_back(struct chat_state *c);
 /* An answer of this conversation's generation (chat.c sends the others
  * elsewhere). */
 struct view_req chat_answer(struct chat_state *c, struct response *r);

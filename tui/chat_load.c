@@ -39,7 +39,8 @@ void chat_request_around(struct chat_state *c, const struct core_row *row, doubl
     struct request *req = chat_request(c, REQ_AROUND, NULL, WORKER_PAGE);
     req->at_us = row->created_at_us;
     req->message_id = row->message_id;
-    c->loading = c->around = true;
+    c->loading = true;
+    c->phase = CHAT_LOADING;   /* nothing below nor above until it comes */
     c->newer_end = false;
     c->t_req = at_ms > 0 ? at_ms : core_now_ms();
     worker_submit(WORKER_CHAT, req);
@@ -47,7 +48,7 @@ void chat_request_around(struct chat_state *c, const struct core_row *row, doubl
 
 static void request_newer(struct chat_state *c)
 {
-    if (c->newer_loading || c->newer_end || c->around || core_now_ms() < c->retry_at)
+    if (c->newer_loading || c->newer_end || c->phase == CHAT_LOADING || core_now_ms() < c->retry_at)
         return;
     struct request *req = chat_request(c, REQ_NEWER, c->newer_cursor, WORKER_PAGE);
     c->newer_loading = true;
@@ -57,14 +58,14 @@ static void request_newer(struct chat_state *c)
 void chat_request_start(struct chat_state *c)
 {
     struct request *req = chat_request(c, REQ_NEWER, NULL, WORKER_PAGE);
-    req->slot = 1;   /* the first page, not a page below a hit */
+    req->from_start = true;
     c->start_loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
 void chat_request_older(struct chat_state *c)
 {
-    if (c->loading || c->end || c->around || core_now_ms() < c->retry_at)
+    if (c->loading || c->end || core_now_ms() < c->retry_at)
         return;
     /* Few large pages to the start: each page arriving lays out again. */
     struct request *req = chat_request(c, REQ_MESSAGES, c->older_cursor,
@@ -208,6 +209,37 @@ static void msgs_prune(struct chat_state *c, const struct core_page *p)
 
 static long gap_index(struct chat_state *c);
 
+void chat_find_walk(struct chat_state *c, int dir)
+{
+    c->find_dir = dir;
+    if (c->phase == CHAT_SHOWING || c->phase == CHAT_FINDING)
+        c->phase = dir ? CHAT_FINDING : CHAT_SHOWING;
+}
+
+/* The first answer is in, or the connection back: a find asked for
+ * meanwhile walks on. */
+static void phase_settle(struct chat_state *c)
+{
+    c->phase = c->find_dir ? CHAT_FINDING : CHAT_SHOWING;
+}
+
+void chat_conn_lost(struct chat_state *c)
+{
+    if (c->phase == CHAT_LOADING)
+        return;   /* the worker asks again once it is back */
+    if (c->find_dir) {
+        c->find_dir = 0;
+        status_note("the find stopped: the connection was lost (n goes on)");
+    }
+    c->phase = CHAT_RECONNECTING;
+}
+
+void chat_conn_back(struct chat_state *c)
+{
+    if (c->phase == CHAT_RECONNECTING)
+        phase_settle(c);
+}
+
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */
 void chat_find_from(struct chat_state *c, long from, int dir)
@@ -224,7 +256,7 @@ void chat_find_from(struct chat_state *c, long from, int dir)
         if (c->mv[i].match) {
             c->match = i;
             c->relayout = true;   /* the current match gets its header */
-            c->find_dir = 0;
+            chat_find_walk(c, 0);
             c->wrap = false;
             chat_reveal(c, i);
             return;
@@ -234,21 +266,21 @@ void chat_find_from(struct chat_state *c, long from, int dir)
         /* No older match is known to exist: loading the whole history to
          * find out would take long, so the user chooses to go on. */
         char n[32];
-        c->find_dir = 0;
+        chat_find_walk(c, 0);
         c->find_loaded = 0;
         fmt_count(n, sizeof n, (long long)c->n);
         status_note("no match in the last %s messages; n again searches further", n);
     } else if ((dir < 0 && !c->end && stop >= 0) || (dir < 0 && !c->end && gidx < 0)) {
-        c->find_dir = -1;    /* continue when older messages arrive */
+        chat_find_walk(c, -1);    /* continue when older messages arrive */
         chat_request_older(c);
     } else if (dir > 0 && !c->newer_end) {
-        c->find_dir = +1;    /* continue when newer messages arrive */
+        chat_find_walk(c, +1);    /* continue when newer messages arrive */
         request_newer(c);
     } else if (dir < 0 && c->match < 0 && from + 1 < (long)c->n) {
         /* Nothing older at all: the nearest newer match will do. */
         chat_find_from(c, from + 1, +1);
     } else {
-        c->find_dir = 0;
+        chat_find_walk(c, 0);
         bool any = false;
         for (size_t i = 0; i < c->n && !any; i++)
             any = c->mv[i].match;
@@ -333,7 +365,7 @@ static struct view_req send_answer(struct chat_state *c, struct response *r)
     size_t at = 0;
     for (size_t i = 0; i < c->n && !m; i++) {
         struct msg *x = (struct msg *)c->msgs[i];
-        if (x->sending && x->seq == r->slot) {
+        if (x->sending && x->seq == r->send_seq) {
             m = x;
             at = i;
         }
@@ -421,7 +453,7 @@ static long gap_index(struct chat_state *c)
 
 static void around_answer(struct chat_state *c, struct response *r)
 {
-    c->loading = c->around = false;
+    c->loading = false;
     if (r->status != CORE_OK) {
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
@@ -430,7 +462,7 @@ static void around_answer(struct chat_state *c, struct response *r)
         worker_response_free(r);
         return;
     }
-    c->first_answer = true;
+    phase_settle(c);
     int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
     free(c->older_cursor);
     c->older_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
@@ -463,7 +495,7 @@ struct view_req chat_answer(struct chat_state *c, struct response *r)
     }
     if (r->req == REQ_SEND)
         return send_answer(c, r);
-    if (r->req == REQ_NEWER && r->slot == 1) {
+    if (r->req == REQ_NEWER && r->from_start) {
         start_answer(c, r);
         return none;
     }
@@ -484,8 +516,9 @@ struct view_req chat_answer(struct chat_state *c, struct response *r)
     }
     struct core_page *p = &r->page;
     double t_req = c->t_req;
-    bool first = !c->first_answer;
-    c->first_answer = true;
+    bool first = c->phase == CHAT_LOADING;
+    if (first)
+        phase_settle(c);
     free(c->older_cursor);
     c->older_cursor = p->next_cursor && p->count > 0 ? core_xstrdup(p->next_cursor) : NULL;
     long gidx = gap_index(c);
@@ -555,11 +588,12 @@ static void msgs_forget(struct chat_state *c)
     free(c->older_cursor);
     free(c->newer_cursor);
     c->older_cursor = c->newer_cursor = NULL;
-    c->end = c->first_answer = c->have_start = false;
-    c->loading = c->newer_loading = c->around = c->start_loading = false;
+    c->end = c->have_start = false;
+    c->phase = CHAT_LOADING;
+    c->loading = c->newer_loading = c->start_loading = false;
     c->to_top = false;
     c->match = -1;
-    c->find_dir = 0;
+    c->find_dir = 0;   /* LOADING: nothing walks */
     c->off = 0;
     c->relayout = true;
     c->gen = worker_gen_next();
@@ -585,11 +619,12 @@ void chat_reset_to_newest(struct chat_state *c)
     free(c->older_cursor);
     free(c->newer_cursor);
     c->older_cursor = c->newer_cursor = NULL;
-    c->end = c->first_answer = false;
+    c->end = false;
+    c->phase = CHAT_LOADING;
     c->newer_end = true;
-    c->loading = c->newer_loading = c->around = false;
+    c->loading = c->newer_loading = false;
     c->match = -1;
-    c->find_dir = 0;
+    c->find_dir = 0;   /* LOADING: nothing walks */
     c->off = 0;
     c->relayout = true;
     c->gen = worker_gen_next();

@@ -7,10 +7,10 @@
 
 #include "base.h"
 
-static size_t slot_for(const int32_t *slots, size_t cap, int32_t id)
+static size_t probe(const int32_t *table, size_t cap, int32_t id)
 {
     size_t i = ((uint32_t)id * 2654435761u) & (cap - 1);
-    while (slots[i] != 0 && slots[i] != id)
+    while (table[i] != 0 && table[i] != id)
         i = (i + 1) & (cap - 1);
     return i;
 }
@@ -18,12 +18,12 @@ static size_t slot_for(const int32_t *slots, size_t cap, int32_t id)
 static void grow(struct idset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 64;
-    int32_t *slots = core_xcalloc(cap, sizeof *slots);
+    int32_t *table = core_xcalloc(cap, sizeof *table);
     for (size_t i = 0; i < s->cap; i++)
-        if (s->slots[i] != 0)
-            slots[slot_for(slots, cap, s->slots[i])] = s->slots[i];
-    free(s->slots);
-    s->slots = slots;
+        if (s->table[i] != 0)
+            table[probe(table, cap, s->table[i])] = s->table[i];
+    free(s->table);
+    s->table = table;
     s->cap = cap;
 }
 
@@ -32,23 +32,23 @@ bool idset_add(struct idset *s, int32_t id)
     if (id <= 0)
         return true;   /* not a contact: nothing to count */
     if (s->cap) {
-        size_t i = slot_for(s->slots, s->cap, id);
-        if (s->slots[i] == id)
+        size_t i = probe(s->table, s->cap, id);
+        if (s->table[i] == id)
             return true;
     }
     if (s->n >= IDSET_MAX)
         return false;
     if ((s->n + 1) * 2 > s->cap)
         grow(s);
-    s->slots[slot_for(s->slots, s->cap, id)] = id;
+    s->table[probe(s->table, s->cap, id)] = id;
     s->n++;
     return true;
 }
 
 void idset_clear(struct idset *s)
 {
-    free(s->slots);
-    s->slots = NULL;
+    free(s->table);
+    s->table = NULL;
     s->cap = s->n = 0;
 }
 

@@ -11,7 +11,7 @@
 #define IDSET_MAX 1000000
 
 struct idset {
-    int32_t *slots;   /* open addressing; 0 = empty (ids are > 0) */
+    int32_t *table;   /* open addressing; 0 = empty (ids are > 0) */
     size_t cap, n;
 };
 

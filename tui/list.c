@@ -73,7 +73,7 @@ static void search(struct list_state *l, const char *term)
         return;
     }
     list_model_free(l->pending);
-    l->pending = list_model_new(term, l->prompt_t0);
+    l->pending = list_model_pending(term, l->prompt_t0);
 }
 
 static void search_prompt(struct list_state *l)
@@ -378,6 +378,7 @@ static struct view_req list_take(struct view *v, struct response *r)
 
 static void list_view_draw(struct view *v) { list_draw(v->priv); }
 static void list_view_lost(struct view *v) { list_model_conn_lost(v->priv); }
+static void list_view_regained(struct view *v) { list_model_conn_back(v->priv); }
 static bool list_view_busy(struct view *v, double *since) { return list_busy(v->priv, since); }
 static double list_view_due_ms(struct view *v) { return list_due_ms(v->priv); }
 static void list_view_drawn(struct view *v, double t) { list_drawn(v->priv, t); }
@@ -401,6 +402,7 @@ const struct view_ops list_view = {
     .changes = list_view_changes,
     .tick = list_tick,
     .lost = list_view_lost,
+    .regained = list_view_regained,
     .busy = list_view_busy,
     .due_ms = list_view_due_ms,
     .drawn = list_view_drawn,

@@ -169,7 +169,7 @@ static void draw_status(struct list_state *l)
     const struct model *m = l->shown;
     double lat = 0;
     left[0] = 0;
-    if (l->pending && l->pending->searching) {
+    if (l->pending && l->pending->phase == LIST_SEARCHING) {
         fmt_count(n, sizeof n, l->pending->scanned);
         if (l->pending->back_to > 0) {
             char day[40];
@@ -210,7 +210,7 @@ static void draw_status(struct list_state *l)
         fmt_count(n, sizeof n, (long long)rows);
         const char *what = m->term[0] ? (rows == 1 ? "match" : "matches")
                                       : (rows == 1 ? "conversation" : "conversations");
-        if (m->searching) {
+        if (m->phase == LIST_SEARCHING) {
             fmt_count(n2, sizeof n2, m->scanned);
             snprintf(left, sizeof left, " %s %s so far \u00b7 %s scanned", n, what, n2);
         } else if (rows == 0 && more) {
@@ -248,8 +248,8 @@ static void draw_status(struct list_state *l)
     bool busy = list_busy(l, &since);
     if (l->pending)
         running = now - l->pending->t_start;
-    else if (m && m->searching)
-        running = now - m->slots[0].t_req;
+    else if (m && m->phase == LIST_SEARCHING)
+        running = now - m->pages[0].t_req;
     else if (busy && now - since >= STATUS_SPINNER_AFTER_MS)
         running = now - since;
     status_bar_draw(left, lat, running, busy && now - since >= STATUS_SPINNER_AFTER_MS);

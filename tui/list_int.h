@@ -17,7 +17,9 @@
 #include "text.h"
 #include "view.h"
 
-struct slot {
+/* One page of a model's rows: the cursor that fetches it always, its rows
+ * only while near the viewport (list_model.c). */
+struct list_page {
     char *cursor;           /* fetches this page; NULL = first page */
     struct core_page page;
     bool resident;          /* page holds rows */
@@ -31,16 +33,28 @@ struct slot {
                              * is not what the user waited */
 };
 
+/* What a model is doing. One at a time: each answer, key and connection
+ * event moves it (list_model.c), and the screen says it (list_draw.c). */
+enum list_phase {
+    LIST_LOADING,        /* its first page asked for, no rows of it yet */
+    LIST_SHOWING,        /* rows on screen; pages come as the cursor goes */
+    LIST_SEARCHING,      /* the first page of a search still streaming */
+    LIST_PENDING_TERM,   /* a term typed, not answered yet: the rows of
+                          * the model shown stay on screen meanwhile */
+    LIST_RECONNECTING,   /* its connection was lost: moves past the loaded
+                          * rows are not queued until it is back */
+};
+
 struct model {
     uint64_t gen;
+    enum list_phase phase;
     char *term;             /* "" = recent conversations */
-    struct slot *slots;
-    size_t nslots, cap;
+    struct list_page *pages; /* the pages of rows, in order, each with its cursor */
+    size_t npages, cap;
     size_t cur, top;
     size_t pending_move;
     double pending_at;      /* the last key queued in pending_move or pending_up */
     double latency_ms;
-    bool searching;         /* the first page is still streaming */
     int64_t scanned, back_to;
     double t_start;         /* the keystroke that asked for it */
     bool measured;
@@ -91,22 +105,22 @@ struct list_state {
 
 static inline size_t model_rows(const struct model *m)
 {
-    const struct slot *last = &m->slots[m->nslots - 1];
+    const struct list_page *last = &m->pages[m->npages - 1];
     return last->start + (last->loaded || last->resident ? last->count : 0);
 }
 
 static inline bool model_more(const struct model *m)
 {
-    return !m->slots[m->nslots - 1].loaded;
+    return !m->pages[m->npages - 1].loaded;
 }
 
-/* The slot holding row i (the last slot for rows past the end). */
-static inline size_t slot_of(const struct model *m, size_t i)
+/* The page holding row i (the last page for rows past the end). */
+static inline size_t page_of(const struct model *m, size_t i)
 {
-    size_t lo = 0, hi = m->nslots - 1;
+    size_t lo = 0, hi = m->npages - 1;
     while (lo < hi) {
         size_t mid = (lo + hi + 1) / 2;
-        if (m->slots[mid].start <= i)
+        if (m->pages[mid].start <= i)
             lo = mid;
         else
             hi = mid - 1;
@@ -116,7 +130,7 @@ static inline size_t slot_of(const struct model *m, size_t i)
 
 static inline const struct core_row *row_raw(const struct model *m, size_t i)
 {
-    const struct slot *s = &m->slots[slot_of(m, i)];
+    const struct list_page *s = &m->pages[page_of(m, i)];
     if (!s->resident || i < s->start || i - s->start >= s->page.count)
         return NULL;
     return &s->page.rows[i - s->start];
@@ -145,8 +159,12 @@ void list_model_move(struct model *m, long d, bool page);
 void list_model_follow(struct model *m, int32_t contact_id);
 void list_scroll_into_view(struct model *m);
 void list_model_tick(struct list_state *l);
-/* The list's connection is lost: moves waiting for rows are dropped. */
+/* A typed term's model, on its way: pending until its first rows come. */
+struct model *list_model_pending(const char *term, double t0);
+/* The list's connection is lost: moves waiting for rows are dropped, and
+ * none are queued until it is back. */
 void list_model_conn_lost(struct list_state *l);
+void list_model_conn_back(struct list_state *l);
 void list_go_to_end(struct list_state *l);
 /* t: the shown list (recent or the search) from the conversations last
  * active at or before us: one seek, by a cursor at that instant. */

@@ -24,24 +24,24 @@
 /* ... and up to this long after the last such key: a move that runs later
  * (rows coming back with the connection) would surprise. */
 #define PENDING_MOVE_MS 1000.0
-#define DROP_SLOTS 3
+#define DROP_PAGES 3
 /* A search shown at the top is fetched again at most this often. */
 #define SEARCH_REFRESH_MS 250.0
 
-static struct slot *slot_add(struct model *m, const char *cursor, size_t start)
+static struct list_page *page_add(struct model *m, const char *cursor, size_t start)
 {
-    if (m->nslots == m->cap) {
+    if (m->npages == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
-        m->slots = core_xrealloc(m->slots, m->cap * sizeof *m->slots);
+        m->pages = core_xrealloc(m->pages, m->cap * sizeof *m->pages);
     }
-    struct slot *s = &m->slots[m->nslots++];
+    struct list_page *s = &m->pages[m->npages++];
     memset(s, 0, sizeof *s);
     s->cursor = cursor ? core_xstrdup(cursor) : NULL;
     s->start = start;
     return s;
 }
 
-static void slot_drop(struct slot *s)
+static void page_forget(struct list_page *s)
 {
     if (s->resident)
         core_page_free(&s->page);
@@ -52,23 +52,23 @@ void list_model_free(struct model *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->nslots; i++) {
-        slot_drop(&m->slots[i]);
-        free(m->slots[i].cursor);
+    for (size_t i = 0; i < m->npages; i++) {
+        page_forget(&m->pages[i]);
+        free(m->pages[i].cursor);
     }
-    free(m->slots);
+    free(m->pages);
     free(m->term);
     idset_free(&m->news);
     free(m);
 }
 
-static void slot_request(struct model *m, size_t k)
+static void page_request(struct model *m, size_t k)
 {
-    struct slot *s = &m->slots[k];
+    struct list_page *s = &m->pages[k];
     struct request *req = core_xcalloc(1, sizeof *req);
     req->kind = REQ_PAGE;
     req->gen = m->gen;
-    req->slot = k;
+    req->page_index = k;
     req->term = core_xstrdup(m->term);
     req->cursor = s->cursor ? core_xstrdup(s->cursor) : NULL;
     req->reversed = m->reversed;
@@ -90,9 +90,16 @@ static struct model *model_new_at(const char *term, const char *cursor, double t
     m->gen = worker_gen_next();
     m->term = core_xstrdup(term);
     m->t_start = t0;
-    slot_add(m, cursor, 0);
-    slot_request(m, 0);
-    m->slots[0].t_req = t0;
+    page_add(m, cursor, 0);
+    page_request(m, 0);
+    m->pages[0].t_req = t0;
+    return m;
+}
+
+struct model *list_model_pending(const char *term, double t0)
+{
+    struct model *m = list_model_new(term, t0);
+    m->phase = LIST_PENDING_TERM;
     return m;
 }
 
@@ -103,9 +110,9 @@ struct model *list_model_new(const char *term, double t0)
     m->gen = worker_gen_next();
     m->term = core_xstrdup(term);
     m->t_start = t0;
-    slot_add(m, NULL, 0);
-    slot_request(m, 0);
-    m->slots[0].t_req = t0;
+    page_add(m, NULL, 0);
+    page_request(m, 0);
+    m->pages[0].t_req = t0;
     return m;
 }
 
@@ -113,11 +120,11 @@ struct model *list_model_new(const char *term, double t0)
  * the worker drop whatever an abandoned search still had queued. */
 void list_model_retag(struct model *m)
 {
-    if (m->slots[0].loading && m->slots[0].resident)
+    if (m->pages[0].loading && m->pages[0].resident)
         m->refresh_wanted = true;   /* a refresh in flight is asked again */
     m->gen = worker_gen_next();
-    for (size_t i = 0; i < m->nslots; i++)
-        m->slots[i].loading = m->slots[i].awaiting = false;
+    for (size_t i = 0; i < m->npages; i++)
+        m->pages[i].loading = m->pages[i].awaiting = false;
     m->pending_move = 0;
 }
 
@@ -135,6 +142,20 @@ void list_scroll_into_view(struct model *m)
         m->top = m->cur - h + 1;
 }
 
+/* Moves past the loaded rows wait for them, unless the connection is
+ * down: rows that come after it is back would move the cursor long after
+ * the key. */
+static bool can_queue(const struct model *m)
+{
+    if (!model_more(m))
+        return false;
+    if (m->phase == LIST_RECONNECTING) {
+        status_note("moves typed while the rows loaded are dropped: the connection is lost");
+        return false;
+    }
+    return true;
+}
+
 void list_model_move(struct model *m, long d, bool page)
 {
     size_t rows = model_rows(m);
@@ -145,7 +166,7 @@ void list_model_move(struct model *m, long d, bool page)
     if (d > 0)
         m->pending_up = 0;
     if (rows == 0) {
-        if (d > 0 && model_more(m)) {
+        if (d > 0 && can_queue(m)) {
             m->pending_move += (size_t)d;
             m->pending_at = core_now_ms();
         }
@@ -155,7 +176,7 @@ void list_model_move(struct model *m, long d, bool page)
     }
     long target = (long)m->cur + d;
     if (target < 0) {
-        if (m->reversed && model_more(m)) {
+        if (m->reversed && can_queue(m)) {
             /* Above the loaded rows of the end: done when they come. */
             m->pending_up += (size_t)-target;
             m->pending_at = core_now_ms();
@@ -165,7 +186,7 @@ void list_model_move(struct model *m, long d, bool page)
         target = 0;
     }
     if ((size_t)target >= rows) {
-        if (model_more(m)) {
+        if (can_queue(m)) {
             /* Keys pressed while a page loads are honoured when it comes,
              * within a few pages. */
             m->pending_move += (size_t)target - (rows - 1);
@@ -204,10 +225,36 @@ static void pending_expire(struct model *m)
         pending_drop(m, "the rows came too late");
 }
 
+static void model_lost(struct model *m)
+{
+    if (!m)
+        return;
+    pending_drop(m, "the connection was lost");
+    m->phase = LIST_RECONNECTING;
+}
+
 void list_model_conn_lost(struct list_state *l)
 {
-    pending_drop(l->shown, "the connection was lost");
-    pending_drop(l->pending, "the connection was lost");
+    model_lost(l->shown);
+    model_lost(l->pending);
+}
+
+/* Back from reconnecting: what the model holds says what it is doing; the
+ * requests the worker retries move it on from there. */
+static void model_back(struct model *m, bool pending)
+{
+    if (!m || m->phase != LIST_RECONNECTING)
+        return;
+    if (model_rows(m) > 0 || m->pages[0].loaded)
+        m->phase = LIST_SHOWING;
+    else
+        m->phase = pending ? LIST_PENDING_TERM : LIST_LOADING;
+}
+
+void list_model_conn_back(struct list_state *l)
+{
+    model_back(l->shown, false);
+    model_back(l->pending, true);
 }
 
 /* ---- answers from the worker -------------------------------------------- */
@@ -247,8 +294,8 @@ static void anchor_restore(struct model *m)
     if (!m->anchored)
         return;
     bool loading = false;
-    for (size_t k = 0; k < m->nslots; k++) {
-        const struct slot *s = &m->slots[k];
+    for (size_t k = 0; k < m->npages; k++) {
+        const struct list_page *s = &m->pages[k];
         loading |= s->loading;
         if (!s->resident)
             continue;
@@ -280,25 +327,25 @@ static void anchor_restore(struct model *m)
  * follows. Requests still in flight for them are made stale. */
 static void chain_cut(struct model *m, size_t k)
 {
-    struct slot *s = &m->slots[k];
+    struct list_page *s = &m->pages[k];
     anchor_set(m, m->top == 0);
-    for (size_t j = k + 1; j < m->nslots; j++) {
-        slot_drop(&m->slots[j]);
-        free(m->slots[j].cursor);
+    for (size_t j = k + 1; j < m->npages; j++) {
+        page_forget(&m->pages[j]);
+        free(m->pages[j].cursor);
     }
-    m->nslots = k + 1;
+    m->npages = k + 1;
     if (s->page.next_cursor && s->count > 0)
-        slot_add(m, s->page.next_cursor, s->start + s->count);
+        page_add(m, s->page.next_cursor, s->start + s->count);
     m->gen = worker_gen_next();
-    for (size_t j = 0; j < m->nslots; j++)
-        m->slots[j].loading = false;
+    for (size_t j = 0; j < m->npages; j++)
+        m->pages[j].loading = false;
     worker_supersede(WORKER_LIST, m->gen);
 }
 
-static void slot_fill(struct model *m, size_t k, struct response *r)
+static void page_fill(struct model *m, size_t k, struct response *r)
 {
-    struct slot *s = &m->slots[k];
-    slot_drop(s);
+    struct list_page *s = &m->pages[k];
+    page_forget(s);
     s->page = r->page;
     r->have_page = false;
     s->resident = true;
@@ -317,26 +364,26 @@ static void slot_fill(struct model *m, size_t k, struct response *r)
         s->quiet = false;
     }
     if (k == 0) {
-        m->searching = !r->final;
+        m->phase = r->final ? LIST_SHOWING : LIST_SEARCHING;
         m->scanned = s->page.scanned_rows;
         m->back_to = s->page.searched_back_to_us;
     }
     if (!r->final)
         return;
     const char *next = s->page.next_cursor && s->count > 0 ? s->page.next_cursor : NULL;
-    if (k + 1 < m->nslots) {
-        const char *have = m->slots[k + 1].cursor;
+    if (k + 1 < m->npages) {
+        const char *have = m->pages[k + 1].cursor;
         if (!next || !have || strcmp(next, have) != 0) {
             chain_cut(m, k);
             return;
         }
         if (was_loaded && old != s->count) {
             /* Rows came or went inside this page: shift what follows. */
-            for (size_t j = k + 1; j < m->nslots; j++)
-                m->slots[j].start = m->slots[j - 1].start + m->slots[j - 1].count;
+            for (size_t j = k + 1; j < m->npages; j++)
+                m->pages[j].start = m->pages[j - 1].start + m->pages[j - 1].count;
         }
     } else if (next) {
-        slot_add(m, next, s->start + s->count);
+        page_add(m, next, s->start + s->count);
     }
 }
 
@@ -348,6 +395,8 @@ static void promote_pending(struct list_state *l)
         list_model_free(l->shown);
     l->shown = l->pending;
     l->pending = NULL;
+    if (l->shown->phase == LIST_PENDING_TERM)
+        l->shown->phase = LIST_LOADING;   /* shown, without rows yet (an error) */
     text_hl_set(&l->hl, l->shown->term);
 }
 
@@ -358,11 +407,11 @@ static void take_answer(struct list_state *l, struct response *r)
         m = l->pending;
     else if (l->shown && r->gen == l->shown->gen)
         m = l->shown;
-    if (!m || r->slot >= m->nslots) {
+    if (!m || r->page_index >= m->npages) {
         worker_response_free(r);
         return;
     }
-    struct slot *s = &m->slots[r->slot];
+    struct list_page *s = &m->pages[r->page_index];
     if (r->status != CORE_OK) {
         s->loading = false;
         s->retry_at = core_now_ms() + 2000.0;
@@ -380,7 +429,7 @@ static void take_answer(struct list_state *l, struct response *r)
     }
     if (m == l->pending && !r->final && r->page.count == 0) {
         /* Nothing to show yet: keep the old rows, report progress. */
-        l->pending->searching = true;
+        l->pending->phase = LIST_SEARCHING;
         l->pending->scanned = r->page.scanned_rows;
         l->pending->back_to = r->page.searched_back_to_us;
         worker_response_free(r);
@@ -393,9 +442,9 @@ static void take_answer(struct list_state *l, struct response *r)
         anchor_set(m, m->top == 0);
     pending_expire(m);
     size_t rows_before = model_rows(m);
-    if (m->reversed && r->slot == 0 && r->total >= 0)
+    if (m->reversed && r->page_index == 0 && r->total >= 0)
         m->total = r->total;
-    slot_fill(m, r->slot, r);
+    page_fill(m, r->page_index, r);
     if (m->reversed) {
         /* Rows of a reversed model arrive above: what is on screen stays. */
         long delta = (long)model_rows(m) - (long)rows_before;
@@ -411,7 +460,7 @@ static void take_answer(struct list_state *l, struct response *r)
     anchor_restore(m);
     if (m == l->pending)
         promote_pending(l);
-    if (r->final && r->slot == 0 && !m->measured && m->term[0]) {
+    if (r->final && r->page_index == 0 && !m->measured && m->term[0]) {
         m->measured = true;
         l->measure_due = m->t_start;
     }
@@ -482,20 +531,20 @@ static void refresh_maybe(struct model *m)
         news_clear(m);
         m->refresh_wanted = true;
     }
-    if (!m->refresh_wanted || m->slots[0].loading || core_now_ms() < m->refresh_after)
+    if (!m->refresh_wanted || m->pages[0].loading || core_now_ms() < m->refresh_after)
         return;
     m->refresh_wanted = false;
     if (m->term[0])
         m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
-    bool quiet = !m->slots[0].awaiting;   /* not a user's request being retried */
-    slot_request(m, 0);
-    m->slots[0].quiet = quiet;
+    bool quiet = !m->pages[0].awaiting;   /* not a user's request being retried */
+    page_request(m, 0);
+    m->pages[0].quiet = quiet;
 }
 
 double list_due_ms(struct list_state *l)
 {
-    if (!l->shown || !l->shown->refresh_wanted || l->shown->slots[0].loading)
+    if (!l->shown || !l->shown->refresh_wanted || l->shown->pages[0].loading)
         return -1;
     double d = l->shown->refresh_after - core_now_ms();
     return d > 0 ? d : 0;
@@ -522,17 +571,17 @@ void list_model_tick(struct list_state *l)
         from = rf;
         to = m->top < KEEP_MARGIN_ROWS ? rows + 1 : rt;
     }
-    size_t lo = slot_of(m, from);
-    size_t hi = to >= rows ? m->nslots - 1 : slot_of(m, to);
+    size_t lo = page_of(m, from);
+    size_t hi = to >= rows ? m->npages - 1 : page_of(m, to);
     for (size_t k = lo; k <= hi; k++) {
-        struct slot *s = &m->slots[k];
+        struct list_page *s = &m->pages[k];
         if (!s->resident && !s->loading && core_now_ms() >= s->retry_at)
-            slot_request(m, k);
+            page_request(m, k);
     }
-    for (size_t k = 0; k < m->nslots; k++) {
-        struct slot *s = &m->slots[k];
-        if (s->resident && s->loaded && (k + DROP_SLOTS < lo || k > hi + DROP_SLOTS))
-            slot_drop(s);
+    for (size_t k = 0; k < m->npages; k++) {
+        struct list_page *s = &m->pages[k];
+        if (s->resident && s->loaded && (k + DROP_PAGES < lo || k > hi + DROP_PAGES))
+            page_forget(s);
     }
 }
 
@@ -544,10 +593,10 @@ bool list_busy(struct list_state *l, double *since)
         const struct model *m = ms[i];
         if (!m)
             continue;
-        for (size_t k = 0; k < m->nslots; k++) {
-            if (m->slots[k].loading) {
-                if (!busy || m->slots[k].t_req < *since)
-                    *since = m->slots[k].t_req;
+        for (size_t k = 0; k < m->npages; k++) {
+            if (m->pages[k].loading) {
+                if (!busy || m->pages[k].t_req < *since)
+                    *since = m->pages[k].t_req;
                 busy = true;
             }
         }
@@ -568,10 +617,10 @@ void list_go_to_end(struct list_state *l)
     m->reversed = true;
     m->total = -1;
     m->t_start = core_now_ms();
-    slot_add(m, NULL, 0);
+    page_add(m, NULL, 0);
     m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
     l->shown = m;
-    slot_request(m, 0);
+    page_request(m, 0);
     worker_supersede(WORKER_LIST, m->gen);
 }
 

@@ -279,6 +279,8 @@ static void dispatch_answers(void)
             struct view *v = view_of_worker(r->worker);
             if (r->state == CONN_RECONNECTING && v && v->ops->lost)
                 v->ops->lost(v);
+            else if (r->state == CONN_OK && v && v->ops->regained)
+                v->ops->regained(v);
             if (r->has_server)
                 status_set_server(r->worker, r->server);
             worker_response_free(r);

@@ -91,6 +91,7 @@ struct view_ops {
     void (*changes)(struct view *v, const int32_t *ids, size_t n, bool all);
     void (*tick)(struct view *v);   /* every turn of the loop: prefetch, retries */
     void (*lost)(struct view *v);   /* its worker's connection was lost */
+    void (*regained)(struct view *v);   /* ... and is back */
     bool (*busy)(struct view *v, double *since);   /* a request in flight since *since */
     double (*due_ms)(struct view *v);   /* until it wants a tick, -1 none */
     void (*drawn)(struct view *v, double t);   /* the screen was updated at t (core_now_ms) */

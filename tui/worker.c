@@ -188,7 +188,9 @@ static struct response *answer_for(struct worker *w, const struct request *req)
     r->kind = RESP_PAGE;
     r->worker = w->id;
     r->gen = req->gen;
-    r->slot = req->slot;
+    r->page_index = req->page_index;
+    r->send_seq = req->send_seq;
+    r->from_start = req->from_start;
     r->req = req->kind;
     return r;
 }

@@ -27,7 +27,11 @@ enum req_kind {
 struct request {
     enum req_kind kind;
     uint64_t gen;
-    size_t slot;
+    /* What the answer is for, told back in it: */
+    size_t page_index; /* REQ_PAGE: which page of the list's model */
+    uint64_t send_seq; /* REQ_SEND: which reply being sent */
+    bool from_start;   /* REQ_NEWER: the conversation's first page, not
+                        * the page below a hit */
     char *term;        /* REQ_PAGE: "" = recent conversations */
     char *cursor;      /* NULL = first page */
     int32_t contact_id;
@@ -48,7 +52,9 @@ struct response {
     enum resp_kind kind;
     int worker;
     uint64_t gen;
-    size_t slot;
+    size_t page_index;          /* the request's, as it asked */
+    uint64_t send_seq;
+    bool from_start;
     enum core_status status;
     struct core_page page;
     bool have_page;

@@ -95,7 +95,7 @@ static void answer_more(struct request *req, const int32_t *ids, size_t n, const
     struct response *r = calloc(1, sizeof *r);
     r->kind = RESP_PAGE;
     r->gen = req->gen;
-    r->slot = req->slot;
+    r->page_index = req->page_index;
     r->status = CORE_OK;
     r->final = true;
     r->have_page = true;
