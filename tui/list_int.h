@@ -177,6 +177,13 @@ void list_changes(struct list_state *l, const int32_t *ids, size_t n, bool all);
 double list_due_ms(struct list_state *l);
 bool list_busy(struct list_state *l, double *since);
 
+/* ---- list_screen.c --------------------------------------------------------- */
+
+/* The rows of the list on screen: the one thing of the terminal the model
+ * needs, in a file of its own so that list_model.c calls no curses (its
+ * unit test stands in for it). */
+size_t list_screen_rows(void);
+
 /* ---- list_draw.c ----------------------------------------------------------- */
 
 void list_draw(struct list_state *l);

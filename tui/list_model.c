@@ -4,7 +4,13 @@
  * the viewport keep their rows: the rest are freed and fetched again by
  * cursor when the user scrolls back, so memory stays bounded however far
  * the user scrolls. Here are the requests for pages, the worker's answers,
- * live updates, the moves of the cursor and the end of the list (G). */
+ * live updates, the moves of the cursor and the end of the list (G).
+ *
+ * Each transition is a plain function over the model or the list's state
+ * (an answer, a move, news, the connection lost or back, a tick) that moves
+ * its phase (enum list_phase); no curses here, and the database only
+ * through the worker's queue, so tests/tui/test_list_model.c drives every
+ * one with stand-ins. */
 #include "list_int.h"
 
 #include <stdio.h>
@@ -130,7 +136,7 @@ void list_model_retag(struct model *m)
 
 void list_scroll_into_view(struct model *m)
 {
-    size_t h = (size_t)view_height(LIST_TOP_LINES);
+    size_t h = list_screen_rows();
     size_t rows = model_rows(m);
     if (rows > 0 && m->cur >= rows)
         m->cur = rows - 1;
@@ -198,7 +204,7 @@ void list_model_move(struct model *m, long d, bool page)
     }
     if (page) {
         long top = (long)m->top + d;
-        long maxtop = (long)rows - view_height(LIST_TOP_LINES);
+        long maxtop = (long)rows - (long)list_screen_rows();
         if (top > maxtop)
             top = maxtop;
         if (top < 0)
@@ -334,12 +340,19 @@ static void chain_cut(struct model *m, size_t k)
         free(m->pages[j].cursor);
     }
     m->npages = k + 1;
-    if (s->page.next_cursor && s->count > 0)
+    bool gap = s->page.next_cursor && s->count > 0;
+    if (gap)
         page_add(m, s->page.next_cursor, s->start + s->count);
     m->gen = worker_gen_next();
     for (size_t j = 0; j < m->npages; j++)
         m->pages[j].loading = false;
     worker_supersede(WORKER_LIST, m->gen);
+    if (gap) {
+        /* At once: the cursor's conversation may be in it, and the anchor
+         * waits for it only while a page is on its way. */
+        page_request(m, m->npages - 1);
+        m->pages[m->npages - 1].quiet = true;
+    }
 }
 
 static void page_fill(struct model *m, size_t k, struct response *r)
@@ -560,7 +573,7 @@ void list_model_tick(struct list_state *l)
     if (!m)
         return;
     refresh_maybe(m);
-    size_t h = (size_t)view_height(LIST_TOP_LINES);
+    size_t h = list_screen_rows();
     size_t rows = model_rows(m);
     size_t from = m->top > KEEP_MARGIN_ROWS ? m->top - KEEP_MARGIN_ROWS : 0;
     size_t to = m->top + h + KEEP_MARGIN_ROWS;

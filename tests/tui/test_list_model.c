@@ -1,8 +1,10 @@
 /* tests/tui/test_list_model.c - the list's rows and cursor (tui/list_model.c)
- * as live updates move the rows: the worker, the status bar and the screen
- * size are stand-ins here, the answers are made up, so what the model does
- * with each answer is checked without a database or a terminal. */
-#include <curses.h>
+ * through each of its transitions: rows arriving above the cursor, a page
+ * fetched again that no longer meets the next, moves queued for rows not
+ * loaded yet, the connection lost and back, a typed search pending. The
+ * worker, the status bar and the screen size are stand-ins here, the
+ * answers are made up, so what the model does with each answer is checked
+ * without a database or a terminal. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,11 @@ static int failed;
 /* The list's state, as the view would own it. */
 static struct list_state list;
 
-/* ---- stand-ins for worker.c, status.c and text.c ---------------------------------- */
+/* ---- stand-ins for worker.c, status.c, text.c and list_draw.c ------------------- */
+
+#define SCREEN_ROWS 26
+
+size_t list_screen_rows(void) { return SCREEN_ROWS; }
 
 static struct request *asked[64];
 static size_t nasked;
@@ -177,10 +183,149 @@ static void expect_note(const char *what, const char *want)
 
 static const int32_t with_99[] = {99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
+/* The rows drawn, top to bottom, are these contacts: none twice, none
+ * missing. */
+static void expect_rows(const char *what, const int32_t *ids, size_t n)
+{
+    size_t rows = model_rows(list.shown);
+    bool same = rows == n;
+    for (size_t i = 0; same && i < n; i++) {
+        const struct core_row *row = row_at(list.shown, i);
+        same = row && row->contact_id == ids[i];
+    }
+    if (same)
+        return;
+    printf("FAIL: %s: rows are", what);
+    for (size_t i = 0; i < rows; i++) {
+        const struct core_row *row = row_at(list.shown, i);
+        printf(" %d", row ? row->contact_id : -1);
+    }
+    printf(", want");
+    for (size_t i = 0; i < n; i++)
+        printf(" %d", ids[i]);
+    printf("\n");
+    failed = 1;
+}
+
+static void expect_phase(const char *what, const struct model *m, enum list_phase want)
+{
+    if (!m || m->phase != want) {
+        printf("FAIL: %s: phase %d, want %d\n", what, m ? (int)m->phase : -1, (int)want);
+        failed = 1;
+    }
+}
+
+/* Contacts 1..20 in two pages, both loaded, the cursor on contact 12. */
+static void start_two_pages(void)
+{
+    answer_more(start_more(), second, 10, NULL);
+    for (int i = 0; i < 11; i++)
+        list_model_move(list.shown, 1, false);
+    expect_at("on contact 12", 11, 12);
+}
+
+/* Contact 15 gets a message: the refreshed first page starts with it, so
+ * it ends a row earlier, at contact 9, and no longer meets the second page
+ * (which starts after contact 10). The rows from contact 9 on are fetched
+ * again by the first page's own end: 15 shows once, 10 is not lost. */
+static void test_page_no_longer_meets_next(void)
+{
+    start_two_pages();
+    static const int32_t top[] = {15, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    answer_more(news_from_99(), top, 10, "after 9");
+    struct request *gap = take_request();
+    if (!gap || gap->page_index != 1 || !gap->cursor || strcmp(gap->cursor, "after 9") != 0) {
+        printf("FAIL: the gap after the refreshed first page is not asked for by its end "
+               "(asked: page %zu from %s)\n", gap ? gap->page_index : 0,
+               gap && gap->cursor ? gap->cursor : "nothing");
+        failed = 1;
+        request_free(gap);
+        return;
+    }
+    static const int32_t rest[] = {10, 11, 12, 13, 14, 16, 17, 18, 19, 20};
+    answer_more(gap, rest, 10, NULL);
+    static const int32_t want[] = {15, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                   11, 12, 13, 14, 16, 17, 18, 19, 20};
+    expect_rows("a page refetched that no longer meets the next", want, 20);
+    /* Contact 12 was selected: it still is, one row further down. */
+    expect_at("the selection across the refetched gap", 12, 12);
+}
+
+/* PgDn past the loaded rows: it runs when the rows come within a second,
+ * not after. */
+static void test_queued_page_down(void)
+{
+    struct request *req = start_more();
+    list_model_move(list.shown, SCREEN_ROWS, true);
+    expect_at("PgDn before the rows came", 9, 10);
+    answer_more(req, second, 10, NULL);
+    expect_at("PgDn queued, its rows came at once", 19, 20);
+
+    req = start_more();
+    list_model_move(list.shown, SCREEN_ROWS, true);
+    list.shown->pending_at -= 1500;   /* the key was pressed 1.5 s ago */
+    answer_more(req, second, 10, NULL);
+    expect_at("PgDn queued, its rows came 1.5 s later", 9, 10);
+    expect_note("PgDn 1.5 s late", "too late");
+}
+
+/* The connection is lost: moves queued are dropped, moves typed while it
+ * is down are not queued, and none runs when the rows come after it is
+ * back; once back, moves queue again. */
+static void test_reconnect(void)
+{
+    struct request *req = start_more();
+    list_model_move(list.shown, SCREEN_ROWS, true);
+    list_model_conn_lost(&list);
+    expect_phase("the connection lost", list.shown, LIST_RECONNECTING);
+    expect_note("a PgDn queued, the connection lost", "the connection was lost");
+    list_model_move(list.shown, SCREEN_ROWS, true);
+    expect_note("a PgDn while reconnecting", "dropped");
+    list_model_conn_back(&list);
+    expect_phase("the connection back", list.shown, LIST_SHOWING);
+    answer_more(req, second, 10, NULL);   /* the worker's retry */
+    expect_at("PgDn queued before and while reconnecting, rows after it", 9, 10);
+
+    req = start_more();
+    list_model_conn_lost(&list);
+    list_model_conn_back(&list);
+    list_model_move(list.shown, SCREEN_ROWS, true);
+    answer_more(req, second, 10, NULL);
+    expect_at("PgDn queued after the connection came back", 19, 20);
+}
+
+/* A term typed: pending (the rows shown stay) until its first rows come;
+ * progress without rows makes it searching, its rows put it on screen. */
+static void test_pending_term(void)
+{
+    start();
+    list_model_free(list.pending);
+    list.pending = list_model_pending("apple", 0);
+    expect_phase("a term typed", list.pending, LIST_PENDING_TERM);
+    struct request *req = take_request();
+    struct response *r = calloc(1, sizeof *r);
+    r->kind = RESP_PAGE;
+    r->gen = req->gen;
+    r->status = CORE_OK;
+    r->req = REQ_PAGE;
+    r->have_page = true;
+    r->page.scanned_rows = 5000;
+    list_answer(&list, r);
+    expect_phase("progress of the search", list.pending, LIST_SEARCHING);
+    static const int32_t hits[] = {7, 3};
+    answer(req, hits, 2);
+    if (list.pending) {
+        printf("FAIL: the search's rows came and it is still pending\n");
+        failed = 1;
+    }
+    expect_phase("the search answered", list.shown, LIST_SHOWING);
+    expect_rows("the search's rows", hits, 2);
+    list_model_free(list.saved);
+    list.saved = NULL;
+}
+
 int main(void)
 {
-    LINES = 30;
-
     /* The cursor moved while the refresh was on its way: it stays with
      * the conversation it is on when the rows come. */
     start();
@@ -258,9 +403,17 @@ int main(void)
         failed = 1;
     }
 
+    test_page_no_longer_meets_next();
+    test_queued_page_down();
+    test_reconnect();
+    test_pending_term();
+
     list_model_free(list.shown);
     list.shown = NULL;
     if (!failed)
-        printf("ok: the cursor stays with its conversation as rows arrive above; queued moves run only soon and never after a lost connection; news counted\n");
+        printf("ok: the cursor stays with its conversation as rows arrive above; a refreshed "
+               "page that no longer meets the next refetches the gap; queued moves run only "
+               "soon and never after a lost connection; a typed term is pending, then "
+               "searching, then shown; news counted\n");
     return failed;
 }
