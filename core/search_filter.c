@@ -515,11 +515,7 @@ enum core_status core_search_filter_run(struct core_search *s, size_t limit, dou
     enum core_status st = s->walk ? CORE_OK : walk_start(s);
     struct core_filter_walk *w = s->walk;
     while (st == CORE_OK && w->next < w->nparts && s->page.count < limit) {
-        if (core_conn_cancelled(s->conn)) {
-            snprintf(s->conn->err, sizeof s->conn->err, "%s",
-                     core_status_message(CORE_ERR_CANCELLED));
-            return CORE_ERR_CANCELLED;
-        }
+        /* After a cancel the month's statement is refused (conn.c). */
         size_t month = w->next;
         st = walk_step(s, limit);
         /* Out of budget: the rows so far are final; the next call goes on,
