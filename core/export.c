@@ -172,15 +172,9 @@ static enum core_status term_open(struct core_conn *conn, const char *term,
         st = CORE_ERR_NOMEM;
     if (st != CORE_OK)
         return st;
-    const struct core_filter *f = &t->f;
     core_param_int8(p, 0);
     core_param_int8(p, 0);
-    core_param_time(p, f->after_us);
-    core_param_time(p, f->before_us);
-    core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
-                       : f->dir == CORE_DIR_OUT ? "out" : "none");
-    core_param_text(p, t->with_ids ? t->with_ids : "{}");
-    core_param_int4(p, t->with_ids ? 1 : 0);
+    core_search_filter_terms(&t->f, t->with_ids, p);
     core_param_text(p, "{}");
     core_param_text(p, "{}");
     core_param_int8(p, INT64_MAX);

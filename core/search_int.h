@@ -155,6 +155,10 @@ void core_search_filter_free(struct core_search *s);
  * below `below` ($1, $2: the cursor, or where a slice of a month ended). */
 void core_search_filter_base(const struct core_search *s, struct core_pos below,
                              struct core_params *p);
+/* search_sets.c: $3..$7 alone (the range, direction, with: set), for a
+ * statement of the filters outside a search (export --search). */
+void core_search_filter_terms(const struct core_filter *f, const char *with_ids,
+                              struct core_params *p);
 /* search_sets.c: the ids of the contacts whose name, phone or phone
  * digits hold text, an int4[] literal into *out (caller frees). */
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);

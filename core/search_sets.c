@@ -40,10 +40,16 @@ void core_search_filter_base(const struct core_search *s, struct core_pos below,
     const struct core_filter *f = &s->filter;
     core_param_time(p, below.us);
     core_param_int8(p, below.id);
+    core_search_filter_terms(f, s->with_ids, p);
+}
+
+void core_search_filter_terms(const struct core_filter *f, const char *with_ids,
+                              struct core_params *p)
+{
     core_param_time(p, f->after_us);
     core_param_time(p, f->before_us);
     core_param_text(p, f->dir == CORE_DIR_ANY ? "" : f->dir == CORE_DIR_IN ? "in"
                        : f->dir == CORE_DIR_OUT ? "out" : "none");
-    core_param_text(p, s->with_ids ? s->with_ids : "{}");
-    core_param_int4(p, s->with_ids ? 1 : 0);
+    core_param_text(p, with_ids ? with_ids : "{}");
+    core_param_int4(p, with_ids ? 1 : 0);
 }
