@@ -50,7 +50,7 @@ fi
 # One g loads older pages until the start and shows the oldest message.
 keys g
 wait_for "start of the conversation"
-wait_for "all $count message"
+wait_for "all $(grouped "$count") message"
 oldest=$(q "select left(content, 20) from messages where contact_id = $best order by created_at, id limit 1")
 if [[ "$oldest" =~ ^[[:print:]]+$ ]]; then
     wait_for "$oldest"

@@ -86,6 +86,8 @@ screen() { tm capture-pane -p -t 0; }
 screen_esc() { tm capture-pane -p -e -t 0; }
 line() { screen | sed -n "$(($1 + 1))p"; }   # 0-based screen line
 keys() { tm send-keys -t 0 "$@"; }
+# A count as the screen shows it: 4665 -> 4,665.
+grouped() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta' <<<"$1"; }
 type_text() { tm send-keys -t 0 -l "$1"; }
 
 # wait_for TEXT: until the screen shows TEXT (fixed string).
@@ -137,10 +139,15 @@ wait_until() {
 
 # json_rows FILE: "phone<TAB>name<TAB>content" per conversation of a
 # convo-query answer (one conversation per line; names and contents with
-# JSON escapes come out as ?, which the checks skip).
+# JSON escapes come out as ?, which the checks skip; an empty name as the
+# screen shows it, "(no name)": no field is ever empty, since `read` with a
+# tab in IFS would run two tabs together).
 json_rows() {
     sed -n 's/^ *{"contact_id": \([0-9]*\), "name": "\(\([^"\\]\|\\.\)*\)", "phone_number": "\([^"]*\)".*"content": "\(\([^"\\]\|\\.\)*\)", "created_at".*/\4\t\2\t\5/p' "$1" |
-        awk -F'\t' '{ n = $2; c = $3; if (n ~ /\\/) n = "?"; if (c ~ /\\/) c = "?"; print $1 "\t" n "\t" c }'
+        awk -F'\t' '{ n = $2; c = $3
+                      if (n ~ /\\/) n = "?"; else if (n == "") n = "(no name)"
+                      if (c ~ /\\/ || c == "") c = "?"
+                      print $1 "\t" n "\t" c }'
 }
 
 # row_matches LINE PHONE NAME CONTENT: the screen line shows that row (the

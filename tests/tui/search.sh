@@ -62,7 +62,7 @@ if [ -n "$far" ]; then
             [[ "${l,,}" == *"$far"* ]] || { echo "match not visible: $l" >&2; return 1; }
             esc=$(screen_esc | sed -n "${n}p")
             printf '%s' "$esc" | grep -qiP "\x1b\[[0-9;]*m$far" || { echo "not highlighted: $esc" >&2; return 1; }
-            [[ "$l" == *"…"*"$far"* ]] && beyond=$((beyond + 1))
+            [[ "${l,,}" == *"…"*"$far"* ]] && beyond=$((beyond + 1))
         done < <(json_rows "$tmp/far")
         [ $beyond -gt 0 ] || { echo "no row needed an excerpt" >&2; return 1; }
     }
