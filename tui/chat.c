@@ -168,7 +168,7 @@ static void chat_prompt_key(struct chat_state *c, const struct view_input *in)
         status_forget();
         find_set_from_prompt(c);
         c->t_key = core_now_ms();
-        c->find_loaded = 0;
+        c->find_left = CHAT_FIND_OLDER_MAX;
         chat_find_from(c, anchor, -1);
         if (!c->loading && c->find_dir >= 0)
             c->t_key = 0;
@@ -349,7 +349,12 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
         long lo = chat_top_msg(c), hi = chat_bottom_msg(c);
         bool seen = c->match >= 0 && c->match >= lo && c->match <= hi;
         c->wrap = true;
-        c->find_loaded = 0;   /* each n may load its share of older pages */
+        /* Each n may load its share of older pages; an n pressed while
+         * the last one still loads adds its share to what is left. */
+        if (a == ACT_FIND_NEXT && c->find_dir < 0)
+            c->find_left += CHAT_FIND_OLDER_MAX;
+        else
+            c->find_left = CHAT_FIND_OLDER_MAX;
         if (a == ACT_FIND_NEXT)
             chat_find_from(c, seen ? c->match - 1 : hi, -1);
         else

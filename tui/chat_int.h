@@ -98,7 +98,8 @@ struct chat_state {
     long match;                      /* message of the current match, -1 */
     int find_dir;                    /* pending find: -1 older, +1 newer, 0 none
                                       * (chat_find_walk sets it) */
-    size_t find_loaded;              /* older messages this find loaded (n, a term typed) */
+    size_t find_left;                /* older messages this find may still load
+                                      * before it asks (n, a term typed) */
     struct ask ask;                  /* t's date, e's file and its y/n */
     bool goto_reveal;                /* t: show the newest message at or before the date */
 };

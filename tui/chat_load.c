@@ -262,12 +262,11 @@ void chat_find_from(struct chat_state *c, long from, int dir)
             return;
         }
     }
-    if (dir < 0 && !c->end && c->find_loaded >= CHAT_FIND_OLDER_MAX) {
+    if (dir < 0 && !c->end && c->find_left == 0) {
         /* No older match is known to exist: loading the whole history to
          * find out would take long, so the user chooses to go on. */
         char n[32];
         chat_find_walk(c, 0);
-        c->find_loaded = 0;
         fmt_count(n, sizeof n, (long long)c->n);
         status_note("no match in the last %s messages; n again searches further", n);
     } else if ((dir < 0 && !c->end && stop >= 0) || (dir < 0 && !c->end && gidx < 0)) {
@@ -545,7 +544,8 @@ struct view_req chat_answer(struct chat_state *c, struct response *r)
     c->relayout = true;
     worker_response_free(r);
     if (c->find_dir < 0) {
-        c->find_loaded += (size_t)(added > 0 ? added : 0);
+        size_t got = added > 0 ? (size_t)added : 0;
+        c->find_left -= got < c->find_left ? got : c->find_left;
         long from = c->match >= 0 ? c->match - 1 : gidx >= 0 ? gidx + added : added - 1;
         if (first)
             from = (long)c->n - 1;

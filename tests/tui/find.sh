@@ -41,13 +41,31 @@ screen | grep -qF "all 5,000 messages" && { screen >&2; fail "the whole conversa
 screen | grep -qF "the needle is here" && { screen >&2; fail "the match showed before n"; }
 pass "a term with no match nearby stops after 2,000 older messages and says n goes on"
 
-# 2. n goes on, by another 2,000 at most each time, until the match.
+# 2. n goes on, by another 2,000 at most each time, until the match. The
+# note of the first stop stays up while n loads: wait for the new one.
 keys n
-wait_for "n again searches further"
+noted_4k() { screen | grep -qE "no match in the last 4,[0-9]{3} messages; n again searches further"; }
+wait_until noted_4k
 keys n
 wait_for "the needle is here"
 wait_for "all 5,000 messages"
 pass "n searches further and finds the oldest message"
+keys q
+wait_for "2 conversations"
+
+# 2b. Two n pressed at once search two shares, not one: from the first
+# stop (2,050 loaded) they reach the needle 4,950 messages back.
+keys Enter
+wait_chat
+wait_for "older above"
+keys /
+type_text "needle"
+keys Enter
+wait_for "n again searches further"
+keys n n
+wait_for "the needle is here"
+wait_for "all 5,000 messages"
+pass "an n pressed while the last one loads adds its share"
 keys q
 wait_for "2 conversations"
 
