@@ -32,6 +32,9 @@ q "select public.convo_month_partition((now() - interval '2 months')::date);
 # 7: every message deleted (no conversation any more). 8: a newer message
 # at the same id as its newest. 13: had none, now has two, one the newest
 # of all (pointer NULL: the end of the list must still place it first).
+# 10: a message dated 200 days ahead (the default partition), beyond the
+# months a reader probes row by row. After the triggers are back, 11 gets
+# a message dated 3 hours ahead, its pointer right but in the future.
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 alter table messages disable trigger user;
 delete from messages where (created_at, id) = (select created_at, id from messages where contact_id = 2
@@ -50,7 +53,11 @@ insert into messages (id, contact_id, direction, content, created_at)
 insert into messages (contact_id, direction, content, created_at) values
     (13, 'in', 'late words', now() - interval '30 minutes'),
     (13, 'in', 'an apple, late', now() - interval '30 days');
+insert into messages (contact_id, direction, content, created_at)
+    values (10, 'in', 'an apple from ahead', now() + interval '200 days');
 alter table messages enable trigger user;
+insert into messages (contact_id, direction, content, created_at)
+    values (11, 'out', 'words from ahead', now() + interval '3 hours');
 SQL
 stale=$(stale_pointers)
 [ "$stale" -ge 8 ] || fail "could only make $stale pointers stale"
