@@ -44,3 +44,23 @@ stale_pointers() {
        where c.last_message_at is distinct from l.created_at
           or c.last_message_id is distinct from l.id"
 }
+
+# search_walk QUERY WORK TERM [OPTION]: every page of `QUERY search TERM`
+# in pages of 7 rows, as "contact:message " pairs in page order (a
+# contact without messages as contact:null). WORK: a directory for the
+# pages. Read with sed, not a JSON parser: convo-query writes one
+# conversation a line, and a string's quotes are escaped, so the keys
+# are found only where they are keys.
+search_walk() {
+    local query=$1 work=$2 term=$3 opt=${4:-} cursor='' out=$2/page got='' n=0
+    while :; do
+        "$query" search $opt -- "$term" --limit 7 ${cursor:+--after "$cursor"} >"$out" 2>"$work/err" \
+            || fail "search '$term' $opt exit $?: $(cat "$work/err")"
+        got+=$(sed -n 's/^ *{"contact_id": \([0-9]*\),.*"message_id": \([0-9]*\|null\), "direction".*/\1:\2 /p' "$out" | tr -d '\n')
+        cursor=$(sed -n 's/.*"next_cursor": "\([^"]*\)".*/\1/p' "$out")
+        n=$((n + 1))
+        [ -n "$cursor" ] || break
+        [ "$n" -lt 300 ] || fail "search '$term' did not end"
+    done
+    printf '%s' "$got"
+}

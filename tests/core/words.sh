@@ -65,19 +65,7 @@ oracle() {
 }
 
 # walk TERM [OPTION]: every page of 7 rows, contact:message.
-walk() {
-    local term=$1 opt=${2:-} cursor='' out=$work/page got='' n=0
-    while :; do
-        "$query" search $opt -- "$term" --limit 7 ${cursor:+--after "$cursor"} >"$out" 2>"$work/err" \
-            || fail "search '$term' $opt exit $?: $(cat "$work/err")"
-        got+=$(python3 -c 'import json,sys; print("".join("%d:%d " % (r["contact_id"], r["message_id"]) for r in json.load(open(sys.argv[1]))["conversations"]), end="")' "$out")
-        cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"] or "")' "$out")
-        n=$((n + 1))
-        [ -n "$cursor" ] || break
-        [ "$n" -lt 300 ] || fail "search '$term' did not end"
-    done
-    printf '%s' "$got"
-}
+walk() { search_walk "$query" "$work" "$@"; }
 
 check() { # TERM FILTER_SQL WORD...
     local term=$1 got want
