@@ -250,6 +250,15 @@ void core_conn_detach(struct core_conn_user *user)
     user->prev = NULL;
 }
 
+struct core_conn_user *core_conn_find_user(const struct core_conn *conn,
+                                           void (*detach)(struct core_conn_user *user))
+{
+    for (struct core_conn_user *u = conn->users; u; u = u->next)
+        if (u->detach == detach)
+            return u;
+    return NULL;
+}
+
 enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook)
 {
     for (int i = 0; i < conn->nhooks; i++)

@@ -6,11 +6,12 @@
  * them goes through three generic hooks: the owner of a statement left
  * running (told when the statement is settled), users that keep the
  * connection beyond one call (detached when it closes), and session hooks
- * (run on every new session). It does carry some of their state, which
- * lives as long as the connection: the partition catalogue (catalogue.c's,
- * opaque here) and live.c's listening and missed flags. conn.c reads one
- * of them, listening, so that the standby probe before a statement leaves
- * a listening socket to its owner's poll(). */
+ * (run on every new session). A module's state that lives as long as the
+ * connection is a user (the partition catalogue finds its own with
+ * core_conn_find_user()). It does still carry live.c's listening and
+ * missed flags. conn.c reads one of them, listening, so that the standby
+ * probe before a statement leaves a listening socket to its owner's
+ * poll(). */
 #ifndef CONVO_CORE_SESSION_H
 #define CONVO_CORE_SESSION_H
 
@@ -33,8 +34,6 @@ struct core_conn_user {
  * connect. */
 typedef enum core_status (*core_session_hook)(struct core_conn *conn);
 #define CORE_SESSION_HOOKS 4
-
-struct core_catalogue; /* catalogue.c's, reached through conn->catalogue */
 
 struct core_conn {
     PGconn *pg;
@@ -64,8 +63,6 @@ struct core_conn {
     struct core_conn_user *users;
     core_session_hook hooks[CORE_SESSION_HOOKS];
     int nhooks;
-    /* The partition map (catalogue.c), one of the users. */
-    struct core_catalogue *catalogue;
     /* LISTEN is on (live.c): the session's socket is watched by its
      * owner's poll(), nobody else reads from it. missed: notifications
      * went unheard (a reconnect), the next core_changes_take() says all. */
@@ -79,6 +76,11 @@ struct core_conn {
 void core_conn_attach(struct core_conn *conn, struct core_conn_user *user,
                       void (*detach)(struct core_conn_user *user));
 void core_conn_detach(struct core_conn_user *user);
+/* A user attached with detach, NULL when none: how a module that keeps
+ * one user per connection (the partition catalogue) finds its own again,
+ * the detach function being the module's own. */
+struct core_conn_user *core_conn_find_user(const struct core_conn *conn,
+                                           void (*detach)(struct core_conn_user *user));
 /* Add hook to those run on every new session (once: again is a no-op).
  * CORE_ERR_NOMEM when there are already CORE_SESSION_HOOKS. */
 enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook);
