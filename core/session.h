@@ -2,8 +2,8 @@
  * libpq session, its prepared statements, parameters, running statements
  * synchronously or asynchronously, cancel and reconnect.
  *
- * The connection calls no module above it and holds none of their
- * state. What they need it to do for them goes through generic hooks: the
+ * The connection calls no module above it and holds none of their state
+ * but one counter (recent_checked, below). What they need it to do for them goes through generic hooks: the
  * owner of a statement left running (told when the statement is settled),
  * users that keep the connection beyond one call (detached when it
  * closes), session hooks (run on every new session), and a flag the owner
