@@ -2,9 +2,11 @@
  * partition's name, bounds and estimated rows, read from the catalog.
  *
  * One catalogue per connection, kept as one of its users (session.h) so
- * that closing the connection frees it. It is read again every 10 s, so
- * new months are seen within seconds, and on every new session (the
- * connection counts them), since a reconnect may reach another server. */
+ * that closing the connection frees it, and found again among them by its
+ * detach function: the connection holds no pointer of its own to it. It
+ * is read again every 10 s, so new months are seen within seconds, and on
+ * every new session (the connection counts them), since a reconnect may
+ * reach another server. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +45,23 @@ static void catalogue_free(struct core_conn_user *user)
     free(cat);
 }
 
+/* conn's catalogue, NULL when it has none yet. */
+static struct core_catalogue *catalogue_found(const struct core_conn *conn)
+{
+    return (struct core_catalogue *)core_conn_find_user(conn, catalogue_free);
+}
+
+/* conn's catalogue, made on first use; NULL when out of memory. */
 static struct core_catalogue *catalogue_of(struct core_conn *conn)
 {
-    if (!conn->catalogue) {
-        struct core_catalogue *cat = calloc(1, sizeof *cat);
+    struct core_catalogue *cat = catalogue_found(conn);
+    if (!cat) {
+        cat = calloc(1, sizeof *cat);
         if (!cat)
             return NULL;
         core_conn_attach(conn, &cat->user, catalogue_free);
-        conn->catalogue = cat;
     }
-    return conn->catalogue;
+    return cat;
 }
 
 static enum core_status catalogue_read(struct core_conn *conn, struct core_catalogue *cat,
@@ -112,6 +121,7 @@ enum core_status core_catalogue_parts(struct core_conn *conn, const struct core_
 
 void core_catalogue_stale(struct core_conn *conn)
 {
-    if (conn->catalogue)
-        conn->catalogue->loaded_ms = 0;
+    struct core_catalogue *cat = catalogue_found(conn);
+    if (cat)
+        cat->loaded_ms = 0;
 }

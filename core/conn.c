@@ -250,6 +250,15 @@ void core_conn_detach(struct core_conn_user *user)
     user->prev = NULL;
 }
 
+struct core_conn_user *core_conn_find_user(const struct core_conn *conn,
+                                           void (*detach)(struct core_conn_user *user))
+{
+    for (struct core_conn_user *u = conn->users; u; u = u->next)
+        if (u->detach == detach)
+            return u;
+    return NULL;
+}
+
 enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook)
 {
     for (int i = 0; i < conn->nhooks; i++)
@@ -261,6 +270,11 @@ enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook ho
     return CORE_OK;
 }
 
+void core_conn_set_polled(struct core_conn *conn, bool polled)
+{
+    conn->polled_by_owner = polled;
+}
+
 void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(void *owner))
 {
     conn->busy = owner;
@@ -270,11 +284,12 @@ void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(voi
 /* Before a statement: find a session the server closed and move a reader
  * back to its standby (route_policy.c decides). Only readers that may move
  * between servers: a single server's loss is still reported
- * (CORE_ERR_LOST) as before. A listening session is watched by its own
- * poll() on the socket: reading here would take the wake-up away from it. */
+ * (CORE_ERR_LOST) as before. A session whose owner polls its socket
+ * (core_conn_set_polled()) is left to that poll(): reading here would take
+ * the wake-up away from it. */
 static void route_check(struct core_conn *conn)
 {
-    if (!conn->pg || conn->lost || conn->busy || conn->listening ||
+    if (!conn->pg || conn->lost || conn->busy || conn->polled_by_owner ||
         !(conn->route.prefers_standby || conn->route.on_standby))
         return;
     if (core_route_closed(conn->pg)) {
@@ -461,7 +476,7 @@ static enum core_status before_statement(struct core_conn *conn, const char *nam
 
 bool core_conn_may_move(const struct core_conn *conn)
 {
-    return !conn->listening && !conn->route.writer &&
+    return !conn->polled_by_owner && !conn->route.writer &&
            (conn->route.prefers_standby || conn->route.on_standby);
 }
 

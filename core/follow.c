@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "live.h"
 #include "page.h"
 #include "posset.h"
 #include "rows.h"
@@ -114,7 +115,7 @@ enum core_status core_follow_next(struct core_follow *f, struct core_page *out)
     core_changes_free(&ch);
     if (!r) {
         if (st == CORE_ERR_LOST)
-            f->conn->missed = true; /* ask everything again on reconnect */
+            core_live_missed(f->conn); /* ask everything again on reconnect */
         return st;
     }
     for (int i = 0; i < PQntuples(r) && st == CORE_OK; i++) {

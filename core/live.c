@@ -7,12 +7,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "live.h"
 #include "page.h"
 #include "route.h"
 #include "rows.h"
 #include "session.h"
 
 #define CHANNEL "convo_changes"
+
+/* What live.c keeps of a connection, as one of its users (session.h):
+ * freed when the connection closes, found again by live_free. */
+struct live_state {
+    struct core_conn_user user; /* first: detach receives it */
+    /* LISTEN is on: the session's socket is watched by its owner's
+     * poll(), nobody else reads from it. */
+    bool listening;
+    /* Notifications went unheard (a reconnect): the next
+     * core_changes_take() says all. */
+    bool missed;
+};
+
+static void live_free(struct core_conn_user *user)
+{
+    free(user);
+}
+
+/* conn's live state, NULL when it has none yet. */
+static struct live_state *live_found(const struct core_conn *conn)
+{
+    return (struct live_state *)core_conn_find_user(conn, live_free);
+}
+
+/* conn's live state, made on first use; NULL when out of memory. */
+static struct live_state *live_of(struct core_conn *conn)
+{
+    struct live_state *live = live_found(conn);
+    if (!live) {
+        live = calloc(1, sizeof *live);
+        if (!live)
+            return NULL;
+        core_conn_attach(conn, &live->user, live_free);
+    }
+    return live;
+}
+
+/* The owner of a listening session polls its socket (core_conn_socket()):
+ * the connection is told, so that it leaves that socket alone. */
+static void live_set_listening(struct core_conn *conn, struct live_state *live, bool on)
+{
+    live->listening = on;
+    core_conn_set_polled(conn, on);
+}
 
 /* A listening session hears the server's asynchronous messages too (a
  * FATAL when it is shut down or terminated); they must not reach stderr,
@@ -26,7 +71,8 @@ static void quiet_notices(void *arg, const char *message)
 /* Session hook: LISTEN again on every new session while listening. */
 static enum core_status live_relisten(struct core_conn *conn)
 {
-    if (!conn->listening)
+    struct live_state *live = live_found(conn);
+    if (!live || !live->listening)
         return CORE_OK;
     PQsetNoticeProcessor(conn->pg, quiet_notices, NULL);
     PGresult *r = PQexec(conn->pg, "LISTEN " CHANNEL);
@@ -35,7 +81,7 @@ static enum core_status live_relisten(struct core_conn *conn)
         st = core_conn_fail(conn, "cannot listen for changes", r);
     PQclear(r);
     /* Whatever happened while the connection was away went unheard. */
-    conn->missed = true;
+    live->missed = true;
     return st;
 }
 
@@ -49,7 +95,10 @@ enum core_status core_listen(struct core_conn *conn)
     enum core_status st = core_conn_ready(conn);
     if (st != CORE_OK)
         return st;
-    if (conn->listening)
+    struct live_state *live = live_of(conn);
+    if (!live)
+        return CORE_ERR_NOMEM;
+    if (live->listening)
         return CORE_OK;
     /* A hot standby cannot LISTEN: a reader that may sit on one moves to
      * the primary (route.c). */
@@ -57,11 +106,11 @@ enum core_status core_listen(struct core_conn *conn)
         return st;
     if ((st = core_conn_add_hook(conn, live_relisten)) != CORE_OK)
         return st;
-    conn->listening = true;
+    live_set_listening(conn, live, true);
     st = live_relisten(conn);
-    conn->missed = false; /* a first LISTEN has missed nothing */
+    live->missed = false; /* a first LISTEN has missed nothing */
     if (st != CORE_OK)
-        conn->listening = st == CORE_ERR_LOST; /* listen again on reconnect */
+        live_set_listening(conn, live, st == CORE_ERR_LOST); /* listen again on reconnect */
     return st;
 }
 
@@ -121,6 +170,9 @@ enum core_status core_changes_take(struct core_conn *conn, struct core_changes *
         conn->lost = true;
         return CORE_ERR_LOST;
     }
+    struct live_state *live = live_of(conn);
+    if (!live)
+        return CORE_ERR_NOMEM;
     /* Read until the socket is drained: a terminated session sends a
      * FATAL (handed to the notice processor) and then closes, which the
      * next read finds. */
@@ -131,8 +183,8 @@ enum core_status core_changes_take(struct core_conn *conn, struct core_changes *
         if (poll(&pfd, 1, 0) <= 0)
             break;
     }
-    out->all = conn->missed;
-    conn->missed = false;
+    out->all = live->missed;
+    live->missed = false;
     size_t cap = 0;
     enum core_status st = CORE_OK;
     PGnotify *n;
@@ -143,7 +195,7 @@ enum core_status core_changes_take(struct core_conn *conn, struct core_changes *
     }
     if (st != CORE_OK) {
         core_changes_free(out);
-        conn->missed = true; /* the next take must not pretend nothing happened */
+        live->missed = true; /* the next take must not pretend nothing happened */
         return st;
     }
     if (out->count > 1) {
@@ -155,6 +207,13 @@ enum core_status core_changes_take(struct core_conn *conn, struct core_changes *
         out->count = k;
     }
     return CORE_OK;
+}
+
+void core_live_missed(struct core_conn *conn)
+{
+    struct live_state *live = live_of(conn);
+    if (live)
+        live->missed = true;
 }
 
 void core_changes_free(struct core_changes *changes)

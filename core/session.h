@@ -2,15 +2,16 @@
  * libpq session, its prepared statements, parameters, running statements
  * synchronously or asynchronously, cancel and reconnect.
  *
- * The connection calls no module above it. What they need it to do for
- * them goes through three generic hooks: the owner of a statement left
- * running (told when the statement is settled), users that keep the
- * connection beyond one call (detached when it closes), and session hooks
- * (run on every new session). It does carry some of their state, which
- * lives as long as the connection: the partition catalogue (catalogue.c's,
- * opaque here) and live.c's listening and missed flags. conn.c reads one
- * of them, listening, so that the standby probe before a statement leaves
- * a listening socket to its owner's poll(). */
+ * The connection calls no module above it and holds none of their state
+ * but one counter (recent_checked, below). What they need it to do for them goes through generic hooks: the
+ * owner of a statement left running (told when the statement is settled),
+ * users that keep the connection beyond one call (detached when it
+ * closes), session hooks (run on every new session), and a flag the owner
+ * sets when it polls the session's socket itself (core_conn_set_polled():
+ * the probe before a statement then leaves that socket alone). A module's
+ * state that lives as long as the connection is a user, found again with
+ * core_conn_find_user(): the partition catalogue (catalogue.c), whether
+ * the session listens and missed notifications (live.c). */
 #ifndef CONVO_CORE_SESSION_H
 #define CONVO_CORE_SESSION_H
 
@@ -22,7 +23,7 @@
 #include "route_policy.h"
 
 /* Something that keeps a pointer to the connection beyond one call (an
- * open search, the partition catalogue). Closing the connection first
+ * open search, the partition catalogue, live.c's state). Closing the connection first
  * calls detach on each, so they can still be closed (or are freed) later. */
 struct core_conn_user {
     struct core_conn_user *next, **prev;
@@ -33,8 +34,6 @@ struct core_conn_user {
  * connect. */
 typedef enum core_status (*core_session_hook)(struct core_conn *conn);
 #define CORE_SESSION_HOOKS 4
-
-struct core_catalogue; /* catalogue.c's, reached through conn->catalogue */
 
 struct core_conn {
     PGconn *pg;
@@ -64,13 +63,9 @@ struct core_conn {
     struct core_conn_user *users;
     core_session_hook hooks[CORE_SESSION_HOOKS];
     int nhooks;
-    /* The partition map (catalogue.c), one of the users. */
-    struct core_catalogue *catalogue;
-    /* LISTEN is on (live.c): the session's socket is watched by its
-     * owner's poll(), nobody else reads from it. missed: notifications
-     * went unheard (a reconnect), the next core_changes_take() says all. */
-    bool listening;
-    bool missed;
+    /* The owner watches the session's socket with its own poll()
+     * (core_conn_set_polled()). */
+    bool polled_by_owner;
     /* Which server, and whether to move back to a standby. */
     struct core_route route;
 };
@@ -79,12 +74,24 @@ struct core_conn {
 void core_conn_attach(struct core_conn *conn, struct core_conn_user *user,
                       void (*detach)(struct core_conn_user *user));
 void core_conn_detach(struct core_conn_user *user);
+/* A user attached with detach, NULL when none: how a module that keeps
+ * one user per connection (catalogue.c, live.c) finds its own again,
+ * the detach function being the module's own. */
+struct core_conn_user *core_conn_find_user(const struct core_conn *conn,
+                                           void (*detach)(struct core_conn_user *user));
 /* Add hook to those run on every new session (once: again is a no-op).
  * CORE_ERR_NOMEM when there are already CORE_SESSION_HOOKS. */
 enum core_status core_conn_add_hook(struct core_conn *conn, core_session_hook hook);
 /* The statement just sent belongs to owner: core_conn_settle() calls
  * abandon(owner) when it cancels and drains it. */
 void core_conn_set_busy(struct core_conn *conn, void *owner, void (*abandon)(void *owner));
+/* From now on (polled) or no longer, the owner watches the session's
+ * socket with its own poll() (a listening session, whose notifications
+ * wake it): the probe before a statement does not read from that socket,
+ * which would take the wake-up away, and a statement lost with its server
+ * is not run again on another (the session does not move). Kept across
+ * reconnects. */
+void core_conn_set_polled(struct core_conn *conn, bool polled);
 
 /* A parameter list for a prepared statement: text or binary values.
  * Enough for a search of CORE_WORDS_MAX words (search_sql.h). */

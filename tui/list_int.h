@@ -165,17 +165,28 @@ struct model *list_model_pending(const char *term, double t0);
  * none are queued until it is back. */
 void list_model_conn_lost(struct list_state *l);
 void list_model_conn_back(struct list_state *l);
+struct view_req list_answer(struct list_state *l, struct response *r);
+void list_changes(struct list_state *l, const int32_t *ids, size_t n, bool all);
+double list_due_ms(struct list_state *l);
+bool list_busy(struct list_state *l, double *since);
+/* For list_jump.c: a model of term whose first page is fetched by cursor
+ * (NULL: from the top), a page appended to m at row start, and a request
+ * for m's page k queued to the worker. */
+struct model *list_model_new_at(const char *term, const char *cursor, double t0);
+struct list_page *list_page_add(struct model *m, const char *cursor, size_t start);
+void list_page_request(struct model *m, size_t k);
+
+/* ---- list_jump.c ----------------------------------------------------------- */
+
+/* G: the true end of the list; list_leave_end(), g from there, the list
+ * from the top again. */
 void list_go_to_end(struct list_state *l);
+void list_leave_end(struct list_state *l);
 /* t: the shown list (recent or the search) from the conversations last
  * active at or before us: one seek, by a cursor at that instant. */
 void list_go_to_date(struct list_state *l, int64_t us);
 /* g or Esc on a dated list: its rows from the top again. */
 void list_leave_date(struct list_state *l);
-void list_leave_end(struct list_state *l);
-struct view_req list_answer(struct list_state *l, struct response *r);
-void list_changes(struct list_state *l, const int32_t *ids, size_t n, bool all);
-double list_due_ms(struct list_state *l);
-bool list_busy(struct list_state *l, double *since);
 
 /* ---- list_screen.c --------------------------------------------------------- */
 

@@ -4,7 +4,8 @@
  * the viewport keep their rows: the rest are freed and fetched again by
  * cursor when the user scrolls back, so memory stays bounded however far
  * the user scrolls. Here are the requests for pages, the worker's answers,
- * live updates, the moves of the cursor and the end of the list (G).
+ * live updates and the moves of the cursor; the jumps to the end of the
+ * list (G) and to a date (t) are in list_jump.c.
  *
  * Each transition is a plain function over the model or the list's state
  * (an answer, a move, news, the connection lost or back, a tick) that moves
@@ -34,7 +35,7 @@
 /* A search shown at the top is fetched again at most this often. */
 #define SEARCH_REFRESH_MS 250.0
 
-static struct list_page *page_add(struct model *m, const char *cursor, size_t start)
+struct list_page *list_page_add(struct model *m, const char *cursor, size_t start)
 {
     if (m->npages == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
@@ -68,7 +69,7 @@ void list_model_free(struct model *m)
     free(m);
 }
 
-static void page_request(struct model *m, size_t k)
+void list_page_request(struct model *m, size_t k)
 {
     struct list_page *s = &m->pages[k];
     struct request *req = core_xcalloc(1, sizeof *req);
@@ -90,14 +91,14 @@ static void page_request(struct model *m, size_t k)
 }
 
 /* A model whose first page is fetched by cursor (NULL: from the top). */
-static struct model *model_new_at(const char *term, const char *cursor, double t0)
+struct model *list_model_new_at(const char *term, const char *cursor, double t0)
 {
     struct model *m = core_xcalloc(1, sizeof *m);
     m->gen = worker_gen_next();
     m->term = core_xstrdup(term);
     m->t_start = t0;
-    page_add(m, cursor, 0);
-    page_request(m, 0);
+    list_page_add(m, cursor, 0);
+    list_page_request(m, 0);
     m->pages[0].t_req = t0;
     return m;
 }
@@ -116,8 +117,8 @@ struct model *list_model_new(const char *term, double t0)
     m->gen = worker_gen_next();
     m->term = core_xstrdup(term);
     m->t_start = t0;
-    page_add(m, NULL, 0);
-    page_request(m, 0);
+    list_page_add(m, NULL, 0);
+    list_page_request(m, 0);
     m->pages[0].t_req = t0;
     return m;
 }
@@ -342,7 +343,7 @@ static void chain_cut(struct model *m, size_t k)
     m->npages = k + 1;
     bool gap = s->page.next_cursor && s->count > 0;
     if (gap)
-        page_add(m, s->page.next_cursor, s->start + s->count);
+        list_page_add(m, s->page.next_cursor, s->start + s->count);
     m->gen = worker_gen_next();
     for (size_t j = 0; j < m->npages; j++)
         m->pages[j].loading = false;
@@ -350,7 +351,7 @@ static void chain_cut(struct model *m, size_t k)
     if (gap) {
         /* At once: the cursor's conversation may be in it, and the anchor
          * waits for it only while a page is on its way. */
-        page_request(m, m->npages - 1);
+        list_page_request(m, m->npages - 1);
         m->pages[m->npages - 1].quiet = true;
     }
 }
@@ -396,7 +397,7 @@ static void page_fill(struct model *m, size_t k, struct response *r)
                 m->pages[j].start = m->pages[j - 1].start + m->pages[j - 1].count;
         }
     } else if (next) {
-        page_add(m, next, s->start + s->count);
+        list_page_add(m, next, s->start + s->count);
     }
 }
 
@@ -551,7 +552,7 @@ static void refresh_maybe(struct model *m)
         m->refresh_after = core_now_ms() + SEARCH_REFRESH_MS;
     anchor_set(m, m->top == 0);
     bool quiet = !m->pages[0].awaiting;   /* not a user's request being retried */
-    page_request(m, 0);
+    list_page_request(m, 0);
     m->pages[0].quiet = quiet;
 }
 
@@ -589,7 +590,7 @@ void list_model_tick(struct list_state *l)
     for (size_t k = lo; k <= hi; k++) {
         struct list_page *s = &m->pages[k];
         if (!s->resident && !s->loading && core_now_ms() >= s->retry_at)
-            page_request(m, k);
+            list_page_request(m, k);
     }
     for (size_t k = 0; k < m->npages; k++) {
         struct list_page *s = &m->pages[k];
@@ -615,72 +616,4 @@ bool list_busy(struct list_state *l, double *since)
         }
     }
     return busy;
-}
-
-/* ---- the end of the list ------------------------------------------------- */
-
-/* G: the true end is the first page of the reversed order; scrolling up
- * from there loads further pages upwards. The list from the top waits. */
-void list_go_to_end(struct list_state *l)
-{
-    l->forward = l->shown;
-    struct model *m = core_xcalloc(1, sizeof *m);
-    m->gen = worker_gen_next();
-    m->term = core_xstrdup("");
-    m->reversed = true;
-    m->total = -1;
-    m->t_start = core_now_ms();
-    page_add(m, NULL, 0);
-    m->cur = m->top = SIZE_MAX / 4;   /* the bottom, once rows come */
-    l->shown = m;
-    page_request(m, 0);
-    worker_supersede(WORKER_LIST, m->gen);
-}
-
-/* g from the end: the list from the top again, news included. */
-void list_leave_end(struct list_state *l)
-{
-    if (!l->forward)
-        return;
-    list_model_free(l->shown);
-    l->shown = l->forward;
-    l->forward = NULL;
-    l->shown->cur = l->shown->top = 0;
-    l->shown->pending_move = 0;
-    list_model_retag(l->shown);
-    worker_supersede(WORKER_LIST, l->shown->gen);
-}
-
-/* ---- a date (t) ------------------------------------------------------------ */
-
-/* The shown model gives way to one of the same term whose first page
- * starts at the cursor; the recent list put aside for a search stays. */
-static void replace_shown(struct list_state *l, struct model *m)
-{
-    list_model_free(l->shown);
-    l->shown = m;
-    worker_supersede(WORKER_LIST, m->gen);
-}
-
-void list_go_to_date(struct list_state *l, int64_t us)
-{
-    if (l->shown && l->shown->reversed)
-        list_leave_end(l);
-    const char *term = l->shown ? l->shown->term : "";
-    char cursor[CORE_CURSOR_SIZE];
-    if (*term)
-        core_search_cursor_at(term, us, true, cursor);
-    else
-        core_recent_cursor_at(us, true, cursor);
-    struct model *m = model_new_at(term, cursor, core_now_ms());
-    m->dated = true;
-    m->dated_us = us;
-    replace_shown(l, m);
-}
-
-void list_leave_date(struct list_state *l)
-{
-    if (!l->shown || !l->shown->dated)
-        return;
-    replace_shown(l, list_model_new(l->shown->term, core_now_ms()));
 }
