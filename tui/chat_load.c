@@ -612,23 +612,8 @@ void chat_go_to_date(struct chat_state *c, int64_t us)
 /* G below a hit: the newest messages, as when the conversation opens. */
 void chat_reset_to_newest(struct chat_state *c)
 {
-    chat_layout_free(c);
-    for (size_t i = 0; i < c->n; i++)
-        chat_msg_free((struct msg *)c->msgs[i]);
-    c->n = 0;
-    free(c->older_cursor);
-    free(c->newer_cursor);
-    c->older_cursor = c->newer_cursor = NULL;
-    c->end = false;
-    c->phase = CHAT_LOADING;
+    msgs_forget(c);
     c->newer_end = true;
-    c->loading = c->newer_loading = false;
-    c->match = -1;
-    c->find_dir = 0;   /* LOADING: nothing walks */
-    c->off = 0;
-    c->relayout = true;
-    c->gen = worker_gen_next();
-    worker_supersede(WORKER_CHAT, c->gen);
     chat_request_older(c);
 }
 
