@@ -466,8 +466,12 @@ static enum core_status walk_step(struct core_search *s, size_t limit)
     struct core_pos end;
     bool more = read_more(r, kind, rows, &end);
     int kept;
-    if ((st = drop_shown(s, r)) != CORE_OK ||
-        (st = walk_keep(w, r, kind == READ_WALK ? 10 : -1, &kept)) != CORE_OK)
+    if ((st = drop_shown(s, r)) != CORE_OK) {
+        PQclear(r);
+        return st;
+    }
+    /* From here r belongs to the walk, even when keeping it fails. */
+    if ((st = walk_keep(w, r, kind == READ_WALK ? 10 : -1, &kept)) != CORE_OK)
         return st;
     if (kind == READ_WALK) {
         int64_t walked = more ? rows : PQntuples(r) ? core_get_int8(r, PQntuples(r) - 1, 11) : 0;
