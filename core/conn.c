@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "cursor.h"
+#include "force.h"
 #include "route_policy.h"
 #include "session.h"
 
@@ -208,7 +209,7 @@ bool core_conn_cancelled(const struct core_conn *conn)
 /* A cancel asked during this call stops it at the next statement too. */
 static enum core_status refuse_cancelled(struct core_conn *conn)
 {
-    if (!core_conn_cancelled(conn))
+    if (!core_conn_cancelled(conn) && !core_forced_refusal())
         return CORE_OK;
     set_error(conn, core_status_message(CORE_ERR_CANCELLED), NULL);
     return CORE_ERR_CANCELLED;

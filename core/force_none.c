@@ -1,8 +1,13 @@
-/* core/force_none.c - the release library forces no search step (see
- * force.h). */
+/* core/force_none.c - the release library forces no search step and
+ * refuses no statement (see force.h). */
 #include "force.h"
 
 char core_forced_step(void)
 {
     return 0;
+}
+
+bool core_forced_refusal(void)
+{
+    return false;
 }
