@@ -52,6 +52,29 @@ static const char check_prepared[] =
  * that far behind or ahead costs time (rows fall back), never rows. */
 #define CHECK_AHEAD_US (3600LL * 1000000)
 
+/* The session on which the connection last checked a page, kept as one
+ * of its users (session.h) and found again by its detach function: from
+ * its second page on, a session runs the prepared check. */
+struct checked {
+    struct core_conn_user user; /* first: detach receives it */
+    unsigned long session;
+};
+
+static void checked_free(struct core_conn_user *user)
+{
+    free(user);
+}
+
+/* conn's record, made on first use; NULL when out of memory (each check
+ * is then planned for its values, which costs time, never rows). */
+static struct checked *checked_of(struct core_conn *conn)
+{
+    struct checked *c = (struct checked *)core_conn_find_user(conn, checked_free);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL)
+        core_conn_attach(conn, &c->user, checked_free);
+    return c;
+}
+
 /* The check of arrays ids, us, mids, sums and oldest: planned for them on a
  * session's first, prepared on the later ones. */
 static PGresult *check_run(struct core_conn *conn, const char *ids, const char *us,
@@ -59,7 +82,8 @@ static PGresult *check_run(struct core_conn *conn, const char *ids, const char *
                            enum core_status *st)
 {
     int64_t future = core_wall_us() + CHECK_AHEAD_US;
-    if (conn->recent_checked == conn->session && conn->session) {
+    struct checked *seen = checked_of(conn);
+    if (seen && seen->session == conn->session && conn->session) {
         struct core_params p = {0};
         core_param_text(&p, ids);
         core_param_text(&p, us);
@@ -77,8 +101,8 @@ static PGresult *check_run(struct core_conn *conn, const char *ids, const char *
     }
     PGresult *c = core_conn_exec_text(conn, sql.data, st);
     free(sql.data);
-    if (c)
-        conn->recent_checked = conn->session;
+    if (c && seen)
+        seen->session = conn->session;
     return c;
 }
 

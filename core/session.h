@@ -2,8 +2,8 @@
  * libpq session, its prepared statements, parameters, running statements
  * synchronously or asynchronously, cancel and reconnect.
  *
- * The connection calls no module above it and holds none of their state
- * but one counter (recent_checked, below). What they need it to do for them goes through generic hooks: the
+ * The connection calls no module above it and holds none of their state.
+ * What they need it to do for them goes through generic hooks: the
  * owner of a statement left running (told when the statement is settled),
  * users that keep the connection beyond one call (detached when it
  * closes), session hooks (run on every new session), and a flag the owner
@@ -11,7 +11,8 @@
  * the probe before a statement then leaves that socket alone). A module's
  * state that lives as long as the connection is a user, found again with
  * core_conn_find_user(): the partition catalogue (catalogue.c), whether
- * the session listens and missed notifications (live.c). */
+ * the session listens and missed notifications (live.c), the session
+ * that last checked a recent page (recent_check.c). */
 #ifndef CONVO_CORE_SESSION_H
 #define CONVO_CORE_SESSION_H
 
@@ -52,9 +53,6 @@ struct core_conn {
     /* Counts the sessions started: what a module learnt on an earlier one
      * may be out of date. */
     unsigned long session;
-    /* The session on which recent_check.c last checked a page: from its
-     * second page on, a session runs the prepared check. */
-    unsigned long recent_checked;
     /* The owner of the statement still running on the server, if any, and
      * what to tell it when that statement is cancelled and drained. */
     void *busy;
@@ -75,7 +73,7 @@ void core_conn_attach(struct core_conn *conn, struct core_conn_user *user,
                       void (*detach)(struct core_conn_user *user));
 void core_conn_detach(struct core_conn_user *user);
 /* A user attached with detach, NULL when none: how a module that keeps
- * one user per connection (catalogue.c, live.c) finds its own again,
+ * one user per connection (catalogue.c, live.c, recent_check.c) finds its own again,
  * the detach function being the module's own. */
 struct core_conn_user *core_conn_find_user(const struct core_conn *conn,
                                            void (*detach)(struct core_conn_user *user));
