@@ -25,12 +25,22 @@ struct cells {
     size_t n, cap;
 };
 
-/* A search term prepared for case-insensitive highlighting. */
-struct hl {
-    wchar_t *w;        /* lower-cased */
+/* One word or phrase of a search term, as highlights compare it: lower-cased
+ * and, unless it has accents, folded as search folds it (docs/search.md#accents):
+ * `maria` marks María, `María` only María. */
+struct hl_word {
+    wchar_t *w;
     size_t n;
-    wchar_t *digits;   /* digits of the term when it may match a phone */
+    bool exact;        /* has accents: compared with the text as written */
+    wchar_t *digits;   /* its digits when it may match a phone */
     size_t nd;
+};
+
+/* A search term prepared for highlighting: each of its words (core_term_words),
+ * case-insensitive. n is 0 when there is nothing to mark. */
+struct hl {
+    struct hl_word *words;
+    size_t n;
 };
 
 void text_hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
