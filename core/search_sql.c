@@ -193,7 +193,8 @@ const char core_sql_finalize[] =
 
 /* A message m passes the filters and matches: direction $5 ('' any),
  * contact in the with: set $6 unless $7 = 0, and, with text $8 (''
- * none), public.convo_match(content, $8) or a contact matched by name or phone ($9).
+ * none), convo_match(content, $8) or a contact matched by name or
+ * phone ($9).
  * The sets are hashed subplans: one hash per statement, not a scan of
  * the array per row. */
 #define FILTER_PASS(m)                                                          \
