@@ -197,9 +197,10 @@ static bool mark_word(const wchar_t *hay, const size_t *from, size_t n, bool low
 }
 
 /* The digits of the word among the digits of the number, skipping the
- * punctuation between them. */
-static void mark_digits(const wchar_t *w, size_t n, const struct hl_word *hw, bool *mask)
+ * punctuation between them; true when they are there. */
+static bool mark_digits(const wchar_t *w, size_t n, const struct hl_word *hw, bool *mask)
 {
+    bool any = false;
     size_t *pos = core_xmalloc((n + 1) * sizeof *pos), nd = 0;
     for (size_t i = 0; i < n; i++)
         if (w[i] >= L'0' && w[i] <= L'9')
@@ -211,20 +212,24 @@ static void mark_digits(const wchar_t *w, size_t n, const struct hl_word *hw, bo
         if (j == hw->nd) {
             for (size_t k = pos[i]; k <= pos[i + hw->nd - 1]; k++)
                 mask[k] = true;
+            any = true;
             break;
         }
     }
     free(pos);
+    return any;
 }
 
 /* Marks in mask[] the characters of w that belong to a match of a word of
  * hl: words with accents in the text as written, the others in the text
- * folded; a phone-like word that matched nothing by its digits. */
-static void mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
-                         bool phone, bool *mask)
+ * folded; a phone-like word that matched nothing by its digits. Bit i of
+ * the answer: word i matched (the words past 64 count as matched). */
+static uint64_t mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
+                             bool phone, bool *mask)
 {
+    uint64_t found = 0;
     if (!hl || hl->n == 0)
-        return;
+        return found;
     struct folded f = {0};
     for (size_t i = 0; i < hl->n; i++) {
         const struct hl_word *hw = &hl->words[i];
@@ -237,10 +242,35 @@ static void mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
             any = mark_word(f.w, f.from, f.n, false, hw, mask);
         }
         if (!any && phone && hw->nd)
-            mark_digits(w, n, hw, mask);
+            any = mark_digits(w, n, hw, mask);
+        if (any && i < 64)
+            found |= UINT64_C(1) << i;
     }
     free(f.w);
     free(f.from);
+    return found;
+}
+
+uint64_t text_hl_all(const struct hl *hl)
+{
+    size_t n = hl ? hl->n : 0;
+    return n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+}
+
+static wchar_t *decode(const char *s, size_t len, size_t *n);
+
+/* Which words of hl occur in s. */
+uint64_t text_hl_found(const struct hl *hl, const char *s, bool phone)
+{
+    if (!hl || hl->n == 0 || !s)
+        return 0;
+    size_t n;
+    wchar_t *w = decode(s, strlen(s), &n);
+    bool *mask = core_xcalloc(n + 1, sizeof *mask);
+    uint64_t found = mark_matches(w, n, hl, phone, mask);
+    free(mask);
+    free(w);
+    return found;
 }
 
 static bool is_bidi_control(wchar_t wc)
@@ -323,8 +353,8 @@ char *text_visible(const char *s, size_t *escaped)
     return out;
 }
 
-void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
-                      unsigned flags, int max_cols)
+uint64_t text_cells_build(struct cells *out, const char *s, const struct hl *hl,
+                          unsigned flags, int max_cols)
 {
     out->n = 0;
     if (!s)
@@ -336,7 +366,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     size_t n;
     wchar_t *w = decode(s, len, &n);
     bool *mask = core_xcalloc(n + 1, sizeof *mask);
-    mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
+    uint64_t found = mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
 
     int cols = 0;
     for (size_t i = 0; i < n; i++) {
@@ -379,6 +409,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     }
     free(mask);
     free(w);
+    return found;
 }
 
 int text_cells_width(const struct cells *c, size_t from, size_t to)
