@@ -27,8 +27,9 @@ static const char naive_recent_sql[] =
     "  ORDER BY contact_id, created_at DESC, id DESC) s"
     " ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 50";
 
-/* One ILIKE over the joined tables; a contact matched by name or phone has
- * every message as a hit, so its newest message is its anchor. */
+/* One match over the joined tables (convo_match: accents folded unless the
+ * term has some, docs/search.md#accents); a contact matched by name or
+ * phone has every message as a hit, so its newest message is its anchor. */
 static const char naive_search_sql[] =
     "SELECT contact_id, id FROM ("
     " SELECT DISTINCT ON (m.contact_id) m.contact_id, m.created_at, m.id"
