@@ -308,6 +308,15 @@ void core_filter_free(struct core_filter *f);
 char **core_term_words(const char *term, size_t *n);
 void core_term_words_free(char **words, size_t n);
 
+/* Accents as search folds them (docs/search.md#accents): what the server's
+ * contrib unaccent makes of one character (UTF-8, "" for a mark it drops;
+ * NULL when it keeps the character), whether it changes a text (a search
+ * word with accents matches as written), and the text folded (caller
+ * frees; NULL when memory ran out). unaccent folds character by character. */
+const char *core_unaccent_char(uint32_t c);
+bool core_has_accents(const char *text);
+char *core_unaccent(const char *text);
+
 /* What core_search_open() would say of term's filter words, without a
  * database: NULL when they are good, else err ("bad filter ..."). */
 const char *core_filter_problem(const char *term, char *err, size_t errlen);

@@ -98,7 +98,7 @@ static enum core_status term_grams(struct core_search *s)
     enum core_status st;
     core_param_text(&p, s->term);
     PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
+                                 "SELECT public.convo_grams(public.convo_fold($1))::text", &p, &st);
     if (!r)
         return st;
     const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
@@ -112,13 +112,20 @@ static enum core_status term_grams(struct core_search *s)
  * use, how to compare (LIKE or ILIKE), its n-grams when they may help. */
 static enum core_status search_term(struct core_search *s, const char *term)
 {
+    /* The indexes and the prefilter see the text folded (schema 013), so
+     * what they can do is a question about the folded term. */
+    char *folded = core_unaccent(term);
     s->pattern = core_like_pattern(term);
     s->digits = core_digits_pattern(term);
-    s->prefilter = core_prefilter_pattern(term);
-    if (!s->pattern || !s->digits || !s->prefilter)
+    s->prefilter = folded ? core_prefilter_pattern(folded) : NULL;
+    if (!s->pattern || !s->digits || !s->prefilter) {
+        free(folded);
         return CORE_ERR_NOMEM;
-    s->indexable = core_term_indexable(term);
-    s->weak = s->indexable && !core_term_has_word3(term);
+    }
+    s->indexable = core_term_indexable(folded);
+    s->weak = s->indexable && !core_term_has_word3(folded);
+    bool symbol = core_term_has_symbol(folded);
+    free(folded);
     s->force = core_forced_step();
     s->trace = getenv("CONVO_TRACE") != NULL;
     /* ILIKE lowers every row it reads; a term without letters gives the
@@ -132,7 +139,7 @@ static enum core_status search_term(struct core_search *s, const char *term)
     /* pg_trgm drops punctuation and symbols: `.com` or `e-mail` look up
      * words that are common (`come`, `mail...`) while their n-grams (`.c`,
      * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. */
-    if (!s->indexable || s->weak || core_term_has_symbol(term)) {
+    if (!s->indexable || s->weak || symbol) {
         enum core_status st = term_grams(s);
         if (st != CORE_OK)
             return st;

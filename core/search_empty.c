@@ -14,7 +14,7 @@
 #include "strbuf.h"
 
 #define EMPTY_MATCH                                                          \
-    "(name ILIKE $2 OR phone_number ILIKE $2"                                \
+    "(public.convo_match(name, $2) OR public.convo_match(phone_number, $2)"                                \
     " OR ($3 <> '' AND public.convo_digits(phone_number) LIKE $3))"
 
 /* Below the frontier's id, newest contact first (contacts_no_message,
@@ -28,8 +28,8 @@ static const char empty_step_sql[] =
  * of the results (above the cursor) and is left out, as is one with
  * messages behind a missing pointer (search finds it as a conversation). */
 static const char empty_final_sql[] =
-    "SELECT k.ord::int4, c.id, c.name, c.phone_number, c.name ILIKE $2,"
-    "       (c.phone_number ILIKE $2 OR ($3 <> '' AND public.convo_digits(c.phone_number) LIKE $3))"
+    "SELECT k.ord::int4, c.id, c.name, c.phone_number, public.convo_match(c.name, $2),"
+    "       (public.convo_match(c.phone_number, $2) OR ($3 <> '' AND public.convo_digits(c.phone_number) LIKE $3))"
     "  FROM unnest($1::int4[]) WITH ORDINALITY k(cid, ord)"
     "  JOIN contacts c ON c.id = k.cid"
     " WHERE c.last_message_id IS NULL"

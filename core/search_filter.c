@@ -34,7 +34,7 @@ static enum core_status text_grams(struct core_search *s, const char *text)
     enum core_status st;
     core_param_text(&p, text);
     PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
+                                 "SELECT public.convo_grams(public.convo_fold($1))::text", &p, &st);
     if (!r)
         return st;
     const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
@@ -63,9 +63,15 @@ enum core_status core_search_filter_open(struct core_search *s)
         st = core_search_contact_ids(s->conn, text, &s->name_ids);
     /* A text pg_trgm cannot see (see search_term in search.c): its
      * n-grams, when the index of schema 006 holds some. */
-    if (st == CORE_OK && *text && (!core_term_indexable(text) || !core_term_has_word3(text) ||
-                                   core_term_has_symbol(text)))
-        st = text_grams(s, text);
+    if (st == CORE_OK && *text) {
+        char *folded = core_unaccent(text); /* as the indexes see it */
+        if (!folded)
+            return CORE_ERR_NOMEM;
+        if (!core_term_indexable(folded) || !core_term_has_word3(folded) ||
+            core_term_has_symbol(folded))
+            st = text_grams(s, text);
+        free(folded);
+    }
     return st;
 }
 

@@ -16,7 +16,7 @@ void core_sql_walk(char *buf, size_t len, const char *table, const char *op)
 {
     snprintf(buf, len,
              "SELECT contact_id, created_at, id, (rn = $3)::int4 * 2 + hit::int4 FROM ("
-             " SELECT contact_id, created_at, id, content %s $4 AS hit,"
+             " SELECT contact_id, created_at, id, %s(content, $4) AS hit,"
              "        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
              "   FROM ONLY %s WHERE (created_at, id) < ($1, $2)"
              "  ORDER BY created_at DESC, id DESC LIMIT $3) s"
@@ -33,7 +33,7 @@ void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op)
     snprintf(buf, len,
              "SELECT contact_id, created_at, id FROM ("
              " SELECT contact_id, created_at, id FROM ONLY %s"
-             "  WHERE content %s $3 OFFSET 0) s"
+             "  WHERE %s(content, $3) OFFSET 0) s"
              " WHERE (created_at, id) < ($1, $2)"
              " ORDER BY created_at DESC, id DESC LIMIT $4",
              table, op);
@@ -50,8 +50,8 @@ void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntable
     for (int i = 0; i < ntables && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n,
                               "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE public.convo_grams(content) OPERATOR(public.@>) $5::int4[]"
-                              "    AND (content %s $3) IS TRUE",
+                              "  WHERE public.convo_grams(public.convo_fold(content)) OPERATOR(public.@>) $5::int4[]"
+                              "    AND (%s(content, $3)) IS TRUE",
                               i ? " UNION ALL" : "", tables[i], op);
     if (n < len)
         snprintf(buf + n, len - n,
@@ -75,9 +75,9 @@ void core_sql_scan(char *buf, size_t len, const char *const *tables, int ntables
     for (int i = 0; i < ntables && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n,
                               "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE (%scontent %s $3) IS TRUE",
+                              "  WHERE (%s%s(content, $3)) IS TRUE",
                               i ? " UNION ALL" : "", tables[i],
-                              prefilter ? "content LIKE $5 AND " : "", op);
+                              prefilter ? "public.convo_fold(content) LIKE $5 AND " : "", op);
     if (n < len)
         snprintf(buf + n, len - n,
                  " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
@@ -85,7 +85,7 @@ void core_sql_scan(char *buf, size_t len, const char *const *tables, int ntables
 }
 
 #define CONTACT_MATCH                                                       \
-    "(name ILIKE $4 OR phone_number ILIKE $4"                               \
+    "(public.convo_match(name, $4) OR public.convo_match(phone_number, $4)"                               \
     " OR ($5 <> '' AND public.convo_digits(phone_number) LIKE $5))"
 
 const char core_sql_contacts_walk[] =
@@ -102,14 +102,14 @@ const char core_sql_contacts_walk[] =
 const char core_sql_contacts_bitmap[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE name ILIKE $3 OR phone_number ILIKE $3 OFFSET 0) s"
+    "  WHERE public.convo_match(name, $3) OR public.convo_match(phone_number, $3) OFFSET 0) s"
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
 const char core_sql_contacts_bitmap_digits[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE name ILIKE $3 OR phone_number ILIKE $3"
+    "  WHERE public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
     "     OR public.convo_digits(phone_number) LIKE $5 OFFSET 0) s"
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
@@ -117,9 +117,9 @@ const char core_sql_contacts_bitmap_digits[] =
 const char core_sql_contacts_grams[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE (public.convo_grams(name) OPERATOR(public.@>) $5::int4[]"
-    "      OR public.convo_grams(phone_number) OPERATOR(public.@>) $5::int4[])"
-    "    AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE OFFSET 0) s"
+    "  WHERE (public.convo_grams(public.convo_fold(name)) OPERATOR(public.@>) $5::int4[]"
+    "      OR public.convo_grams(public.convo_fold(phone_number)) OPERATOR(public.@>) $5::int4[])"
+    "    AND (public.convo_match(name, $3) OR public.convo_match(phone_number, $3)) IS TRUE OFFSET 0) s"
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
 
@@ -132,13 +132,13 @@ const char core_sql_contacts_grams[] =
 void core_sql_contacts_orphans(char *buf, size_t len, char how)
 {
     const char *match =
-        how == 'b' ? "name ILIKE $3 OR phone_number ILIKE $3"
-        : how == 'd' ? "name ILIKE $3 OR phone_number ILIKE $3"
+        how == 'b' ? "public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
+        : how == 'd' ? "public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
                        " OR public.convo_digits(phone_number) LIKE $4"
-        : how == 'g' ? "(public.convo_grams(name) OPERATOR(public.@>) $4::int4[]"
-                       "  OR public.convo_grams(phone_number) OPERATOR(public.@>) $4::int4[])"
-                       " AND (name ILIKE $3 OR phone_number ILIKE $3) IS TRUE"
-                     : "(name ILIKE $3 OR phone_number ILIKE $3"
+        : how == 'g' ? "(public.convo_grams(public.convo_fold(name)) OPERATOR(public.@>) $4::int4[]"
+                       "  OR public.convo_grams(public.convo_fold(phone_number)) OPERATOR(public.@>) $4::int4[])"
+                       " AND (public.convo_match(name, $3) OR public.convo_match(phone_number, $3)) IS TRUE"
+                     : "(public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
                        "  OR ($4 <> '' AND public.convo_digits(phone_number) LIKE $4)) IS TRUE";
     snprintf(buf, len,
              "SELECT id, '-infinity'::timestamptz, id::int8 FROM ("
@@ -150,7 +150,7 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how)
 }
 
 #define NAME_OR_PHONE                                                         \
-    "(c.name ILIKE $4 OR c.phone_number ILIKE $4"                             \
+    "(public.convo_match(c.name, $4) OR public.convo_match(c.phone_number, $4)"                             \
     " OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5))"
 
 /* Candidates in, rows out: the candidate's message (NULL when it is gone),
@@ -170,15 +170,15 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how)
 const char core_sql_finalize[] =
     "SELECT k.ord::int4, c.id, c.name, c.phone_number, m.id, m.direction = 'out',"
     "       m.content, m.created_at,"
-    "       m.content ILIKE $4, c.name ILIKE $4,"
-    "       (c.phone_number ILIKE $4 OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
+    "       public.convo_match(m.content, $4), public.convo_match(c.name, $4),"
+    "       (public.convo_match(c.phone_number, $4) OR ($5 <> '' AND public.convo_digits(c.phone_number) LIKE $5)),"
     "       (" NAME_OR_PHONE
     "        AND (coalesce(c.last_message_at, '-infinity'),"
     "             coalesce(c.last_message_id, c.id)) >= ($6, $7))"
     "       OR EXISTS (SELECT 1 FROM messages x WHERE x.contact_id = c.id"
     "                    AND x.created_at >= $6"  /* prunes partitions */
-    "                    AND (x.created_at, x.id) >= ($6, $7) AND x.content ILIKE $4),"
-    "       p.id, p.direction = 'out', p.content, p.created_at, p.content ILIKE $4,"
+    "                    AND (x.created_at, x.id) >= ($6, $7) AND public.convo_match(x.content, $4)),"
+    "       p.id, p.direction = 'out', p.content, p.created_at, public.convo_match(p.content, $4),"
     "       " NAME_OR_PHONE " AND (p.id IS NULL"
     "          OR EXISTS (SELECT 1 FROM messages n WHERE n.contact_id = c.id"
     "                       AND n.created_at >= c.last_message_at"
@@ -193,13 +193,14 @@ const char core_sql_finalize[] =
 
 /* A message m passes the filters and matches: direction $5 ('' any),
  * contact in the with: set $6 unless $7 = 0, and, with text $8 (''
- * none), content ILIKE $8 or a contact matched by name or phone ($9).
+ * none), convo_match(content, $8) or a contact matched by name or
+ * phone ($9).
  * The sets are hashed subplans: one hash per statement, not a scan of
  * the array per row. */
 #define FILTER_PASS(m)                                                          \
     " ($5 = '' OR " m ".direction = $5)"                                        \
     " AND ($7 = 0 OR " m ".contact_id IN (SELECT unnest($6::int4[])))"          \
-    " AND ($8 = '' OR " m ".content ILIKE $8"                                   \
+    " AND ($8 = '' OR public.convo_match(" m ".content, $8)"                      \
     "      OR " m ".contact_id IN (SELECT unnest($9::int4[])))"
 
 /* The filters of shape (CORE_FLT_*) on message m, and only those: a
@@ -210,16 +211,17 @@ const char core_sql_finalize[] =
  * every row (1.4 s for a first name's 4,584 contacts in one month). */
 static void filter_pred(char *buf, size_t len, const char *m, unsigned shape)
 {
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s",
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s",
              shape & CORE_FLT_DIR ? " AND " : "", shape & CORE_FLT_DIR ? m : "",
              shape & CORE_FLT_DIR ? ".direction = $5" : "",
              shape & CORE_FLT_WITH ? " AND (" : "", shape & CORE_FLT_WITH ? m : "",
              shape & CORE_FLT_WITH ? ".contact_id IN (SELECT unnest($6::int4[]))) IS TRUE" : "",
-             shape & CORE_FLT_TEXT ? (shape & CORE_FLT_NAMES ? " AND (" : " AND ") : "",
-             shape & CORE_FLT_TEXT ? m : "",
              !(shape & CORE_FLT_TEXT) ? ""
-             : shape & CORE_FLT_NAMES ? ".content ILIKE $8 OR contact_id IN (SELECT unnest($9::int4[])))"
-                                      : ".content ILIKE $8");
+             : shape & CORE_FLT_NAMES ? " AND (public.convo_match(" : " AND public.convo_match(",
+             shape & CORE_FLT_TEXT ? m : "",
+             shape & CORE_FLT_TEXT ? ".content, $8)" : "",
+             !(shape & CORE_FLT_TEXT) || !(shape & CORE_FLT_NAMES) ? ""
+             : " OR contact_id IN (SELECT unnest($9::int4[])))");
 }
 
 /* Every parameter named once with its type, whatever the shape leaves
@@ -251,9 +253,9 @@ static void filter_arms(char *buf, size_t len, const char *table, unsigned shape
         return;
     }
     const char *content = shape & CORE_FLT_GRAMS
-        ? "public.convo_grams(m.content) OPERATOR(public.@>) $11::int4[]"
-          " AND (m.content ILIKE $8) IS TRUE"
-        : "m.content ILIKE $8";
+        ? "public.convo_grams(public.convo_fold(m.content)) OPERATOR(public.@>) $11::int4[]"
+          " AND (public.convo_match(m.content, $8)) IS TRUE"
+        : "public.convo_match(m.content, $8)";
     size_t n = (size_t)snprintf(buf, len,
                                 "SELECT" FILTER_COLS " FROM (SELECT" FILTER_COLS " FROM ONLY %s m"
                                 " WHERE %s" CONTENT_FENCE ") m WHERE" FILTER_POS "%s",
@@ -271,9 +273,9 @@ static void filtered_of(char *buf, size_t len, const char *arms)
 {
     snprintf(buf, len,
              "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
-             "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
-             "       $8 <> '' AND c.name ILIKE $8,"
-             "       $8 <> '' AND (c.phone_number ILIKE $8"
+             "       m.created_at, $8 <> '' AND public.convo_match(m.content, $8),"
+             "       $8 <> '' AND public.convo_match(c.name, $8),"
+             "       $8 <> '' AND (public.convo_match(c.phone_number, $8)"
              "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
              "  FROM (SELECT DISTINCT ON (contact_id)" FILTER_COLS " FROM (%s) a"
              "         ORDER BY contact_id, created_at DESC, id DESC) m"
@@ -319,9 +321,9 @@ void core_sql_filtered_walk(char *buf, size_t len, const char *table)
 {
     snprintf(buf, len,
              "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
-             "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
-             "       $8 <> '' AND c.name ILIKE $8,"
-             "       $8 <> '' AND (c.phone_number ILIKE $8"
+             "       m.created_at, $8 <> '' AND public.convo_match(m.content, $8),"
+             "       $8 <> '' AND public.convo_match(c.name, $8),"
+             "       $8 <> '' AND (public.convo_match(c.phone_number, $8)"
              "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10)),"
              "       m.hit, m.rn"
              "  FROM (SELECT w.*, (" FILTER_PASS("w") ") IS TRUE AS hit,"
@@ -349,13 +351,13 @@ void core_sql_filtered_shown(char *buf, size_t len, unsigned shape)
 
 const char core_sql_filter_contacts[] =
     "SELECT coalesce(array_agg(id ORDER BY id), '{}')::text FROM contacts"
-    " WHERE name ILIKE $1 OR phone_number ILIKE $1";
+    " WHERE public.convo_match(name, $1) OR public.convo_match(phone_number, $1)";
 
 /* The same and the phone digits ($2): a statement of its own, since the
  * digits index given '' reads every entry (100 ms for 100,000 contacts). */
 const char core_sql_filter_contacts_digits[] =
     "SELECT coalesce(array_agg(id ORDER BY id), '{}')::text FROM contacts"
-    " WHERE name ILIKE $1 OR phone_number ILIKE $1"
+    " WHERE public.convo_match(name, $1) OR public.convo_match(phone_number, $1)"
     "    OR public.convo_digits(phone_number) LIKE $2";
 
 /* A few with: contacts ($6): each one's newest message that passes the
@@ -364,9 +366,9 @@ const char core_sql_filter_contacts_digits[] =
  * earlier page showed the conversation). $7 is 1; LIMIT $11. */
 const char core_sql_filtered_with[] =
     "SELECT c.id, c.name, c.phone_number, m.id, m.direction = 'out', m.content,"
-    "       m.created_at, $8 <> '' AND m.content ILIKE $8,"
-    "       $8 <> '' AND c.name ILIKE $8,"
-    "       $8 <> '' AND (c.phone_number ILIKE $8"
+    "       m.created_at, $8 <> '' AND public.convo_match(m.content, $8),"
+    "       $8 <> '' AND public.convo_match(c.name, $8),"
+    "       $8 <> '' AND (public.convo_match(c.phone_number, $8)"
     "                     OR ($10 <> '' AND public.convo_digits(c.phone_number) LIKE $10))"
     "  FROM contacts c"
     "  CROSS JOIN LATERAL (SELECT id, direction, content, created_at FROM messages m"
@@ -389,7 +391,7 @@ const char core_sql_filtered_with[] =
 /* The one place a word meets a column: a case-insensitive substring. */
 static bool word_match(struct core_strbuf *b, const char *column, int param)
 {
-    return core_strbuf_printf(b, "%s ILIKE $%d", column, param);
+    return core_strbuf_printf(b, "public.convo_match(%s, $%d)", column, param);
 }
 
 static bool digits_match(struct core_strbuf *b, const char *column, int param)
@@ -461,7 +463,7 @@ static bool arm_content(struct core_strbuf *b, const char *table, unsigned shape
                                     " FROM ONLY %s m WHERE true",
                                  table);
     if (ok && !strong && (shape & CORE_FLT_GRAMS))
-        ok = core_strbuf_printf(b, " AND public.convo_grams(m.content)"
+        ok = core_strbuf_printf(b, " AND public.convo_grams(public.convo_fold(m.content))"
                                    " OPERATOR(public.@>) $9::int4[]");
     for (size_t i = 0; ok && i < k; i++) {
         bool plain = (strong >> i & 1) || (!strong && !(shape & CORE_FLT_GRAMS));

@@ -1,7 +1,10 @@
 /* core/search_sql.h - the statements search sends (search_sql.c). Every
  * step answers (contact id, position) of candidates below the frontier
  * ($1, $2); a walk adds which rows hit and which was its last. op is
- * "ILIKE", or "LIKE" for a term without letters (the same answer). */
+ * the function that matches a column and a pattern as search does (schema
+ * 013): "public.convo_match" (accents folded, docs/search.md#accents), or
+ * "public.convo_match_caseless" for a term without letters (LIKE, the
+ * same answer). */
 #ifndef CONVO_CORE_SEARCH_SQL_H
 #define CONVO_CORE_SEARCH_SQL_H
 

@@ -184,7 +184,7 @@ static int stmt_tables(struct core_search *s, const struct source *src,
 static void stmt_fetch(struct core_search *s, struct source *src, const struct core_step *step,
                        double left, struct step_stmt *q)
 {
-    const char *op = s->caseless ? "LIKE" : "ILIKE";
+    const char *op = s->caseless ? "public.convo_match_caseless" : "public.convo_match";
     bool scan = step->kind == CORE_STEP_SCAN;
     core_param_text(&q->p, s->pattern);
     s->inflight_limit = step->limit;
@@ -220,7 +220,8 @@ static void stmt_walk(struct core_search *s, struct source *src, struct step_stm
     core_param_int8(&q->p, src->walk_step);
     core_param_text(&q->p, s->pattern);
     snprintf(q->name, sizeof q->name, "convo_w%s%u", s->caseless ? "c" : "", src->part.oid);
-    core_sql_walk(q->buf, sizeof q->buf, src->part.name, s->caseless ? "LIKE" : "ILIKE");
+    core_sql_walk(q->buf, sizeof q->buf, src->part.name,
+                  s->caseless ? "public.convo_match_caseless" : "public.convo_match");
     q->sql = q->buf;
     q->covered = src->walk_step;
     if (src->walk_step < 65536)

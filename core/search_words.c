@@ -41,7 +41,7 @@ static enum core_status word_grams(struct core_search *s, const char *word, char
     enum core_status st;
     core_param_text(&p, word);
     PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
+                                 "SELECT public.convo_grams(public.convo_fold($1))::text", &p, &st);
     if (!r)
         return st;
     *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
@@ -64,7 +64,12 @@ static enum core_status word_open(struct core_search *s, size_t i)
         return st;
     if (!(s->name_ids = array_concat(s->name_ids, w->ids)))
         return CORE_ERR_NOMEM;
-    if (core_term_has_word3(word)) {
+    char *folded = core_unaccent(word); /* the trigram index's view */
+    if (!folded)
+        return CORE_ERR_NOMEM;
+    bool strong = core_term_has_word3(folded);
+    free(folded);
+    if (strong) {
         s->strong |= UINT32_C(1) << i;
         return CORE_OK;
     }

@@ -11,6 +11,15 @@ pass() { printf 'ok: %s\n' "$*"; }
 # q SQL: one value (or rows, tab-separated) from PGDATABASE.
 q() { psql -X -q -v ON_ERROR_STOP=1 -At -F $'\t' -c "$1"; }
 
+# match_sql COLUMN PATTERN: the SQL of search's match of an ILIKE pattern
+# (an SQL expression) against a column (docs/search.md#accents): the column
+# as unaccent folds it holds the folded pattern, and a pattern with accents
+# also matches the column as written.
+match_sql() {
+    printf "(public.unaccent(%s) ilike public.unaccent(%s) and (public.unaccent(%s) = %s or %s ilike %s))" \
+        "$1" "$2" "$2" "$2" "$1" "$2"
+}
+
 # fresh_db NAME: an empty database with the schema applied; exports
 # PGDATABASE=NAME and drops it when the test exits.
 fresh_db() {

@@ -31,11 +31,23 @@ static void chat_free(struct chat_state *c)
     free(c->lines);
     free(c->name);
     free(c->phone);
+    free(c->real_name);
+    free(c->real_phone);
     free(c->older_cursor);
     free(c->newer_cursor);
     text_hl_free(&c->hl);
     ask_close(&c->ask);
     free(c);
+}
+
+/* The find's term. A message matches as search matches in this
+ * conversation: each word in its content or in the contact's name or
+ * phone, one at least in the content (chat_layout.c). */
+static void find_set(struct chat_state *c, const char *term)
+{
+    text_hl_set(&c->hl, term);
+    c->hl_contact = text_hl_found(&c->hl, c->real_name, false) |
+                    text_hl_found(&c->hl, c->real_phone, true);
 }
 
 static struct chat_state *chat_open(const struct core_row *row, const char *term, double at_ms)
@@ -50,12 +62,14 @@ static struct chat_state *chat_open(const struct core_row *row, const char *term
     c->name = core_xstrdup(row->name && *row->name ? mask_shown_name(row->name, name, sizeof name)
                                                      : shown_phone);
     c->phone = core_xstrdup(shown_phone);
+    c->real_name = core_xstrdup(row->name ? row->name : "");
+    c->real_phone = core_xstrdup(row->phone_number ? row->phone_number : "");
     c->match = -1;
     c->relayout = true;
     status_forget();
     if (term && *term && (row->matched & CORE_MATCH_CONTENT)) {
         /* Opened from a search: go to the message that matched. */
-        text_hl_set(&c->hl, term);
+        find_set(c, term);
         c->finding = true;
         chat_find_walk(c, -1);
         prompt_set_utf8(&c->prompt, term);
@@ -146,7 +160,7 @@ static void find_set_from_prompt(struct chat_state *c)
 {
     char term[CORE_TERM_MAX_CHARS * 4 + 1];
     prompt_utf8(&c->prompt, term, sizeof term);
-    text_hl_set(&c->hl, term);
+    find_set(c, term);
     c->finding = *term != 0;
     c->relayout = true;
     c->match = -1;

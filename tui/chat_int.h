@@ -60,6 +60,7 @@ struct chat_state {
     uint64_t gen;
     int32_t contact_id;
     char *name, *phone;
+    char *real_name, *real_phone;    /* as stored, for the find (name, phone are as shown) */
     enum chat_phase phase;
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
@@ -93,6 +94,7 @@ struct chat_state {
     size_t off;                      /* lines below the bottom of the view */
     struct prompt prompt;
     struct hl hl;
+    uint64_t hl_contact;             /* the words of hl the contact's name or phone holds */
     bool finding;                    /* a find term is in force */
     bool wrap;                       /* n/N: go round at the ends */
     long match;                      /* message of the current match, -1 */

@@ -60,10 +60,8 @@ void chat_layout(struct chat_state *c)
     for (size_t i = 0; i < c->n; i++) {
         const struct core_row *m = c->msgs[i];
         struct msgview *v = &c->mv[i];
-        text_cells_build(&v->cells, m->content, &c->hl, 0, CHAT_MAX_COLS);
-        for (size_t k = 0; k < v->cells.n; k++)
-            if (v->cells.v[k].kind == CK_MATCH)
-                v->match = true;
+        uint64_t words = text_cells_build(&v->cells, m->content, &c->hl, 0, CHAT_MAX_COLS);
+        v->match = words && ((words | c->hl_contact) & text_hl_all(&c->hl)) == text_hl_all(&c->hl);
         bool new_day = i == 0 ||
                        fmt_day_number(m->created_at_us) != fmt_day_number(c->msgs[i - 1]->created_at_us);
         if (new_day)

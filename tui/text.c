@@ -12,7 +12,7 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "base.h"
+#include "lib.h"
 
 static void cells_push(struct cells *c, wchar_t wc, int width, int kind)
 {
@@ -42,14 +42,20 @@ void text_cells_free(struct cells *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Undecodable bytes are kept apart from real characters in this range. */
+#define RAW_BYTE_BASE 0x110000
+
 void text_hl_free(struct hl *hl)
 {
-    free(hl->w);
-    free(hl->digits);
+    for (size_t i = 0; i < hl->n; i++) {
+        free(hl->words[i].w);
+        free(hl->words[i].digits);
+    }
+    free(hl->words);
     memset(hl, 0, sizeof *hl);
 }
 
-/* The term may match a phone number by its digits alone: only digits and
+/* The word may match a phone number by its digits alone: only digits and
  * + - ( ) . space, at least one digit (core_digits_pattern in core/lib.h,
  * the README's Assumptions). */
 static bool phone_like(const wchar_t *w, size_t n)
@@ -64,17 +70,42 @@ static bool phone_like(const wchar_t *w, size_t n)
     return digit;
 }
 
-void text_hl_set(struct hl *hl, const char *term)
+/* The longest text unaccent puts for one character, in characters. */
+#define FOLD_MAX 8
+
+/* wc lowered, and first folded as search folds it when fold is set: the
+ * characters written to out (none for a mark unaccent drops). */
+static size_t fold_wc(wchar_t wc, bool fold, wchar_t out[FOLD_MAX])
 {
-    text_hl_free(hl);
-    if (!term || !*term)
-        return;
-    size_t len = strlen(term);
-    hl->w = core_xmalloc((len + 1) * sizeof(wchar_t));
+    const char *to = fold && wc > 0x7f && wc < RAW_BYTE_BASE
+                         ? core_unaccent_char((uint32_t)wc) : NULL;
+    if (!to) {
+        out[0] = wc >= RAW_BYTE_BASE ? wc : (wchar_t)towlower((wint_t)wc);
+        return 1;
+    }
+    size_t n = 0;
+    for (const unsigned char *t = (const unsigned char *)to; *t && n < FOLD_MAX;) {
+        uint32_t c;
+        size_t len = core_utf8_decode(t, &c);
+        if (!len)
+            break;
+        out[n++] = (wchar_t)towlower((wint_t)c);
+        t += len;
+    }
+    return n;
+}
+
+/* One word decoded, folded unless it has accents, lowered. */
+static void word_set(struct hl_word *hw, const char *word)
+{
+    size_t len = strlen(word);
+    hw->exact = core_has_accents(word);
+    hw->w = core_xmalloc((len * FOLD_MAX + 1) * sizeof(wchar_t));
+    wchar_t *raw = core_xmalloc((len + 1) * sizeof(wchar_t));
+    size_t nraw = 0;
     mbstate_t st;
     memset(&st, 0, sizeof st);
-    const char *s = term;
-    while (len > 0) {
+    for (const char *s = word; len > 0;) {
         wchar_t wc;
         size_t k = mbrtowc(&wc, s, len, &st);
         if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
@@ -82,56 +113,164 @@ void text_hl_set(struct hl *hl, const char *term)
             k = 1;
             memset(&st, 0, sizeof st);
         }
-        hl->w[hl->n++] = (wchar_t)towlower((wint_t)wc);
+        raw[nraw++] = (wchar_t)towlower((wint_t)wc);
+        hw->n += fold_wc(wc, !hw->exact, hw->w + hw->n);
         s += k;
         len -= k;
     }
-    if (phone_like(hl->w, hl->n)) {
-        hl->digits = core_xmalloc((hl->n + 1) * sizeof(wchar_t));
-        for (size_t i = 0; i < hl->n; i++)
-            if (hl->w[i] >= L'0' && hl->w[i] <= L'9')
-                hl->digits[hl->nd++] = hl->w[i];
+    if (phone_like(raw, nraw)) {
+        hw->digits = core_xmalloc((nraw + 1) * sizeof(wchar_t));
+        for (size_t i = 0; i < nraw; i++)
+            if (raw[i] >= L'0' && raw[i] <= L'9')
+                hw->digits[hw->nd++] = raw[i];
+    }
+    free(raw);
+}
+
+void text_hl_set(struct hl *hl, const char *term)
+{
+    text_hl_free(hl);
+    if (!term || !*term)
+        return;
+    size_t n;
+    char **words = core_term_words(term, &n);
+    if (!words)
+        return;
+    hl->words = core_xcalloc(n ? n : 1, sizeof *hl->words);
+    for (size_t i = 0; i < n; i++) {
+        if (!*words[i])
+            continue;
+        struct hl_word *hw = &hl->words[hl->n];
+        word_set(hw, words[i]);
+        if (hw->n || hw->nd)
+            hl->n++;
+        else
+            free(hw->w), free(hw->digits), memset(hw, 0, sizeof *hw);
+    }
+    core_term_words_free(words, n);
+}
+
+/* A text lowered and folded, each character with the index in the text it
+ * came from. */
+struct folded {
+    wchar_t *w;
+    size_t *from, n;
+};
+
+static void folded_build(struct folded *f, const wchar_t *w, size_t n)
+{
+    f->w = core_xmalloc((n * FOLD_MAX + 1) * sizeof *f->w);
+    f->from = core_xmalloc((n * FOLD_MAX + 1) * sizeof *f->from);
+    f->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = fold_wc(w[i], true, f->w + f->n);
+        for (size_t j = 0; j < k; j++)
+            f->from[f->n + j] = i;
+        f->n += k;
     }
 }
 
-/* Marks in mask[] the characters of w that belong to a match of hl. */
-static void mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
-                         bool phone, bool *mask)
+/* Marks the characters of one word's matches in hay (n characters, each
+ * from[i] of the text, or itself when from is NULL; lowered on the fly when
+ * lower is set); true when there was one. A match that begins or ends
+ * inside what one character folded to marks the whole character. */
+static bool mark_word(const wchar_t *hay, const size_t *from, size_t n, bool lower,
+                      const struct hl_word *hw, bool *mask)
 {
     bool any = false;
-    if (!hl || hl->n == 0 || n < hl->n)
-        goto digits;
-    for (size_t i = 0; i + hl->n <= n; i++) {
+    if (hw->n == 0 || n < hw->n)
+        return false;
+    for (size_t i = 0; i + hw->n <= n; i++) {
         size_t j = 0;
-        while (j < hl->n && (wchar_t)towlower((wint_t)w[i + j]) == hl->w[j])
+        while (j < hw->n &&
+               (lower ? (wchar_t)towlower((wint_t)hay[i + j]) : hay[i + j]) == hw->w[j])
             j++;
-        if (j == hl->n) {
-            for (j = 0; j < hl->n; j++)
-                mask[i + j] = true;
+        if (j == hw->n) {
+            size_t a = from ? from[i] : i, b = from ? from[i + hw->n - 1] : i + hw->n - 1;
+            for (size_t k = a; k <= b; k++)
+                mask[k] = true;
             any = true;
-            i += hl->n - 1;
+            i += hw->n - 1;
         }
     }
-digits:
-    if (any || !phone || !hl || hl->nd == 0)
-        return;
-    /* Digits of the term among the digits of the number, skipping the
-     * punctuation between them. */
+    return any;
+}
+
+/* The digits of the word among the digits of the number, skipping the
+ * punctuation between them; true when they are there. */
+static bool mark_digits(const wchar_t *w, size_t n, const struct hl_word *hw, bool *mask)
+{
+    bool any = false;
     size_t *pos = core_xmalloc((n + 1) * sizeof *pos), nd = 0;
     for (size_t i = 0; i < n; i++)
         if (w[i] >= L'0' && w[i] <= L'9')
             pos[nd++] = i;
-    for (size_t i = 0; i + hl->nd <= nd; i++) {
+    for (size_t i = 0; i + hw->nd <= nd; i++) {
         size_t j = 0;
-        while (j < hl->nd && w[pos[i + j]] == hl->digits[j])
+        while (j < hw->nd && w[pos[i + j]] == hw->digits[j])
             j++;
-        if (j == hl->nd) {
-            for (size_t k = pos[i]; k <= pos[i + hl->nd - 1]; k++)
+        if (j == hw->nd) {
+            for (size_t k = pos[i]; k <= pos[i + hw->nd - 1]; k++)
                 mask[k] = true;
+            any = true;
             break;
         }
     }
     free(pos);
+    return any;
+}
+
+/* Marks in mask[] the characters of w that belong to a match of a word of
+ * hl: words with accents in the text as written, the others in the text
+ * folded; a phone-like word that matched nothing by its digits. Bit i of
+ * the answer: word i matched (the words past 64 count as matched). */
+static uint64_t mark_matches(const wchar_t *w, size_t n, const struct hl *hl,
+                             bool phone, bool *mask)
+{
+    uint64_t found = 0;
+    if (!hl || hl->n == 0)
+        return found;
+    struct folded f = {0};
+    for (size_t i = 0; i < hl->n; i++) {
+        const struct hl_word *hw = &hl->words[i];
+        bool any;
+        if (hw->exact) {
+            any = mark_word(w, NULL, n, true, hw, mask);
+        } else {
+            if (!f.w)
+                folded_build(&f, w, n);
+            any = mark_word(f.w, f.from, f.n, false, hw, mask);
+        }
+        if (!any && phone && hw->nd)
+            any = mark_digits(w, n, hw, mask);
+        if (any && i < 64)
+            found |= UINT64_C(1) << i;
+    }
+    free(f.w);
+    free(f.from);
+    return found;
+}
+
+uint64_t text_hl_all(const struct hl *hl)
+{
+    size_t n = hl ? hl->n : 0;
+    return n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+}
+
+static wchar_t *decode(const char *s, size_t len, size_t *n);
+
+/* Which words of hl occur in s. */
+uint64_t text_hl_found(const struct hl *hl, const char *s, bool phone)
+{
+    if (!hl || hl->n == 0 || !s)
+        return 0;
+    size_t n;
+    wchar_t *w = decode(s, strlen(s), &n);
+    bool *mask = core_xcalloc(n + 1, sizeof *mask);
+    uint64_t found = mark_matches(w, n, hl, phone, mask);
+    free(mask);
+    free(w);
+    return found;
 }
 
 static bool is_bidi_control(wchar_t wc)
@@ -142,9 +281,6 @@ static bool is_bidi_control(wchar_t wc)
 
 /* How far into a one-line text a match is looked for. */
 #define EXCERPT_MAX_COLS 4000
-
-/* Undecodable bytes are kept apart from real characters in this range. */
-#define RAW_BYTE_BASE 0x110000
 
 /* How the screen shows wc when it does not draw it as itself: its escape,
  * ASCII, in esc; NULL when it draws it (newline and tab are the callers'). */
@@ -217,8 +353,8 @@ char *text_visible(const char *s, size_t *escaped)
     return out;
 }
 
-void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
-                      unsigned flags, int max_cols)
+uint64_t text_cells_build(struct cells *out, const char *s, const struct hl *hl,
+                          unsigned flags, int max_cols)
 {
     out->n = 0;
     if (!s)
@@ -230,7 +366,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     size_t n;
     wchar_t *w = decode(s, len, &n);
     bool *mask = core_xcalloc(n + 1, sizeof *mask);
-    mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
+    uint64_t found = mark_matches(w, n, hl, flags & TEXT_PHONE, mask);
 
     int cols = 0;
     for (size_t i = 0; i < n; i++) {
@@ -273,6 +409,7 @@ void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
     }
     free(mask);
     free(w);
+    return found;
 }
 
 int text_cells_width(const struct cells *c, size_t from, size_t to)
@@ -381,21 +518,49 @@ static size_t excerpt_from(const struct cells *c, int w)
 /* How far into a text a match beyond the first window is looked for. */
 #define FAR_MATCH_BYTES (1 << 20)
 
-/* The first byte of the first match of hl in s (same rule as
- * mark_matches: character by character, lower-cased), or NULL. A ring of
- * the last hl->n characters, so no copy of a long text is made and each
- * character costs the same whatever the term's length. */
-static const char *far_match(const char *s, const struct hl *hl)
-{
-    if (!hl || hl->n == 0 || hl->n > 256)
-        return NULL;
+/* The last characters a word was compared with, each with the byte of the
+ * text it came from. */
+struct ring {
     wchar_t win[256];
     const char *at[256];
-    size_t n = hl->n, seen = 0, len = strnlen(s, FAR_MATCH_BYTES);
+    size_t seen;
+};
+
+/* c, from the character at p, enters hw's ring; true when the ring now
+ * holds hw (then *start is where that match began). */
+static bool ring_push(struct ring *r, const struct hl_word *hw, wchar_t c, const char *p,
+                      const char **start)
+{
+    size_t n = hw->n;
+    r->win[r->seen % n] = c;
+    r->at[r->seen % n] = p;
+    r->seen++;
+    /* The oldest of the last n characters sits at seen % n. */
+    size_t o = r->seen % n;
+    if (r->seen >= n && r->win[(r->seen - 1) % n] == hw->w[n - 1] &&
+        wmemcmp(r->win + o, hw->w, n - o) == 0 && wmemcmp(r->win, hw->w + (n - o), o) == 0) {
+        *start = r->at[o];
+        return true;
+    }
+    return false;
+}
+
+/* The first byte of the first match of a word of hl in s (same rule as
+ * mark_matches: character by character, lowered, folded for words without
+ * accents), or NULL. A ring of the last characters per word, so no copy of
+ * a long text is made and each character costs the same whatever the
+ * words' lengths. */
+static const char *far_match(const char *s, const struct hl *hl)
+{
+    if (!hl || hl->n == 0)
+        return NULL;
+    struct ring *rings = core_xcalloc(hl->n, sizeof *rings);
+    const char *found = NULL;
+    size_t len = strnlen(s, FAR_MATCH_BYTES);
     mbstate_t st;
     memset(&st, 0, sizeof st);
     const char *p = s;
-    while (len > 0) {
+    while (len > 0 && !found) {
         wchar_t wc;
         size_t k = mbrtowc(&wc, p, len, &st);
         if (k == (size_t)-2)
@@ -405,25 +570,30 @@ static const char *far_match(const char *s, const struct hl *hl)
             k = 1;
             memset(&st, 0, sizeof st);
         }
-        win[seen % n] = wc >= RAW_BYTE_BASE ? wc : (wchar_t)towlower((wint_t)wc);
-        at[seen % n] = p;
-        seen++;
-        /* The oldest of the last n characters sits at seen % n. */
-        size_t o = seen % n;
-        if (seen >= n && win[(seen - 1) % n] == hl->w[n - 1] &&
-            wmemcmp(win + o, hl->w, n - o) == 0 && wmemcmp(win, hl->w + (n - o), o) == 0)
-            return at[o];
+        wchar_t raw[FOLD_MAX], folded[FOLD_MAX];
+        size_t nraw = fold_wc(wc, false, raw), nfolded = fold_wc(wc, true, folded);
+        for (size_t i = 0; i < hl->n && !found; i++) {
+            const struct hl_word *hw = &hl->words[i];
+            if (hw->n == 0 || hw->n > 256)
+                continue;
+            const wchar_t *c = hw->exact ? raw : folded;
+            size_t nc = hw->exact ? nraw : nfolded;
+            for (size_t j = 0; j < nc && !found; j++)
+                if (ring_push(&rings[i], hw, c[j], p, &found))
+                    break;
+        }
         p += k;
         len -= k;
     }
-    return NULL;
+    free(rings);
+    return found;
 }
 
 int text_draw(int y, int x, int w, const char *s, const struct hl *hl,
               unsigned flags, enum elem base, bool sel)
 {
     static struct cells c;   /* main thread only: reused to spare malloc */
-    if (!hl || (hl->n == 0 && hl->nd == 0) || w < 8 || (flags & TEXT_NOEXCERPT)) {
+    if (!hl || hl->n == 0 || w < 8 || (flags & TEXT_NOEXCERPT)) {
         text_cells_build(&c, s, hl, flags | TEXT_ONELINE, w);
         return text_cells_draw(y, x, w, &c, 0, c.n, base, sel);
     }

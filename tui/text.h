@@ -25,23 +25,38 @@ struct cells {
     size_t n, cap;
 };
 
-/* A search term prepared for case-insensitive highlighting. */
-struct hl {
-    wchar_t *w;        /* lower-cased */
+/* One word or phrase of a search term, as highlights compare it: lower-cased
+ * and, unless it has accents, folded as search folds it (docs/search.md#accents):
+ * `maria` marks María, `María` only María. */
+struct hl_word {
+    wchar_t *w;
     size_t n;
-    wchar_t *digits;   /* digits of the term when it may match a phone */
+    bool exact;        /* has accents: compared with the text as written */
+    wchar_t *digits;   /* its digits when it may match a phone */
     size_t nd;
+};
+
+/* A search term prepared for highlighting: each of its words (core_term_words),
+ * case-insensitive. n is 0 when there is nothing to mark. */
+struct hl {
+    struct hl_word *words;
+    size_t n;
 };
 
 void text_hl_set(struct hl *hl, const char *term);   /* NULL or "" clears */
 void text_hl_free(struct hl *hl);
+/* Which words of hl occur in s (bit i for word i; a phone number also by
+ * its digits), and the bits of every word: a message matches a term of
+ * several words when each word is in it, as search matches. */
+uint64_t text_hl_found(const struct hl *hl, const char *s, bool phone);
+uint64_t text_hl_all(const struct hl *hl);
 
 enum { TEXT_ONELINE = 1, TEXT_PHONE = 2, TEXT_NOEXCERPT = 4 };
 /* Decode s (at most max_cols columns of it when > 0), make every control
  * character and escape sequence visible, attach combining marks and mark
- * matches of hl. */
-void text_cells_build(struct cells *out, const char *s, const struct hl *hl,
-                      unsigned flags, int max_cols);
+ * matches of hl; the words of hl it holds (text_hl_found's bits). */
+uint64_t text_cells_build(struct cells *out, const char *s, const struct hl *hl,
+                          unsigned flags, int max_cols);
 void text_cells_free(struct cells *c);
 int text_cells_width(const struct cells *c, size_t from, size_t to);
 /* Draw cells [from, to) at (y, x) in at most w columns, ending in an

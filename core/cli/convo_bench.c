@@ -27,13 +27,14 @@ static const char naive_recent_sql[] =
     "  ORDER BY contact_id, created_at DESC, id DESC) s"
     " ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 50";
 
-/* One ILIKE over the joined tables; a contact matched by name or phone has
- * every message as a hit, so its newest message is its anchor. */
+/* One match over the joined tables (convo_match: accents folded unless the
+ * term has some, docs/search.md#accents); a contact matched by name or
+ * phone has every message as a hit, so its newest message is its anchor. */
 static const char naive_search_sql[] =
     "SELECT contact_id, id FROM ("
     " SELECT DISTINCT ON (m.contact_id) m.contact_id, m.created_at, m.id"
     "   FROM messages m JOIN contacts c ON c.id = m.contact_id"
-    "  WHERE m.content ILIKE $1 OR c.name ILIKE $1 OR c.phone_number ILIKE $1"
+    "  WHERE public.convo_match(m.content, $1) OR public.convo_match(c.name, $1) OR public.convo_match(c.phone_number, $1)"
     "     OR ($2 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $2)"
     "  ORDER BY m.contact_id, m.created_at DESC, m.id DESC) s"
     " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET $3";
@@ -47,9 +48,9 @@ static const char naive_filtered_sql[] =
     "   FROM messages m JOIN contacts c ON c.id = m.contact_id"
     "  WHERE ($4 = '' OR m.direction = $4)"
     "    AND m.created_at >= $5::timestamptz AND m.created_at < $6::timestamptz"
-    "    AND ($7 = '' OR c.name ILIKE $7 OR c.phone_number ILIKE $7"
+    "    AND ($7 = '' OR public.convo_match(c.name, $7) OR public.convo_match(c.phone_number, $7)"
     "         OR ($8 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $8))"
-    "    AND (m.content ILIKE $1 OR c.name ILIKE $1 OR c.phone_number ILIKE $1"
+    "    AND (public.convo_match(m.content, $1) OR public.convo_match(c.name, $1) OR public.convo_match(c.phone_number, $1)"
     "         OR ($2 <> '' AND regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE $2))"
     "  ORDER BY m.contact_id, m.created_at DESC, m.id DESC) s"
     " ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET $3";

@@ -136,7 +136,9 @@ BEGIN
     SELECT 'copying', zone,
            (SELECT string_agg(format('%I', name), ', ') || ', direction' FROM pg_temp.adopt_columns('public.messages')),
            pg_temp.adopt_conv(zone), pg_temp.adopt_back(zone), pg_temp.adopt_inventory();
-    FOREACH e IN ARRAY ARRAY['pg_trgm', 'intarray', 'convo_grams'] LOOP
+    -- Every extension the migrations create (013_fold: unaccent), made here
+    -- so that undo knows which ones were the user's before.
+    FOREACH e IN ARRAY ARRAY['pg_trgm', 'intarray', 'convo_grams', 'unaccent'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = e) THEN
             EXECUTE format('CREATE EXTENSION %I WITH SCHEMA public', e);
             made := made || e;

@@ -38,16 +38,21 @@ static void list_add(struct list *l, int contact, long long message)
 /* The oracle: straight from the definition of a match (core_like_pattern
  * and core_digits_pattern in core/lib.h), escaping and digit rules done in
  * SQL, independent of core's own code; contacts that match by name or
- * phone but have no message come after every conversation. */
+ * phone but have no message come after every conversation. A pattern
+ * without accents matches the column as unaccent folds it, one with accents
+ * the column as written (docs/search.md#accents). */
+#define MATCH(col)                                                             \
+    "(public.unaccent(" col ") ILIKE public.unaccent(p.pat)"                  \
+    " AND (public.unaccent(p.pat) = p.pat OR " col " ILIKE p.pat))"
 static const char oracle_sql[] =
     "WITH p AS (SELECT '%' || replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS pat,"
     "                  CASE WHEN $1 ~ '^[0-9+().\\- ]*$' AND $1 ~ '[0-9]'"
     "                       THEN '%' || regexp_replace($1, '[^0-9]', '', 'g') || '%' END AS dig),"
     " hits AS ("
-    "  SELECT m.contact_id, m.created_at, m.id FROM messages m, p WHERE m.content ILIKE p.pat"
+    "  SELECT m.contact_id, m.created_at, m.id FROM messages m, p WHERE " MATCH("m.content")
     "  UNION ALL"
     "  SELECT c.id, c.last_message_at, c.last_message_id FROM contacts c, p"
-    "   WHERE c.last_message_id IS NOT NULL AND (c.name ILIKE p.pat OR c.phone_number ILIKE p.pat"
+    "   WHERE c.last_message_id IS NOT NULL AND (" MATCH("c.name") " OR " MATCH("c.phone_number")
     "      OR regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE p.dig)),"
     " best AS (SELECT DISTINCT ON (contact_id) contact_id, created_at, id FROM hits"
     "          ORDER BY contact_id, created_at DESC, id DESC)"
@@ -55,7 +60,7 @@ static const char oracle_sql[] =
     "  SELECT contact_id, id, created_at, 0 AS tail FROM best"
     "  UNION ALL"   /* contacts without messages: last, newest contact first, message id 0 */
     "  SELECT c.id, 0, NULL, 1 FROM contacts c, p"
-    "   WHERE c.last_message_id IS NULL AND (c.name ILIKE p.pat OR c.phone_number ILIKE p.pat"
+    "   WHERE c.last_message_id IS NULL AND (" MATCH("c.name") " OR " MATCH("c.phone_number")
     "      OR regexp_replace(c.phone_number, '[^0-9]', '', 'g') LIKE p.dig)) x"
     " ORDER BY tail, created_at DESC, id DESC, contact_id DESC";
 

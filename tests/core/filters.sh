@@ -43,19 +43,20 @@ T30=$(q "select to_char(now() - interval '30 days', 'YYYY-MM-DD\"T\"HH24:MI')")
 # '' for none.
 oracle() {
     local text=$1 dir=${2:-} after=${3:--infinity} before=${4:-infinity} with=${5:-}
+    local tp="'%' || \$\$$text\$\$ || '%'" wp="'%' || \$\$$with\$\$ || '%'"
     q "with p as (select m.contact_id, m.created_at, m.id from messages m
                     join contacts c on c.id = m.contact_id
                    where (\$\$$dir\$\$ = '' or m.direction = \$\$$dir\$\$)
                      and m.created_at >= (\$\$$after\$\$::timestamp at time zone '$TZ')
                      and m.created_at < (\$\$$before\$\$::timestamp at time zone '$TZ')
-                     and (\$\$$with\$\$ = '' or c.name ilike '%' || \$\$$with\$\$ || '%'
-                          or c.phone_number ilike '%' || \$\$$with\$\$ || '%'
+                     and (\$\$$with\$\$ = '' or $(match_sql c.name "$wp")
+                          or $(match_sql c.phone_number "$wp")
                           or (\$\$$with\$\$ ~ '^[0-9+(). -]*[0-9][0-9+(). -]*\$'
                               and public.convo_digits(c.phone_number)
                                   like '%' || regexp_replace(\$\$$with\$\$, '[^0-9]', '', 'g') || '%'))
-                     and (\$\$$text\$\$ = '' or m.content ilike '%' || \$\$$text\$\$ || '%'
-                          or c.name ilike '%' || \$\$$text\$\$ || '%'
-                          or c.phone_number ilike '%' || \$\$$text\$\$ || '%')),
+                     and (\$\$$text\$\$ = '' or $(match_sql m.content "$tp")
+                          or $(match_sql c.name "$tp")
+                          or $(match_sql c.phone_number "$tp"))),
             a as (select distinct on (contact_id) * from p
                    order by contact_id, created_at desc, id desc)
        select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '

@@ -131,7 +131,7 @@ first=$(q "select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI  ')
 [ "$(sed -n 3p "$out")" = "$first" ] || fail "export txt: first line $(sed -n 3p "$out"), want $first"
 
 term=pizza
-want_ids=$(q "select id from messages where content ilike '%$term%' order by created_at desc, id desc")
+want_ids=$(q "select id from messages where $(match_sql content "'%$term%'") order by created_at desc, id desc")
 run export --search "$term"
 [ "$rc" = 0 ] || fail "export --search exited $rc: $(cat "$err")"
 got=$(python3 -c 'import json,sys
@@ -157,7 +157,7 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
 small=$(rss "$query" export "$busy")
 big=$(rss "$query" export --search e)
-rows_e=$(q "select count(*) from messages where content ilike '%e%'")
+rows_e=$(q "select count(*) from messages where $(match_sql content "'%e%'")")
 [ "$rows_e" -gt 20000 ] || fail "too few rows ($rows_e) to measure memory"
 [ "$big" -lt $((small + 3000)) ] || fail "export of $rows_e rows used ${big} kB, one conversation ${small} kB"
 

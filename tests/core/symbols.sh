@@ -34,11 +34,12 @@ q "select public.convo_month_partition((now() - interval '2 months')::date);
 
 # oracle TERM: contact ids in order, as DESIGN's search semantics say.
 oracle() {
+    local p="'%' || \$\$$1\$\$ || '%'"
     q "select c.id from contacts c cross join lateral (
          select created_at, id from messages m where m.contact_id = c.id
-            and (m.content ilike '%' || \$\$$1\$\$ || '%'
-                 or c.name ilike '%' || \$\$$1\$\$ || '%'
-                 or c.phone_number ilike '%' || \$\$$1\$\$ || '%')
+            and ($(match_sql m.content "$p")
+                 or $(match_sql c.name "$p")
+                 or $(match_sql c.phone_number "$p"))
           order by created_at desc, id desc limit 1) a
        order by a.created_at desc, a.id desc" | tr '\n' ' '
 }

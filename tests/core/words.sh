@@ -38,13 +38,14 @@ D20=$(day '20 days'); D45=$(day '45 days')
 
 # word_sql ALIAS_M ALIAS_C WORD: the SQL of one word's match.
 word_sql() {
-    local w=$3
-    printf "(%s.content ilike '%%' || \$\$%s\$\$ || '%%' or %s.name ilike '%%' || \$\$%s\$\$ || '%%'
-             or %s.phone_number ilike '%%' || \$\$%s\$\$ || '%%'
+    local w=$3 p="'%' || \$\$$3\$\$ || '%'"
+    printf "(%s or %s
+             or %s
              or (\$\$%s\$\$ ~ '^[0-9+(). -]*[0-9][0-9+(). -]*\$'
                  and public.convo_digits(%s.phone_number)
                      like '%%' || regexp_replace(\$\$%s\$\$, '[^0-9]', '', 'g') || '%%'))" \
-        "$1" "$w" "$2" "$w" "$2" "$w" "$w" "$2" "$w"
+        "$(match_sql "$1.content" "$p")" "$(match_sql "$2.name" "$p")" \
+        "$(match_sql "$2.phone_number" "$p")" "$w" "$2" "$w"
 }
 
 # where_sql FILTER_SQL WORD...: every word, and the filters.
@@ -93,8 +94,8 @@ check "ana pizza before:$D20" "m.created_at < '$D20'::timestamptz" ana pizza
 check "after:$D45 dinner see" "m.created_at >= '$D45'::timestamptz" dinner see
 for force in '' months; do
     export CONVO_FORCE_STEP=$force
-    check 'with:wor dinner tonight' "c.name ilike '%wor%'" dinner tonight
-    check 'with:ana is:out see you' "c.name ilike '%ana%' and m.direction = 'out'" see you
+    check 'with:wor dinner tonight' "$(match_sql c.name "'%wor%'")" dinner tonight
+    check 'with:ana is:out see you' "$(match_sql c.name "'%ana%'") and m.direction = 'out'" see you
 done
 unset CONVO_FORCE_STEP
 [ "$(walk '"dinner tonight"')" != "$(walk 'dinner tonight')" ] || fail "a phrase finds what its words find: a weak check"
@@ -127,7 +128,7 @@ for other in 'tonight dinner' 'dinner'; do
 done
 rc=0; "$query" search --literal 'dinner tonight' --limit 2 --after "$cur" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "a cursor of 'dinner tonight' continued the literal phrase (exit $rc)"
-want=$(q "select count(distinct contact_id) from messages where content ilike '%dinner tonight%'")
+want=$(q "select count(distinct contact_id) from messages where $(match_sql content "'%dinner tonight%'")")
 "$query" search --literal 'dinner tonight' --limit 200 >"$work/out" || fail "literal search failed"
 [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["conversations"]))' "$work/out")" = "$want" ] \
     || fail "--literal 'dinner tonight' is not the phrase"
@@ -138,7 +139,7 @@ pass "cursors belong to their term; --literal is one phrase"
 export_check() { # TERM FILTER_SQL WORD...
     local term=$1 filter=$2 any=false w
     shift 2
-    for w in "$@"; do any+=" or m.content ilike '%' || \$\$$w\$\$ || '%'"; done
+    for w in "$@"; do any+=" or $(match_sql m.content "'%' || \$\$$w\$\$ || '%'")"; done
     [ $# -gt 0 ] || any=true # filters alone: every message that passes them
     want=$(q "select m.id from messages m join contacts c on c.id = m.contact_id
               where $(where_sql "$filter" "$@") and ($any)
@@ -154,7 +155,7 @@ export_check() { # TERM FILTER_SQL WORD...
 export_check 'dinner tonight' true dinner tonight
 export_check 'ana pizza' true ana pizza
 export_check 'is:in dinner' "m.direction = 'in'" dinner
-export_check "before:$D20 with:wor tonight dinner" "m.created_at < '$D20'::timestamptz and c.name ilike '%wor%'" tonight dinner
+export_check "before:$D20 with:wor tonight dinner" "m.created_at < '$D20'::timestamptz and $(match_sql c.name "'%wor%'")" tonight dinner
 export_check 'is:out' "m.direction = 'out'"
 rc=0; "$query" export --search 'is:sideways x' >"$work/exp" 2>"$work/err" || rc=$?
 [ "$rc" = 2 ] && [ ! -s "$work/exp" ] || fail "export with a bad filter: exit $rc"

@@ -30,7 +30,7 @@ for t in csv term cursor redact render; do
 done
 [ $fresh = 1 ] && exit 0
 
-# Core is compiled once (instrumented) and linked into three targets.
+# Core is compiled once (instrumented) and linked into four targets.
 OBJ=$OUT/obj
 mkdir -p "$OBJ"
 core_objs=()
@@ -59,18 +59,19 @@ target() {
 # The renderer's file also draws with curses helpers from tui/term.c that
 # the target never calls; tui_shim.c gives the data and die(), and every other
 # function the link misses becomes a stub that aborts (it is never called),
-# so the target keeps building while tui/ changes.
+# so the target keeps building while tui/ changes. Core links whole: the
+# highlights split terms into words (filter.c) and fold them (fold.c).
 render() {
     local srcs=("$ROOT/tests/fuzz/fuzz_render.c" "$ROOT/tests/fuzz/tui_shim.c" "$ROOT/tui/text.c"
-                "$ROOT/core/base.c")
+                "${core_objs[@]}")
     : >"$OUT/render_stubs.c"
-    "$CC" "${FLAGS[@]}" -o "$OUT/fuzz-render" "${srcs[@]}" "$OUT/render_stubs.c" $CURSES \
+    "$CC" "${FLAGS[@]}" -o "$OUT/fuzz-render" "${srcs[@]}" "$OUT/render_stubs.c" $CURSES $PQ -lpthread \
         >"$OUT/render.log" 2>&1 && return 0
     sed -n "s/.*undefined reference to \`\([A-Za-z_][A-Za-z0-9_]*\)'.*/\1/p" "$OUT/render.log" \
         | sort -u | while read -r fn; do
             printf '#include <stdlib.h>\nvoid %s(void);\nvoid %s(void) { abort(); }\n' "$fn" "$fn"
         done >"$OUT/render_stubs.c"
-    target render "${srcs[@]}" "$OUT/render_stubs.c" $CURSES
+    target render "${srcs[@]}" "$OUT/render_stubs.c" $CURSES $PQ -lpthread
 }
 target csv "$ROOT/tests/fuzz/fuzz_csv.c" "$ROOT/seeder/csv.c" "$ROOT/seeder/util.c" "$ROOT/core/base.c" -lcsv -lm &
 p1=$!

@@ -71,7 +71,7 @@ want=$(q "select contact_id || ' ' || id from (select distinct on (contact_id) c
 got=$(walk recent)
 [ "$got" = "$want" ] || fail "the recent walk differs from the oracle ($(echo "$got" | wc -l) rows, want $(echo "$want" | wc -l))"
 want=$(q "select contact_id || ' ' || id from (select distinct on (contact_id) contact_id, id, created_at
-           from messages where content ilike '%wombatpie%' order by contact_id, created_at desc, id desc) l
+           from messages where $(match_sql content "'%wombatpie%'") order by contact_id, created_at desc, id desc) l
           order by created_at desc, id desc")
 got=$(walk search wombatpie)
 [ "$got" = "$want" ] || fail "the search differs from the oracle ($(echo "$got" | wc -l) rows, want $(echo "$want" | wc -l))"

@@ -63,13 +63,14 @@ stale=$(stale_pointers)
 [ "$stale" -ge 8 ] || fail "could only make $stale pointers stale"
 
 # oracle TERM: "contact message_id created_at" per conversation, true order
-# (empty TERM: every conversation, at its newest message).
+# (empty TERM: every conversation, at its newest message); TERM matches as
+# search matches (match_sql).
 oracle() {
     local t=${1//\'/\'\'}
     q "select c.id, a.id, a.created_at from contacts c cross join lateral (
          select m.id, m.created_at from messages m where m.contact_id = c.id
-            and ('$t' = '' or m.content ilike '%$t%' or c.name ilike '%$t%'
-                 or c.phone_number ilike '%$t%'
+            and ('$t' = '' or $(match_sql m.content "'%$t%'") or $(match_sql c.name "'%$t%'")
+                 or $(match_sql c.phone_number "'%$t%'")
                  or (convo_digits('$t') <> '' and '$t' ~ '^[0-9+() .-]+$'
                      and convo_digits(c.phone_number) like '%' || convo_digits('$t') || '%'))
           order by m.created_at desc, m.id desc limit 1) a

@@ -3,7 +3,9 @@
 # with no older match among the loaded messages loads older pages only up
 # to a limit and says so ("no match in the last N messages; n again
 # searches further"); n goes on; a conversation opened at an old hit whose
-# newer messages are not all loaded never says "all N messages".
+# newer messages are not all loaded never says "all N messages"; a term of
+# several words finds the messages that hold each word, in the content or
+# in the contact's name, as search does.
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 db=convo_tui_find_$$
@@ -19,7 +21,10 @@ q "insert into messages (contact_id, direction, content, created_at)
           now() - interval '1 hour' - make_interval(mins => i)
      from generate_series(1, 5000) i"
 q "insert into messages (contact_id, direction, content, created_at)
-   values (2, 'in', 'hello there', now())"
+   values (2, 'in', 'pizza tonight?', now() - interval '10 minutes'),
+          (2, 'out', 'pizza later', now() - interval '9 minutes'),
+          (2, 'in', 'tonight maybe', now() - interval '8 minutes'),
+          (2, 'in', 'hello there', now())"
 
 start_convo -- --db "dbname=$db"
 wait_for "2 conversations"
@@ -82,3 +87,27 @@ wait_for "newer below"
 screen | grep -qE " all [0-9,]+ messages" && { screen >&2; fail "says all messages while newer ones are missing"; }
 wait_for "loaded from the oldest"
 pass "opened at the oldest message: 'N messages loaded from the oldest · newer below', not 'all'"
+
+# 4. Several words: a message matches when it holds every word, in its
+# content or in the contact's name, one at least in the content.
+start_convo -- --db "dbname=$db"
+wait_for "2 conversations"
+keys Enter
+wait_chat
+wait_for "Short Talk"
+keys /
+type_text "tonight pizza"
+keys Enter
+wait_for "match 1 of 1 "
+pass "a find of two words matches the one message that holds both, not each word's"
+keys /
+keys C-u
+type_text "short pizza"
+keys Enter
+wait_for "match 1 of 2 "
+keys /
+keys C-u
+type_text "short"
+keys Enter
+wait_for "no match"
+pass "a word of the contact's name counts with a word in the content, not alone"

@@ -114,16 +114,16 @@ pass "one result says 1 match"
 # A search hit deep in a long conversation opens at once, centred: the
 # messages around it, not everything down to it. Its text is the term, so
 # it must be the only match as search matches: no other message contains
-# it, nor any contact's name or phone number (ILIKE, as core searches;
+# it, nor any contact's name or phone number (match_sql, as core searches;
 # the text holds no % _ or \).
 TUI_W=100
 deep=$(q "select m.id from messages m
           where m.contact_id = $best
             and (select count(*) from messages o where o.contact_id = $best and o.created_at > m.created_at) > 1000
             and length(m.content) between 25 and 60 and m.content ~ '^[A-Za-z ,.!?]+$'
-            and (select count(*) from messages x where x.content ilike '%' || m.content || '%') = 1
-            and not exists (select 1 from contacts c where c.name ilike '%' || m.content || '%'
-                                                     or c.phone_number ilike '%' || m.content || '%')
+            and (select count(*) from messages x where $(match_sql x.content "'%' || m.content || '%'")) = 1
+            and not exists (select 1 from contacts c where $(match_sql c.name "'%' || m.content || '%'")
+                                                     or $(match_sql c.phone_number "'%' || m.content || '%'"))
           order by m.created_at desc limit 1")
 [ -n "$deep" ] || fail "the seeded data has no message over 1,000 deep that only it matches"
 {
