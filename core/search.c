@@ -98,7 +98,7 @@ static enum core_status term_grams(struct core_search *s)
     enum core_status st;
     core_param_text(&p, s->term);
     PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams(public.convo_fold($1))::text", &p, &st);
+                                 "SELECT public.convo_grams($1)::text", &p, &st);
     if (!r)
         return st;
     const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";

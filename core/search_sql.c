@@ -50,7 +50,7 @@ void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntable
     for (int i = 0; i < ntables && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n,
                               "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE public.convo_grams(public.convo_fold(content)) OPERATOR(public.@>) $5::int4[]"
+                              "  WHERE public.convo_grams_any(content) OPERATOR(public.@>) $5::int4[]"
                               "    AND (%s(content, $3)) IS TRUE",
                               i ? " UNION ALL" : "", tables[i], op);
     if (n < len)
@@ -117,8 +117,8 @@ const char core_sql_contacts_bitmap_digits[] =
 const char core_sql_contacts_grams[] =
     "SELECT id, last_message_at, last_message_id FROM ("
     " SELECT id, last_message_at, last_message_id FROM contacts"
-    "  WHERE (public.convo_grams(public.convo_fold(name)) OPERATOR(public.@>) $5::int4[]"
-    "      OR public.convo_grams(public.convo_fold(phone_number)) OPERATOR(public.@>) $5::int4[])"
+    "  WHERE (public.convo_grams_any(name) OPERATOR(public.@>) $5::int4[]"
+    "      OR public.convo_grams_any(phone_number) OPERATOR(public.@>) $5::int4[])"
     "    AND (public.convo_match(name, $3) OR public.convo_match(phone_number, $3)) IS TRUE OFFSET 0) s"
     " WHERE last_message_id IS NOT NULL AND (last_message_at, last_message_id) < ($1, $2)"
     " ORDER BY 2 DESC, 3 DESC LIMIT $4";
@@ -135,8 +135,8 @@ void core_sql_contacts_orphans(char *buf, size_t len, char how)
         how == 'b' ? "public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
         : how == 'd' ? "public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
                        " OR public.convo_digits(phone_number) LIKE $4"
-        : how == 'g' ? "(public.convo_grams(public.convo_fold(name)) OPERATOR(public.@>) $4::int4[]"
-                       "  OR public.convo_grams(public.convo_fold(phone_number)) OPERATOR(public.@>) $4::int4[])"
+        : how == 'g' ? "(public.convo_grams_any(name) OPERATOR(public.@>) $4::int4[]"
+                       "  OR public.convo_grams_any(phone_number) OPERATOR(public.@>) $4::int4[])"
                        " AND (public.convo_match(name, $3) OR public.convo_match(phone_number, $3)) IS TRUE"
                      : "(public.convo_match(name, $3) OR public.convo_match(phone_number, $3)"
                        "  OR ($4 <> '' AND public.convo_digits(phone_number) LIKE $4)) IS TRUE";
@@ -253,7 +253,7 @@ static void filter_arms(char *buf, size_t len, const char *table, unsigned shape
         return;
     }
     const char *content = shape & CORE_FLT_GRAMS
-        ? "public.convo_grams(public.convo_fold(m.content)) OPERATOR(public.@>) $11::int4[]"
+        ? "public.convo_grams_any(m.content) OPERATOR(public.@>) $11::int4[]"
           " AND (public.convo_match(m.content, $8)) IS TRUE"
         : "public.convo_match(m.content, $8)";
     size_t n = (size_t)snprintf(buf, len,
@@ -463,7 +463,7 @@ static bool arm_content(struct core_strbuf *b, const char *table, unsigned shape
                                     " FROM ONLY %s m WHERE true",
                                  table);
     if (ok && !strong && (shape & CORE_FLT_GRAMS))
-        ok = core_strbuf_printf(b, " AND public.convo_grams(public.convo_fold(m.content))"
+        ok = core_strbuf_printf(b, " AND public.convo_grams_any(m.content)"
                                    " OPERATOR(public.@>) $9::int4[]");
     for (size_t i = 0; ok && i < k; i++) {
         bool plain = (strong >> i & 1) || (!strong && !(shape & CORE_FLT_GRAMS));

@@ -41,7 +41,7 @@ static enum core_status word_grams(struct core_search *s, const char *word, char
     enum core_status st;
     core_param_text(&p, word);
     PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams(public.convo_fold($1))::text", &p, &st);
+                                 "SELECT public.convo_grams($1)::text", &p, &st);
     if (!r)
         return st;
     *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");

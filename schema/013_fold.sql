@@ -45,6 +45,16 @@ CREATE OR REPLACE FUNCTION public.convo_match_caseless(text, text) RETURNS boole
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT public.convo_fold($1) LIKE $2 $$;
 
+-- The n-grams an index keeps of a text: those of the text as written and
+-- those of its folded form (the same set for text without diacritics). A
+-- word with diacritics is looked up by its own n-grams (`ü` by ü, which is
+-- rare, not by u, which is everywhere), a word without by the folded
+-- text's; either way a text that matches holds them all. Inlined like
+-- convo_fold, so an index over it and a query's call are one expression.
+CREATE OR REPLACE FUNCTION public.convo_grams_any(text) RETURNS int4[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+AS $$ SELECT public.convo_grams($1) OPERATOR(public.|) public.convo_grams(public.convo_fold($1)) $$;
+
 -- Each index again over the folded column, under its own name (./run
 -- reindexes the n-gram ones by name), once: an index already over
 -- convo_fold is left alone. On messages the index is the partitioned
@@ -61,16 +71,15 @@ BEGIN
             ('messages_content_trgm', 'messages', 'public.convo_fold(content) public.gin_trgm_ops'),
             ('contacts_name_trgm', 'contacts', 'public.convo_fold(name) public.gin_trgm_ops'),
             ('contacts_phone_trgm', 'contacts', 'public.convo_fold(phone_number) public.gin_trgm_ops'),
-            ('messages_content_grams', 'messages',
-             'public.convo_grams(public.convo_fold(content)) public.gin__int_ops'),
-            ('contacts_name_grams', 'contacts',
-             'public.convo_grams(public.convo_fold(name)) public.gin__int_ops'),
+            ('messages_content_grams', 'messages', 'public.convo_grams_any(content) public.gin__int_ops'),
+            ('contacts_name_grams', 'contacts', 'public.convo_grams_any(name) public.gin__int_ops'),
             ('contacts_phone_grams', 'contacts',
-             'public.convo_grams(public.convo_fold(phone_number)) public.gin__int_ops'))
+             'public.convo_grams_any(phone_number) public.gin__int_ops'))
             v(idx, tbl, expr) LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace
                         WHERE n.nspname = nsp AND i.relname = r.idx AND i.relkind IN ('i', 'I')
-                          AND pg_get_indexdef(i.oid) LIKE '%convo_fold%') THEN
+                          AND pg_get_indexdef(i.oid)
+                              LIKE '%' || split_part(r.expr, '(', 1) || '(%') THEN
             EXECUTE format('DROP INDEX IF EXISTS %I.%I', nsp, r.idx);
             EXECUTE format('CREATE INDEX %I ON %I.%I USING gin (%s)', r.idx, nsp, r.tbl, r.expr);
         END IF;
