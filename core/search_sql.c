@@ -42,7 +42,9 @@ void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op)
 /* Grams: the partition's rows whose rare 1-2-grams include all of the
  * term's ($5), through the n-gram index of schema 006; exact for terms
  * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
- * beside punctuation). IS TRUE keeps the trigram index out of it. */
+ * beside punctuation). IS TRUE keeps the trigram index out of it, and
+ * convo_one_process() (schema 014) parallel workers, which cost more to
+ * start than the few rows cost to read. */
 void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntables,
                       const char *op)
 {
@@ -51,7 +53,7 @@ void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntable
         n += (size_t)snprintf(buf + n, len - n,
                               "%s SELECT contact_id, created_at, id FROM ONLY %s"
                               "  WHERE public.convo_grams_any(content) OPERATOR(public.@>) $5::int4[]"
-                              "    AND (%s(content, $3)) IS TRUE",
+                              "    AND (%s(content, $3)) IS TRUE AND public.convo_one_process()",
                               i ? " UNION ALL" : "", tables[i], op);
     if (n < len)
         snprintf(buf + n, len - n,
