@@ -31,7 +31,7 @@ static void chat_free(struct chat_state *c)
     free(c->lines);
     free(c->name);
     free(c->phone);
-    free(c->older_cursor);
+    chat_edge_reset(&c->older);
     free(c->newer_cursor);
     text_hl_free(&c->hl);
     ask_close(&c->ask);
@@ -170,7 +170,7 @@ static void chat_prompt_key(struct chat_state *c, const struct view_input *in)
         c->t_key = core_now_ms();
         c->find_left = CHAT_FIND_OLDER_MAX;
         chat_find_from(c, anchor, -1);
-        if (!c->loading && c->find_dir >= 0)
+        if (!c->older.loading && c->find_dir >= 0)
             c->t_key = 0;
         break;
     case PROMPT_ENTER:
@@ -285,7 +285,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
     if (c->relayout || c->laid_cols != COLS)
         chat_layout(c);
     /* Any other move ends a trip to the start. */
-    c->to_top = a == ACT_TOP && !c->end;
+    c->to_top = a == ACT_TOP && !c->older.end;
     if (c->to_top && !c->have_start && !c->start_loading)
         chat_request_start(c);   /* the oldest at once; the rest fills in */
     if (c->to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
@@ -371,7 +371,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
         break;
     }
     /* Nothing more to fetch for that key: the next fetch has its own clock. */
-    if (!c->loading && !c->to_top && c->find_dir >= 0)
+    if (!c->older.loading && !c->to_top && c->find_dir >= 0)
         c->t_key = 0;
     chat_clamp_off(c);
     return req;

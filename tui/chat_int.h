@@ -54,6 +54,16 @@ enum chat_phase {
                           * a find walking pages stopped */
 };
 
+/* One end of the messages held. cursor: core's keyset cursor of the page
+ * beyond it; end: there is none, the conversation's first (or last)
+ * message is held; loading: that page is on its way. No cursor and not
+ * at the end: nothing fetched yet on that side. */
+struct chat_edge {
+    char *cursor;
+    bool end;
+    bool loading;
+};
+
 /* The conversation open (one at a time): the state of its view, made
  * when it opens and freed when it closes (chat.c). */
 struct chat_state {
@@ -79,8 +89,7 @@ struct chat_state {
     struct prompt reply;
     uint64_t send_seq;
     int64_t opened_us;               /* wall clock, for CONVO_STATS */
-    char *older_cursor;
-    bool end, loading;
+    struct chat_edge older;          /* above: fetched as the user scrolls up */
     bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
     double t_key;                    /* the key asking for a many-page answer, 0 none */
@@ -136,6 +145,11 @@ void chat_reset_to_newest(struct chat_state *c);
  * before it in view. */
 void chat_go_to_date(struct chat_state *c, int64_t us);
 void chat_msg_free(struct msg *m);
+/* Nothing is known beyond the edge: its cursor goes, a page on its way
+ * counts no more. */
+void chat_edge_reset(struct chat_edge *e);
+/* Nothing lies beyond the edge. */
+void chat_edge_close(struct chat_edge *e);
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */
 void chat_find_from(struct chat_state *c, long from, int dir);

@@ -53,8 +53,8 @@ void chat_layout(struct chat_state *c)
     chat_layout_free(c);
     c->mv = core_xcalloc(c->n + 1, sizeof *c->mv);
     c->nlines = 0;
-    push_line(c, 0, c->end || c->have_start ? LN_START : LN_MORE, 0, 0);
-    bool gap = c->have_start && !c->end;
+    push_line(c, 0, c->older.end || c->have_start ? LN_START : LN_MORE, 0, 0);
+    bool gap = c->have_start && !c->older.end;
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
     for (size_t i = 0; i < c->n; i++) {
