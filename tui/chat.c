@@ -32,7 +32,7 @@ static void chat_free(struct chat_state *c)
     free(c->name);
     free(c->phone);
     chat_edge_reset(&c->older);
-    free(c->newer_cursor);
+    chat_edge_reset(&c->newer);
     text_hl_free(&c->hl);
     ask_close(&c->ask);
     free(c);
@@ -64,7 +64,7 @@ static struct chat_state *chat_open(const struct core_row *row, const char *term
         chat_request_around(c, row, at_ms);
         return c;
     }
-    c->newer_end = true;
+    chat_edge_close(&c->newer);   /* it opens at the newest */
     chat_request_older(c);
     return c;
 }
@@ -304,7 +304,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
     case ACT_TOP: c->off = chat_max_off(c); break;
     case ACT_BOTTOM:
         c->off = 0;
-        if (!c->newer_end)
+        if (!c->newer.end)
             chat_reset_to_newest(c);
         break;
     case ACT_SEARCH:

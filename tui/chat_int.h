@@ -74,10 +74,11 @@ struct chat_state {
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
     bool newest_loading, newest_again;
-    /* Opened at a search hit: newer messages load below as the user
-     * scrolls down, until the newest. */
-    char *newer_cursor;
-    bool newer_end, newer_loading;
+    /* The ends of the messages held. older: pages load as the user
+     * scrolls up. newer: at the end when the newest message is held;
+     * opened at a search hit or a date, pages load as the user scrolls
+     * down. */
+    struct chat_edge older, newer;
     /* g: the first page of the conversation comes at once; the pages in
      * between follow (the gap) while the view stays at the top. */
     bool have_start, start_loading;
@@ -89,7 +90,6 @@ struct chat_state {
     struct prompt reply;
     uint64_t send_seq;
     int64_t opened_us;               /* wall clock, for CONVO_STATS */
-    struct chat_edge older;          /* above: fetched as the user scrolls up */
     bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
     double t_key;                    /* the key asking for a many-page answer, 0 none */

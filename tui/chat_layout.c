@@ -87,7 +87,7 @@ void chat_layout(struct chat_state *c)
             push_line(c, (uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
-    if (!c->newer_end)
+    if (!c->newer.end)
         push_line(c, 0, LN_NEWER, 0, 0);
     c->laid_cols = COLS;
     c->relayout = false;

@@ -71,17 +71,17 @@ void chat_request_around(struct chat_state *c, const struct core_row *row, doubl
      * (the status bar's clock, the line above). */
     c->older.loading = true;
     c->phase = CHAT_LOADING;   /* nothing below nor above until it comes */
-    c->newer_end = false;
+    c->newer.end = false;   /* until the answer says there is nothing newer */
     c->t_req = at_ms > 0 ? at_ms : core_now_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_newer(struct chat_state *c)
 {
-    if (c->newer_loading || c->newer_end || c->phase == CHAT_LOADING || core_now_ms() < c->retry_at)
+    if (!edge_ready(&c->newer) || c->phase == CHAT_LOADING || core_now_ms() < c->retry_at)
         return;
-    struct request *req = chat_request(c, REQ_NEWER, c->newer_cursor, WORKER_PAGE);
-    c->newer_loading = true;
+    struct request *req = chat_request(c, REQ_NEWER, c->newer.cursor, WORKER_PAGE);
+    c->newer.loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -302,7 +302,7 @@ void chat_find_from(struct chat_state *c, long from, int dir)
     } else if ((dir < 0 && !c->older.end && stop >= 0) || (dir < 0 && !c->older.end && gidx < 0)) {
         chat_find_walk(c, -1);    /* continue when older messages arrive */
         chat_request_older(c);
-    } else if (dir > 0 && !c->newer_end) {
+    } else if (dir > 0 && !c->newer.end) {
         chat_find_walk(c, +1);    /* continue when newer messages arrive */
         request_newer(c);
     } else if (dir < 0 && c->match < 0 && from + 1 < (long)c->n) {
@@ -346,7 +346,7 @@ void chat_changes(struct chat_state *c, const int32_t *ids, size_t n, bool all)
 {
     /* Below a hit the newest messages are not loaded yet: the walk down
      * reaches the new ones. */
-    if (!c->newer_end)
+    if (!c->newer.end)
         return;
     bool mine = all;
     for (size_t i = 0; i < n && !mine; i++)
@@ -427,7 +427,7 @@ static struct view_req send_answer(struct chat_state *c, struct response *r)
 /* A page of newer messages below: what is read stays where it is. */
 static void newer_answer(struct chat_state *c, struct response *r)
 {
-    c->newer_loading = false;
+    c->newer.loading = false;
     if (r->status != CORE_OK) {
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
@@ -439,9 +439,7 @@ static void newer_answer(struct chat_state *c, struct response *r)
     size_t bottom = c->nlines > c->off ? c->nlines - 1 - c->off : 0;
     long before = (long)c->n;
     msgs_merge(c, &r->page, NULL);
-    free(c->newer_cursor);
-    c->newer_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
-    c->newer_end = c->newer_cursor == NULL;
+    edge_follow(&c->newer, &r->page);
     c->relayout = true;
     c->keep_set = true;
     c->keep_line = bottom;
@@ -483,16 +481,14 @@ static void around_answer(struct chat_state *c, struct response *r)
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         /* The plain way: the newest messages, then older ones. */
-        c->newer_end = true;
+        chat_edge_close(&c->newer);
         worker_response_free(r);
         return;
     }
     phase_settle(c);
     int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
     edge_follow(&c->older, &r->page);
-    free(c->newer_cursor);
-    c->newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? core_xstrdup(r->page2.next_cursor) : NULL;
-    c->newer_end = c->newer_cursor == NULL;
+    edge_follow(&c->newer, &r->page2);
     msgs_merge(c, &r->page, NULL);
     msgs_merge(c, &r->page2, NULL);
     c->relayout = true;
@@ -599,7 +595,7 @@ void chat_tick(struct chat_state *c)
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
     if (top < h || c->to_top)
         chat_request_older(c);
-    if (!c->newer_end && c->off < h)
+    if (!c->newer.end && c->off < h)
         request_newer(c);
 }
 
@@ -611,11 +607,10 @@ static void msgs_forget(struct chat_state *c)
         chat_msg_free((struct msg *)c->msgs[i]);
     c->n = 0;
     chat_edge_reset(&c->older);
-    free(c->newer_cursor);
-    c->newer_cursor = NULL;
+    chat_edge_reset(&c->newer);   /* its caller says where the newer edge is */
     c->have_start = false;
     c->phase = CHAT_LOADING;
-    c->newer_loading = c->start_loading = false;
+    c->start_loading = false;
     c->to_top = false;
     c->match = -1;
     c->find_dir = 0;   /* LOADING: nothing walks */
@@ -638,7 +633,7 @@ void chat_go_to_date(struct chat_state *c, int64_t us)
 void chat_reset_to_newest(struct chat_state *c)
 {
     msgs_forget(c);
-    c->newer_end = true;
+    chat_edge_close(&c->newer);
     chat_request_older(c);
 }
 
