@@ -64,6 +64,17 @@ struct chat_edge {
     bool loading;
 };
 
+/* At the newest, live changes to the conversation ask for its newest
+ * page again (chat_changes). */
+struct chat_newest {
+    enum newest_state {
+        NEWEST_IDLE,
+        NEWEST_LOADING,
+        NEWEST_AGAIN,    /* loading, and changed since: once more after it */
+    } state;
+    size_t limit;        /* rows the next one asks for, 0: the usual few */
+};
+
 /* The conversation open (one at a time): the state of its view, made
  * when it opens and freed when it closes (chat.c). */
 struct chat_state {
@@ -73,17 +84,16 @@ struct chat_state {
     enum chat_phase phase;
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
-    bool newest_loading, newest_again;
     /* The ends of the messages held. older: pages load as the user
      * scrolls up. newer: at the end when the newest message is held;
      * opened at a search hit or a date, pages load as the user scrolls
      * down. */
     struct chat_edge older, newer;
+    struct chat_newest newest;
     /* g: the first page of the conversation comes at once; the pages in
      * between follow (the gap) while the view stays at the top. */
     bool have_start, start_loading;
     int64_t start_last_id;           /* the newest message of that page */
-    size_t newest_limit;
     bool keep_set;                   /* after layout: the line at the view's */
     size_t keep_line;                /* bottom, counted from the top */
     size_t news;                     /* messages below the view, unread */

@@ -331,14 +331,13 @@ void chat_find_from(struct chat_state *c, long from, int dir)
 
 static void request_newest(struct chat_state *c)
 {
-    if (c->newest_loading) {
-        c->newest_again = true;   /* one more when this one is back */
+    if (c->newest.state != NEWEST_IDLE) {
+        c->newest.state = NEWEST_AGAIN;   /* one more when this one is back */
         return;
     }
     struct request *req = chat_request(c, REQ_NEWEST, NULL,
-                                       c->newest_limit ? c->newest_limit : NEWEST_ROWS);
-    c->newest_loading = true;
-    c->newest_again = false;
+                                       c->newest.limit ? c->newest.limit : NEWEST_ROWS);
+    c->newest.state = NEWEST_LOADING;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -360,7 +359,9 @@ void chat_changes(struct chat_state *c, const int32_t *ids, size_t n, bool all)
  * and is told how many came. */
 static void newest_answer(struct chat_state *c, struct response *r)
 {
-    c->newest_loading = false;
+    /* A failed one asks no more: the next change asks again. */
+    bool again = c->newest.state == NEWEST_AGAIN;
+    c->newest.state = NEWEST_IDLE;
     if (r->status != CORE_OK) {
         worker_response_free(r);
         return;
@@ -379,9 +380,9 @@ static void newest_answer(struct chat_state *c, struct response *r)
     }
     /* All of them new: there may be more in between. */
     bool gap = added == r->page.count && r->page.count > 0 && r->page.next_cursor;
-    c->newest_limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
+    c->newest.limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
     worker_response_free(r);
-    if (gap || c->newest_again)
+    if (gap || again)
         request_newest(c);
 }
 
