@@ -286,7 +286,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
         chat_layout(c);
     /* Any other move ends a trip to the start. */
     c->to_top = a == ACT_TOP && !c->older.end;
-    if (c->to_top && !c->have_start && !c->start_loading)
+    if (c->to_top && c->start.page == START_NONE)
         chat_request_start(c);   /* the oldest at once; the rest fills in */
     if (c->to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
         c->t_key = core_now_ms();

@@ -75,6 +75,13 @@ struct chat_newest {
     size_t limit;        /* rows the next one asks for, 0: the usual few */
 };
 
+/* g: the conversation's first page, asked for at once; the older pages
+ * then fill the gap between it and the rest. */
+struct chat_start {
+    enum start_page { START_NONE, START_LOADING, START_HELD } page;
+    int64_t last_id;     /* START_HELD: the newest message of that page */
+};
+
 /* The conversation open (one at a time): the state of its view, made
  * when it opens and freed when it closes (chat.c). */
 struct chat_state {
@@ -90,17 +97,14 @@ struct chat_state {
      * down. */
     struct chat_edge older, newer;
     struct chat_newest newest;
-    /* g: the first page of the conversation comes at once; the pages in
-     * between follow (the gap) while the view stays at the top. */
-    bool have_start, start_loading;
-    int64_t start_last_id;           /* the newest message of that page */
+    struct chat_start start;
+    bool to_top;                     /* g: load to the start, stay at the top */
     bool keep_set;                   /* after layout: the line at the view's */
     size_t keep_line;                /* bottom, counted from the top */
     size_t news;                     /* messages below the view, unread */
     struct prompt reply;
     uint64_t send_seq;
     int64_t opened_us;               /* wall clock, for CONVO_STATS */
-    bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
     double t_key;                    /* the key asking for a many-page answer, 0 none */
     double retry_at;                 /* after a failed fetch, not before this */
@@ -136,6 +140,18 @@ static inline int bubble_width(void)
     if (w > COLS - 6)
         w = COLS - 6;
     return w < 8 ? 8 : w;
+}
+
+/* The conversation's first message is held: its start line shows. */
+static inline bool chat_holds_start(const struct chat_state *c)
+{
+    return c->older.end || c->start.page == START_HELD;
+}
+
+/* The first page is held, the pages between it and the rest not yet. */
+static inline bool chat_gap_open(const struct chat_state *c)
+{
+    return c->start.page == START_HELD && !c->older.end;
 }
 
 /* ---- chat_load.c ----------------------------------------------------------- */

@@ -89,7 +89,7 @@ void chat_request_start(struct chat_state *c)
 {
     struct request *req = chat_request(c, REQ_NEWER, NULL, WORKER_PAGE);
     req->from_start = true;
-    c->start_loading = true;
+    c->start.page = START_LOADING;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -452,13 +452,13 @@ static void newer_answer(struct chat_state *c, struct response *r)
 /* g: the oldest messages, ahead of the pages in between. */
 static void start_answer(struct chat_state *c, struct response *r)
 {
-    c->start_loading = false;
     if (r->status != CORE_OK || r->page.count == 0 || c->older.end) {
+        c->start.page = START_NONE;   /* none held: a later g asks again */
         worker_response_free(r);
         return;
     }
-    c->have_start = true;
-    c->start_last_id = r->page.rows[r->page.count - 1].message_id;
+    c->start.page = START_HELD;
+    c->start.last_id = r->page.rows[r->page.count - 1].message_id;
     msgs_merge(c, &r->page, NULL);
     if (!r->page.next_cursor)
         chat_edge_close(&c->older);   /* the whole conversation was in it */
@@ -472,7 +472,7 @@ static void start_answer(struct chat_state *c, struct response *r)
  * between are missing, else -1. */
 static long gap_index(struct chat_state *c)
 {
-    return c->have_start && !c->older.end ? msg_index(c, c->start_last_id) : -1;
+    return chat_gap_open(c) ? msg_index(c, c->start.last_id) : -1;
 }
 
 static void around_answer(struct chat_state *c, struct response *r)
@@ -609,9 +609,8 @@ static void msgs_forget(struct chat_state *c)
     c->n = 0;
     chat_edge_reset(&c->older);
     chat_edge_reset(&c->newer);   /* its caller says where the newer edge is */
-    c->have_start = false;
+    c->start.page = START_NONE;
     c->phase = CHAT_LOADING;
-    c->start_loading = false;
     c->to_top = false;
     c->match = -1;
     c->find_dir = 0;   /* LOADING: nothing walks */
