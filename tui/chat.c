@@ -33,8 +33,8 @@ static void chat_free(struct chat_state *c)
     free(c->phone);
     free(c->real_name);
     free(c->real_phone);
-    free(c->older_cursor);
-    free(c->newer_cursor);
+    chat_edge_reset(&c->older);
+    chat_edge_reset(&c->newer);
     text_hl_free(&c->hl);
     ask_close(&c->ask);
     free(c);
@@ -78,7 +78,7 @@ static struct chat_state *chat_open(const struct core_row *row, const char *term
         chat_request_around(c, row, at_ms);
         return c;
     }
-    c->newer_end = true;
+    chat_edge_close(&c->newer);   /* it opens at the newest */
     chat_request_older(c);
     return c;
 }
@@ -184,7 +184,7 @@ static void chat_prompt_key(struct chat_state *c, const struct view_input *in)
         c->t_key = core_now_ms();
         c->find_left = CHAT_FIND_OLDER_MAX;
         chat_find_from(c, anchor, -1);
-        if (!c->loading && c->find_dir >= 0)
+        if (!c->older.loading && c->find_dir >= 0)
             c->t_key = 0;
         break;
     case PROMPT_ENTER:
@@ -299,8 +299,8 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
     if (c->relayout || c->laid_cols != COLS)
         chat_layout(c);
     /* Any other move ends a trip to the start. */
-    c->to_top = a == ACT_TOP && !c->end;
-    if (c->to_top && !c->have_start && !c->start_loading)
+    c->to_top = a == ACT_TOP && !c->older.end;
+    if (c->to_top && c->start.page == START_NONE)
         chat_request_start(c);   /* the oldest at once; the rest fills in */
     if (c->to_top || a == ACT_FIND_NEXT || a == ACT_FIND_PREV)
         c->t_key = core_now_ms();
@@ -318,7 +318,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
     case ACT_TOP: c->off = chat_max_off(c); break;
     case ACT_BOTTOM:
         c->off = 0;
-        if (!c->newer_end)
+        if (!c->newer.end)
             chat_reset_to_newest(c);
         break;
     case ACT_SEARCH:
@@ -385,7 +385,7 @@ static struct view_req chat_action(struct chat_state *c, enum action a, int coun
         break;
     }
     /* Nothing more to fetch for that key: the next fetch has its own clock. */
-    if (!c->loading && !c->to_top && c->find_dir >= 0)
+    if (!c->older.loading && !c->to_top && c->find_dir >= 0)
         c->t_key = 0;
     chat_clamp_off(c);
     return req;

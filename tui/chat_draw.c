@@ -20,13 +20,13 @@ static void draw_line(struct chat_state *c, int y, const struct line *ln)
     switch (ln->kind) {
     case LN_MORE:
         term_put(y, 2, COLS - 4,
-                 c->loading ? (term_theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
+                 c->older.loading ? (term_theme.utf8 ? "\u2191 loading older messages\u2026" : "^ loading older messages...")
                               : (term_theme.utf8 ? "\u2191 older messages above" : "^ older messages above"),
                  EL_DIM, false);
         return;
     case LN_NEWER:
         term_put(y, 2, COLS - 4,
-                 c->newer_loading ? (term_theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
+                 c->newer.loading ? (term_theme.utf8 ? "\u2193 loading newer messages\u2026" : "v loading newer messages...")
                                     : (term_theme.utf8 ? "\u2193 newer messages below (G: the newest)" : "v newer messages below (G: the newest)"),
                  EL_DIM, false);
         return;
@@ -132,17 +132,17 @@ static void draw_status(struct chat_state *c)
         snprintf(left, sizeof left, " %s messages \u00b7 loading to the oldest\u2026", n);
     else if (c->phase == CHAT_FINDING && !c->prompt.active && c->find_dir < 0)
         snprintf(left, sizeof left, " %s messages \u00b7 finding in older messages\u2026", n);
-    else if (c->n == 0 && c->loading)
+    else if (c->n == 0 && c->older.loading)
         snprintf(left, sizeof left, " loading\u2026");
-    else if (c->n == 0 && c->end && c->newer_end)
+    else if (c->n == 0 && c->older.end && c->newer.end)
         snprintf(left, sizeof left, " no messages yet \u00b7 r writes the first");
-    else if (c->end && !c->newer_end)   /* from the oldest, not to the newest yet */
+    else if (c->older.end && !c->newer.end)   /* from the oldest, not to the newest yet */
         snprintf(left, sizeof left, " %s message%s loaded from the oldest", n,
                  c->n == 1 ? "" : "s");
     else
-        snprintf(left, sizeof left, " %s%s message%s%s", c->end ? "all " : "", n,
-                 c->n == 1 ? "" : "s", c->end ? "" : " loaded \u00b7 older above");
-    if (!c->newer_end) {
+        snprintf(left, sizeof left, " %s%s message%s%s", c->older.end ? "all " : "", n,
+                 c->n == 1 ? "" : "s", c->older.end ? "" : " loaded \u00b7 older above");
+    if (!c->newer.end) {
         size_t len = strlen(left);
         snprintf(left + len, sizeof left - len, " \u00b7 newer below");
     }
@@ -163,7 +163,7 @@ static void draw_status(struct chat_state *c)
         size_t len = strlen(left);
         if (c->match >= 0)
             snprintf(left + len, sizeof left - len, " \u00b7 match %zu of %zu%s", pos, matches,
-                     c->end ? "" : "+");
+                     c->older.end ? "" : "+");
         else
             snprintf(left + len, sizeof left - len, " \u00b7 %zu matches", matches);
     }

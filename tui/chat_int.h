@@ -54,6 +54,34 @@ enum chat_phase {
                           * a find walking pages stopped */
 };
 
+/* One end of the messages held. cursor: core's keyset cursor of the page
+ * beyond it; end: there is none, the conversation's first (or last)
+ * message is held; loading: that page is on its way. No cursor and not
+ * at the end: nothing fetched yet on that side. */
+struct chat_edge {
+    char *cursor;
+    bool end;
+    bool loading;
+};
+
+/* At the newest, live changes to the conversation ask for its newest
+ * page again (chat_changes). */
+struct chat_newest {
+    enum newest_state {
+        NEWEST_IDLE,
+        NEWEST_LOADING,
+        NEWEST_AGAIN,    /* loading, and changed since: once more after it */
+    } state;
+    size_t limit;        /* rows the next one asks for, 0: the usual few */
+};
+
+/* g: the conversation's first page, asked for at once; the older pages
+ * then fill the gap between it and the rest. */
+struct chat_start {
+    enum start_page { START_NONE, START_LOADING, START_HELD } page;
+    int64_t last_id;     /* START_HELD: the newest message of that page */
+};
+
 /* The conversation open (one at a time): the state of its view, made
  * when it opens and freed when it closes (chat.c). */
 struct chat_state {
@@ -64,25 +92,20 @@ struct chat_state {
     enum chat_phase phase;
     const struct core_row **msgs;    /* struct msg, oldest first */
     size_t n;
-    bool newest_loading, newest_again;
-    /* Opened at a search hit: newer messages load below as the user
-     * scrolls down, until the newest. */
-    char *newer_cursor;
-    bool newer_end, newer_loading;
-    /* g: the first page of the conversation comes at once; the pages in
-     * between follow (the gap) while the view stays at the top. */
-    bool have_start, start_loading;
-    int64_t start_last_id;           /* the newest message of that page */
-    size_t newest_limit;
+    /* The ends of the messages held. older: pages load as the user
+     * scrolls up. newer: at the end when the newest message is held;
+     * opened at a search hit or a date, pages load as the user scrolls
+     * down. */
+    struct chat_edge older, newer;
+    struct chat_newest newest;
+    struct chat_start start;
+    bool to_top;                     /* g: load to the start, stay at the top */
     bool keep_set;                   /* after layout: the line at the view's */
     size_t keep_line;                /* bottom, counted from the top */
     size_t news;                     /* messages below the view, unread */
     struct prompt reply;
     uint64_t send_seq;
     int64_t opened_us;               /* wall clock, for CONVO_STATS */
-    char *older_cursor;
-    bool end, loading;
-    bool to_top;                     /* g: load to the start, stay at the top */
     double t_req, latency_ms;
     double t_key;                    /* the key asking for a many-page answer, 0 none */
     double retry_at;                 /* after a failed fetch, not before this */
@@ -121,6 +144,18 @@ static inline int bubble_width(void)
     return w < 8 ? 8 : w;
 }
 
+/* The conversation's first message is held: its start line shows. */
+static inline bool chat_holds_start(const struct chat_state *c)
+{
+    return c->older.end || c->start.page == START_HELD;
+}
+
+/* The first page is held, the pages between it and the rest not yet. */
+static inline bool chat_gap_open(const struct chat_state *c)
+{
+    return c->start.page == START_HELD && !c->older.end;
+}
+
 /* ---- chat_load.c ----------------------------------------------------------- */
 
 /* A request of this conversation (its contact, its generation); cursor is
@@ -138,6 +173,11 @@ void chat_reset_to_newest(struct chat_state *c);
  * before it in view. */
 void chat_go_to_date(struct chat_state *c, int64_t us);
 void chat_msg_free(struct msg *m);
+/* Nothing is known beyond the edge: its cursor goes, a page on its way
+ * counts no more. */
+void chat_edge_reset(struct chat_edge *e);
+/* Nothing lies beyond the edge. */
+void chat_edge_close(struct chat_edge *e);
 /* Find a match from message `from` in direction dir (-1 older, +1 newer),
  * including `from` itself. */
 void chat_find_from(struct chat_state *c, long from, int dir);

@@ -53,8 +53,8 @@ void chat_layout(struct chat_state *c)
     chat_layout_free(c);
     c->mv = core_xcalloc(c->n + 1, sizeof *c->mv);
     c->nlines = 0;
-    push_line(c, 0, c->end || c->have_start ? LN_START : LN_MORE, 0, 0);
-    bool gap = c->have_start && !c->end;
+    push_line(c, 0, chat_holds_start(c) ? LN_START : LN_MORE, 0, 0);
+    bool gap = chat_gap_open(c);
     int bw = bubble_width();
     size_t *wrap = NULL, nwrap = 0, wcap = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -81,11 +81,11 @@ void chat_layout(struct chat_state *c)
         if (strlen(m->content) > (size_t)CHAT_MAX_COLS &&
             text_cells_width(&v->cells, 0, v->cells.n) >= CHAT_MAX_COLS - 1)
             push_line(c, (uint32_t)i, LN_CUT, 0, 0);
-        if (gap && m->message_id == c->start_last_id && !((const struct msg *)m)->sending)
+        if (gap && m->message_id == c->start.last_id && !((const struct msg *)m)->sending)
             push_line(c, (uint32_t)i, LN_GAP, 0, 0);
     }
     free(wrap);
-    if (!c->newer_end)
+    if (!c->newer.end)
         push_line(c, 0, LN_NEWER, 0, 0);
     c->laid_cols = COLS;
     c->relayout = false;

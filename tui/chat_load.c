@@ -33,25 +33,55 @@ struct request *chat_request(struct chat_state *c, enum req_kind kind, const cha
     return req;
 }
 
+void chat_edge_reset(struct chat_edge *e)
+{
+    free(e->cursor);
+    *e = (struct chat_edge){0};
+}
+
+void chat_edge_close(struct chat_edge *e)
+{
+    free(e->cursor);
+    e->cursor = NULL;
+    e->end = true;
+}
+
+/* The next page beyond the edge may be asked for. */
+static bool edge_ready(const struct chat_edge *e)
+{
+    return !e->loading && !e->end;
+}
+
+/* The edge moves past page p: to the page beyond it, or to the end when p
+ * was the last one (no cursor, or no rows). */
+static void edge_follow(struct chat_edge *e, const struct core_page *p)
+{
+    free(e->cursor);
+    e->cursor = p->next_cursor && p->count > 0 ? core_xstrdup(p->next_cursor) : NULL;
+    e->end = e->cursor == NULL;
+}
+
 /* at_ms: when the key asking for it was read. */
 void chat_request_around(struct chat_state *c, const struct core_row *row, double at_ms)
 {
     struct request *req = chat_request(c, REQ_AROUND, NULL, WORKER_PAGE);
     req->at_us = row->created_at_us;
     req->message_id = row->message_id;
-    c->loading = true;
+    /* One answer for both sides: the older edge's loading stands for it
+     * (the status bar's clock, the line above). */
+    c->older.loading = true;
     c->phase = CHAT_LOADING;   /* nothing below nor above until it comes */
-    c->newer_end = false;
+    c->newer.end = false;   /* until the answer says there is nothing newer */
     c->t_req = at_ms > 0 ? at_ms : core_now_ms();
     worker_submit(WORKER_CHAT, req);
 }
 
 static void request_newer(struct chat_state *c)
 {
-    if (c->newer_loading || c->newer_end || c->phase == CHAT_LOADING || core_now_ms() < c->retry_at)
+    if (!edge_ready(&c->newer) || c->phase == CHAT_LOADING || core_now_ms() < c->retry_at)
         return;
-    struct request *req = chat_request(c, REQ_NEWER, c->newer_cursor, WORKER_PAGE);
-    c->newer_loading = true;
+    struct request *req = chat_request(c, REQ_NEWER, c->newer.cursor, WORKER_PAGE);
+    c->newer.loading = true;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -59,18 +89,18 @@ void chat_request_start(struct chat_state *c)
 {
     struct request *req = chat_request(c, REQ_NEWER, NULL, WORKER_PAGE);
     req->from_start = true;
-    c->start_loading = true;
+    c->start.page = START_LOADING;
     worker_submit(WORKER_CHAT, req);
 }
 
 void chat_request_older(struct chat_state *c)
 {
-    if (c->loading || c->end || core_now_ms() < c->retry_at)
+    if (!edge_ready(&c->older) || core_now_ms() < c->retry_at)
         return;
     /* Few large pages to the start: each page arriving lays out again. */
-    struct request *req = chat_request(c, REQ_MESSAGES, c->older_cursor,
+    struct request *req = chat_request(c, REQ_MESSAGES, c->older.cursor,
                                        c->to_top ? TOP_PAGE_ROWS : WORKER_PAGE);
-    c->loading = true;
+    c->older.loading = true;
     /* A trip to the start or a find over many pages is one answer: its
      * clock runs from the key that asked for it. */
     c->t_req = c->t_key > 0 ? c->t_key : core_now_ms();
@@ -262,17 +292,17 @@ void chat_find_from(struct chat_state *c, long from, int dir)
             return;
         }
     }
-    if (dir < 0 && !c->end && c->find_left == 0) {
+    if (dir < 0 && !c->older.end && c->find_left == 0) {
         /* No older match is known to exist: loading the whole history to
          * find out would take long, so the user chooses to go on. */
         char n[32];
         chat_find_walk(c, 0);
         fmt_count(n, sizeof n, (long long)c->n);
         status_note("no match in the last %s messages; n again searches further", n);
-    } else if ((dir < 0 && !c->end && stop >= 0) || (dir < 0 && !c->end && gidx < 0)) {
+    } else if ((dir < 0 && !c->older.end && stop >= 0) || (dir < 0 && !c->older.end && gidx < 0)) {
         chat_find_walk(c, -1);    /* continue when older messages arrive */
         chat_request_older(c);
-    } else if (dir > 0 && !c->newer_end) {
+    } else if (dir > 0 && !c->newer.end) {
         chat_find_walk(c, +1);    /* continue when newer messages arrive */
         request_newer(c);
     } else if (dir < 0 && c->match < 0 && from + 1 < (long)c->n) {
@@ -292,7 +322,7 @@ void chat_find_from(struct chat_state *c, long from, int dir)
                                 : "search wrapped to the oldest match");
             return;
         }
-        if (!any && c->end)
+        if (!any && c->older.end)
             status_note("no match");
         else
             status_note("no %s match", dir < 0 ? "older" : "newer");
@@ -301,14 +331,13 @@ void chat_find_from(struct chat_state *c, long from, int dir)
 
 static void request_newest(struct chat_state *c)
 {
-    if (c->newest_loading) {
-        c->newest_again = true;   /* one more when this one is back */
+    if (c->newest.state != NEWEST_IDLE) {
+        c->newest.state = NEWEST_AGAIN;   /* one more when this one is back */
         return;
     }
     struct request *req = chat_request(c, REQ_NEWEST, NULL,
-                                       c->newest_limit ? c->newest_limit : NEWEST_ROWS);
-    c->newest_loading = true;
-    c->newest_again = false;
+                                       c->newest.limit ? c->newest.limit : NEWEST_ROWS);
+    c->newest.state = NEWEST_LOADING;
     worker_submit(WORKER_CHAT, req);
 }
 
@@ -316,7 +345,7 @@ void chat_changes(struct chat_state *c, const int32_t *ids, size_t n, bool all)
 {
     /* Below a hit the newest messages are not loaded yet: the walk down
      * reaches the new ones. */
-    if (!c->newer_end)
+    if (!c->newer.end)
         return;
     bool mine = all;
     for (size_t i = 0; i < n && !mine; i++)
@@ -330,7 +359,9 @@ void chat_changes(struct chat_state *c, const int32_t *ids, size_t n, bool all)
  * and is told how many came. */
 static void newest_answer(struct chat_state *c, struct response *r)
 {
-    c->newest_loading = false;
+    /* A failed one asks no more: the next change asks again. */
+    bool again = c->newest.state == NEWEST_AGAIN;
+    c->newest.state = NEWEST_IDLE;
     if (r->status != CORE_OK) {
         worker_response_free(r);
         return;
@@ -349,9 +380,9 @@ static void newest_answer(struct chat_state *c, struct response *r)
     }
     /* All of them new: there may be more in between. */
     bool gap = added == r->page.count && r->page.count > 0 && r->page.next_cursor;
-    c->newest_limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
+    c->newest.limit = gap ? TOP_PAGE_ROWS : NEWEST_ROWS;
     worker_response_free(r);
-    if (gap || c->newest_again)
+    if (gap || again)
         request_newest(c);
 }
 
@@ -397,7 +428,7 @@ static struct view_req send_answer(struct chat_state *c, struct response *r)
 /* A page of newer messages below: what is read stays where it is. */
 static void newer_answer(struct chat_state *c, struct response *r)
 {
-    c->newer_loading = false;
+    c->newer.loading = false;
     if (r->status != CORE_OK) {
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
@@ -409,9 +440,7 @@ static void newer_answer(struct chat_state *c, struct response *r)
     size_t bottom = c->nlines > c->off ? c->nlines - 1 - c->off : 0;
     long before = (long)c->n;
     msgs_merge(c, &r->page, NULL);
-    free(c->newer_cursor);
-    c->newer_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
-    c->newer_end = c->newer_cursor == NULL;
+    edge_follow(&c->newer, &r->page);
     c->relayout = true;
     c->keep_set = true;
     c->keep_line = bottom;
@@ -423,20 +452,16 @@ static void newer_answer(struct chat_state *c, struct response *r)
 /* g: the oldest messages, ahead of the pages in between. */
 static void start_answer(struct chat_state *c, struct response *r)
 {
-    c->start_loading = false;
-    if (r->status != CORE_OK || r->page.count == 0 || c->end) {
+    if (r->status != CORE_OK || r->page.count == 0 || c->older.end) {
+        c->start.page = START_NONE;   /* none held: a later g asks again */
         worker_response_free(r);
         return;
     }
-    c->have_start = true;
-    c->start_last_id = r->page.rows[r->page.count - 1].message_id;
+    c->start.page = START_HELD;
+    c->start.last_id = r->page.rows[r->page.count - 1].message_id;
     msgs_merge(c, &r->page, NULL);
-    if (!r->page.next_cursor) {
-        /* The whole conversation was in it. */
-        c->end = true;
-        free(c->older_cursor);
-        c->older_cursor = NULL;
-    }
+    if (!r->page.next_cursor)
+        chat_edge_close(&c->older);   /* the whole conversation was in it */
     c->relayout = true;
     if (c->t_key > 0)
         c->latency_ms = core_now_ms() - c->t_key;
@@ -447,28 +472,24 @@ static void start_answer(struct chat_state *c, struct response *r)
  * between are missing, else -1. */
 static long gap_index(struct chat_state *c)
 {
-    return c->have_start && !c->end ? msg_index(c, c->start_last_id) : -1;
+    return chat_gap_open(c) ? msg_index(c, c->start.last_id) : -1;
 }
 
 static void around_answer(struct chat_state *c, struct response *r)
 {
-    c->loading = false;
+    c->older.loading = false;
     if (r->status != CORE_OK) {
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         /* The plain way: the newest messages, then older ones. */
-        c->newer_end = true;
+        chat_edge_close(&c->newer);
         worker_response_free(r);
         return;
     }
     phase_settle(c);
     int64_t anchor = r->page.count ? r->page.rows[0].message_id : 0;
-    free(c->older_cursor);
-    c->older_cursor = r->page.next_cursor && r->page.count > 0 ? core_xstrdup(r->page.next_cursor) : NULL;
-    c->end = c->older_cursor == NULL;
-    free(c->newer_cursor);
-    c->newer_cursor = r->page2.next_cursor && r->page2.count > 0 ? core_xstrdup(r->page2.next_cursor) : NULL;
-    c->newer_end = c->newer_cursor == NULL;
+    edge_follow(&c->older, &r->page);
+    edge_follow(&c->newer, &r->page2);
     msgs_merge(c, &r->page, NULL);
     msgs_merge(c, &r->page2, NULL);
     c->relayout = true;
@@ -485,57 +506,41 @@ static void around_answer(struct chat_state *c, struct response *r)
     c->latency_ms = core_now_ms() - c->t_req;
 }
 
-struct view_req chat_answer(struct chat_state *c, struct response *r)
+/* Filling the gap below a reader of the first messages: the lines above
+ * the view do not change, so keep those. True when page p met the first
+ * page: then all is there. */
+static bool gap_fill(struct chat_state *c, const struct core_page *p, long gidx)
 {
-    struct view_req none = {0};
-    if (r->req == REQ_NEWEST) {
-        newest_answer(c, r);
-        return none;
+    if (c->relayout || c->laid_cols != COLS)
+        chat_layout(c);
+    if (!c->to_top && chat_bottom_msg(c) <= gidx) {
+        c->keep_set = true;
+        c->keep_line = c->nlines > c->off ? c->nlines - 1 - c->off : 0;
     }
-    if (r->req == REQ_SEND)
-        return send_answer(c, r);
-    if (r->req == REQ_NEWER && r->from_start) {
-        start_answer(c, r);
-        return none;
-    }
-    if (r->req == REQ_NEWER) {
-        newer_answer(c, r);
-        return none;
-    }
-    if (r->req == REQ_AROUND) {
-        around_answer(c, r);
-        return none;
-    }
-    c->loading = false;
+    return p->count > 0 && msg_known(c, &p->rows[p->count - 1]);
+}
+
+/* A page of older messages above, or the first page of the newest. */
+static void older_answer(struct chat_state *c, struct response *r)
+{
+    c->older.loading = false;
     if (r->status != CORE_OK) {
         c->retry_at = core_now_ms() + 2000.0;
         status_error("%s", r->err);
         worker_response_free(r);
-        return none;
+        return;
     }
     struct core_page *p = &r->page;
     double t_req = c->t_req;
     bool first = c->phase == CHAT_LOADING;
     if (first)
         phase_settle(c);
-    free(c->older_cursor);
-    c->older_cursor = p->next_cursor && p->count > 0 ? core_xstrdup(p->next_cursor) : NULL;
+    /* The gap is measured with the edge where it was. */
     long gidx = gap_index(c);
-    if (gidx >= 0) {
-        if (c->relayout || c->laid_cols != COLS)
-            chat_layout(c);
-        /* Filling the gap below a reader of the first messages: the
-         * lines above the view do not change, so keep those. */
-        if (!c->to_top && chat_bottom_msg(c) <= gidx) {
-            c->keep_set = true;
-            c->keep_line = c->nlines > c->off ? c->nlines - 1 - c->off : 0;
-        }
-        if (p->count > 0 && msg_known(c, &p->rows[p->count - 1])) {
-            free(c->older_cursor);   /* met the first page: all there */
-            c->older_cursor = NULL;
-        }
-    }
-    c->end = c->older_cursor == NULL;
+    if (gidx >= 0 && gap_fill(c, p, gidx))
+        chat_edge_close(&c->older);
+    else
+        edge_follow(&c->older, p);
     /* Older rows go in front; the view counts lines from the bottom, so
      * what is being read stays put. */
     long before = (long)c->n;
@@ -552,9 +557,26 @@ struct view_req chat_answer(struct chat_state *c, struct response *r)
         chat_find_from(c, from, -1);
     }
     /* The clock stops at the last page of the answer the key asked for. */
-    if (!c->loading && !(c->to_top && !c->end)) {
+    if (!c->older.loading && !(c->to_top && !c->older.end)) {
         c->latency_ms = core_now_ms() - t_req;
         c->t_key = 0;
+    }
+}
+
+struct view_req chat_answer(struct chat_state *c, struct response *r)
+{
+    struct view_req none = {0};
+    switch (r->req) {
+    case REQ_NEWEST: newest_answer(c, r); break;
+    case REQ_SEND: return send_answer(c, r);
+    case REQ_NEWER:
+        if (r->from_start)
+            start_answer(c, r);
+        else
+            newer_answer(c, r);
+        break;
+    case REQ_AROUND: around_answer(c, r); break;
+    default: older_answer(c, r); break;
     }
     return none;
 }
@@ -565,7 +587,7 @@ void chat_tick(struct chat_state *c)
         chat_layout(c);
     if (c->to_top) {
         c->off = chat_max_off(c);
-        if (c->end)
+        if (c->older.end)
             c->to_top = false;
     }
     chat_clamp_off(c);
@@ -574,7 +596,7 @@ void chat_tick(struct chat_state *c)
     size_t top = bottom + 1 > h ? bottom + 1 - h : 0;
     if (top < h || c->to_top)
         chat_request_older(c);
-    if (!c->newer_end && c->off < h)
+    if (!c->newer.end && c->off < h)
         request_newer(c);
 }
 
@@ -585,12 +607,10 @@ static void msgs_forget(struct chat_state *c)
     for (size_t i = 0; i < c->n; i++)
         chat_msg_free((struct msg *)c->msgs[i]);
     c->n = 0;
-    free(c->older_cursor);
-    free(c->newer_cursor);
-    c->older_cursor = c->newer_cursor = NULL;
-    c->end = c->have_start = false;
+    chat_edge_reset(&c->older);
+    chat_edge_reset(&c->newer);   /* its caller says where the newer edge is */
+    c->start.page = START_NONE;
     c->phase = CHAT_LOADING;
-    c->loading = c->newer_loading = c->start_loading = false;
     c->to_top = false;
     c->match = -1;
     c->find_dir = 0;   /* LOADING: nothing walks */
@@ -613,13 +633,13 @@ void chat_go_to_date(struct chat_state *c, int64_t us)
 void chat_reset_to_newest(struct chat_state *c)
 {
     msgs_forget(c);
-    c->newer_end = true;
+    chat_edge_close(&c->newer);
     chat_request_older(c);
 }
 
 bool chat_busy(struct chat_state *c, double *since)
 {
-    if (!c->loading)
+    if (!c->older.loading)
         return false;
     *since = c->t_req;
     return true;
