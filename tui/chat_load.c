@@ -609,6 +609,9 @@ static void msgs_forget(struct chat_state *c)
     c->n = 0;
     chat_edge_reset(&c->older);
     chat_edge_reset(&c->newer);   /* its caller says where the newer edge is */
+    /* A newest page on its way belongs to the old generation: its answer
+     * is dropped, so nothing is loading any more. */
+    c->newest.state = NEWEST_IDLE;
     c->start.page = START_NONE;
     c->phase = CHAT_LOADING;
     c->to_top = false;
