@@ -53,12 +53,14 @@ def load(kind):
     for f in sorted(glob.glob(f"{work}/{kind}.*")):
         for line in open(f):
             r = json.loads(line)
-            out.setdefault(r["case"], []).append((r["p50_ms"], r["p99_ms"]))
+            # The writers add contacts: the last page's number moves.
+            case = "last page" if "(last)" in r["case"] else r["case"]
+            out.setdefault(case, []).append((r["p50_ms"], r["p99_ms"]))
     return out
 quiet, busy = load("quiet"), load("busy")
 print("\n| recent page | p50 no writers | p50 writing | p99 no writers | p99 writing | goal |")
 print("| --- | --- | --- | --- | --- | --- |")
-for case in quiet:
+for case in (c for c in quiet if c in busy):
     q50 = statistics.median(x[0] for x in quiet[case]); b50 = statistics.median(x[0] for x in busy[case])
     q99 = max(x[1] for x in quiet[case]); b99 = max(x[1] for x in busy[case])
     print(f"| {case} | {q50:.2f} ms | {b50:.2f} ms | {q99:.2f} ms | {b99:.2f} ms | p99 <= 2 ms |")
