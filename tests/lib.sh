@@ -44,6 +44,17 @@ stale_copies() {
        where (c.last_message_direction, c.last_message_content) is distinct from (m.direction, m.content)"
 }
 
+# pointers_exact WHAT: every pointer is its contact's latest message and
+# every copy the pointed message's, or the test fails naming WHAT.
+pointers_exact() {
+    local wrong
+    wrong=$(stale_pointers)
+    [ "$wrong" = 0 ] || fail "$1: $wrong contacts point elsewhere than their latest message"
+    wrong=$(stale_copies)
+    [ "$wrong" = 0 ] || fail "$1: $wrong contacts' copy is not their pointed message"
+    pass "$1"
+}
+
 # stale_pointers: how many contacts' last-message pointer is not, by brute
 # force, their latest message (greatest created_at, then greatest id).
 stale_pointers() {

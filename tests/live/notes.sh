@@ -14,21 +14,13 @@ q "select public.convo_month_partition(date '2026-01-01'), public.convo_month_pa
    insert into contacts (phone_number, name)
    select '+1555500' || lpad(g::text, 4, '0'), 'Notes ' || g from generate_series(1, 4) g" >/dev/null
 
-check() {
-    local wrong
-    wrong=$(stale_pointers)
-    [ "$wrong" = 0 ] || fail "$1: $wrong contacts point elsewhere than their latest message"
-    wrong=$(stale_copies)
-    [ "$wrong" = 0 ] || fail "$1: $wrong contacts' copy is not their pointed message"
-    pass "$1"
-}
 # copy_is C DIRECTION CONTENT WHAT: contact C's copy is exactly that.
 copy_is() {
     [ "$(q "select (last_message_direction, last_message_content) = ('$2', $3)
             from contacts where id = $1")" = t ] \
         || fail "$4: contact $1's copy is $(q "select last_message_direction || ' ' || last_message_content
                                             from contacts where id = $1"), not $2 $3"
-    check "$4"
+    pointers_exact "$4"
 }
 # Text that a hand-made note would break: quotes, commas, backslashes,
 # braces, parentheses, a newline, a tab and the separator of two notes.
@@ -97,7 +89,7 @@ q "begin;
    update messages set content = content || $NASTY where content in ($NASTY, $NASTY2)
       and created_at > now() - interval '1 minute';
    commit" >/dev/null
-check "such content over two contacts, inserted and edited"
+pointers_exact "such content over two contacts, inserted and edited"
 
 # Past 64 kB the notes move to the temporary table; the later note still
 # wins whether it is in the table or still in the setting.
@@ -171,7 +163,7 @@ sess_send b "merge into messages m using (values (3, 'm3')) v(c, body) on m.cont
              when matched then update set created_at = now() + interval '1 day', content = 'm3 moved back'"
 sess_wait a; sess_wait b
 [ "$(sess_outcome a)$(sess_outcome b)" = okok ] || fail "the writes after 015 failed: $(sess_outcome a) $(sess_outcome b)"
-check "a transaction under way while 015 is applied, and a session holding the old table"
+pointers_exact "a transaction under way while 015 is applied, and a session holding the old table"
 copy_is 1 out "'new note'" "its edit noted the new way after its insert noted the old way"
 copy_is 3 in "'m3 moved back'" "the move noted in the new table by the session that had the old one"
 for k in a b; do

@@ -38,14 +38,6 @@ SQL
     fail "the holding session did not start"
 }
 
-check() {
-    local wrong
-    wrong=$(stale_pointers)
-    [ "$wrong" = 0 ] || fail "$1: $wrong contacts point elsewhere than their latest message"
-    wrong=$(stale_copies)
-    [ "$wrong" = 0 ] || fail "$1: $wrong contacts' copy is not their pointed message"
-    pass "$1"
-}
 
 # Two sessions delete a contact's two newest messages at the same time.
 reset_contact 1
@@ -53,7 +45,7 @@ m1=$(id_of 1 m1) m2=$(id_of 1 m2)
 hold "delete from messages where id = $m1"
 q "delete from messages where id = $m2" >/dev/null
 wait
-check "two concurrent deletes of the two newest messages"
+pointers_exact "two concurrent deletes of the two newest messages"
 [ "$(q "select m.content from contacts c join messages m on m.id = c.last_message_id where c.id = 1")" = m3 ] \
     || fail "the pointer is not on the third message"
 
@@ -62,7 +54,7 @@ m1=$(id_of 1 m1) m2=$(id_of 1 m2)
 hold "delete from messages where id = $m2"
 q "delete from messages where id = $m1" >/dev/null
 wait
-check "two concurrent deletes, the other order"
+pointers_exact "two concurrent deletes, the other order"
 
 # The latest is deleted while another session inserts an older message
 # (between the first and the second), both ways round.
@@ -72,7 +64,7 @@ hold "delete from messages where id = $m1"
 q "insert into messages (contact_id, direction, content, created_at)
    values (2, 'out', 'older', now() - interval '90 minutes')" >/dev/null
 wait
-check "a delete of the latest while an older message is inserted"
+pointers_exact "a delete of the latest while an older message is inserted"
 [ "$(q "select m.content from contacts c join messages m on m.id = c.last_message_id where c.id = 2")" = older ] \
     || fail "the pointer is not on the message inserted meanwhile"
 
@@ -82,20 +74,20 @@ hold "insert into messages (contact_id, direction, content, created_at)
       values (2, 'out', 'older', now() - interval '90 minutes')"
 q "delete from messages where id = $m1" >/dev/null
 wait
-check "an older insert while the latest is deleted"
+pointers_exact "an older insert while the latest is deleted"
 
 # Moves by UPDATE: the latest to an older time, to another contact, and a
 # message to a newer time; several rows in one statement.
 reset_contact 3
 reset_contact 4
 q "update messages set created_at = now() - interval '1 day' where contact_id = 3 and content = 'm1'" >/dev/null
-check "the latest moved to an older time"
+pointers_exact "the latest moved to an older time"
 q "update messages set contact_id = 4 where contact_id = 3 and content = 'm2'" >/dev/null
-check "the latest moved to another contact"
+pointers_exact "the latest moved to another contact"
 q "update messages set created_at = now() where contact_id = 4 and content = 'm4'" >/dev/null
-check "an old message moved to the newest time"
+pointers_exact "an old message moved to the newest time"
 q "update messages set created_at = created_at - interval '7 days' where contact_id in (3, 4)" >/dev/null
-check "a multi-row update over two contacts"
+pointers_exact "a multi-row update over two contacts"
 
 # A move of the latest to an older time while another session deletes the
 # message that would take its place.
@@ -104,47 +96,47 @@ m1=$(id_of 5 m1) m2=$(id_of 5 m2)
 hold "update messages set created_at = now() - interval '10 hours' where id = $m1"
 q "delete from messages where id = $m2" >/dev/null
 wait
-check "a move of the latest racing a delete of the next one"
+pointers_exact "a move of the latest racing a delete of the next one"
 
 # Edits: the copy on the contact (direction and content) follows an edit
 # of the pointed message, ignores one of an older message, and an edit
 # racing the insert of a newer message leaves the newer one's copy.
 reset_contact 6
 q "update messages set content = 'm1 edited' where contact_id = 6 and content = 'm1'" >/dev/null
-check "an edit of the latest message's content"
+pointers_exact "an edit of the latest message's content"
 [ "$(q "select last_message_content from contacts where id = 6")" = "m1 edited" ] \
     || fail "the copy is not the edited content"
 q "update messages set content = 'm3 edited', direction = 'out' where contact_id = 6 and content = 'm3'" >/dev/null
-check "an edit of an older message"
+pointers_exact "an edit of an older message"
 q "update messages set direction = 'out' where contact_id = 6 and content = 'm1 edited'" >/dev/null
-check "a direction edit of the latest message"
+pointers_exact "a direction edit of the latest message"
 m1=$(id_of 6 "m1 edited")
 hold "update messages set content = 'm1 again' where id = $m1"
 q "insert into messages (contact_id, direction, content, created_at)
    values (6, 'in', 'newer', now())" >/dev/null
 wait
-check "an edit of the latest racing the insert of a newer message"
+pointers_exact "an edit of the latest racing the insert of a newer message"
 q "begin; update messages set content = 'two edits' where id = $m1;
    insert into messages (contact_id, direction, content, created_at)
    values (6, 'out', 'newest', now() + interval '1 minute');
    update messages set content = 'newest edited' where contact_id = 6 and content = 'newest'; commit" >/dev/null
-check "edits and an insert in one transaction"
+pointers_exact "edits and an insert in one transaction"
 [ "$(q "select last_message_direction || ' ' || last_message_content from contacts where id = 6")" = "out newest edited" ] \
     || fail "the copy is not the newest message as edited"
 
 # Multi-row statements over several contacts.
 q "insert into messages (contact_id, direction, content, created_at)
    select 1 + g % 10, 'in', 'bulk ' || g, now() - g * interval '1 minute' from generate_series(1, 500) g" >/dev/null
-check "a 500-row insert over ten contacts"
+pointers_exact "a 500-row insert over ten contacts"
 q "delete from messages where content like 'bulk %' and created_at > now() - interval '200 minutes'" >/dev/null
-check "a multi-row delete of the newest messages of ten contacts"
+pointers_exact "a multi-row delete of the newest messages of ten contacts"
 
 # TRUNCATE empties every pointer; an older message afterwards is the latest.
 q "truncate messages" >/dev/null
-check "after TRUNCATE"
+pointers_exact "after TRUNCATE"
 q "insert into messages (contact_id, direction, content, created_at)
    values (6, 'in', 'after truncate', '2001-01-01')" >/dev/null
-check "an older insert after TRUNCATE"
+pointers_exact "an older insert after TRUNCATE"
 [ "$(q "select count(*) from contacts where last_message_id is not null")" = 1 ] \
     || fail "TRUNCATE left pointers behind"
 
@@ -193,4 +185,4 @@ end \$\$;
 SQL
 done
 wait
-check "six random writers on three hot contacts for ${STRESS_S} s"
+pointers_exact "six random writers on three hot contacts for ${STRESS_S} s"
