@@ -3,8 +3,9 @@
 # the pointer notes (schema 015): of two notes of the same message in one
 # transaction the later wins (an insert then an edit, across savepoints
 # rolled back and released, past the 64 kB spill to the temporary table,
-# around a MERGE move), content of any text round-trips through a note, and
-# a transaction under way while 015 is applied commits exactly.
+# around a MERGE move), content of any text round-trips through a note, a
+# one-row INSERT commits through the one-note path, and a transaction under
+# way while 015 is applied commits exactly.
 source "$1"
 source "$(dirname "$0")/sessions.sh"
 
@@ -126,6 +127,24 @@ q "begin;
    commit" >/dev/null
 copy_is 3 out "'edited after the move'" "an edit after a MERGE move in the same transaction"
 copy_is 2 in "'moved'" "the moved message's copy"
+
+# A one-row INSERT's commit takes the one-note path: no array of notes is
+# taken apart (auto_explain sends back the plan of every statement the
+# triggers run). Two contacts in one statement do take it, or the check
+# could not fail.
+commit_plans() {
+    PGOPTIONS="-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0
+               -c auto_explain.log_level=notice -c auto_explain.log_nested_statements=on" \
+        psql -X -q -v ON_ERROR_STOP=1 -c "$1" 2>&1 >/dev/null
+}
+one=$(commit_plans "insert into messages (contact_id, direction, content, created_at)
+                    values (1, 'in', 'one note', '2026-02-20 00:00+00')")
+printf '%s\n' "$one" | grep -q 'UPDATE contacts' || fail "no UPDATE of contacts seen at commit: $one"
+printf '%s\n' "$one" | grep -q 'WITH ORDINALITY' && fail "a one-row INSERT's commit read its notes as an array"
+two=$(commit_plans "insert into messages (contact_id, direction, content, created_at)
+                    values (1, 'in', 'two notes', '2026-02-21 00:00+00'), (2, 'in', 'two notes', '2026-02-21 00:00+00')")
+printf '%s\n' "$two" | grep -q 'WITH ORDINALITY' || fail "two contacts' notes were not read as an array, a weak check"
+pointers_exact "a one-row INSERT commits through the one-note path"
 
 # A transaction under way while 015 is applied: it noted the old way
 # (setting and schema 010's temporary table), and commits with the new
