@@ -163,8 +163,12 @@ row_matches() {
         local start=${content:0:15}
         start=${start%% }
         if [[ "$l" != *"$start"* ]]; then
+            # An excerpt: its first characters, without the blanks that
+            # pad a short one to the column's width.
             [[ "$l" =~ \ (in|out)\ +…(.{10}) ]] || return 1
-            [[ "$content" == *"${BASH_REMATCH[2]}"* ]] || return 1
+            local piece=${BASH_REMATCH[2]}
+            piece=${piece%"${piece##*[! ]}"}
+            [ -n "$piece" ] && [[ "$content" == *"$piece"* ]] || return 1
         fi
     fi
     return 0
