@@ -89,25 +89,6 @@ static enum core_status build_sources(struct core_search *s)
     return CORE_OK;
 }
 
-/* The term's n-grams that the index of schema 006 holds (the server
- * computes them, so they are folded exactly as the index's are); none
- * when every one is too common to be indexed. */
-static enum core_status term_grams(struct core_search *s)
-{
-    struct core_params p = {0};
-    enum core_status st;
-    core_param_text(&p, s->term);
-    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
-    if (!r)
-        return st;
-    const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
-    if (strcmp(v, "{}") != 0 && !(s->grams = strdup(v)))
-        st = CORE_ERR_NOMEM;
-    PQclear(r);
-    return st;
-}
-
 /* What the search makes of its term: its patterns, what indexes it can
  * use, how to compare (LIKE or ILIKE), its n-grams when they may help. */
 static enum core_status search_term(struct core_search *s, const char *term)
@@ -124,7 +105,7 @@ static enum core_status search_term(struct core_search *s, const char *term)
     }
     s->indexable = core_term_indexable(folded);
     s->weak = s->indexable && !core_term_has_word3(folded);
-    bool symbol = core_term_has_symbol(folded);
+    bool grams = core_term_wants_grams(folded);
     free(folded);
     s->force = core_forced_step();
     s->trace = getenv("CONVO_TRACE") != NULL;
@@ -139,8 +120,8 @@ static enum core_status search_term(struct core_search *s, const char *term)
     /* pg_trgm drops punctuation and symbols: `.com` or `e-mail` look up
      * words that are common (`come`, `mail...`) while their n-grams (`.c`,
      * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. */
-    if (!s->indexable || s->weak || symbol) {
-        enum core_status st = term_grams(s);
+    if (grams) {
+        enum core_status st = core_search_grams(s, term);
         if (st != CORE_OK)
             return st;
     }

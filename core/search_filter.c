@@ -28,22 +28,6 @@
 #include "strbuf.h"
 #include "term_pattern.h"
 
-static enum core_status text_grams(struct core_search *s, const char *text)
-{
-    struct core_params p = {0};
-    enum core_status st;
-    core_param_text(&p, text);
-    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
-    if (!r)
-        return st;
-    const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}";
-    if (strcmp(v, "{}") != 0 && !(s->grams = strdup(v)))
-        st = CORE_ERR_NOMEM;
-    PQclear(r);
-    return st;
-}
-
 enum core_status core_search_filter_open(struct core_search *s)
 {
     const struct core_filter *f = &s->filter;
@@ -67,9 +51,8 @@ enum core_status core_search_filter_open(struct core_search *s)
         char *folded = core_unaccent(text); /* as the indexes see it */
         if (!folded)
             return CORE_ERR_NOMEM;
-        if (!core_term_indexable(folded) || !core_term_has_word3(folded) ||
-            core_term_has_symbol(folded))
-            st = text_grams(s, text);
+        if (core_term_wants_grams(folded))
+            st = core_search_grams(s, text);
         free(folded);
     }
     return st;

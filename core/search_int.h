@@ -159,6 +159,12 @@ void core_search_filter_base(const struct core_search *s, struct core_pos below,
  * statement of the filters outside a search (export --search). */
 void core_search_filter_terms(const struct core_filter *f, const char *with_ids,
                               struct core_params *p);
+/* search_sets.c: the n-grams of text that the index of schema 006 holds
+ * (the server computes them, as the index's are), an int4[] literal into
+ * *out, "{}" when every one is too common to be indexed (caller frees). */
+enum core_status core_search_grams_of(struct core_conn *conn, const char *text, char **out);
+/* search_sets.c: the same into s->grams, left NULL for "{}". */
+enum core_status core_search_grams(struct core_search *s, const char *text);
 /* search_sets.c: the ids of the contacts whose name, phone or phone
  * digits hold text, an int4[] literal into *out (caller frees). */
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);

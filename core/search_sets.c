@@ -1,13 +1,40 @@
 /* core/search_sets.c - what every filtered statement takes (search_filter.c,
  * search_words.c, export.c): the parameters $1..$7 of the cursor and the
- * filters, and the set of contacts a text names by name, phone or phone
- * digits. */
+ * filters, the set of contacts a text names by name, phone or phone
+ * digits, and a text's n-grams (search.c too). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "search_int.h"
 #include "search_sql.h"
 #include "term_pattern.h"
+
+enum core_status core_search_grams_of(struct core_conn *conn, const char *text, char **out)
+{
+    struct core_params p = {0};
+    enum core_status st;
+    core_param_text(&p, text);
+    PGresult *r = core_conn_exec(conn, "convo_term_grams", "SELECT public.convo_grams($1)::text",
+                                 &p, &st);
+    if (!r)
+        return st;
+    *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
+    PQclear(r);
+    return *out ? CORE_OK : CORE_ERR_NOMEM;
+}
+
+enum core_status core_search_grams(struct core_search *s, const char *text)
+{
+    char *grams;
+    enum core_status st = core_search_grams_of(s->conn, text, &grams);
+    if (st != CORE_OK)
+        return st;
+    if (strcmp(grams, "{}") == 0)
+        free(grams);
+    else
+        s->grams = grams;
+    return CORE_OK;
+}
 
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out)
 {

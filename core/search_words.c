@@ -34,21 +34,6 @@ static char *array_concat(char *acc, const char *more)
     return out;
 }
 
-/* The n-grams of word that the index of schema 006 holds, "{}" when none. */
-static enum core_status word_grams(struct core_search *s, const char *word, char **out)
-{
-    struct core_params p = {0};
-    enum core_status st;
-    core_param_text(&p, word);
-    PGresult *r = core_conn_exec(s->conn, "convo_term_grams",
-                                 "SELECT public.convo_grams($1)::text", &p, &st);
-    if (!r)
-        return st;
-    *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
-    PQclear(r);
-    return *out ? CORE_OK : CORE_ERR_NOMEM;
-}
-
 /* One word: its patterns, its contacts, whether the trigram index can
  * find it alone, and its n-grams into the search's when it cannot. */
 static enum core_status word_open(struct core_search *s, size_t i)
@@ -74,7 +59,7 @@ static enum core_status word_open(struct core_search *s, size_t i)
         return CORE_OK;
     }
     char *grams;
-    if ((st = word_grams(s, word, &grams)) != CORE_OK)
+    if ((st = core_search_grams_of(s->conn, word, &grams)) != CORE_OK)
         return st;
     bool some = strcmp(grams, "{}") != 0;
     if (some)

@@ -173,6 +173,11 @@ bool core_term_has_symbol(const char *term)
     return false;
 }
 
+bool core_term_wants_grams(const char *term)
+{
+    return !core_term_indexable(term) || !core_term_has_word3(term) || core_term_has_symbol(term);
+}
+
 /* ---- case folding ---------------------------------------------------------- */
 
 static locale_t fold_locale;

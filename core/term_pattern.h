@@ -28,6 +28,10 @@ bool core_term_has_word3(const char *term);
  * (a letter or digit of the locale) nor a space: punctuation or a symbol,
  * which pg_trgm drops and the n-gram index of schema 006 keeps. */
 bool core_term_has_symbol(const char *term);
+/* True when the term's n-grams (schema 006) see what pg_trgm does not: it
+ * has no trigram, only the padded trigrams of short words, or punctuation
+ * and symbols. Asked of the term as the indexes see it (folded). */
+bool core_term_wants_grams(const char *term);
 /* One character lowered as the database's ILIKE lowers it (towlower in
  * C.UTF-8). */
 uint32_t core_fold_char(uint32_t c);
