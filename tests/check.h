@@ -39,6 +39,17 @@ __attribute__((format(printf, 1, 2))) static inline void check_ok(const char *fm
     va_end(ap);
 }
 
+/* Connect admin to the database libpq's environment names; a failure
+ * ends the program. */
+static inline void admin_connect(void)
+{
+    admin = PQconnectdb("");
+    if (PQstatus(admin) != CONNECTION_OK) {
+        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
+        exit(1);
+    }
+}
+
 /* Run q on admin and return its result (the caller clears it); a failure
  * ends the program, naming the statement. */
 static inline PGresult *sql_result(const char *q)

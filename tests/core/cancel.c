@@ -135,11 +135,7 @@ static void test_cancel_reaches_server(struct core_conn *conn)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    admin = PQconnectdb("");
-    if (PQstatus(admin) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
-        return 1;
-    }
+    admin_connect();
     char err[256];
     struct core_conn *conn = core_conn_open(NULL, err, sizeof err);
     if (!conn) {

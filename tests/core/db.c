@@ -510,11 +510,7 @@ int main(void)
     const char *seed_env = getenv("CORE_TEST_SEED");
     unsigned seed = seed_env ? (unsigned)atoi(seed_env) : (unsigned)getpid();
     printf("seed %u (set CORE_TEST_SEED to repeat)\n", seed);
-    admin = PQconnectdb("");
-    if (PQstatus(admin) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
-        return 1;
-    }
+    admin_connect();
     make_data(seed);
     char err[256];
     struct core_conn *conn = core_conn_open(NULL, err, sizeof err);

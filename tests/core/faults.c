@@ -112,7 +112,7 @@ static enum core_status export_rows(struct core_conn *conn, const struct op *op,
 static enum core_status run(struct core_conn *conn, const struct op *op, struct answer *a)
 {
     a->len = 0;
-    say(a, "%s", "");
+    say(a, "%s", ""); /* the text is "" even when nothing follows */
     if (op->kind == OP_EXPORT)
         return export_rows(conn, op, a);
     if (op->kind == OP_COUNT) {
@@ -218,11 +218,7 @@ static void sql_value(const char *q, char *out, size_t len)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    admin = PQconnectdb("");
-    if (PQstatus(admin) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
-        return 1;
-    }
+    admin_connect();
     char v[64], name[64], digits[64];
     sql_value("SELECT contact_id FROM messages GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", v,
               sizeof v);

@@ -64,20 +64,8 @@ oracle() {
        select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
 }
 
-# walk TERM: every page of 5 rows, contact:message.
-walk() {
-    local term=$1 cursor='' out=$work/page got='' n=0
-    while :; do
-        "$query" search -- "$term" --limit 5 ${cursor:+--after "$cursor"} >"$out" 2>"$work/err" \
-            || fail "search '$term' exit $?: $(cat "$work/err")"
-        got+=$(python3 -c 'import json,sys; print("".join("%d:%d " % (r["contact_id"], r["message_id"]) for r in json.load(open(sys.argv[1]))["conversations"]), end="")' "$out")
-        cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"] or "")' "$out")
-        n=$((n + 1))
-        [ -n "$cursor" ] || break
-        [ "$n" -lt 300 ] || fail "search '$term' did not end"
-    done
-    printf '%s' "$got"
-}
+# walk TERM: every page, contact:message (search_walk, tests/lib.sh).
+walk() { search_walk "$query" "$work" "$1"; }
 
 check() { # TERM FILTER_SQL WORD...
     local term=$1 got want

@@ -142,11 +142,7 @@ static void test_send(struct core_conn *c)
 
 int main(void)
 {
-    admin = PQconnectdb("");
-    if (PQstatus(admin) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
-        return 1;
-    }
+    admin_connect();
     sql("INSERT INTO contacts (phone_number, name)"
         " SELECT '+1555400' || lpad(g::text, 4, '0'), 'Live ' || g FROM generate_series(1, 200) g");
     char err[256];

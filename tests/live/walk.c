@@ -304,11 +304,7 @@ static void walk(struct core_conn *conn, const struct walk_term *t, size_t limit
 int main(void)
 {
     setenv("TZ", "UTC", 1); /* the dates of after: and before: */
-    admin = PQconnectdb("");
-    if (PQstatus(admin) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(admin));
-        return 1;
-    }
+    admin_connect();
     char q[1024];
     snprintf(q, sizeof q,
              "INSERT INTO contacts (phone_number, name) SELECT '+1555600' || lpad(g::text, 4, '0'),"
