@@ -20,6 +20,53 @@ match_sql() {
         "$1" "$2" "$2" "$2" "$1" "$2"
 }
 
+# word_sql ALIAS_M ALIAS_C WORD: the SQL of one search word's match: in
+# the message's content, the contact's name or phone, or, for a word of
+# digits and + - ( ) . space, the phone's digits.
+word_sql() {
+    local w=$3 p="'%' || \$\$$3\$\$ || '%'"
+    printf "(%s or %s
+             or %s
+             or (\$\$%s\$\$ ~ '^[0-9+(). -]*[0-9][0-9+(). -]*\$'
+                 and public.convo_digits(%s.phone_number)
+                     like '%%' || regexp_replace(\$\$%s\$\$, '[^0-9]', '', 'g') || '%%'))" \
+        "$(match_sql "$1.content" "$p")" "$(match_sql "$2.name" "$p")" \
+        "$(match_sql "$2.phone_number" "$p")" "$w" "$2" "$w"
+}
+
+# words_where FILTER_SQL WORD...: every word (messages m, contacts c), and
+# the filters.
+words_where() {
+    local sql="($1)" w
+    shift
+    for w in "$@"; do sql+=" and $(word_sql m c "$w")"; done
+    printf '%s' "$sql"
+}
+
+# words_oracle FILTER_SQL WORD...: what a search of the words with those
+# filters lists, by brute force: contact:message of each conversation at
+# its newest message that passes, newest first.
+words_oracle() {
+    q "with a as (select distinct on (m.contact_id) m.contact_id, m.created_at, m.id
+                    from messages m join contacts c on c.id = m.contact_id
+                   where $(words_where "$@")
+                   order by m.contact_id, m.created_at desc, m.id desc)
+       select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
+}
+
+# words_export_ids FILTER_SQL WORD...: the messages `export --search` of
+# the words gives, newest first: those that pass and hold every word, one
+# of them in the content (filters alone: every message that passes).
+words_export_ids() {
+    local filter=$1 any=false w
+    shift
+    for w in "$@"; do any+=" or $(match_sql m.content "'%' || \$\$$w\$\$ || '%'")"; done
+    [ $# -gt 0 ] || any=true
+    q "select m.id from messages m join contacts c on c.id = m.contact_id
+       where $(words_where "$filter" "$@") and ($any)
+       order by m.created_at desc, m.id desc"
+}
+
 # fresh_db NAME: an empty database with the schema applied; exports
 # PGDATABASE=NAME and drops it when the test exits.
 fresh_db() {

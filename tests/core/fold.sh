@@ -46,24 +46,6 @@ q "select public.convo_month_partition((now() - interval '1 month')::date);
      from generate_series(1, 3600) g;
    analyze" >/dev/null
 
-# oracle FILTER_SQL WORD...: contact:message of each conversation whose
-# message passes the filter and holds every word in its content or its
-# contact's name (match_sql, tests/lib.sh: the rule written out).
-oracle() {
-    local filter=$1 where w p
-    shift
-    where="($filter)"
-    for w in "$@"; do
-        p="'%' || \$\$$w\$\$ || '%'"
-        where+=" and ($(match_sql m.content "$p") or $(match_sql c.name "$p"))"
-    done
-    q "with a as (select distinct on (m.contact_id) m.contact_id, m.created_at, m.id
-                    from messages m join contacts c on c.id = m.contact_id
-                   where $where
-                   order by m.contact_id, m.created_at desc, m.id desc)
-       select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
-}
-
 # walk TERM: every page, contact:message (search_walk, tests/lib.sh).
 walk() { search_walk "$query" "$work" "$1"; }
 
@@ -71,7 +53,7 @@ check() { # TERM FILTER_SQL WORD...
     local term=$1 got want
     shift
     got=$(walk "$term")
-    want=$(oracle "$@")
+    want=$(words_oracle "$@")
     [ "$got" = "$want" ] || fail "search '$term' (${CONVO_FORCE_STEP:-any step}): pages [$got], SQL [$want]"
     [ -n "$want" ] || fail "search '$term': the oracle finds nothing, a weak check"
 }
@@ -140,15 +122,9 @@ pass "several words and filters fold as one word does; with:jose finds José"
 # export --search: every message that passes and holds every word, one of
 # them in its content.
 export_check() { # TERM WORD...
-    local term=$1 where=true any=false w p want got
+    local term=$1 want got
     shift
-    for w in "$@"; do
-        p="'%' || \$\$$w\$\$ || '%'"
-        where+=" and ($(match_sql m.content "$p") or $(match_sql c.name "$p"))"
-        any+=" or $(match_sql m.content "$p")"
-    done
-    want=$(q "select m.id from messages m join contacts c on c.id = m.contact_id
-              where $where and ($any) order by m.created_at desc, m.id desc")
+    want=$(words_export_ids true "$@")
     "$query" export --search "$term" >"$work/exp" 2>"$work/err" || fail "export '$term': $(cat "$work/err")"
     got=$(python3 -c 'import json,sys; [print(json.loads(l)["message_id"]) for l in open(sys.argv[1])]' "$work/exp")
     [ -n "$want" ] || fail "export '$term': the oracle finds nothing, a weak check"

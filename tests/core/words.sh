@@ -36,35 +36,6 @@ q "select public.convo_month_partition((now() - interval '2 months')::date);
 day() { q "select to_char(now() - interval '$1', 'YYYY-MM-DD')"; }
 D20=$(day '20 days'); D45=$(day '45 days')
 
-# word_sql ALIAS_M ALIAS_C WORD: the SQL of one word's match.
-word_sql() {
-    local w=$3 p="'%' || \$\$$3\$\$ || '%'"
-    printf "(%s or %s
-             or %s
-             or (\$\$%s\$\$ ~ '^[0-9+(). -]*[0-9][0-9+(). -]*\$'
-                 and public.convo_digits(%s.phone_number)
-                     like '%%' || regexp_replace(\$\$%s\$\$, '[^0-9]', '', 'g') || '%%'))" \
-        "$(match_sql "$1.content" "$p")" "$(match_sql "$2.name" "$p")" \
-        "$(match_sql "$2.phone_number" "$p")" "$w" "$2" "$w"
-}
-
-# where_sql FILTER_SQL WORD...: every word, and the filters.
-where_sql() {
-    local sql="($1)" w
-    shift
-    for w in "$@"; do sql+=" and $(word_sql m c "$w")"; done
-    printf '%s' "$sql"
-}
-
-# oracle FILTER_SQL WORD...: contact:message of each conversation.
-oracle() {
-    q "with a as (select distinct on (m.contact_id) m.contact_id, m.created_at, m.id
-                    from messages m join contacts c on c.id = m.contact_id
-                   where $(where_sql "$@")
-                   order by m.contact_id, m.created_at desc, m.id desc)
-       select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
-}
-
 # walk TERM [OPTION]: every page of 7 rows, contact:message.
 walk() { search_walk "$query" "$work" "$@"; }
 
@@ -72,7 +43,7 @@ check() { # TERM FILTER_SQL WORD...
     local term=$1 got want
     shift
     got=$(walk "$term")
-    want=$(oracle "$@")
+    want=$(words_oracle "$@")
     [ "$got" = "$want" ] || fail "search '$term': pages [$got], SQL [$want]"
     [ -n "$want" ] || fail "search '$term': the oracle finds nothing, a weak check"
 }
@@ -137,13 +108,9 @@ pass "cursors belong to their term; --literal is one phrase"
 # export --search: every message that passes the filters and holds every
 # word, one of them in its content; newest first.
 export_check() { # TERM FILTER_SQL WORD...
-    local term=$1 filter=$2 any=false w
+    local term=$1 filter=$2
     shift 2
-    for w in "$@"; do any+=" or $(match_sql m.content "'%' || \$\$$w\$\$ || '%'")"; done
-    [ $# -gt 0 ] || any=true # filters alone: every message that passes them
-    want=$(q "select m.id from messages m join contacts c on c.id = m.contact_id
-              where $(where_sql "$filter" "$@") and ($any)
-              order by m.created_at desc, m.id desc")
+    want=$(words_export_ids "$filter" "$@")
     "$query" export --search "$term" >"$work/exp" 2>"$work/err" || fail "export '$term' exit $?: $(cat "$work/err")"
     got=$(python3 -c 'import json,sys; [print(json.loads(l)["message_id"]) for l in open(sys.argv[1])]' "$work/exp")
     [ -n "$want" ] || fail "export '$term': the oracle finds nothing, a weak check"
