@@ -119,12 +119,12 @@ static enum core_status search_term(struct core_search *s, const char *term)
         s->prefilter[0] = '\0'; /* LIKE is exact already */
     /* pg_trgm drops punctuation and symbols: `.com` or `e-mail` look up
      * words that are common (`come`, `mail...`) while their n-grams (`.c`,
-     * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. */
-    if (grams) {
-        enum core_status st = core_search_grams(s, term);
-        if (st != CORE_OK)
-            return st;
-    }
+     * `-m`) are rare; `€€€` or `🦊🦊🦊` has no trigram at all. And a
+     * phrase of common words is found by what lies across its spaces
+     * (schema 016), which no trigram or n-gram sees. */
+    enum core_status st = core_search_keys(s, term, grams);
+    if (st != CORE_OK)
+        return st;
     size_t ndigits = *s->digits ? strlen(s->digits) - 2 : 0;
     s->contacts_indexable = s->indexable && (ndigits == 0 || ndigits >= 3);
     return CORE_OK;
@@ -436,6 +436,7 @@ void core_search_close(struct core_search *s)
     free(s->digits);
     free(s->prefilter);
     free(s->grams);
+    free(s->spans);
     free(s->recent_cursor);
     core_search_filter_free(s);
     core_search_words_free(s);

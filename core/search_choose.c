@@ -73,12 +73,14 @@ static void choose_by_cost(const struct core_step_input *in, bool grams, bool in
 
 struct core_step core_search_choose_step(const struct core_step_input *in)
 {
-    /* The n-gram index serves terms the trigram index cannot (forcing a
-     * trigram bitmap or a scan, for tests, sets it aside). */
-    bool grams = in->grams && in->force != 'b' && in->force != 's';
-    bool indexable = in->indexable || grams;
+    /* The n-gram index serves terms the trigram index cannot, and the
+     * phrase index phrases of common words (forcing a trigram bitmap or a
+     * scan, for tests, sets them aside). Contacts have no phrase index. */
+    bool unforced = in->force != 'b' && in->force != 's';
     if (in->contacts)
-        return choose_contacts(in, grams);
+        return choose_contacts(in, in->grams && unforced);
+    bool grams = (in->grams || in->spans) && unforced;
+    bool indexable = in->indexable || grams;
     struct core_step step = {.kind = CORE_STEP_WALK};
     bool fetch = false, scan = !indexable;
     if (in->walked_rows > 0)

@@ -30,6 +30,8 @@ enum core_step_kind {
 struct core_step_input {
     /* The term. */
     bool grams;              /* it has n-grams in the index of schema 006 */
+    bool spans;              /* it has windows in the phrase index of schema 016,
+                              * which its partitions' n-gram steps read instead */
     bool indexable;          /* it has a trigram (core_term_indexable) */
     bool weak;               /* indexable, but only by short words' trigrams */
     bool contacts_indexable; /* and names and phone numbers too */

@@ -46,13 +46,13 @@ enum core_status core_search_filter_open(struct core_search *s)
     if (st == CORE_OK && *text)
         st = core_search_contact_ids(s->conn, text, &s->name_ids);
     /* A text pg_trgm cannot see (see search_term in search.c): its
-     * n-grams, when the index of schema 006 holds some. */
+     * n-grams, when the index of schema 006 holds some; a phrase: its
+     * windows in the index of schema 016. */
     if (st == CORE_OK && *text) {
         char *folded = core_unaccent(text); /* as the indexes see it */
         if (!folded)
             return CORE_ERR_NOMEM;
-        if (core_term_wants_grams(folded))
-            st = core_search_grams(s, text);
+        st = core_search_keys(s, text, core_term_wants_grams(folded));
         free(folded);
     }
     return st;
@@ -120,7 +120,13 @@ static unsigned filter_shape(const struct core_search *s)
     return (s->filter.dir != CORE_DIR_ANY ? CORE_FLT_DIR : 0) |
            (s->with_ids ? CORE_FLT_WITH : 0) | (*s->pattern ? CORE_FLT_TEXT : 0) |
            (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0) |
-           (*s->pattern && s->grams ? CORE_FLT_GRAMS : 0);
+           (!*s->pattern ? 0 : s->spans ? CORE_FLT_SPANS : s->grams ? CORE_FLT_GRAMS : 0);
+}
+
+/* $11: what the content arm looks up in the index that shape names. */
+static const char *filter_keys(const struct core_search *s)
+{
+    return s->spans ? s->spans : s->grams ? s->grams : "{}";
 }
 
 /* Below a cursor: the contacts of r that an earlier page showed (a
@@ -148,7 +154,7 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
         snprintf(name, sizeof name, "convo_flt_shown_%x", shape);
         struct core_params p = {0};
         filter_params(s, s->cursor, &p);
-        core_param_text(&p, s->grams ? s->grams : "{}");
+        core_param_text(&p, filter_keys(s));
         core_param_text(&p, ids.data);
         shown = core_conn_exec(s->conn, name, sql, &p, &st);
     }
@@ -202,7 +208,7 @@ static PGresult *read_part(struct core_search *s, const struct core_part *pt, en
                  kind == READ_WALK ? 0 : shape);
         struct core_params p = {0};
         filter_params(s, below, &p);
-        core_param_text(&p, s->grams && kind == READ_MONTH ? s->grams : "{}");
+        core_param_text(&p, kind == READ_MONTH ? filter_keys(s) : "{}");
         if (kind != READ_MONTH)
             core_param_int8(&p, rows);
         r = core_conn_exec(s->conn, name, sql, &p, st);

@@ -55,6 +55,8 @@ struct core_search {
     bool weak;          /* indexable, but only by short words' trigrams */
     bool caseless;      /* no ASCII letter, all ASCII: LIKE is ILIKE */
     char *grams;        /* the term's indexed n-grams ("{..}", schema 006), or NULL */
+    char *spans;        /* the term's phrase windows ("{..}", schema 016), or NULL:
+                         * its partitions' index steps use them, not grams */
     char force;         /* tests only: core_forced_step() (force.h) */
     bool contacts_indexable;
     bool recent;        /* empty term */
@@ -106,10 +108,12 @@ struct core_search {
     int64_t searched_back; /* searched_back_to_us of a filtered page */
     struct core_filter_walk *walk; /* its months, between partial answers */
     /* Several words (search_words.c): name_ids holds the contacts of any
-     * word, grams the n-grams of the words without a trigram. */
+     * word, grams the n-grams of the words without a trigram, spans the
+     * windows of the phrases. */
     struct word_pat *words;
     size_t nwords;      /* 0: one text (or none) */
-    uint32_t strong;    /* bit i: word i has a trigram of its own */
+    uint32_t strong;    /* bit i: word i has a trigram of its own (and no spans) */
+    uint32_t spanned;   /* bit i: word i is a phrase with windows in s->spans */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -163,8 +167,13 @@ void core_search_filter_terms(const struct core_filter *f, const char *with_ids,
  * (the server computes them, as the index's are), an int4[] literal into
  * *out, "{}" when every one is too common to be indexed (caller frees). */
 enum core_status core_search_grams_of(struct core_conn *conn, const char *text, char **out);
-/* search_sets.c: the same into s->grams, left NULL for "{}". */
-enum core_status core_search_grams(struct core_search *s, const char *text);
+/* search_sets.c: the same for the windows across text's spaces that the
+ * phrase index of schema 016 holds (convo_spans); "{}" without a space
+ * between three characters on either side, asked of no server. */
+enum core_status core_search_spans_of(struct core_conn *conn, const char *text, char **out);
+/* search_sets.c: text's spans into s->spans and, when grams, its n-grams
+ * into s->grams; each left NULL for "{}". */
+enum core_status core_search_keys(struct core_search *s, const char *text, bool grams);
 /* search_sets.c: the ids of the contacts whose name, phone or phone
  * digits hold text, an int4[] literal into *out (caller frees). */
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);

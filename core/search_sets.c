@@ -1,7 +1,7 @@
 /* core/search_sets.c - what every filtered statement takes (search_filter.c,
  * search_words.c, export.c): the parameters $1..$7 of the cursor and the
  * filters, the set of contacts a text names by name, phone or phone
- * digits, and a text's n-grams (search.c too). */
+ * digits, and a text's n-grams and spans (search.c too). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,13 +9,15 @@
 #include "search_sql.h"
 #include "term_pattern.h"
 
-enum core_status core_search_grams_of(struct core_conn *conn, const char *text, char **out)
+/* The keys an index over the text's function holds for text, as an
+ * int4[] literal ("{}" when none). */
+static enum core_status keys_of(struct core_conn *conn, const char *name, const char *sql,
+                                const char *text, char **out)
 {
     struct core_params p = {0};
     enum core_status st;
     core_param_text(&p, text);
-    PGresult *r = core_conn_exec(conn, "convo_term_grams", "SELECT public.convo_grams($1)::text",
-                                 &p, &st);
+    PGresult *r = core_conn_exec(conn, name, sql, &p, &st);
     if (!r)
         return st;
     *out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}");
@@ -23,16 +25,39 @@ enum core_status core_search_grams_of(struct core_conn *conn, const char *text, 
     return *out ? CORE_OK : CORE_ERR_NOMEM;
 }
 
-enum core_status core_search_grams(struct core_search *s, const char *text)
+enum core_status core_search_grams_of(struct core_conn *conn, const char *text, char **out)
 {
-    char *grams;
-    enum core_status st = core_search_grams_of(s->conn, text, &grams);
+    return keys_of(conn, "convo_term_grams", "SELECT public.convo_grams($1)::text", text, out);
+}
+
+enum core_status core_search_spans_of(struct core_conn *conn, const char *text, char **out)
+{
+    if (!core_term_has_span(text)) /* no round trip for a word */
+        return (*out = strdup("{}")) ? CORE_OK : CORE_ERR_NOMEM;
+    return keys_of(conn, "convo_term_spans", "SELECT public.convo_spans($1)::text", text, out);
+}
+
+/* keys of "{}" as NULL. */
+static void keep_keys(char **field, char *keys)
+{
+    if (strcmp(keys, "{}") == 0)
+        free(keys);
+    else
+        *field = keys;
+}
+
+enum core_status core_search_keys(struct core_search *s, const char *text, bool grams)
+{
+    char *keys;
+    enum core_status st = core_search_spans_of(s->conn, text, &keys);
     if (st != CORE_OK)
         return st;
-    if (strcmp(grams, "{}") == 0)
-        free(grams);
-    else
-        s->grams = grams;
+    keep_keys(&s->spans, keys);
+    if (!grams)
+        return CORE_OK;
+    if ((st = core_search_grams_of(s->conn, text, &keys)) != CORE_OK)
+        return st;
+    keep_keys(&s->grams, keys);
     return CORE_OK;
 }
 

@@ -42,19 +42,21 @@ void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op)
 /* Grams: the partition's rows whose rare 1-2-grams include all of the
  * term's ($5), through the n-gram index of schema 006; exact for terms
  * pg_trgm cannot see (1-2 characters, punctuation, emoji, CJK, short words
- * beside punctuation). IS TRUE keeps the trigram index out of it, and
- * convo_one_process() (schema 014) parallel workers, which cost more to
- * start than the few rows cost to read. */
+ * beside punctuation). Or, keys "public.convo_spans_any", the rows holding
+ * all of a phrase's windows across its spaces (schema 016). IS TRUE keeps
+ * the trigram index out of it, and convo_one_process() (schema 014)
+ * parallel workers, which cost more to start than the few rows cost to
+ * read. */
 void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntables,
-                      const char *op)
+                    const char *op, const char *keys)
 {
     size_t n = (size_t)snprintf(buf, len, "SELECT contact_id, created_at, id FROM (");
     for (int i = 0; i < ntables && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n,
                               "%s SELECT contact_id, created_at, id FROM ONLY %s"
-                              "  WHERE public.convo_grams_any(content) OPERATOR(public.@>) $5::int4[]"
+                              "  WHERE %s(content) OPERATOR(public.@>) $5::int4[]"
                               "    AND (%s(content, $3)) IS TRUE AND public.convo_one_process()",
-                              i ? " UNION ALL" : "", tables[i], op);
+                              i ? " UNION ALL" : "", tables[i], keys, op);
     if (n < len)
         snprintf(buf + n, len - n,
                  " OFFSET 0) s WHERE (created_at, id) < ($1, $2)"
@@ -243,7 +245,7 @@ static void filter_pred(char *buf, size_t len, const char *m, unsigned shape)
 
 /* The partition's rows that pass and match, in arms that each can use
  * an index: the content (trigram, or the n-grams $11 for a term pg_trgm
- * cannot see), and the contacts matched by name or phone (their index
+ * cannot see, or a phrase's windows $11), and the contacts matched by name or phone (their index
  * on contact_id). */
 static void filter_arms(char *buf, size_t len, const char *table, unsigned shape)
 {
@@ -254,7 +256,10 @@ static void filter_arms(char *buf, size_t len, const char *table, unsigned shape
                  table, base);
         return;
     }
-    const char *content = shape & CORE_FLT_GRAMS
+    const char *content = shape & CORE_FLT_SPANS
+        ? "public.convo_spans_any(m.content) OPERATOR(public.@>) $11::int4[]"
+          " AND (public.convo_match(m.content, $8)) IS TRUE"
+        : shape & CORE_FLT_GRAMS
         ? "public.convo_grams_any(m.content) OPERATOR(public.@>) $11::int4[]"
           " AND (public.convo_match(m.content, $8)) IS TRUE"
         : "public.convo_match(m.content, $8)";
@@ -454,21 +459,23 @@ static bool words_any(struct core_strbuf *b, const char *column, size_t k, bool 
 }
 
 /* The arm of the messages holding every word in their content: the
+ * phrase index for the phrases' windows ($9 with CORE_FLT_SPANS), the
  * trigram index for the words with a trigram of their own (strong, bit
  * i), the others rechecked (IS TRUE keeps them out of the index: a word
- * without a trigram would read all of it); with no strong word, the
- * n-gram index ($9) when it holds some of the words' n-grams. */
+ * without a trigram would read all of it); with neither, the n-gram index
+ * ($9) when it holds some of the words' n-grams. */
 static bool arm_content(struct core_strbuf *b, const char *table, unsigned shape, size_t k,
                         uint32_t strong)
 {
     bool ok = core_strbuf_printf(b, "SELECT" FILTER_COLS " FROM (SELECT" FILTER_COLS
                                     " FROM ONLY %s m WHERE true",
                                  table);
-    if (ok && !strong && (shape & CORE_FLT_GRAMS))
-        ok = core_strbuf_printf(b, " AND public.convo_grams_any(m.content)"
-                                   " OPERATOR(public.@>) $9::int4[]");
+    bool keys = (shape & CORE_FLT_SPANS) || (!strong && (shape & CORE_FLT_GRAMS));
+    if (ok && keys)
+        ok = core_strbuf_printf(b, " AND public.%s(m.content) OPERATOR(public.@>) $9::int4[]",
+                                shape & CORE_FLT_SPANS ? "convo_spans_any" : "convo_grams_any");
     for (size_t i = 0; ok && i < k; i++) {
-        bool plain = (strong >> i & 1) || (!strong && !(shape & CORE_FLT_GRAMS));
+        bool plain = (strong >> i & 1) || (!strong && !keys);
         ok = core_strbuf_printf(b, plain ? " AND " : " AND (") &&
              word_match(b, "m.content", WORD_PAT(i)) &&
              core_strbuf_printf(b, plain ? "" : ") IS TRUE");

@@ -18,9 +18,11 @@
 void core_sql_walk(char *buf, size_t len, const char *table, const char *op);
 /* A trigram bitmap scan of one partition: pattern $3, LIMIT $4. */
 void core_sql_bitmap(char *buf, size_t len, const char *table, const char *op);
-/* The n-gram index of ntables partitions: pattern $3, LIMIT $4, n-grams $5. */
+/* The n-gram index of ntables partitions: pattern $3, LIMIT $4, n-grams $5;
+ * keys names the indexed function ("public.convo_grams_any", or
+ * "public.convo_spans_any" for a phrase's windows in $5). */
 void core_sql_grams(char *buf, size_t len, const char *const *tables, int ntables,
-                    const char *op);
+                    const char *op, const char *keys);
 /* A scan of ntables partitions: pattern $3, LIMIT $4, with prefilter its
  * LIKE pattern $5. */
 void core_sql_scan(char *buf, size_t len, const char *const *tables, int ntables,
@@ -58,6 +60,7 @@ enum {
     CORE_FLT_TEXT = 4,  /* text to match ($8) */
     CORE_FLT_NAMES = 8, /* and contacts matched by name or phone ($9) */
     CORE_FLT_GRAMS = 16, /* the text's n-grams ($11; "{}" when not) */
+    CORE_FLT_SPANS = 32, /* the text's phrase windows instead ($11, schema 016) */
 };
 /* shape: the CORE_FLT_* that apply; the statement tests only those. */
 void core_sql_filtered(char *buf, size_t len, const char *table, unsigned shape);
@@ -81,8 +84,9 @@ extern const char core_sql_filter_contacts_digits[];
 
 /* Several words (search_filter.c, export.c; the parameters are at the
  * top of their part of search_sql.c): $1..$7 as above, $8 the contacts
- * matched by name or phone by some word, $9 the n-grams of the words
- * without a trigram of their own ("{}" when none), $10 per statement, and
+ * matched by name or phone by some word, $9 the windows of the phrases
+ * (CORE_FLT_SPANS) or else the n-grams of the words without a trigram of
+ * their own ("{}" when none), $10 per statement, and
  * per word i: */
 #define WORD_PAT(i) (11 + 3 * (int)(i))    /* ILIKE pattern */
 #define WORD_IDS(i) (12 + 3 * (int)(i))    /* contacts whose name or phone hold it */
@@ -90,7 +94,7 @@ extern const char core_sql_filter_contacts_digits[];
 /* At most this many words: the parameters a statement takes. */
 #define CORE_WORDS_MAX 16
 /* Each partition's contacts' newest message that passes the filters of
- * shape (CORE_FLT_DIR, _WITH, _NAMES: $8 is not empty, _GRAMS) and holds
+ * shape (CORE_FLT_DIR, _WITH, _NAMES: $8 is not empty, _GRAMS or _SPANS) and holds
  * the k words; strong has bit i for a word with a trigram of its own. $10
  * is text, unused. Columns as core_sql_filtered's. False when memory ran
  * out (the owner frees b's data in any case). */

@@ -89,6 +89,7 @@ static struct core_step_input step_input(const struct core_search *s, const stru
 {
     return (struct core_step_input){
         .grams = s->grams != NULL,
+        .spans = s->spans != NULL,
         .indexable = s->indexable,
         .weak = s->weak,
         .contacts_indexable = s->contacts_indexable,
@@ -194,9 +195,9 @@ static void stmt_fetch(struct core_search *s, struct source *src, const struct c
         core_param_text(&q->p, s->prefilter);
     s->inflight_grams = step->kind == CORE_STEP_GRAMS;
     if (s->inflight_grams)
-        core_param_text(&q->p, s->grams);
+        core_param_text(&q->p, s->spans ? s->spans : s->grams);
     snprintf(q->name, sizeof q->name, "convo_%s%s%u",
-             s->inflight_grams ? "g" : !scan ? "b" : pre ? "sp" : "s",
+             s->inflight_grams ? (s->spans ? "p" : "g") : !scan ? "b" : pre ? "sp" : "s",
              s->caseless ? "c" : "", src->part.oid);
     q->covered = (int64_t)left;
     q->sql = q->buf;
@@ -209,7 +210,8 @@ static void stmt_fetch(struct core_search *s, struct source *src, const struct c
     if (scan)
         core_sql_scan(q->buf, sizeof q->buf, tables, ntables, op, pre);
     else
-        core_sql_grams(q->buf, sizeof q->buf, tables, ntables, op);
+        core_sql_grams(q->buf, sizeof q->buf, tables, ntables, op,
+                       s->spans ? "public.convo_spans_any" : "public.convo_grams_any");
     if (s->nbatch) /* partitions come and go: the text names it */
         snprintf(q->name + strlen(q->name), sizeof q->name - strlen(q->name), "_%016llx",
                  (unsigned long long)core_hash64(q->buf, strlen(q->buf), 0));

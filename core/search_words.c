@@ -34,8 +34,10 @@ static char *array_concat(char *acc, const char *more)
     return out;
 }
 
-/* One word: its patterns, its contacts, whether the trigram index can
- * find it alone, and its n-grams into the search's when it cannot. */
+/* One word: its patterns, its contacts, and how the content index finds
+ * it: a phrase by its windows (into the search's spans), else by its
+ * trigrams when it has its own, else by its n-grams (into the search's
+ * grams). */
 static enum core_status word_open(struct core_search *s, size_t i)
 {
     struct word_pat *w = &s->words[i];
@@ -49,6 +51,18 @@ static enum core_status word_open(struct core_search *s, size_t i)
         return st;
     if (!(s->name_ids = array_concat(s->name_ids, w->ids)))
         return CORE_ERR_NOMEM;
+    /* A quoted phrase: its windows across its spaces (schema 016). */
+    char *keys;
+    if ((st = core_search_spans_of(s->conn, word, &keys)) != CORE_OK)
+        return st;
+    bool some = strcmp(keys, "{}") != 0;
+    if (some) {
+        s->spanned |= UINT32_C(1) << i;
+        s->spans = array_concat(s->spans, keys);
+    }
+    free(keys);
+    if (some)
+        return s->spans ? CORE_OK : CORE_ERR_NOMEM;
     char *folded = core_unaccent(word); /* the trigram index's view */
     if (!folded)
         return CORE_ERR_NOMEM;
@@ -58,13 +72,12 @@ static enum core_status word_open(struct core_search *s, size_t i)
         s->strong |= UINT32_C(1) << i;
         return CORE_OK;
     }
-    char *grams;
-    if ((st = core_search_grams_of(s->conn, word, &grams)) != CORE_OK)
+    if ((st = core_search_grams_of(s->conn, word, &keys)) != CORE_OK)
         return st;
-    bool some = strcmp(grams, "{}") != 0;
+    some = strcmp(keys, "{}") != 0;
     if (some)
-        s->grams = array_concat(s->grams, grams);
-    free(grams);
+        s->grams = array_concat(s->grams, keys);
+    free(keys);
     return s->grams || !some ? CORE_OK : CORE_ERR_NOMEM;
 }
 
@@ -98,14 +111,15 @@ static unsigned words_shape(const struct core_search *s)
     return (s->filter.dir != CORE_DIR_ANY ? CORE_FLT_DIR : 0) |
            (s->with_ids ? CORE_FLT_WITH : 0) |
            (s->name_ids && strcmp(s->name_ids, "{}") != 0 ? CORE_FLT_NAMES : 0) |
-           (s->grams ? CORE_FLT_GRAMS : 0);
+           (s->spans ? CORE_FLT_SPANS : s->grams ? CORE_FLT_GRAMS : 0);
 }
 
-/* $8, $9, then (after the caller's $10) the words'. */
+/* $8, $9 (the phrases' windows when there are phrases, else the n-grams),
+ * then (after the caller's $10) the words'. */
 static void params_sets(const struct core_search *s, struct core_params *p)
 {
     core_param_text(p, s->name_ids ? s->name_ids : "{}");
-    core_param_text(p, s->grams ? s->grams : "{}");
+    core_param_text(p, s->spans ? s->spans : s->grams ? s->grams : "{}");
 }
 
 static void params_words(const struct core_search *s, struct core_params *p)

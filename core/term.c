@@ -178,6 +178,24 @@ bool core_term_wants_grams(const char *term)
     return !core_term_indexable(term) || !core_term_has_word3(term) || core_term_has_symbol(term);
 }
 
+bool core_term_has_span(const char *term)
+{
+    /* Code points before each byte, then a space with 3 on either side. */
+    const unsigned char *s = (const unsigned char *)term;
+    size_t total = 0;
+    for (const unsigned char *c = s; *c; c++)
+        total += (*c & 0xc0) != 0x80;
+    size_t before = 0;
+    for (; *s; s++) {
+        if ((*s & 0xc0) == 0x80)
+            continue;
+        if (*s == ' ' && before >= CORE_SPAN_SIDE && total - before - 1 >= CORE_SPAN_SIDE)
+            return true;
+        before++;
+    }
+    return false;
+}
+
 /* ---- case folding ---------------------------------------------------------- */
 
 static locale_t fold_locale;

@@ -32,6 +32,12 @@ bool core_term_has_symbol(const char *term);
  * has no trigram, only the padded trigrams of short words, or punctuation
  * and symbols. Asked of the term as the indexes see it (folded). */
 bool core_term_wants_grams(const char *term);
+/* True when the term holds a space with CORE_SPAN_SIDE characters on
+ * either side: a window the phrase index of schema 016 keeps
+ * (convo_spans), so a phrase of common words is looked up by what lies
+ * across its spaces. */
+#define CORE_SPAN_SIDE 3
+bool core_term_has_span(const char *term);
 /* One character lowered as the database's ILIKE lowers it (towlower in
  * C.UTF-8). */
 uint32_t core_fold_char(uint32_t c);

@@ -171,6 +171,13 @@ static void test_patterns(void)
           !core_term_has_word3("l.o") && !core_term_has_word3("I'd") && !core_term_has_word3("é"));
     CHECK(!core_term_has_word3("🦊🦊🦊") && !core_term_has_word3("€€€") &&
           !core_term_has_word3("a••b") && core_term_has_word3("日本語"));
+    /* A window of the phrase index: a space with three characters (not
+     * bytes) on either side. */
+    CHECK(core_term_has_span("see you") && core_term_has_span("a café bar") &&
+          core_term_has_span("日本語 日本語") && core_term_has_span("see  you"));
+    CHECK(!core_term_has_span("see yo") && !core_term_has_span("ab cde") &&
+          !core_term_has_span("seeyou") && !core_term_has_span("é é") &&
+          !core_term_has_span("日本 日本語") && !core_term_has_span(""));
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         char *p = core_prefilter_pattern(pre[i].term);
         check_str(p, pre[i].prefilter, (int)i);
