@@ -168,9 +168,9 @@ static enum core_status drop_shown(struct core_search *s, const PGresult *r)
     return st;
 }
 
-/* How a month is read: filters alone in slices of passing rows; a text
- * by a walk of its rows, each tested, or all its matches at once through
- * its index (as every search of several words is). */
+/* How a month is read: filters alone in slices of passing rows; a text or
+ * several words by a walk of its rows, each tested, or all its matches at
+ * once through its indexes. */
 enum read_kind { READ_MONTH, READ_SLICE, READ_WALK };
 
 /* Filters alone read a month in slices of this many rows, newest first,
@@ -179,6 +179,9 @@ enum read_kind { READ_MONTH, READ_SLICE, READ_WALK };
 /* A text's first walk, before anything is known of its density. */
 #define WALK_FIRST 256
 #define WALK_MAX 32768
+/* Several words: what reading months at once may cost before the
+ * contacts matched by name are pruned. */
+#define PRUNE_AFTER_MS 4.0
 
 static bool sliced(const struct core_search *s)
 {
@@ -194,7 +197,9 @@ static PGresult *read_part(struct core_search *s, const struct core_part *pt, en
     double t0 = core_now_ms();
     PGresult *r;
     if (kind == READ_MONTH && s->nwords) {
-        r = core_search_words_part(s, pt, st);
+        r = core_search_words_part(s, pt, below, st);
+    } else if (kind == READ_WALK && s->nwords) {
+        r = core_search_words_walk(s, pt, below, rows, st);
     } else {
         unsigned shape = filter_shape(s);
         char sql[4096], name[48];
@@ -267,14 +272,6 @@ static enum core_status emit(struct core_search *s, PGresult **res, struct hit *
 /* with: names this many contacts at most: probe each (its index on
  * (contact_id, created_at, id)) instead of reading the months. */
 #define WITH_PROBE_MAX 256
-
-static size_t id_count(const char *ids)
-{
-    size_t n = strcmp(ids, "{}") != 0;
-    for (; *ids; ids++)
-        n += *ids == ',';
-    return n;
-}
 
 /* The page of a few with: contacts, in one statement. */
 static enum core_status run_with(struct core_search *s, size_t limit)
@@ -394,8 +391,8 @@ static enum core_status walk_keep(struct core_filter_walk *w, PGresult *r, int h
     return CORE_OK;
 }
 
-/* A text: walk on through the month, or read the rest of its matches at
- * once through its index? Walk first; then by what the walks so far say
+/* A text or several words: walk on through the month, or read the rest
+ * of its matches at once through its indexes? Walk first; then by what the walks so far say
  * of the text's density and what each way has cost per row (the rule of
  * search_choose.c): a common text fills the page within a few hundred
  * rows, a rare one is read from its index. *rows: how far to walk. */
@@ -447,13 +444,18 @@ static enum core_status walk_step(struct core_search *s, size_t limit)
     const struct core_part *pt = &w->parts[w->next];
     size_t need = limit > s->page.count ? limit - s->page.count : 1;
     int64_t rows = 0;
-    enum read_kind kind = sliced(s)   ? READ_SLICE
-                        : s->nwords ? READ_MONTH
-                                      : text_read(w, pt, need, &rows);
+    enum read_kind kind = sliced(s) ? READ_SLICE : text_read(w, pt, need, &rows);
     if (kind == READ_SLICE)
         rows = SLICE_ROWS;
-    double t0 = core_now_ms();
     enum core_status st;
+    /* Reading months at once has cost something: leave out the contacts
+     * that cannot pass before reading more (search_words.c). The tests
+     * that read every month at once prune at once. */
+    if (kind == READ_MONTH && s->nwords &&
+        (w->fetch_ms >= PRUNE_AFTER_MS || core_forced_step() == 'b') &&
+        (st = core_search_words_prune(s)) != CORE_OK)
+        return st;
+    double t0 = core_now_ms();
     PGresult *r = read_part(s, pt, kind, w->at, rows, &st);
     if (!r)
         return st;
@@ -507,7 +509,7 @@ enum core_status core_search_filter_run(struct core_search *s, size_t limit, dou
 {
     /* The tests read the months for a few with: contacts too. */
     bool months = core_forced_step() == 'm';
-    if (s->with_ids && !months && id_count(s->with_ids) <= WITH_PROBE_MAX) {
+    if (s->with_ids && !months && core_search_id_count(s->with_ids) <= WITH_PROBE_MAX) {
         enum core_status st = run_with(s, limit);
         return st == CORE_OK ? finish(s, limit) : st;
     }

@@ -114,6 +114,7 @@ struct core_search {
     size_t nwords;      /* 0: one text (or none) */
     uint32_t strong;    /* bit i: word i has a trigram of its own (and no spans) */
     uint32_t spanned;   /* bit i: word i is a phrase with windows in s->spans */
+    bool names_pruned;  /* core_search_words_prune has run */
 };
 
 /* ---- shared by the files of search --------------------------------------- */
@@ -174,6 +175,8 @@ enum core_status core_search_spans_of(struct core_conn *conn, const char *text, 
 /* search_sets.c: text's spans into s->spans and, when grams, its n-grams
  * into s->grams; each left NULL for "{}". */
 enum core_status core_search_keys(struct core_search *s, const char *text, bool grams);
+/* search_sets.c: how many ids an int4[] literal holds. */
+size_t core_search_id_count(const char *ids);
 /* search_sets.c: the ids of the contacts whose name, phone or phone
  * digits hold text, an int4[] literal into *out (caller frees). */
 enum core_status core_search_contact_ids(struct core_conn *conn, const char *text, char **out);
@@ -182,11 +185,18 @@ enum core_status core_search_contact_ids(struct core_conn *conn, const char *tex
 enum core_status core_search_words_open(struct core_search *s);
 void core_search_words_free(struct core_search *s);
 /* search_words.c: the statements of several words, with the columns of
- * the one-text ones: a partition's answer, the contacts of ids an
- * earlier page showed, the page of a few with: contacts. */
+ * the one-text ones: a partition's answer below `below`, a walk of its
+ * next `rows` rows below it, the contacts of ids an earlier page showed,
+ * the page of a few with: contacts. */
 PGresult *core_search_words_part(struct core_search *s, const struct core_part *pt,
-                                 enum core_status *st);
+                                 struct core_pos below, enum core_status *st);
+PGresult *core_search_words_walk(struct core_search *s, const struct core_part *pt,
+                                 struct core_pos below, int64_t rows, enum core_status *st);
 PGresult *core_search_words_shown(struct core_search *s, const char *ids, enum core_status *st);
+/* search_words.c: once, the contacts matched by name or phone that
+ * cannot pass left out of s->name_ids (a word in many names beside a
+ * rare one). */
+enum core_status core_search_words_prune(struct core_search *s);
 PGresult *core_search_words_with(struct core_search *s, size_t limit, enum core_status *st);
 
 #endif

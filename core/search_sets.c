@@ -86,6 +86,14 @@ enum core_status core_search_contact_ids(struct core_conn *conn, const char *tex
     return st;
 }
 
+size_t core_search_id_count(const char *ids)
+{
+    size_t n = strcmp(ids, "{}") != 0;
+    for (; *ids; ids++)
+        n += *ids == ',';
+    return n;
+}
+
 void core_search_filter_base(const struct core_search *s, struct core_pos below,
                              struct core_params *p)
 {

@@ -520,6 +520,23 @@ bool core_sql_words_filtered(struct core_strbuf *b, const char *table, unsigned 
            core_strbuf_printf(b, " ORDER BY m.created_at DESC, m.id DESC");
 }
 
+bool core_sql_words_walk(struct core_strbuf *b, const char *table, unsigned shape, size_t k)
+{
+    return words_columns(b, k) &&
+           core_strbuf_printf(b, ", m.hit, m.rn"
+                                 "  FROM (SELECT w.*, (true") &&
+           words_filters(b, "w", shape) && words_pred(b, "w", k) &&
+           core_strbuf_printf(b, ") IS TRUE AS hit,"
+                                 " row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn"
+                                 " FROM (SELECT" FILTER_COLS " FROM ONLY %s WHERE" FILTER_POS
+                                 " ORDER BY created_at DESC, id DESC LIMIT $10) w) m"
+                                 "  JOIN contacts c ON c.id = m.contact_id"
+                                 " WHERE (m.hit OR m.rn = $10) AND",
+                              table) &&
+           words_params(b, k, "int8") &&
+           core_strbuf_printf(b, " ORDER BY m.created_at DESC, m.id DESC");
+}
+
 bool core_sql_words_shown(struct core_strbuf *b, unsigned shape, size_t k)
 {
     return core_strbuf_printf(b, "SELECT k.cid FROM unnest($10::int4[]) k(cid) WHERE") &&

@@ -100,6 +100,12 @@ extern const char core_sql_filter_contacts_digits[];
  * out (the owner frees b's data in any case). */
 bool core_sql_words_filtered(struct core_strbuf *b, const char *table, unsigned shape,
                              size_t k, uint32_t strong);
+/* A walk of the partition's next $10 rows below ($1, $2), each tested
+ * (the filters of shape, CORE_FLT_DIR and _WITH, and the k words): those
+ * that pass and the $10th, with the columns of core_sql_filtered_walk. For
+ * words common together, where each contact's newest match would read
+ * most of the month. */
+bool core_sql_words_walk(struct core_strbuf *b, const char *table, unsigned shape, size_t k);
 /* Of the contacts $10 (int4[]), those with such a message at or above
  * the cursor: an earlier page showed them. */
 bool core_sql_words_shown(struct core_strbuf *b, unsigned shape, size_t k);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idset.h"
 #include "search_int.h"
 #include "search_sql.h"
 #include "strbuf.h"
@@ -81,6 +82,210 @@ static enum core_status word_open(struct core_search *s, size_t i)
     return s->grams || !some ? CORE_OK : CORE_ERR_NOMEM;
 }
 
+/* ---- a word in many names ------------------------------------------------
+ *
+ * The months' names arm reads the messages of every contact that some word
+ * names ($8), one index probe per contact and month. A word in many names
+ * (`you`: Young, Youssef, 533 contacts) costs 4 ms a month for nothing when
+ * the other words are rare in content (`love you`). Such a contact's
+ * message passes only when each other word is in its content or in the
+ * contact's name or phone; so when another word is rare, the contacts that
+ * hold it in some message (one read of its trigram matches over every
+ * month, stopped after HOLDERS_READ rows: a common word is not worth it)
+ * prune the set. Only once the months' reads have cost something: a page
+ * that fills from the first months never pays for it. */
+#define PRUNE_NAMES_MIN 64
+#define HOLDERS_READ 5000
+
+/* The ids of the int4[] literal lit into set; false when memory ran out. */
+static bool ids_parse(const char *lit, struct core_idset *set)
+{
+    for (const char *p = lit; *p; p++) {
+        if (*p < '0' || *p > '9')
+            continue;
+        char *end;
+        long id = strtol(p, &end, 10);
+        if (id > 0 && !core_idset_add(set, (int32_t)id))
+            return false;
+        p = end - 1;
+    }
+    return true;
+}
+
+/* An SQL string literal of s, the same whatever standard_conforming_strings
+ * says (an E'' string). Caller frees. */
+static char *sql_literal(const char *s)
+{
+    char *out = malloc(2 * strlen(s) + 4), *o = out;
+    if (!out)
+        return NULL;
+    *o++ = 'E';
+    *o++ = '\'';
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '\\')
+            *o++ = *s;
+        *o++ = *s;
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+/* Run sql (values as literals) and answer its first column's int8. */
+static enum core_status count_of(struct core_search *s, struct core_strbuf *sql, int64_t *n)
+{
+    if (!sql->data)
+        return CORE_ERR_NOMEM;
+    enum core_status st;
+    PGresult *r = core_conn_exec_text(s->conn, sql->data, &st);
+    free(sql->data);
+    sql->data = NULL;
+    if (!r)
+        return st;
+    *n = PQntuples(r) == 1 ? core_get_int8(r, 0, 0) : INT64_MAX;
+    PQclear(r);
+    return CORE_OK;
+}
+
+/* Whether word i (its content match, literal lit) is likely in at most
+ * HOLDERS_READ messages: the largest month's first matches, scaled to
+ * all months. A common word stops this early; its holders would not. */
+static enum core_status word_rare(struct core_search *s, const char *lit, bool *rare)
+{
+    const struct core_part *parts;
+    size_t nparts;
+    enum core_status st = core_catalogue_parts(s->conn, &parts, &nparts);
+    if (st != CORE_OK)
+        return st;
+    const struct core_part *big = NULL;
+    double total = 0;
+    for (size_t k = 0; k < nparts; k++) {
+        total += parts[k].rows;
+        if (!big || parts[k].rows > big->rows)
+            big = &parts[k];
+    }
+    *rare = false;
+    if (!big || big->rows < 1)
+        return CORE_OK;
+    int64_t most = (int64_t)(HOLDERS_READ * big->rows / total) + 1, n = INT64_MAX;
+    struct core_strbuf sql = {0};
+    if (!core_strbuf_printf(&sql, "SELECT count(*)::int8 FROM (SELECT FROM ONLY %s m"
+                                  " WHERE public.convo_match(m.content, %s) LIMIT %lld) s",
+                            big->name, lit, (long long)most + 1)) {
+        free(sql.data);
+        return CORE_ERR_NOMEM;
+    }
+    if ((st = count_of(s, &sql, &n)) == CORE_OK)
+        *rare = n <= most;
+    return st;
+}
+
+/* The contacts with a message holding word i in its content, into
+ * *holders; *known false when the word is common (word_rare) or in more
+ * than HOLDERS_READ messages after all. Planned for the pattern (not
+ * prepared), so that a rare word reads its trigram matches. */
+static enum core_status word_holders(struct core_search *s, size_t i,
+                                     struct core_idset *holders, bool *known)
+{
+    *known = false;
+    char *lit = sql_literal(s->words[i].pattern);
+    if (!lit)
+        return CORE_ERR_NOMEM;
+    bool rare;
+    enum core_status st = word_rare(s, lit, &rare);
+    struct core_strbuf sql = {0};
+    bool ok = st == CORE_OK && rare &&
+              core_strbuf_printf(&sql,
+                  "SELECT count(*)::int8, coalesce(array_agg(DISTINCT contact_id), '{}')::text"
+                  "  FROM (SELECT contact_id FROM messages m"
+                  "         WHERE public.convo_match(m.content, %s) LIMIT %d) s",
+                  lit, HOLDERS_READ + 1);
+    free(lit);
+    if (st != CORE_OK || !rare)
+        return st;
+    if (!ok || !sql.data) {
+        free(sql.data);
+        return CORE_ERR_NOMEM;
+    }
+    PGresult *r = core_conn_exec_text(s->conn, sql.data, &st);
+    free(sql.data);
+    if (!r)
+        return st;
+    *known = PQntuples(r) == 1 && core_get_int8(r, 0, 0) <= HOLDERS_READ;
+    if (*known && !ids_parse(PQgetvalue(r, 0, 1), holders))
+        st = CORE_ERR_NOMEM;
+    PQclear(r);
+    return st;
+}
+
+/* Whether contact id may pass through word j's name or phone: each other
+ * word with a known set of holders is in its name or phone, or among them. */
+static bool may_pass(const struct core_idset *ids, const struct core_idset *holders,
+                     const bool *known, size_t k, size_t j, int32_t id)
+{
+    for (size_t i = 0; i < k; i++)
+        if (i != j && known[i] && !core_idset_has(&holders[i], id) &&
+            !core_idset_has(&ids[i], id))
+            return false;
+    return true;
+}
+
+enum core_status core_search_words_prune(struct core_search *s)
+{
+    if (s->names_pruned)
+        return CORE_OK;
+    s->names_pruned = true;
+    size_t k = s->nwords;
+    bool many = false;
+    for (size_t j = 0; j < k; j++)
+        many |= core_search_id_count(s->words[j].ids) >= PRUNE_NAMES_MIN;
+    if (!many)
+        return CORE_OK;
+    struct core_idset *ids = calloc(k, sizeof *ids), *holders = calloc(k, sizeof *holders);
+    bool *known = calloc(k, sizeof *known);
+    struct core_strbuf kept = {0};
+    enum core_status st = ids && holders && known ? CORE_OK : CORE_ERR_NOMEM;
+    for (size_t i = 0; i < k && st == CORE_OK; i++)
+        if (!ids_parse(s->words[i].ids, &ids[i]))
+            st = CORE_ERR_NOMEM;
+    /* The holders of each word with a trigram of its own, when some other
+     * word is in many names. */
+    for (size_t i = 0; i < k && st == CORE_OK; i++) {
+        bool wanted = false;
+        for (size_t j = 0; j < k; j++)
+            wanted |= j != i && ids[j].used >= PRUNE_NAMES_MIN;
+        if (wanted && (s->strong >> i & 1))
+            st = word_holders(s, i, &holders[i], &known[i]);
+    }
+    bool ok = st == CORE_OK && core_strbuf_printf(&kept, "{");
+    size_t n = 0;
+    for (size_t j = 0; j < k && ok; j++)
+        for (size_t slot = 0; slot < ids[j].cap && ok; slot++) {
+            int32_t id = ids[j].slots[slot];
+            if (id && (ids[j].used < PRUNE_NAMES_MIN || may_pass(ids, holders, known, k, j, id)))
+                ok = core_strbuf_printf(&kept, "%s%d", n++ ? "," : "", id);
+        }
+    if (st == CORE_OK && (!ok || !core_strbuf_printf(&kept, "}")))
+        st = CORE_ERR_NOMEM;
+    if (st == CORE_OK && s->trace)
+        fprintf(stderr, "convo: names kept %zu of %zu contacts\n", n,
+                core_search_id_count(s->name_ids));
+    if (st == CORE_OK) {
+        free(s->name_ids);
+        s->name_ids = kept.data;
+        kept.data = NULL;
+    }
+    for (size_t i = 0; i < k && ids && holders; i++) {
+        core_idset_free(&ids[i]);
+        core_idset_free(&holders[i]);
+    }
+    free(ids);
+    free(holders);
+    free(known);
+    free(kept.data);
+    return st;
+}
+
 enum core_status core_search_words_open(struct core_search *s)
 {
     size_t k = s->filter.nwords;
@@ -145,7 +350,7 @@ static PGresult *run(struct core_search *s, struct core_strbuf *b, bool built,
 }
 
 PGresult *core_search_words_part(struct core_search *s, const struct core_part *pt,
-                                 enum core_status *st)
+                                 struct core_pos below, enum core_status *st)
 {
     unsigned shape = words_shape(s);
     struct core_strbuf b = {0};
@@ -154,9 +359,25 @@ PGresult *core_search_words_part(struct core_search *s, const struct core_part *
     snprintf(name, sizeof name, "convo_w%u_%x_%zu_%x", pt->oid, shape, s->nwords,
              (unsigned)s->strong);
     struct core_params p = {0};
-    core_search_filter_base(s, s->cursor, &p);
+    core_search_filter_base(s, below, &p);
     params_sets(s, &p);
     core_param_text(&p, "");
+    params_words(s, &p);
+    return run(s, &b, built, name, &p, st);
+}
+
+PGresult *core_search_words_walk(struct core_search *s, const struct core_part *pt,
+                                 struct core_pos below, int64_t rows, enum core_status *st)
+{
+    unsigned shape = words_shape(s) & (CORE_FLT_DIR | CORE_FLT_WITH);
+    struct core_strbuf b = {0};
+    bool built = core_sql_words_walk(&b, pt->name, shape, s->nwords);
+    char name[64];
+    snprintf(name, sizeof name, "convo_ww%u_%x_%zu", pt->oid, shape, s->nwords);
+    struct core_params p = {0};
+    core_search_filter_base(s, below, &p);
+    params_sets(s, &p);
+    core_param_int8(&p, rows);
     params_words(s, &p);
     return run(s, &b, built, name, &p, st);
 }
