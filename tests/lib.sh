@@ -54,6 +54,18 @@ words_oracle() {
        select contact_id || ':' || id from a order by created_at desc, id desc" | tr '\n' ' '
 }
 
+# words_check QUERY WORK TERM FILTER_SQL WORD...: a search of TERM, walked
+# page by page (search_walk), lists what words_oracle says of the filters
+# and words; an empty answer fails as a weak check unless EMPTY_OK=1.
+words_check() {
+    local query=$1 work=$2 term=$3 got want
+    shift 3
+    got=$(search_walk "$query" "$work" "$term")
+    want=$(words_oracle "$@")
+    [ "$got" = "$want" ] || fail "search '$term' (steps '${CONVO_FORCE_STEP:-}'): pages [$got], SQL [$want]"
+    [ -n "$want" ] || [ "${EMPTY_OK:-}" = 1 ] || fail "search '$term': the oracle finds nothing, a weak check"
+}
+
 # words_export_ids FILTER_SQL WORD...: the messages `export --search` of
 # the words gives, newest first: those that pass and hold every word, one
 # of them in the content (filters alone: every message that passes).

@@ -46,17 +46,7 @@ q "select public.convo_month_partition((now() - interval '1 month')::date);
      from generate_series(1, 3600) g;
    analyze" >/dev/null
 
-# walk TERM: every page, contact:message (search_walk, tests/lib.sh).
-walk() { search_walk "$query" "$work" "$1"; }
-
-check() { # TERM FILTER_SQL WORD...
-    local term=$1 got want
-    shift
-    got=$(walk "$term")
-    want=$(words_oracle "$@")
-    [ "$got" = "$want" ] || fail "search '$term' (${CONVO_FORCE_STEP:-any step}): pages [$got], SQL [$want]"
-    [ -n "$want" ] || fail "search '$term': the oracle finds nothing, a weak check"
-}
+check() { words_check "$query" "$work" "$@"; } # TERM FILTER_SQL WORD...
 
 # The rule itself, by names: what each spelling finds.
 names() { # TERM: the names of the contacts found by name, sorted, one line
