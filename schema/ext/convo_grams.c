@@ -17,25 +17,15 @@
  * multibyte database, so folding can never disagree with the match. */
 #include "postgres.h"
 
-#include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
-#include "utils/array.h"
-#include "utils/formatting.h"
 
+#include "convo_keys.h"
 #include "convo_grams_stop.h"
 
 PG_MODULE_MAGIC;
 
 #define GRAM_CHARS 1114112
 #define GRAM_MOD 2146369535
-
-static int cmp_int32(const void *a, const void *b)
-{
-    int32 x = *(const int32 *)a, y = *(const int32 *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The stop list as an open-addressing set (0 never occurs as a key: text
  * holds no NUL), built at the first call. */
@@ -70,17 +60,10 @@ PG_FUNCTION_INFO_V1(convo_grams);
 
 Datum convo_grams(PG_FUNCTION_ARGS)
 {
-    text *t = PG_GETARG_TEXT_PP(0);
-    Oid collation = PG_GET_COLLATION();
-    char *low = str_tolower(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-                            OidIsValid(collation) ? collation : DEFAULT_COLLATION_OID);
-    int len = (int)strlen(low);
-    pg_wchar *chars = palloc((len + 1) * sizeof(pg_wchar));
-    int n = pg_mb2wchar_with_len(low, chars, len);
+    int n;
+    pg_wchar *chars = convo_keys_lowered(PG_GETARG_TEXT_PP(0), PG_GET_COLLATION(), &n);
     int32 *keys = palloc((2 * n + 1) * sizeof(int32));
     int nkeys = 0;
-    int out = 0;
-    Datum *d;
 
     /* Most n-grams are stopped: drop them first, then sort the few left. */
     for (int i = 0; i < n; i++) {
@@ -93,15 +76,5 @@ Datum convo_grams(PG_FUNCTION_ARGS)
                 keys[nkeys++] = key;
         }
     }
-    if (nkeys > 1)
-        qsort(keys, nkeys, sizeof(int32), cmp_int32);
-    for (int i = 0; i < nkeys; i++)
-        if (out == 0 || keys[out - 1] != keys[i])
-            keys[out++] = keys[i];
-    d = palloc((out + 1) * sizeof(Datum));
-    for (int i = 0; i < out; i++)
-        d[i] = Int32GetDatum(keys[i]);
-    if (out == 0)
-        PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT4OID));
-    PG_RETURN_ARRAYTYPE_P(construct_array(d, out, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    PG_RETURN_ARRAYTYPE_P(convo_keys_array(keys, nkeys));
 }

@@ -12,23 +12,14 @@
  * `convo_spans(content) @> convo_spans(phrase)` with every match among its
  * candidates, and ILIKE rechecks them. A window is a 64-bit FNV-1a hash of
  * its code points folded to 32 bits: a collision only adds candidates.
- * Text is lowered as in convo_grams.c, which is what ILIKE does. */
+ * Text is lowered as ILIKE lowers it (convo_keys.c). */
 #include "postgres.h"
 
-#include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
-#include "utils/array.h"
-#include "utils/formatting.h"
+
+#include "convo_keys.h"
 
 #define SPAN_SIDE 3 /* characters on either side of the space */
-
-static int cmp_int32(const void *a, const void *b)
-{
-    int32 x = *(const int32 *)a, y = *(const int32 *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int32 span_key(const pg_wchar *c)
 {
@@ -44,28 +35,13 @@ PG_FUNCTION_INFO_V1(convo_spans);
 
 Datum convo_spans(PG_FUNCTION_ARGS)
 {
-    text *t = PG_GETARG_TEXT_PP(0);
-    Oid collation = PG_GET_COLLATION();
-    char *low = str_tolower(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-                            OidIsValid(collation) ? collation : DEFAULT_COLLATION_OID);
-    int len = (int)strlen(low);
-    pg_wchar *chars = palloc((len + 1) * sizeof(pg_wchar));
-    int n = pg_mb2wchar_with_len(low, chars, len);
+    int n;
+    pg_wchar *chars = convo_keys_lowered(PG_GETARG_TEXT_PP(0), PG_GET_COLLATION(), &n);
     int32 *keys = palloc((n + 1) * sizeof(int32));
-    int nkeys = 0, out = 0;
-    Datum *d;
+    int nkeys = 0;
 
     for (int i = SPAN_SIDE; i + SPAN_SIDE < n; i++)
         if (chars[i] == ' ')
             keys[nkeys++] = span_key(chars + i - SPAN_SIDE);
-    if (nkeys == 0)
-        PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT4OID));
-    qsort(keys, nkeys, sizeof(int32), cmp_int32);
-    for (int i = 0; i < nkeys; i++)
-        if (out == 0 || keys[out - 1] != keys[i])
-            keys[out++] = keys[i];
-    d = palloc(out * sizeof(Datum));
-    for (int i = 0; i < out; i++)
-        d[i] = Int32GetDatum(keys[i]);
-    PG_RETURN_ARRAYTYPE_P(construct_array(d, out, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+    PG_RETURN_ARRAYTYPE_P(convo_keys_array(keys, nkeys));
 }
