@@ -97,19 +97,25 @@ static enum core_status word_open(struct core_search *s, size_t i)
 #define PRUNE_NAMES_MIN 64
 #define HOLDERS_READ 5000
 
-/* The ids of the int4[] literal lit into set; false when memory ran out. */
-static bool ids_parse(const char *lit, struct core_idset *set)
+/* The ids of the int4[] literal lit into set: CORE_OK, CORE_ERR_NOMEM, or
+ * CORE_ERR_USAGE when it holds id 0, which a set cannot (the caller then
+ * leaves the names as they are). */
+static enum core_status ids_parse(const char *lit, struct core_idset *set)
 {
-    for (const char *p = lit; *p; p++) {
-        if (*p < '0' || *p > '9')
+    for (const char *p = lit; *p;) {
+        if (*p != '-' && (*p < '0' || *p > '9')) {
+            p++;
             continue;
+        }
         char *end;
         long id = strtol(p, &end, 10);
-        if (id > 0 && !core_idset_add(set, (int32_t)id))
-            return false;
-        p = end - 1;
+        if (id == 0)
+            return CORE_ERR_USAGE;
+        if (!core_idset_add(set, (int32_t)id))
+            return CORE_ERR_NOMEM;
+        p = end;
     }
-    return true;
+    return CORE_OK;
 }
 
 /* An SQL string literal of s, the same whatever standard_conforming_strings
@@ -212,8 +218,8 @@ static enum core_status word_holders(struct core_search *s, size_t i,
     if (!r)
         return st;
     *known = PQntuples(r) == 1 && core_get_int8(r, 0, 0) <= HOLDERS_READ;
-    if (*known && !ids_parse(PQgetvalue(r, 0, 1), holders))
-        st = CORE_ERR_NOMEM;
+    if (*known)
+        st = ids_parse(PQgetvalue(r, 0, 1), holders);
     PQclear(r);
     return st;
 }
@@ -230,6 +236,28 @@ static bool may_pass(const struct core_idset *ids, const struct core_idset *hold
     return true;
 }
 
+/* The contacts of the words' sets that may pass (all of a set under
+ * PRUNE_NAMES_MIN), as an int4[] literal into *out; *n of them. */
+static enum core_status names_kept(const struct core_idset *ids, const struct core_idset *holders,
+                                   const bool *known, size_t k, char **out, size_t *n)
+{
+    struct core_strbuf kept = {0};
+    bool ok = core_strbuf_printf(&kept, "{");
+    *n = 0;
+    for (size_t j = 0; j < k && ok; j++)
+        for (size_t slot = 0; slot < ids[j].cap && ok; slot++) {
+            int32_t id = ids[j].slots[slot];
+            if (id && (ids[j].used < PRUNE_NAMES_MIN || may_pass(ids, holders, known, k, j, id)))
+                ok = core_strbuf_printf(&kept, "%s%d", (*n)++ ? "," : "", id);
+        }
+    if (!ok || !core_strbuf_printf(&kept, "}")) {
+        free(kept.data);
+        return CORE_ERR_NOMEM;
+    }
+    *out = kept.data;
+    return CORE_OK;
+}
+
 enum core_status core_search_words_prune(struct core_search *s)
 {
     if (s->names_pruned)
@@ -243,11 +271,9 @@ enum core_status core_search_words_prune(struct core_search *s)
         return CORE_OK;
     struct core_idset *ids = calloc(k, sizeof *ids), *holders = calloc(k, sizeof *holders);
     bool *known = calloc(k, sizeof *known);
-    struct core_strbuf kept = {0};
     enum core_status st = ids && holders && known ? CORE_OK : CORE_ERR_NOMEM;
     for (size_t i = 0; i < k && st == CORE_OK; i++)
-        if (!ids_parse(s->words[i].ids, &ids[i]))
-            st = CORE_ERR_NOMEM;
+        st = ids_parse(s->words[i].ids, &ids[i]);
     /* The holders of each word with a trigram of its own, when some other
      * word is in many names. */
     for (size_t i = 0; i < k && st == CORE_OK; i++) {
@@ -257,23 +283,14 @@ enum core_status core_search_words_prune(struct core_search *s)
         if (wanted && (s->strong >> i & 1))
             st = word_holders(s, i, &holders[i], &known[i]);
     }
-    bool ok = st == CORE_OK && core_strbuf_printf(&kept, "{");
-    size_t n = 0;
-    for (size_t j = 0; j < k && ok; j++)
-        for (size_t slot = 0; slot < ids[j].cap && ok; slot++) {
-            int32_t id = ids[j].slots[slot];
-            if (id && (ids[j].used < PRUNE_NAMES_MIN || may_pass(ids, holders, known, k, j, id)))
-                ok = core_strbuf_printf(&kept, "%s%d", n++ ? "," : "", id);
-        }
-    if (st == CORE_OK && (!ok || !core_strbuf_printf(&kept, "}")))
-        st = CORE_ERR_NOMEM;
-    if (st == CORE_OK && s->trace)
-        fprintf(stderr, "convo: names kept %zu of %zu contacts\n", n,
-                core_search_id_count(s->name_ids));
-    if (st == CORE_OK) {
+    char *kept;
+    size_t n;
+    if (st == CORE_OK && (st = names_kept(ids, holders, known, k, &kept, &n)) == CORE_OK) {
+        if (s->trace)
+            fprintf(stderr, "convo: names kept %zu of %zu contacts\n", n,
+                    core_search_id_count(s->name_ids));
         free(s->name_ids);
-        s->name_ids = kept.data;
-        kept.data = NULL;
+        s->name_ids = kept;
     }
     for (size_t i = 0; i < k && ids && holders; i++) {
         core_idset_free(&ids[i]);
@@ -282,8 +299,7 @@ enum core_status core_search_words_prune(struct core_search *s)
     free(ids);
     free(holders);
     free(known);
-    free(kept.data);
-    return st;
+    return st == CORE_ERR_USAGE ? CORE_OK : st; /* an id 0: the names as they were */
 }
 
 enum core_status core_search_words_open(struct core_search *s)
