@@ -87,13 +87,13 @@ static enum core_status word_open(struct core_search *s, size_t i)
  * The months' names arm reads the messages of every contact that some word
  * names ($8), one index probe per contact and month. A word in many names
  * (`you`: Young, Youssef, 533 contacts) costs 4 ms a month for nothing when
- * the other words are rare in content (`love you`). Such a contact's
- * message passes only when each other word is in its content or in the
- * contact's name or phone; so when another word is rare, the contacts that
- * hold it in some message (one read of its trigram matches over every
- * month, stopped after HOLDERS_READ rows: a common word is not worth it)
- * prune the set. Only once the months' reads have cost something: a page
- * that fills from the first months never pays for it. */
+ * the other words rarely meet in content (`love you`, `call you later`). A
+ * message of such a contact whose name holds none of the other words
+ * passes only when its content holds them all; so the contacts that wrote
+ * them together in some message (one read of their trigram matches over
+ * every month, stopped after HOLDERS_READ rows: words common together are
+ * not worth it) prune the set. Only once the months' reads have cost
+ * something: a page that fills from the first months never pays for it. */
 #define PRUNE_NAMES_MIN 64
 #define HOLDERS_READ 5000
 
@@ -118,45 +118,41 @@ static enum core_status ids_parse(const char *lit, struct core_idset *set)
     return CORE_OK;
 }
 
-/* An SQL string literal of s, the same whatever standard_conforming_strings
- * says (an E'' string). Caller frees. */
-static char *sql_literal(const char *s)
+/* b += " AND convo_match(m.content, 'pattern')" for each word with a
+ * trigram of its own but word j, as literals (an E'' string reads the same
+ * whatever standard_conforming_strings says); false when memory ran out or
+ * there is no such word. */
+static bool others_match(const struct core_search *s, size_t j, struct core_strbuf *b)
 {
-    char *out = malloc(2 * strlen(s) + 4), *o = out;
-    if (!out)
-        return NULL;
-    *o++ = 'E';
-    *o++ = '\'';
-    for (; *s; s++) {
-        if (*s == '\'' || *s == '\\')
-            *o++ = *s;
-        *o++ = *s;
+    bool any = false, ok = true;
+    for (size_t i = 0; ok && i < s->nwords; i++) {
+        if (i == j || !(s->strong >> i & 1))
+            continue;
+        ok = core_strbuf_printf(b, " AND public.convo_match(m.content, E'");
+        for (const char *c = s->words[i].pattern; ok && *c; c++)
+            ok = core_strbuf_printf(b, *c == '\'' ? "''" : *c == '\\' ? "\\\\" : "%c", *c);
+        ok = ok && core_strbuf_printf(b, "')");
+        any = true;
     }
-    *o++ = '\'';
-    *o = '\0';
-    return out;
+    return ok && any;
 }
 
-/* Run sql (values as literals) and answer its first column's int8. */
-static enum core_status count_of(struct core_search *s, struct core_strbuf *sql, int64_t *n)
+/* Run sql (values as literals, planned for them: a rare text reads its
+ * trigram matches, a common one stops early in a scan) and keep its answer
+ * in *r. */
+static enum core_status run_text(struct core_search *s, struct core_strbuf *sql, PGresult **r)
 {
-    if (!sql->data)
-        return CORE_ERR_NOMEM;
-    enum core_status st;
-    PGresult *r = core_conn_exec_text(s->conn, sql->data, &st);
+    enum core_status st = CORE_ERR_NOMEM;
+    *r = sql->data ? core_conn_exec_text(s->conn, sql->data, &st) : NULL;
     free(sql->data);
     sql->data = NULL;
-    if (!r)
-        return st;
-    *n = PQntuples(r) == 1 ? core_get_int8(r, 0, 0) : INT64_MAX;
-    PQclear(r);
-    return CORE_OK;
+    return *r ? CORE_OK : st;
 }
 
-/* Whether word i (its content match, literal lit) is likely in at most
- * HOLDERS_READ messages: the largest month's first matches, scaled to
- * all months. A common word stops this early; its holders would not. */
-static enum core_status word_rare(struct core_search *s, const char *lit, bool *rare)
+/* Whether the messages holding the other words (their conditions in
+ * match) are likely at most HOLDERS_READ: the largest month's first ones,
+ * scaled to all months. */
+static enum core_status others_rare(struct core_search *s, const char *match, bool *rare)
 {
     const struct core_part *parts;
     size_t nparts;
@@ -173,49 +169,47 @@ static enum core_status word_rare(struct core_search *s, const char *lit, bool *
     *rare = false;
     if (!big || big->rows < 1)
         return CORE_OK;
-    int64_t most = (int64_t)(HOLDERS_READ * big->rows / total) + 1, n = INT64_MAX;
+    int64_t most = (int64_t)(HOLDERS_READ * big->rows / total) + 1;
     struct core_strbuf sql = {0};
+    PGresult *r;
     if (!core_strbuf_printf(&sql, "SELECT count(*)::int8 FROM (SELECT FROM ONLY %s m"
-                                  " WHERE public.convo_match(m.content, %s) LIMIT %lld) s",
-                            big->name, lit, (long long)most + 1)) {
+                                  " WHERE true%s LIMIT %lld) s",
+                            big->name, match, (long long)most + 1)) {
         free(sql.data);
         return CORE_ERR_NOMEM;
     }
-    if ((st = count_of(s, &sql, &n)) == CORE_OK)
-        *rare = n <= most;
+    if ((st = run_text(s, &sql, &r)) == CORE_OK) {
+        *rare = PQntuples(r) == 1 && core_get_int8(r, 0, 0) <= most;
+        PQclear(r);
+    }
     return st;
 }
 
-/* The contacts with a message holding word i in its content, into
- * *holders; *known false when the word is common (word_rare) or in more
- * than HOLDERS_READ messages after all. Planned for the pattern (not
- * prepared), so that a rare word reads its trigram matches. */
-static enum core_status word_holders(struct core_search *s, size_t i,
-                                     struct core_idset *holders, bool *known)
+/* The contacts with a message holding, in its content, every word with a
+ * trigram of its own but word j, into *holders; *known false when there
+ * is no such word, or they are common together. */
+static enum core_status others_holders(struct core_search *s, size_t j,
+                                       struct core_idset *holders, bool *known)
 {
     *known = false;
-    char *lit = sql_literal(s->words[i].pattern);
-    if (!lit)
-        return CORE_ERR_NOMEM;
-    bool rare;
-    enum core_status st = word_rare(s, lit, &rare);
-    struct core_strbuf sql = {0};
-    bool ok = st == CORE_OK && rare &&
-              core_strbuf_printf(&sql,
-                  "SELECT count(*)::int8, coalesce(array_agg(DISTINCT contact_id), '{}')::text"
-                  "  FROM (SELECT contact_id FROM messages m"
-                  "         WHERE public.convo_match(m.content, %s) LIMIT %d) s",
-                  lit, HOLDERS_READ + 1);
-    free(lit);
-    if (st != CORE_OK || !rare)
-        return st;
-    if (!ok || !sql.data) {
+    struct core_strbuf match = {0}, sql = {0};
+    bool rare = false;
+    enum core_status st = CORE_OK;
+    if (!others_match(s, j, &match))
+        st = match.data ? CORE_OK : CORE_ERR_NOMEM; /* no such word */
+    else if ((st = others_rare(s, match.data, &rare)) == CORE_OK && rare &&
+             !core_strbuf_printf(&sql,
+                 "SELECT count(*)::int8, coalesce(array_agg(DISTINCT contact_id), '{}')::text"
+                 "  FROM (SELECT contact_id FROM messages m WHERE true%s LIMIT %d) s",
+                 match.data, HOLDERS_READ + 1))
+        st = CORE_ERR_NOMEM;
+    free(match.data);
+    PGresult *r;
+    if (st != CORE_OK || !rare) {
         free(sql.data);
-        return CORE_ERR_NOMEM;
+        return st;
     }
-    PGresult *r = core_conn_exec_text(s->conn, sql.data, &st);
-    free(sql.data);
-    if (!r)
+    if ((st = run_text(s, &sql, &r)) != CORE_OK)
         return st;
     *known = PQntuples(r) == 1 && core_get_int8(r, 0, 0) <= HOLDERS_READ;
     if (*known)
@@ -224,30 +218,32 @@ static enum core_status word_holders(struct core_search *s, size_t i,
     return st;
 }
 
-/* Whether contact id may pass through word j's name or phone: each other
- * word with a known set of holders is in its name or phone, or among them. */
-static bool may_pass(const struct core_idset *ids, const struct core_idset *holders,
-                     const bool *known, size_t k, size_t j, int32_t id)
+/* Whether contact id of word j's set may pass: its name or phone holds
+ * another word with a trigram (then the others' holders say nothing of
+ * it), or it wrote them together. */
+static bool may_pass(const struct core_search *s, const struct core_idset *ids,
+                     const struct core_idset *holders, size_t j, int32_t id)
 {
-    for (size_t i = 0; i < k; i++)
-        if (i != j && known[i] && !core_idset_has(&holders[i], id) &&
-            !core_idset_has(&ids[i], id))
-            return false;
-    return true;
+    for (size_t i = 0; i < s->nwords; i++)
+        if (i != j && (s->strong >> i & 1) && core_idset_has(&ids[i], id))
+            return true;
+    return core_idset_has(holders, id);
 }
 
-/* The contacts of the words' sets that may pass (all of a set under
- * PRUNE_NAMES_MIN), as an int4[] literal into *out; *n of them. */
-static enum core_status names_kept(const struct core_idset *ids, const struct core_idset *holders,
-                                   const bool *known, size_t k, char **out, size_t *n)
+/* The contacts of the words' sets that may pass (all of a set that is
+ * small or whose holders are not known), as an int4[] literal into *out;
+ * *n of them. */
+static enum core_status names_kept(const struct core_search *s, const struct core_idset *ids,
+                                   const struct core_idset *holders, const bool *known,
+                                   char **out, size_t *n)
 {
     struct core_strbuf kept = {0};
     bool ok = core_strbuf_printf(&kept, "{");
     *n = 0;
-    for (size_t j = 0; j < k && ok; j++)
+    for (size_t j = 0; j < s->nwords && ok; j++)
         for (size_t slot = 0; slot < ids[j].cap && ok; slot++) {
             int32_t id = ids[j].slots[slot];
-            if (id && (ids[j].used < PRUNE_NAMES_MIN || may_pass(ids, holders, known, k, j, id)))
+            if (id && (!known[j] || may_pass(s, ids, &holders[j], j, id)))
                 ok = core_strbuf_printf(&kept, "%s%d", (*n)++ ? "," : "", id);
         }
     if (!ok || !core_strbuf_printf(&kept, "}")) {
@@ -274,18 +270,13 @@ enum core_status core_search_words_prune(struct core_search *s)
     enum core_status st = ids && holders && known ? CORE_OK : CORE_ERR_NOMEM;
     for (size_t i = 0; i < k && st == CORE_OK; i++)
         st = ids_parse(s->words[i].ids, &ids[i]);
-    /* The holders of each word with a trigram of its own, when some other
-     * word is in many names. */
-    for (size_t i = 0; i < k && st == CORE_OK; i++) {
-        bool wanted = false;
-        for (size_t j = 0; j < k; j++)
-            wanted |= j != i && ids[j].used >= PRUNE_NAMES_MIN;
-        if (wanted && (s->strong >> i & 1))
-            st = word_holders(s, i, &holders[i], &known[i]);
-    }
+    /* For each word in many names, the holders of the others. */
+    for (size_t j = 0; j < k && st == CORE_OK; j++)
+        if (ids[j].used >= PRUNE_NAMES_MIN)
+            st = others_holders(s, j, &holders[j], &known[j]);
     char *kept;
     size_t n;
-    if (st == CORE_OK && (st = names_kept(ids, holders, known, k, &kept, &n)) == CORE_OK) {
+    if (st == CORE_OK && (st = names_kept(s, ids, holders, known, &kept, &n)) == CORE_OK) {
         if (s->trace)
             fprintf(stderr, "convo: names kept %zu of %zu contacts\n", n,
                     core_search_id_count(s->name_ids));

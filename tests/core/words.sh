@@ -84,6 +84,8 @@ for force in '' w b; do
     check 'you heart love' true you heart love
     check 'young nothing' true young nothing
     check 'lover you' true lover you
+    check 'young heart love' true young heart love
+    check 'heart love young' true heart love young
 done
 unset CONVO_FORCE_STEP
 kept=$(CONVO_FORCE_STEP=b CONVO_TRACE=1 "$query" search 'love young' 2>&1 >/dev/null | sed -n 's/^convo: names kept \([0-9]*\) of .*/\1/p')
