@@ -43,6 +43,28 @@ static void on_quit_signal(int sig)
     errno = saved;
 }
 
+/* A resize: curses's own handler notes it (the next get_wch() answers
+ * KEY_RESIZE), and the wake-up pipe makes the main loop's poll() return to
+ * read it. Without the pipe, a SIGWINCH that arrives after the loop read
+ * its keys and before it polls would wait for the poll's timeout. */
+static struct sigaction curses_winch;
+
+static void on_winch(int sig)
+{
+    int saved = errno;
+    if (curses_winch.sa_flags & SA_SIGINFO) {
+        if (curses_winch.sa_sigaction)
+            curses_winch.sa_sigaction(sig, NULL, NULL);
+    } else if (curses_winch.sa_handler != SIG_DFL && curses_winch.sa_handler != SIG_IGN) {
+        curses_winch.sa_handler(sig);
+    }
+    if (signal_wake_fd >= 0) {
+        ssize_t n = write(signal_wake_fd, "w", 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
 static void on_fatal_signal(int sig)
 {
@@ -203,6 +225,13 @@ void term_init(bool mouse)
     if (!initscr())
         die("cannot initialise the terminal");
     curses_active = 1;
+    /* After initscr(), which installs curses's handler: ours calls it. */
+    struct sigaction winch;
+    memset(&winch, 0, sizeof winch);
+    sigemptyset(&winch.sa_mask);
+    winch.sa_handler = on_winch;
+    winch.sa_flags = SA_RESTART;
+    sigaction(SIGWINCH, &winch, &curses_winch);
     cbreak();
     noecho();
     nonl();
