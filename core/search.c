@@ -89,22 +89,6 @@ static enum core_status build_sources(struct core_search *s)
     return CORE_OK;
 }
 
-/* A phone number's run of digits (five or more: `+15550142233`, not the
- * groups of `+1 (555) 014-2233`): its trigrams are rare, while in text
- * full of numbers its digit pairs are everywhere (a whole number took 84
- * ms over 5M real-length messages by its n-grams, 13 ms by its trigrams).
- * The `+` beside it would otherwise send it to the n-gram index. */
-static bool phone_digits(const char *term)
-{
-    int run = 0;
-    for (const char *c = term; *c; c++) {
-        run = *c >= '0' && *c <= '9' ? run + 1 : 0;
-        if (run >= 5)
-            return true;
-    }
-    return false;
-}
-
 /* What the search makes of its term: its patterns, what indexes it can
  * use, how to compare (LIKE or ILIKE), its n-grams when they may help. */
 static enum core_status search_term(struct core_search *s, const char *term)
@@ -121,7 +105,7 @@ static enum core_status search_term(struct core_search *s, const char *term)
     }
     s->indexable = core_term_indexable(folded);
     s->weak = s->indexable && !core_term_has_word3(folded);
-    bool grams = core_term_wants_grams(folded) && !phone_digits(term);
+    bool grams = core_term_wants_grams(folded);
     free(folded);
     s->force = core_forced_step();
     s->trace = getenv("CONVO_TRACE") != NULL;

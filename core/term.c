@@ -173,9 +173,25 @@ bool core_term_has_symbol(const char *term)
     return false;
 }
 
+/* A run of five digits or more (a whole phone number, `+15550142233`; not
+ * the groups of `+1 (555) 014-2233`): its trigrams are rare, while in text
+ * full of numbers its digit pairs are everywhere (a whole number took 84
+ * ms over 5M real-length messages by its n-grams, 13 ms by its trigrams). */
+static bool has_digit_run(const char *term)
+{
+    int run = 0;
+    for (const char *c = term; *c; c++) {
+        run = *c >= '0' && *c <= '9' ? run + 1 : 0;
+        if (run >= 5)
+            return true;
+    }
+    return false;
+}
+
 bool core_term_wants_grams(const char *term)
 {
-    return !core_term_indexable(term) || !core_term_has_word3(term) || core_term_has_symbol(term);
+    return !core_term_indexable(term) || !core_term_has_word3(term) ||
+           (core_term_has_symbol(term) && !has_digit_run(term));
 }
 
 bool core_term_has_span(const char *term)

@@ -30,7 +30,9 @@ bool core_term_has_word3(const char *term);
 bool core_term_has_symbol(const char *term);
 /* True when the term's n-grams (schema 006) see what pg_trgm does not: it
  * has no trigram, only the padded trigrams of short words, or punctuation
- * and symbols. Asked of the term as the indexes see it (folded). */
+ * and symbols, unless beside a run of five digits or more (a whole phone
+ * number's trigrams are rarer than its digit pairs). Asked of the term as
+ * the indexes see it (folded). */
 bool core_term_wants_grams(const char *term);
 /* True when the term holds a space with CORE_SPAN_SIDE characters on
  * either side: a window the phrase index of schema 016 keeps

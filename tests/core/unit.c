@@ -171,6 +171,11 @@ static void test_patterns(void)
           !core_term_has_word3("l.o") && !core_term_has_word3("I'd") && !core_term_has_word3("é"));
     CHECK(!core_term_has_word3("🦊🦊🦊") && !core_term_has_word3("€€€") &&
           !core_term_has_word3("a••b") && core_term_has_word3("日本語"));
+    /* n-grams for what pg_trgm misses, not for a whole phone number. */
+    CHECK(core_term_wants_grams(".com") && core_term_wants_grams("zq") &&
+          core_term_wants_grams("+1 (555) 014-2233") && core_term_wants_grams("+1555"));
+    CHECK(!core_term_wants_grams("+15550142233") && !core_term_wants_grams("hello") &&
+          !core_term_wants_grams("order 12345!"));
     /* A window of the phrase index: a space with three characters (not
      * bytes) on either side. */
     CHECK(core_term_has_span("see you") && core_term_has_span("a café bar") &&
