@@ -256,13 +256,15 @@ static void filter_arms(char *buf, size_t len, const char *table, unsigned shape
                  table, base);
         return;
     }
-    const char *content = shape & CORE_FLT_SPANS
-        ? "public.convo_spans_any(m.content) OPERATOR(public.@>) $11::int4[]"
-          " AND (public.convo_match(m.content, $8)) IS TRUE"
-        : shape & CORE_FLT_GRAMS
-        ? "public.convo_grams_any(m.content) OPERATOR(public.@>) $11::int4[]"
-          " AND (public.convo_match(m.content, $8)) IS TRUE"
-        : "public.convo_match(m.content, $8)";
+    const char *keys = shape & CORE_FLT_SPANS ? "public.convo_spans_any"
+                     : shape & CORE_FLT_GRAMS ? "public.convo_grams_any" : NULL;
+    char content[160];
+    if (keys)
+        snprintf(content, sizeof content, "%s(m.content) OPERATOR(public.@>) $11::int4[]"
+                                          " AND (public.convo_match(m.content, $8)) IS TRUE",
+                 keys);
+    else
+        snprintf(content, sizeof content, "public.convo_match(m.content, $8)");
     size_t n = (size_t)snprintf(buf, len,
                                 "SELECT" FILTER_COLS " FROM (SELECT" FILTER_COLS " FROM ONLY %s m"
                                 " WHERE %s" CONTENT_FENCE ") m WHERE" FILTER_POS "%s",
