@@ -32,14 +32,21 @@ void term_restore(void)
     }
 }
 
+/* From a signal handler: wake the main loop's poll() (the pipe is
+ * non-blocking; a full pipe wakes it already). */
+static void wake_main_loop(const char *why)
+{
+    if (signal_wake_fd >= 0) {
+        ssize_t n = write(signal_wake_fd, why, 1);
+        (void)n;
+    }
+}
+
 static void on_quit_signal(int sig)
 {
     int saved = errno;
     quit_signal = sig;
-    if (signal_wake_fd >= 0) {
-        ssize_t n = write(signal_wake_fd, "q", 1);
-        (void)n;
-    }
+    wake_main_loop("q");
     errno = saved;
 }
 
@@ -58,10 +65,7 @@ static void on_winch(int sig)
     } else if (curses_winch.sa_handler != SIG_DFL && curses_winch.sa_handler != SIG_IGN) {
         curses_winch.sa_handler(sig);
     }
-    if (signal_wake_fd >= 0) {
-        ssize_t n = write(signal_wake_fd, "w", 1);
-        (void)n;
-    }
+    wake_main_loop("w");
     errno = saved;
 }
 
